@@ -1,0 +1,74 @@
+/**
+ * The API the renderer uses for everything outside itself. Electron's preload exposes it over IPC
+ * (`window.helios`); the browser bridge implements it over HTTP/WS on 127.0.0.1. One interface,
+ * one set of argument schemas: main and the bridge validate every call with `API_ARGS`.
+ */
+import { z } from 'zod';
+import { CHANNELS, GROUPS, type Channel, type ChannelGroup } from './channels';
+import type { Manifest } from './manifest';
+import type { ServerMessage } from './protocol';
+import { STATION_ID_PATTERN } from './stations';
+import { DATE_PATTERN } from './time';
+
+const stationId = z.string().regex(STATION_ID_PATTERN);
+const date = z.string().regex(DATE_PATTERN);
+const dayRef = z.object({ station_id: stationId, date });
+const readParquetArgs = dayRef.extend({
+  ch: z.enum(CHANNELS as unknown as [Channel, ...Channel[]]),
+  /** Optional byte range of the file. */
+  offset: z.number().int().nonnegative().optional(),
+  length: z.number().int().positive().max(512 * 1024 * 1024).optional(),
+});
+const saveSnapshotArgs = z.object({
+  suggested_name: z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json'),
+  contents: z.string().max(256 * 1024 * 1024),
+});
+
+export const API_ARGS = {
+  getInfo: z.tuple([]),
+  listDays: z.tuple([]),
+  readManifest: z.tuple([dayRef]),
+  readParquet: z.tuple([readParquetArgs]),
+  saveSnapshot: z.tuple([saveSnapshotArgs]),
+  openSnapshot: z.tuple([]),
+  chooseDataRoot: z.tuple([]),
+} as const;
+
+export type ApiOperation = keyof typeof API_ARGS;
+
+export interface AppInfo {
+  version: string;
+  shell: 'electron' | 'web';
+  data_root: string;
+  /** Whether a live source is recording and can be subscribed to. */
+  live_available: boolean;
+  live_station_id: string | null;
+}
+
+export interface DaySummary {
+  station_id: string;
+  date: string;
+  rows: Partial<Record<Channel, number>>;
+  bytes: number;
+  min_ts: string | null;
+  max_ts: string | null;
+}
+
+export interface HeliosApi {
+  getInfo(): Promise<AppInfo>;
+  /** Every compacted day under the data root (from `_manifest.json` files), newest first. */
+  listDays(): Promise<DaySummary[]>;
+  readManifest(day: z.input<typeof dayRef>): Promise<Manifest>;
+  /** A day's Parquet file of one channel, or a byte range of it. */
+  readParquet(args: z.input<typeof readParquetArgs>): Promise<Uint8Array>;
+  /** Save an exported snapshot (a save dialog in Electron, a download in the browser). */
+  saveSnapshot(args: z.input<typeof saveSnapshotArgs>): Promise<{ saved: boolean; path: string | null }>;
+  /** Let the user pick a snapshot file to reopen; null when cancelled. */
+  openSnapshot(): Promise<{ name: string; contents: string } | null>;
+  /** Let the user pick another data root; null when cancelled or unsupported. */
+  chooseDataRoot(): Promise<string | null>;
+  /** The live protocol stream; returns an unsubscribe function. */
+  subscribeLive(groups: ChannelGroup[], listener: (message: ServerMessage) => void): () => void;
+}
+
+export const ALL_GROUPS: readonly ChannelGroup[] = GROUPS;

@@ -1,0 +1,228 @@
+/**
+ * zod schemas of every channel (SPEC §2) on top of the envelope (SPEC §3). Each channel has a
+ * current version; older versions live in `legacy-schemas.ts` with their upgrade to the next one.
+ * `registry.ts` is the one entry point that parses, upgrades and rejects.
+ */
+import { z } from 'zod';
+import { ISO_UTC_PATTERN, ISO_ZONED_PATTERN } from './time';
+import { UUID_PATTERN } from './uuid';
+import { STATION_ID_PATTERN } from './stations';
+import type { Channel } from './channels';
+
+export const isoUtc = z.string().regex(ISO_UTC_PATTERN, 'expected ISO-8601 UTC timestamp ending in Z');
+export const isoZoned = z.string().regex(ISO_ZONED_PATTERN, 'expected ISO-8601 local time with offset');
+const uuid = z.string().regex(UUID_PATTERN, 'expected a UUID');
+const id = z.string().min(1).max(200);
+const price = z.number().min(0).max(1);
+const size = z.number().nonnegative();
+const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+const count = z.number().int().nonnegative();
+
+/** Fields every event carries. `station_id` is always present: it decides the partition. */
+export const envelopeShape = {
+  event_id: uuid,
+  correlation_id: id,
+  ts_ingest_utc: isoUtc,
+  ts_nyc: isoZoned,
+  ts_es: isoZoned,
+  station_id: z.string().regex(STATION_ID_PATTERN, 'expected an ICAO station id'),
+  market_id: id.optional(),
+  token_id: id.optional(),
+  window_id: id.optional(),
+  obs_time_utc: isoUtc.optional(),
+};
+
+function channelSchema<C extends Channel, V extends number, S extends z.ZodRawShape>(ch: C, version: V, shape: S) {
+  return z
+    .object({ schema_version: z.literal(version), ch: z.literal(ch) })
+    .extend(envelopeShape)
+    .extend(shape);
+}
+
+export const levelSchema = z.object({ p: price, s: size });
+const levels = z.array(levelSchema).max(200);
+const nullablePrice = price.nullable();
+export const QC_STATES = ['OK', 'DEGRADED', 'OUTLIER_LIKELY', 'STALE'] as const;
+export const qcState = z.enum(QC_STATES);
+export const WINDOW_REASONS = ['METAR', 'QC', 'MID_SHOCK', 'SPREAD_REGIME', 'DEPTH_CLIFF', 'MANUAL'] as const;
+export const BOOK_EVENT_KINDS = ['BOOK_RESYNC_START', 'BOOK_RESYNC_DONE', 'GAP_DETECTED'] as const;
+const probability = z.number().min(0).max(1);
+
+/** Probabilities of an exhaustive set of outcomes must sum to 1 ± 1e-6. */
+const sumsToOne = [
+  (rows: { p: number }[]) => Math.abs(rows.reduce((sum, r) => sum + r.p, 0) - 1) <= 1e-6,
+  { message: 'probabilities must sum to 1 ± 1e-6' },
+] as const;
+const bucketProbabilities = z
+  .array(z.object({ bucket: z.string().min(1).max(64), p: probability }))
+  .min(1)
+  .refine(...sumsToOne);
+const peakTimeProbabilities = z
+  .array(z.object({ bin: z.string().min(1).max(64), p: probability }))
+  .min(1)
+  .refine(...sumsToOne);
+/** A parsed METAR field the report may not carry. */
+const reported = <T extends z.ZodType>(t: T) => t.nullable().default(null);
+
+export const l2Snap1s = channelSchema('l2_snap_1s', 2, {
+  market_id: id,
+  token_id: id,
+  seq: count,
+  resync_epoch_id: count,
+  bids: levels,
+  asks: levels,
+  best_bid: nullablePrice,
+  best_ask: nullablePrice,
+  mid: nullablePrice,
+  spread: z.number().min(-1).max(1).nullable(),
+  microprice: nullablePrice,
+  imbalance: z.number().min(-1).max(1).nullable(),
+  book_ok: z.boolean(),
+});
+
+export const l2Deltas = channelSchema('l2_deltas', 1, {
+  market_id: id,
+  token_id: id,
+  seq: count,
+  side: z.enum(['bid', 'ask']),
+  p: price,
+  s: size,
+  hash: z.string().max(200).nullable().optional(),
+});
+
+export const tapeTrades = channelSchema('tape_trades', 1, {
+  market_id: id,
+  token_id: id,
+  p: price,
+  s: size,
+  side: z.enum(['buy', 'sell']).nullable(),
+  trade_id: z.string().max(200).nullable(),
+});
+
+export const bookEvents = channelSchema('book_events', 1, {
+  market_id: id,
+  token_id: id,
+  kind: z.enum(BOOK_EVENT_KINDS),
+  resync_epoch_id: count,
+  seq_before: count.nullable(),
+  seq_after: count.nullable(),
+  detail: z.string().max(2000),
+});
+
+export const cloudLayer = z.object({
+  cover: z.enum(['SKC', 'CLR', 'NSC', 'NCD', 'FEW', 'SCT', 'BKN', 'OVC', 'VV']),
+  base_ft: count.nullable(),
+});
+
+export const metarObs = channelSchema('metar_obs', 1, {
+  obs_time_utc: isoUtc,
+  report_type: z.enum(['METAR', 'SPECI']).default('METAR'),
+  raw: z.string().min(4).max(2000),
+  temp_c: reported(finite),
+  dewpoint_c: reported(finite),
+  /** null when the wind is variable (VRB) or calm. */
+  wind_dir_deg: reported(z.number().min(0).max(360)),
+  wind_kt: reported(z.number().nonnegative()),
+  gust_kt: reported(z.number().nonnegative()),
+  visibility_sm: reported(z.number().nonnegative()),
+  altim_inhg: reported(z.number().positive()),
+  clouds: z.array(cloudLayer).default([]),
+  /** From the remarks T-group (tenths of °C) when present. */
+  temp_c_precise: reported(finite),
+  /** Whole °F as the resolution source reports it (SPEC §6). */
+  judge_aligned_temp: reported(z.number().int()),
+  qc: qcState.default('OK'),
+});
+
+/** Robust summary of the personal weather stations around the airport, in °F. */
+export const pwsCluster = channelSchema('pws_cluster', 1, {
+  obs_time_utc: isoUtc,
+  median: finite,
+  mad: z.number().nonnegative(),
+  support: count,
+  qc_state: qcState,
+  pws_ids: z.array(z.string().max(64)).max(500).nullable(),
+});
+
+export const features1m = channelSchema('features_1m', 1, {
+  model_run: z.string().max(200).nullable(),
+  features: z.record(z.string().max(64), finite.nullable()),
+  staleness_s: z.record(z.string().max(64), z.number().nonnegative()),
+});
+
+export const nowcast1m = channelSchema('nowcast_1m', 1, {
+  tmax_mean: finite,
+  sigma: z.number().nonnegative(),
+  /** Bucket label → probability, in the market's bucket order. */
+  p_bucket: bucketProbabilities,
+  /** Local-time bin of the day's peak (e.g. "14:00") → probability. */
+  t_peak_bins: peakTimeProbabilities,
+  confidence: probability,
+  qc_state: qcState,
+});
+
+export const health = channelSchema('health', 1, {
+  /** Per-hop latency in ms, e.g. source_to_ingest, ingest_to_journal, ingest_to_model. */
+  latency_ms: z.record(z.string().max(64), z.number().nonnegative()),
+  /** Seconds since each source last delivered something. */
+  staleness_s: z.record(z.string().max(64), z.number().nonnegative()),
+  reconnects: count,
+  gaps: count,
+  resyncs: count,
+  queue_depth: count,
+  queue_bytes: count,
+  flush_ms_p99: z.number().nonnegative(),
+  events_written: count,
+  /** Events shed by the recorder since it started, per channel. */
+  dropped: z.record(z.string().max(64), count),
+});
+
+export const eventWindows = channelSchema('event_windows', 1, {
+  window_id: id,
+  reason: z.enum(WINDOW_REASONS),
+  /** Every trigger that opened or extended the window, in order. */
+  reasons: z.array(z.enum(WINDOW_REASONS)).min(1),
+  start_ts: isoUtc,
+  end_ts: isoUtc,
+  state: z.enum(['open', 'closed']),
+  detail: z.string().max(2000),
+});
+
+export const CURRENT_SCHEMAS = {
+  l2_snap_1s: l2Snap1s,
+  l2_deltas: l2Deltas,
+  tape_trades: tapeTrades,
+  book_events: bookEvents,
+  metar_obs: metarObs,
+  pws_cluster: pwsCluster,
+  features_1m: features1m,
+  nowcast_1m: nowcast1m,
+  health,
+  event_windows: eventWindows,
+} as const satisfies Record<Channel, z.ZodType>;
+
+export type EventOf<C extends Channel> = z.output<(typeof CURRENT_SCHEMAS)[C]>;
+export type AnyEvent = { [C in Channel]: EventOf<C> }[Channel];
+
+export type L2Snapshot = EventOf<'l2_snap_1s'>;
+export type L2Delta = EventOf<'l2_deltas'>;
+export type TapeTrade = EventOf<'tape_trades'>;
+export type BookEvent = EventOf<'book_events'>;
+export type MetarObs = EventOf<'metar_obs'>;
+export type PwsCluster = EventOf<'pws_cluster'>;
+export type Features1m = EventOf<'features_1m'>;
+export type Nowcast1m = EventOf<'nowcast_1m'>;
+export type Health = EventOf<'health'>;
+export type EventWindow = EventOf<'event_windows'>;
+export type WindowReason = (typeof WINDOW_REASONS)[number];
+export type QcState = (typeof QC_STATES)[number];
+
+/** The fields of an event that the envelope stamps; a payload is everything else. */
+export type EnvelopeKey = 'schema_version' | 'ch' | 'event_id' | 'ts_ingest_utc' | 'ts_nyc' | 'ts_es';
+export type PayloadOf<C extends Channel> = Omit<EventOf<C>, EnvelopeKey | 'correlation_id'> & {
+  correlation_id?: string;
+};
+
+export const CURRENT_VERSION = Object.fromEntries(
+  Object.entries(CURRENT_SCHEMAS).map(([ch, schema]) => [ch, schema.shape.schema_version.value]),
+) as { [C in Channel]: number };

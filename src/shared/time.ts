@@ -1,0 +1,101 @@
+/**
+ * Time-zone aware timestamps for the envelope. All zone rules come from Intl (the platform's tz
+ * database); the only thing cached is the UTC offset of a zone for a 15-minute slot, because
+ * Intl.DateTimeFormat#formatToParts is too slow for the recorder's hot path and offsets only
+ * change on slot boundaries in every zone in use.
+ */
+import { getStation } from './stations';
+
+export const NYC_TZ = 'America/New_York';
+export const MADRID_TZ = 'Europe/Madrid';
+
+const SLOT_MS = 15 * 60 * 1000;
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCache = new Map<string, Map<number, number>>();
+
+function offsetFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = offsetFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset', hour: 'numeric' });
+    offsetFormatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** UTC offset of `timeZone` at instant `ms`, in minutes east of UTC (New York winter: -300). */
+export function utcOffsetMinutes(ms: number, timeZone: string): number {
+  const slot = Math.floor(ms / SLOT_MS);
+  let perZone = offsetCache.get(timeZone);
+  if (!perZone) {
+    perZone = new Map();
+    offsetCache.set(timeZone, perZone);
+  }
+  const cached = perZone.get(slot);
+  if (cached !== undefined) return cached;
+  const name = offsetFormatter(timeZone)
+    .formatToParts(new Date(slot * SLOT_MS))
+    .find((p) => p.type === 'timeZoneName')?.value;
+  const m = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(name ?? '');
+  if (!m) throw new Error(`cannot read UTC offset of ${timeZone} from "${name}"`);
+  const minutes = m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+  if (perZone.size > 4096) perZone.clear();
+  perZone.set(slot, minutes);
+  return minutes;
+}
+
+function formatOffset(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** `2026-01-29T17:53:02.114Z` */
+export function toUtcIso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Local wall time with its offset, e.g. `2026-01-29T12:53:02.114-05:00`. */
+export function toZonedIso(ms: number, timeZone: string): string {
+  const offset = utcOffsetMinutes(ms, timeZone);
+  return new Date(ms + offset * 60_000).toISOString().slice(0, -1) + formatOffset(offset);
+}
+
+/** Local calendar date `YYYY-MM-DD` of instant `ms` in `timeZone`. */
+export function localDate(ms: number, timeZone: string): string {
+  return new Date(ms + utcOffsetMinutes(ms, timeZone) * 60_000).toISOString().slice(0, 10);
+}
+
+/** The partition date of an event: the station's local calendar date of its ingest time. */
+export function stationDate(ms: number, stationId: string): string {
+  return localDate(ms, getStation(stationId).timeZone);
+}
+
+/**
+ * UTC instant of local wall-clock midnight starting `date` in `timeZone`. Midnight exists in both
+ * zones we care about on every day (their DST switches happen at 02:00/03:00 local).
+ */
+export function localMidnightUtc(date: string, timeZone: string): number {
+  const naive = Date.parse(`${date}T00:00:00Z`);
+  if (Number.isNaN(naive)) throw new Error(`not a date: ${date}`);
+  // Two passes converge for any offset change that doesn't straddle midnight itself.
+  let guess = naive - utcOffsetMinutes(naive, timeZone) * 60_000;
+  guess = naive - utcOffsetMinutes(guess, timeZone) * 60_000;
+  return guess;
+}
+
+/** [start, end) in UTC ms of the local calendar day `date` (23 h or 25 h on DST switch days). */
+export function localDayBoundsUtc(date: string, timeZone: string): [number, number] {
+  const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return [localMidnightUtc(date, timeZone), localMidnightUtc(next, timeZone)];
+}
+
+export const ISO_UTC_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+export const ISO_ZONED_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?[+-]\d{2}:\d{2}$/;
+export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Parse an ISO timestamp to epoch ms; throws on garbage so bad input never becomes NaN silently. */
+export function parseIsoMs(iso: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new Error(`not an ISO timestamp: ${iso}`);
+  return ms;
+}

@@ -55,7 +55,8 @@ export function spreadRegime(spread: number | null, wideAt: number): SpreadRegim
 
 /**
  * A full-depth book kept as price → size maps. `apply` is the only mutation; a size of 0 removes
- * the level (the CLOB's convention for deltas).
+ * the level (the CLOB's convention for deltas). Prices are keyed after `roundPrice` so a level
+ * computed by arithmetic (0.4 + 0.02) and the same level parsed from text ("0.42") are one level.
  */
 export class BookMirror {
   private readonly bids = new Map<number, number>();
@@ -64,18 +65,18 @@ export class BookMirror {
   reset(bids: readonly Level[], asks: readonly Level[]): void {
     this.bids.clear();
     this.asks.clear();
-    for (const l of bids) if (l.s > 0) this.bids.set(l.p, l.s);
-    for (const l of asks) if (l.s > 0) this.asks.set(l.p, l.s);
+    for (const l of bids) if (l.s > 0) this.bids.set(roundPrice(l.p), l.s);
+    for (const l of asks) if (l.s > 0) this.asks.set(roundPrice(l.p), l.s);
   }
 
   apply(side: BookSide, p: number, s: number): void {
     const levels = side === 'bid' ? this.bids : this.asks;
-    if (s > 0) levels.set(p, s);
-    else levels.delete(p);
+    if (s > 0) levels.set(roundPrice(p), s);
+    else levels.delete(roundPrice(p));
   }
 
   sizeAt(side: BookSide, p: number): number {
-    return (side === 'bid' ? this.bids : this.asks).get(p) ?? 0;
+    return (side === 'bid' ? this.bids : this.asks).get(roundPrice(p)) ?? 0;
   }
 
   /** Top `n` levels per side, best first (bids descending, asks ascending). */

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { parseEvent, parseLine } from '../../src/shared/registry';
+import { CHANNELS } from '../../src/shared/channels';
+import { CURRENT_VERSION } from '../../src/shared/schemas';
+import { sampleEvents, T0, TOKEN, MARKET } from '../fixtures/events';
+import { stampEvent } from '../../src/shared/envelope';
+
+const good = sampleEvents();
+
+/** One realistic way to break each channel, with the field the error must name. */
+const BAD: Record<(typeof CHANNELS)[number], [string, (e: any) => void]> = {
+  l2_snap_1s: ['bids.0.p', (e) => (e.bids[0].p = 1.5)],
+  l2_deltas: ['side', (e) => (e.side = 'BUY')],
+  tape_trades: ['s', (e) => (e.s = '12')],
+  book_events: ['kind', (e) => (e.kind = 'RESYNC')],
+  metar_obs: ['obs_time_utc', (e) => (e.obs_time_utc = '2026-01-29 17:51')],
+  pws_cluster: ['qc_state', (e) => (e.qc_state = 'FINE')],
+  features_1m: ['staleness_s.wind_kt', (e) => (e.staleness_s.wind_kt = -1)],
+  nowcast_1m: ['p_bucket', (e) => (e.p_bucket[0].p = 0.2)],
+  health: ['queue_depth', (e) => (e.queue_depth = 1.5)],
+  event_windows: ['reason', (e) => (e.reason = 'LUNCH')],
+};
+
+describe('registry: every channel', () => {
+  for (const ch of CHANNELS) {
+    it(`accepts a good ${ch} event and round-trips it through a journal line`, () => {
+      const r = parseLine(JSON.stringify(good[ch]));
+      expect(r.ok).toBe(true);
+      if (r.ok) {
+        expect(r.event).toEqual(good[ch]);
+        expect(r.upgradedFrom).toBeNull();
+      }
+    });
+
+    it(`rejects a broken ${ch} event naming the bad field`, () => {
+      const [field, breakIt] = BAD[ch];
+      const bad = structuredClone(good[ch]);
+      breakIt(bad);
+      const r = parseEvent(bad);
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.code).toBe('invalid');
+        expect(r.reason).toContain(field);
+      }
+    });
+  }
+
+  it('rejects an event without the envelope', () => {
+    const { event_id: _dropped, ...rest } = good.metar_obs;
+    const r = parseEvent(rest);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toContain('event_id');
+  });
+});
+
+describe('registry: reasons for what it cannot take', () => {
+  it.each([
+    ['not JSON', '{"ch":"metar_obs",', 'not_json'],
+    ['a torn line', JSON.stringify(good.l2_snap_1s).slice(0, 120), 'not_json'],
+    ['an array', '[1,2]', 'not_object'],
+    ['no ch', '{"schema_version":1}', 'missing_ch'],
+    ['an unknown channel', '{"ch":"world","schema_version":1}', 'unknown_channel'],
+    ['no schema_version', '{"ch":"metar_obs"}', 'missing_schema_version'],
+  ])('%s', (_what, line, code) => {
+    const r = parseLine(line);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.code).toBe(code);
+  });
+
+  it('quarantines a future schema_version instead of guessing', () => {
+    const r = parseEvent({ ...good.metar_obs, schema_version: CURRENT_VERSION.metar_obs + 1 });
+    expect(r).toMatchObject({ ok: false, code: 'future_schema_version' });
+    if (!r.ok) expect(r.reason).toMatch(/metar_obs: schema_version 2 is newer than supported 1/);
+  });
+});
+
+describe('registry: upgrades', () => {
+  const v1 = {
+    schema_version: 1,
+    ch: 'l2_snap_1s',
+    event_id: '019c0b7e-1a2b-7000-8000-00000000abcd',
+    correlation_id: '019c0b7e-1a2b-7000-8000-00000000abcd',
+    ts_ingest_utc: '2026-01-29T17:53:02.114Z',
+    ts_nyc: '2026-01-29T12:53:02.114-05:00',
+    ts_es: '2026-01-29T18:53:02.114+01:00',
+    station_id: 'KLGA',
+    market_id: MARKET,
+    token_id: TOKEN,
+    update_id: 881,
+    bids: [
+      [0.48, 30],
+      [0.47, 100],
+    ],
+    asks: [[0.52, 10]],
+  };
+
+  it('reads the design note’s v1 L2 snapshot (tuple levels) as v2 with derived metrics', () => {
+    const r = parseEvent(v1);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.upgradedFrom).toBe(1);
+    expect(r.event).toMatchObject({
+      schema_version: 2,
+      seq: 881,
+      resync_epoch_id: 0,
+      bids: [{ p: 0.48, s: 30 }, { p: 0.47, s: 100 }],
+      asks: [{ p: 0.52, s: 10 }],
+      best_bid: 0.48,
+      best_ask: 0.52,
+      spread: 0.04,
+      book_ok: true,
+    });
+    if (r.event.ch === 'l2_snap_1s') expect(r.event.microprice).toBeCloseTo((0.48 * 10 + 0.52 * 30) / 40, 12);
+  });
+
+  it('rejects a broken v1 event with the v1 field named', () => {
+    const r = parseEvent({ ...v1, bids: [[0.48]] });
+    expect(r).toMatchObject({ ok: false, code: 'invalid' });
+    if (!r.ok) expect(r.reason).toMatch(/^l2_snap_1s v1: bids\.0/);
+  });
+});
+
+describe('SPEC examples', () => {
+  it('accepts the SPEC §3 journal line shape (abbreviated METAR fields default to not reported)', () => {
+    const line = {
+      schema_version: 1,
+      ch: 'metar_obs',
+      event_id: '019c0b7e-1a2b-7000-8000-00000000abcd',
+      correlation_id: '019c0b7e-1a2b-7000-8000-00000000abce',
+      station_id: 'KLGA',
+      obs_time_utc: '2026-01-29T17:51:00Z',
+      ts_ingest_utc: '2026-01-29T17:53:02.114Z',
+      ts_nyc: '2026-01-29T12:53:02.114-05:00',
+      ts_es: '2026-01-29T18:53:02.114+01:00',
+      raw: 'KLGA 291751Z 31012KT 10SM M02/M12 A3012 RMK AO2 T10221122',
+      temp_c: -2,
+      temp_c_precise: -2.2,
+      judge_aligned_temp: 28,
+      qc: 'OK',
+    };
+    const r = parseEvent(line);
+    expect(r.ok).toBe(true);
+    if (r.ok && r.event.ch === 'metar_obs') {
+      expect(r.event.wind_kt).toBeNull();
+      expect(r.event.clouds).toEqual([]);
+      expect(r.event.report_type).toBe('METAR');
+    }
+  });
+});
+
+describe('stampEvent', () => {
+  it('builds a complete envelope: UUIDv7 id, self-correlation, three clocks', () => {
+    const e = stampEvent('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null }, T0);
+    expect(e.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(e.correlation_id).toBe(e.event_id);
+    expect(e.ts_ingest_utc).toBe('2026-01-29T17:53:02.114Z');
+    expect(e.ts_nyc).toBe('2026-01-29T12:53:02.114-05:00');
+    expect(e.ts_es).toBe('2026-01-29T18:53:02.114+01:00');
+  });
+});

@@ -33,7 +33,7 @@ export const MARKER_KINDS = ['METAR', 'WINDOW', 'SHOCK', 'GAP', 'RESYNC'] as con
 export const marker = z.object({
   kind: z.enum(MARKER_KINDS),
   ts: isoUtc,
-  /** Windows are ranges; other markers are instants. */
+  /** WINDOW and RESYNC markers are ranges (end_ts null while unfinished); the others are instants. */
   end_ts: isoUtc.nullable(),
   reason: z.enum(WINDOW_REASONS).nullable(),
   label: z.string(),

@@ -46,33 +46,32 @@ export const MAX_LEVELS = 200;
 /**
  * Book sides, validated by hand: they are most of every L2 line, and a plain loop is ~8× cheaper
  * than z.array(z.object(…)) — the compactor validates millions of them. Same rules and error
- * paths as `z.array(levelSchema).max(MAX_LEVELS)`; extra keys are dropped like zod would.
+ * paths as `z.array(levelSchema).max(MAX_LEVELS)`. It only checks, never rewrites the value (keys
+ * other than p/s inside a level are left as given; the Parquet columns ignore them), so the
+ * compactor can still pass valid lines to DuckDB byte for byte.
  */
-const levels = z.unknown().transform((value, ctx): Level[] => {
+const levels = z.custom<Level[]>().superRefine((value, ctx) => {
   if (!Array.isArray(value)) {
     ctx.addIssue({ code: 'custom', message: 'expected an array of {p, s} levels' });
-    return z.NEVER;
+    return;
   }
   if (value.length > MAX_LEVELS) {
     ctx.addIssue({ code: 'custom', message: `expected at most ${MAX_LEVELS} levels` });
-    return z.NEVER;
+    return;
   }
-  const out: Level[] = new Array(value.length);
   for (let i = 0; i < value.length; i++) {
     const level: unknown = value[i];
     const p = (level as Partial<Level> | null)?.p;
     const s = (level as Partial<Level> | null)?.s;
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
       ctx.addIssue({ code: 'custom', path: [i, 'p'], message: 'expected a price in [0, 1]' });
-      return z.NEVER;
+      return;
     }
     if (typeof s !== 'number' || !(s >= 0 && s < Infinity)) {
       ctx.addIssue({ code: 'custom', path: [i, 's'], message: 'expected a finite size >= 0' });
-      return z.NEVER;
+      return;
     }
-    out[i] = { p, s };
   }
-  return out;
 });
 const nullablePrice = price.nullable();
 export const QC_STATES = ['OK', 'DEGRADED', 'OUTLIER_LIKELY', 'STALE'] as const;

@@ -1,6 +1,8 @@
 /** The CLI's commands. Add one: write ./<name>.ts exporting a `Command`, then list it here. */
 import type { Command } from './command';
+import { compactCommand } from './compact';
+import { recordCommand } from './record';
 
 export const COMMANDS: Record<string, Command> = Object.fromEntries(
-  ([] as Command[]).map((c) => [c.name, c]),
+  ([compactCommand, recordCommand] as Command[]).map((c) => [c.name, c]),
 );

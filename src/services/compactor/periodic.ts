@@ -1,0 +1,148 @@
+/**
+ * Incremental compaction for a live recorder: every `everyMs` the current local day is compacted
+ * again from its whole journal (fast enough that re-doing the day is simpler and safer than
+ * appending to Parquet), and once the station's local midnight has passed, the previous day gets
+ * its final compaction (after `graceMs`, so the recorder's last batch of the old day has landed).
+ *
+ * It runs in the calling process, asynchronously: JSON parsing and validation happen on one
+ * worker thread by default and DuckDB works on its own native threads, so the caller's event loop
+ * only does file reads, the event_id set and spool writes between awaits. A tick never overlaps
+ * the previous one; a day locked by another process (e.g. a manual `helios compact`) is skipped
+ * until the next tick.
+ */
+import { stat } from 'node:fs/promises';
+import { DataRoot, type DayRef } from '../data-root';
+import { getStation } from '../../shared/stations';
+import { localDate, localDayBoundsUtc } from '../../shared/time';
+import { compactDay, type CompactDayResult } from './compact-day';
+import { DayBusyError, NoJournalError } from './errors';
+
+export interface PeriodicCompactionOptions {
+  dataRoot: string | DataRoot;
+  station: string;
+  /** Interval between compactions of the current day (e.g. 10 min). */
+  everyMs: number;
+  /** Clock in epoch ms (injectable for tests and accelerated simulations). Default Date.now. */
+  now?: () => number;
+  /** Wait after local midnight before the previous day's final compaction. Default 2 min. */
+  graceMs?: number;
+  /** Validator threads per compaction. Default 1, leaving a core to the live process. */
+  threads?: number;
+  /** Compact right away instead of after the first interval. Default true. */
+  runImmediately?: boolean;
+  onCompacted?: (result: CompactDayResult, kind: 'current' | 'final') => void;
+  onError?: (error: Error, date: string) => void;
+}
+
+export interface PeriodicCompaction {
+  /** Run one tick now (waits for a running one first). */
+  runNow(): Promise<void>;
+  /** Stop the timer and wait for a running compaction to finish. */
+  stop(): Promise<void>;
+}
+
+const MAX_FINAL_ATTEMPTS = 3;
+
+/**
+ * Whether a past day still needs its final compaction (e.g. the process was down at midnight):
+ * it has a journal and either no manifest or one generated before the day had ended.
+ */
+async function lastCompactedWhileLive(root: DataRoot, day: DayRef): Promise<boolean> {
+  try {
+    await stat(root.journalDir(day));
+  } catch {
+    return false;
+  }
+  try {
+    const m = await root.readManifest(day);
+    return Date.parse(m.generated_at) < Date.parse(m.day_end_utc);
+  } catch {
+    return true;
+  }
+}
+
+export function startPeriodicCompaction(options: PeriodicCompactionOptions): PeriodicCompaction {
+  const now = options.now ?? Date.now;
+  const graceMs = options.graceMs ?? 120_000;
+  const timeZone = getStation(options.station).timeZone;
+  const dataRoot = typeof options.dataRoot === 'string' ? new DataRoot(options.dataRoot) : options.dataRoot;
+  let lastDate = localDate(now(), timeZone);
+  /** Days whose final compaction is still owed: earliest time to do it and attempts so far. */
+  const owed = new Map<string, { due: number; attempts: number }>();
+  let running: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+
+  const compact = async (date: string, kind: 'current' | 'final'): Promise<boolean> => {
+    try {
+      const result = await compactDay({
+        dataRoot,
+        station: options.station,
+        date,
+        threads: options.threads ?? 1,
+        tailMode: kind === 'current' ? 'pending' : 'quarantine',
+        now,
+      });
+      options.onCompacted?.(result, kind);
+      return true;
+    } catch (e) {
+      if (e instanceof DayBusyError) return false;
+      // A live day without a journal yet (nothing recorded so far) is not an error.
+      // A day without a journal (nothing recorded yet, or ever) has nothing to compact.
+      if (e instanceof NoJournalError) return true;
+      options.onError?.(e as Error, date);
+      return false;
+    }
+  };
+
+  let checkedYesterday = false;
+  const tick = async () => {
+    const t = now();
+    const today = localDate(t, timeZone);
+    if (!checkedYesterday) {
+      checkedYesterday = true;
+      const yesterday = localDate(localDayBoundsUtc(today, timeZone)[0] - 1, timeZone);
+      if (await lastCompactedWhileLive(dataRoot, { station_id: options.station, date: yesterday })) {
+        owed.set(yesterday, { due: localDayBoundsUtc(today, timeZone)[0] + graceMs, attempts: 0 });
+      }
+    }
+    if (today !== lastDate) {
+      owed.set(lastDate, { due: t + graceMs, attempts: 0 });
+      lastDate = today;
+    }
+    for (const [date, debt] of [...owed]) {
+      if (t < debt.due) continue;
+      debt.attempts++;
+      if ((await compact(date, 'final')) || debt.attempts >= MAX_FINAL_ATTEMPTS) owed.delete(date);
+    }
+    await compact(today, 'current');
+  };
+
+  const runNow = async () => {
+    while (running) await running;
+    running = tick().finally(() => {
+      running = null;
+    });
+    await running;
+  };
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      runNow().finally(schedule);
+    }, options.everyMs);
+    timer.unref?.();
+  };
+
+  if (options.runImmediately ?? true) runNow().finally(schedule);
+  else schedule();
+
+  return {
+    runNow,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      while (running) await running;
+    },
+  };
+}

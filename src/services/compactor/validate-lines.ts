@@ -1,0 +1,233 @@
+/**
+ * The compactor's per-line work, run on worker threads (or inline): every journal line goes
+ * through the shared registry (`parseLine`: JSON → upgrade → zod), then the partition checks.
+ *
+ * What goes on to DuckDB is what the registry accepted: an upgraded event, or one of a channel
+ * whose schema fills defaults, is re-serialized from zod's output; a current-version line of an
+ * identity schema (see schema-identity.ts) is passed on as its original bytes, which carry the
+ * same values (DuckDB ignores keys that are not columns). Lines DuckDB would read differently
+ * from JSON.parse — invalid UTF-8, `\u` escapes (lone surrogates) — never take the byte path.
+ */
+import { isUtf8 } from 'node:buffer';
+import { CHANNELS, type Channel } from '../../shared/channels';
+import { parseLine, type RejectCode } from '../../shared/registry';
+import { CURRENT_SCHEMAS } from '../../shared/schemas';
+import { stationDate } from '../../shared/time';
+import { int32Overflow } from './duckdb-columns';
+import { schemaIsIdentity } from './schema-identity';
+
+export type QuarantineCode =
+  | RejectCode
+  /** The file's last line has no newline and is not a complete event: the writer stopped mid-line. */
+  | 'torn_line'
+  /** The line's bytes are not valid UTF-8 (the raw text shows U+FFFD in their place). */
+  | 'not_utf8'
+  /** Valid event whose station is not the folder's station. */
+  | 'wrong_station'
+  /** Valid event whose station-local date of ts_ingest_utc is not the folder's date. */
+  | 'wrong_day'
+  /** Valid event with a value the Parquet column cannot hold (int beyond 32 bits, lone surrogate). */
+  | 'unstorable'
+  /** Same event_id as an earlier line but different content. */
+  | 'duplicate_conflict';
+
+export interface Rejected {
+  line: number;
+  code: QuarantineCode;
+  reason: string;
+  raw: string;
+}
+
+export interface DayPartition {
+  station: string;
+  date: string;
+  /** The local day in UTC ms, [start, end). */
+  startMs: number;
+  endMs: number;
+}
+
+export interface ChunkJob {
+  seq: number;
+  /** Whole lines (UTF-8), each terminated by "\n" except possibly the file's last one. */
+  bytes: Uint8Array;
+  /** 1-based line number of the first line in the file. */
+  firstLine: number;
+  /** This chunk ends the file without a final newline: its last line may be torn. */
+  unterminatedTail: boolean;
+  /** `pending`: a torn last line is still being written (live day); skip it instead of quarantining. */
+  tailMode: 'quarantine' | 'pending';
+}
+
+export interface AcceptedEvents {
+  line: Int32Array;
+  ch: Uint8Array;
+  /** schema_version as found in the journal (before any upgrade). */
+  version: Int32Array;
+  /** Hash of the raw line, to tell an exact duplicate from a conflicting one. */
+  hash: Int32Array;
+  /** ts_ingest_utc in epoch µs (the precision Parquet keeps). */
+  ts: Float64Array;
+  /** Byte range of the line in the chunk (when passed on as is). */
+  start: Int32Array;
+  end: Int32Array;
+  /** Index into `json` of the re-serialized event, or -1 when the original bytes are passed on. */
+  jsonIndex: Int32Array;
+  json: string[];
+  eventId: string[];
+}
+
+export interface ChunkResult {
+  seq: number;
+  /** The job's bytes, handed back for the byte ranges of `accepted`. */
+  bytes: Uint8Array;
+  /** Non-blank lines seen. */
+  lines: number;
+  /** Accepted events, in line order. */
+  accepted: AcceptedEvents;
+  rejected: Rejected[];
+  /** Torn last line skipped in `pending` tail mode. */
+  pending: number;
+}
+
+export const CHANNEL_INDEX = new Map<Channel, number>(CHANNELS.map((ch, i) => [ch, i]));
+const IDENTITY = new Map<Channel, boolean>(CHANNELS.map((ch) => [ch, schemaIsIdentity(CURRENT_SCHEMAS[ch])]));
+
+/** Channels whose valid current-version lines are passed on byte for byte. */
+export function passesBytes(ch: Channel): boolean {
+  return IDENTITY.get(ch)!;
+}
+
+/** FNV-1a over UTF-16 code units; only compared between lines that share an event_id. */
+function hashLine(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+/**
+ * Well-formed JSON.stringify writes paired surrogates as characters and a lone one as `\udXXX`
+ * (an escape, i.e. preceded by an even number of backslashes); DuckDB rejects the latter.
+ */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/i;
+
+/** Epoch µs of an ISO timestamp already parsed to `ms` (digits beyond the ms kept, beyond µs dropped). */
+function microsOf(iso: string, ms: number): number {
+  const dot = iso.indexOf('.');
+  if (dot === -1 || iso.length - dot - 2 <= 3) return ms * 1000;
+  return ms * 1000 + Number(iso.slice(dot + 4, dot + 7).padEnd(3, '0'));
+}
+
+export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
+  const buf = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
+  const allUtf8 = isUtf8(buf);
+  const lineNo: number[] = [];
+  const chs: number[] = [];
+  const versions: number[] = [];
+  const hashes: number[] = [];
+  const times: number[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const jsonIndex: number[] = [];
+  const json: string[] = [];
+  const eventId: string[] = [];
+  const rejected: Rejected[] = [];
+  let lines = 0;
+  let pending = 0;
+  let line = job.firstLine;
+  let start = 0;
+  while (start < buf.length) {
+    let newline = buf.indexOf(NEWLINE, start);
+    const terminated = newline !== -1;
+    if (!terminated) newline = buf.length;
+    const end = newline > start && buf[newline - 1] === CR ? newline - 1 : newline;
+    const lineStart = start;
+    const current = line;
+    start = newline + 1;
+    line++;
+    const raw = buf.toString('utf8', lineStart, end);
+    if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
+    lines++;
+    if (!allUtf8 && !isUtf8(buf.subarray(lineStart, end))) {
+      rejected.push({ line: current, code: 'not_utf8', reason: 'the line is not valid UTF-8 (invalid bytes are shown as U+FFFD in raw)', raw });
+      continue;
+    }
+    const parsed = parseLine(raw);
+    if (!parsed.ok) {
+      if (!terminated && job.unterminatedTail && parsed.code === 'not_json') {
+        if (job.tailMode === 'pending') {
+          pending++;
+          lines--;
+        } else {
+          rejected.push({ line: current, code: 'torn_line', reason: `last line of the file is cut off (no newline, ${parsed.reason})`, raw });
+        }
+      } else {
+        rejected.push({ line: current, code: parsed.code, reason: parsed.reason, raw });
+      }
+      continue;
+    }
+    const event = parsed.event;
+    if (event.station_id !== day.station) {
+      rejected.push({ line: current, code: 'wrong_station', reason: `station_id ${event.station_id} in the journal of ${day.station}`, raw });
+      continue;
+    }
+    const ts = Date.parse(event.ts_ingest_utc);
+    if (!(ts >= day.startMs && ts < day.endMs)) {
+      const belongs = stationDate(ts, day.station);
+      rejected.push({
+        line: current,
+        code: 'wrong_day',
+        reason: `ts_ingest_utc ${event.ts_ingest_utc} is on ${day.station}'s local date ${belongs}, not ${day.date} (it belongs in date=${belongs})`,
+        raw,
+      });
+      continue;
+    }
+    const overflow = int32Overflow(event.ch, event as unknown as Record<string, unknown>);
+    if (overflow) {
+      rejected.push({ line: current, code: 'unstorable', reason: `${event.ch}.${overflow} does not fit the 32-bit INTEGER column`, raw });
+      continue;
+    }
+    if (parsed.upgradedFrom === null && IDENTITY.get(event.ch) && !raw.includes('\\u')) {
+      jsonIndex.push(-1);
+    } else {
+      const out = JSON.stringify(event);
+      if (LONE_SURROGATE_ESCAPE.test(out)) {
+        rejected.push({ line: current, code: 'unstorable', reason: 'a string contains an unpaired UTF-16 surrogate (not valid Unicode)', raw });
+        continue;
+      }
+      jsonIndex.push(json.length);
+      json.push(out);
+    }
+    lineNo.push(current);
+    chs.push(CHANNEL_INDEX.get(event.ch)!);
+    versions.push(parsed.upgradedFrom ?? event.schema_version);
+    hashes.push(hashLine(raw));
+    times.push(microsOf(event.ts_ingest_utc, ts));
+    starts.push(lineStart);
+    ends.push(end);
+    eventId.push(event.event_id);
+  }
+  return {
+    seq: job.seq,
+    bytes: job.bytes,
+    lines,
+    accepted: {
+      line: Int32Array.from(lineNo),
+      ch: Uint8Array.from(chs),
+      version: Int32Array.from(versions),
+      hash: Int32Array.from(hashes),
+      ts: Float64Array.from(times),
+      start: Int32Array.from(starts),
+      end: Int32Array.from(ends),
+      jsonIndex: Int32Array.from(jsonIndex),
+      json,
+      eventId,
+    },
+    rejected,
+    pending,
+  };
+}

@@ -1,0 +1,17 @@
+/** Worker thread entry: validates journal chunks (see validate-lines.ts) and posts the results. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { validateChunk, type ChunkJob, type ChunkResult, type DayPartition } from './validate-lines';
+
+const day = workerData as DayPartition;
+parentPort!.on('message', (job: ChunkJob) => {
+  let result: ChunkResult;
+  try {
+    result = validateChunk(job, day);
+  } catch (error) {
+    parentPort!.postMessage({ seq: job.seq, error: (error as Error).stack ?? String(error) });
+    return;
+  }
+  const a = result.accepted;
+  const transfer = [result.bytes, a.line, a.ch, a.version, a.hash, a.ts, a.start, a.end, a.jsonIndex].map((x) => x.buffer as ArrayBuffer);
+  parentPort!.postMessage(result, [...new Set(transfer)]);
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readLineChunks } from '../../src/services/compactor/journal-reader';
+import { rowGroupSize } from '../../src/services/compactor';
+import { schemaIsIdentity } from '../../src/services/compactor/schema-identity';
+import { isoFromMicros, microsFromIso } from '../../src/services/compactor/markers';
+import { int32Overflow } from '../../src/services/compactor/duckdb-columns';
+import { CURRENT_SCHEMAS } from '../../src/shared/schemas';
+import { tempRoot } from './helpers';
+
+describe('readLineChunks', () => {
+  it('cuts only at newlines, numbers lines across chunks and flags an unterminated tail', async () => {
+    const dir = tempRoot();
+    try {
+      const path = join(dir, 'j.ndjson');
+      // Multi-byte characters straddle every 7-byte read; one line is longer than a chunk.
+      const lines = ['{"a":"é€"}', '', '{"b":"𝄞𝄞𝄞𝄞𝄞𝄞"}', '{"c":1}', 'tail without newline'];
+      writeFileSync(path, lines.join('\n'));
+      const chunks = [];
+      for await (const c of readLineChunks(path, 7)) chunks.push({ ...c, text: Buffer.from(c.bytes).toString('utf8') });
+      expect(chunks.map((c) => c.text).join('')).toBe(lines.join('\n'));
+      for (const c of chunks.slice(0, -1)) expect(c.text.endsWith('\n')).toBe(true);
+      // Every line here is longer than a 7-byte read, so each chunk is exactly one line.
+      expect(chunks.map((c) => [c.firstLine, c.text])).toEqual(lines.map((l, i) => [i + 1, i < lines.length - 1 ? `${l}\n` : l]));
+      expect(chunks.map((c) => c.unterminatedTail)).toEqual(chunks.map((_, i) => i === chunks.length - 1));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('row group size', () => {
+  it('holds about 10 minutes of a channel, in 2048-row steps between 2048 and 10240 rows', () => {
+    expect(rowGroupSize(8 * 86_400, 86_400_000)).toBe(6144); // 8 tokens at 1 Hz: 4800 rows / 10 min
+    expect(rowGroupSize(20 * 86_400, 86_400_000)).toBe(10_240); // capped
+    expect(rowGroupSize(43_200, 86_400_000)).toBe(2048); // health every 2 s: floor
+    expect(rowGroupSize(5, 0)).toBe(2048);
+  });
+});
+
+describe('schemaIsIdentity', () => {
+  it('passes bytes through only for schemas without defaults or transforms', () => {
+    expect(schemaIsIdentity(CURRENT_SCHEMAS.l2_snap_1s)).toBe(true);
+    expect(schemaIsIdentity(CURRENT_SCHEMAS.l2_deltas)).toBe(true);
+    expect(schemaIsIdentity(CURRENT_SCHEMAS.nowcast_1m)).toBe(true);
+    expect(schemaIsIdentity(CURRENT_SCHEMAS.metar_obs)).toBe(false); // report_type, clouds, qc … defaults
+  });
+});
+
+describe('timestamps', () => {
+  it('converts DuckDB microseconds to ISO and back, keeping sub-millisecond digits only when present', () => {
+    expect(isoFromMicros(1769702582114000n)).toBe('2026-01-29T16:03:02.114Z');
+    expect(isoFromMicros(1769702582114567n)).toBe('2026-01-29T16:03:02.114567Z');
+    expect(microsFromIso('2026-01-29T16:03:02.114567Z')).toBe(1769702582114567);
+    expect(microsFromIso('2026-01-29T16:03:02Z')).toBe(1769702582000000);
+  });
+});
+
+describe('int32Overflow', () => {
+  it('names the field that does not fit a 32-bit INTEGER column', () => {
+    expect(int32Overflow('health', { reconnects: 1, gaps: 0, resyncs: 0, queue_depth: 2 ** 31 - 1, queue_bytes: 0, events_written: 0 })).toBeNull();
+    expect(int32Overflow('health', { reconnects: 1, gaps: 0, resyncs: 0, queue_depth: 0, queue_bytes: 2 ** 31, events_written: 0 })).toBe('queue_bytes');
+    expect(int32Overflow('metar_obs', { clouds: [{ cover: 'FEW', base_ft: 2 ** 40 }] })).toBe('clouds.base_ft');
+  });
+});

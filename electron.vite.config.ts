@@ -4,10 +4,25 @@ import react from '@vitejs/plugin-react';
 
 export default defineConfig({
   main: {
-    build: { outDir: 'out/main' },
+    build: {
+      outDir: 'out/main',
+      rolldownOptions: {
+        // the app, and its utility processes: the live recorder and the first start's demo day
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          'live-process': resolve(__dirname, 'src/main/live-process.ts'),
+          'demo-process': resolve(__dirname, 'src/main/demo-process.ts'),
+        },
+      },
+    },
   },
   preload: {
-    build: { outDir: 'out/preload' },
+    build: {
+      outDir: 'out/preload',
+      // A sandboxed preload must be one CommonJS file with no runtime requires but electron's.
+      externalizeDeps: false,
+      rolldownOptions: { output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+    },
   },
   renderer: {
     root: resolve(__dirname, 'src/renderer'),

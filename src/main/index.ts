@@ -1,12 +1,5 @@
-// Electron main process: window, IPC and dialogs only; every service is a plain Node module.
-import { app, BrowserWindow } from 'electron';
-import { join } from 'node:path';
+// Electron main process entry: window, menu, IPC, dialogs and the app:// protocol; every service
+// (recorder, compactor, data access) is a plain Node module, the recorder in a utility process.
+import { startApp } from './app';
 
-app.whenReady().then(() => {
-  const win = new BrowserWindow({
-    width: 1400,
-    height: 900,
-    webPreferences: { preload: join(__dirname, '../preload/index.js'), contextIsolation: true, sandbox: true, nodeIntegration: false },
-  });
-  void win.loadFile(join(__dirname, '../renderer/index.html'));
-});
+startApp(import.meta.dirname);

@@ -1,4 +1,5 @@
-// Preload: exposes the narrow HeliosApi (src/shared/api.ts) through contextBridge.
-import { contextBridge } from 'electron';
+// Preload (sandboxed, CommonJS bundle): exposes HeliosApi as window.helios and nothing else.
+import { contextBridge, ipcRenderer } from 'electron';
+import { createPreloadApi } from './api';
 
-contextBridge.exposeInMainWorld('helios', {});
+contextBridge.exposeInMainWorld('helios', createPreloadApi(ipcRenderer));

@@ -36,6 +36,30 @@ export const API_ARGS = {
 
 export type ApiOperation = keyof typeof API_ARGS;
 
+/**
+ * Commands from the desktop app's menu that only the UI can carry out (it owns the day picker, the
+ * snapshot being exported and the panel layout). Main sends them through the preload; the browser
+ * bridge has no menu and never emits them.
+ */
+export const MENU_COMMANDS = [
+  'open-day',
+  'open-snapshot',
+  'export-snapshot',
+  'data-root-changed',
+  'toggle-live',
+  'toggle-panel:depth',
+  'toggle-panel:price',
+  'toggle-panel:nowcast',
+  'toggle-panel:world',
+  'toggle-panel:health',
+  'toggle-panel:inputs',
+  'toggle-panel:sql',
+  'time-zone:nyc',
+  'time-zone:madrid',
+  'time-zone:utc',
+] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
 export interface AppInfo {
   version: string;
   shell: 'electron' | 'web';
@@ -69,6 +93,8 @@ export interface HeliosApi {
   chooseDataRoot(): Promise<string | null>;
   /** The live protocol stream; returns an unsubscribe function. */
   subscribeLive(groups: ChannelGroup[], listener: (message: ServerMessage) => void): () => void;
+  /** Menu commands of the desktop app (absent in the browser); returns an unsubscribe function. */
+  onMenuCommand?(listener: (command: MenuCommand) => void): () => void;
 }
 
 export const ALL_GROUPS: readonly ChannelGroup[] = GROUPS;

@@ -54,6 +54,12 @@ export interface ChannelState {
   open_windows: Readonly<Record<string, EventWindow>>;
   /** The most recent event of any channel (its correlation_id is "the story at the cursor"). */
   last_event: AnyEvent | null;
+  /**
+   * A token's latest book event that arrived before its first snapshot; the snapshot adopts it as
+   * `last_book_event`. So a seek's backfill (latest book event, then latest snapshot) rebuilds the
+   * same book as playing the day through.
+   */
+  pending_book_events: Readonly<Record<string, BookEvent>>;
 }
 
 export function emptyChannelState(): ChannelState {
@@ -68,6 +74,7 @@ export function emptyChannelState(): ChannelState {
     health: null,
     open_windows: {},
     last_event: null,
+    pending_book_events: {},
   };
 }
 
@@ -104,6 +111,7 @@ export function applyEvents(state: ChannelState, events: readonly AnyEvent[]): C
   let books: Record<string, TokenBook> | null = null;
   let trades: Record<string, readonly TapeTrade[]> | null = null;
   let windows: Record<string, EventWindow> | null = null;
+  let pending: Record<string, BookEvent> | null = null;
   // Deltas for one token are folded through a mirror and materialized once per batch.
   const mirrors = new Map<string, BookMirror>();
 
@@ -122,7 +130,15 @@ export function applyEvents(state: ChannelState, events: readonly AnyEvent[]): C
         books ??= { ...state.books };
         mirrors.delete(e.token_id);
         const previous = books[e.token_id];
-        books[e.token_id] = { ...bookFromSnapshot(e), last_book_event: previous?.last_book_event ?? null };
+        let adopted: BookEvent | null = null;
+        if (!previous) {
+          adopted = (pending ?? state.pending_book_events)[e.token_id] ?? null;
+          if (adopted) {
+            pending ??= { ...state.pending_book_events };
+            delete pending[e.token_id];
+          }
+        }
+        books[e.token_id] = { ...bookFromSnapshot(e), last_book_event: previous?.last_book_event ?? adopted };
         break;
       }
       case 'l2_deltas': {
@@ -155,6 +171,9 @@ export function applyEvents(state: ChannelState, events: readonly AnyEvent[]): C
             resync_epoch_id: e.resync_epoch_id,
             book_ok: e.kind === 'BOOK_RESYNC_DONE' ? book.book_ok : false,
           };
+        } else {
+          pending ??= { ...state.pending_book_events };
+          pending[e.token_id] = e;
         }
         break;
       }
@@ -193,6 +212,7 @@ export function applyEvents(state: ChannelState, events: readonly AnyEvent[]): C
   }
   if (trades) next.trades = trades;
   if (windows) next.open_windows = windows;
+  if (pending) next.pending_book_events = pending;
   const last = events[events.length - 1]!;
   next.last_event = last;
   next.at_ms = eventTimeMs(last);

@@ -57,7 +57,8 @@ export function toUtcIso(ms: number): string {
 /** Local wall time with its offset, e.g. `2026-01-29T12:53:02.114-05:00`. */
 export function toZonedIso(ms: number, timeZone: string): string {
   const offset = utcOffsetMinutes(ms, timeZone);
-  return new Date(ms + offset * 60_000).toISOString().slice(0, -1) + formatOffset(offset);
+  // replace() yields one flat string; slice + concat would keep a 4-object rope alive in every event.
+  return new Date(ms + offset * 60_000).toISOString().replace('Z', formatOffset(offset));
 }
 
 /** Local calendar date `YYYY-MM-DD` of instant `ms` in `timeZone`. */

@@ -1,0 +1,86 @@
+/**
+ * `npm run screenshots [-- --data DIR]`: regenerates docs/screenshots/*.png of the analyst UI —
+ * the main screen replaying a day, paused on a METAR, and the same screen in LIVE mode. Runs the
+ * real `npm run web` stack in-process against a generated day (or the given data root) and drives
+ * Debian's Chromium with playwright-core.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type Page } from 'playwright-core';
+import { DataRoot } from '../src/services/data-root';
+import { ensureDemoData } from '../src/services/demo';
+import { REPO_ROOT } from '../src/services/web/renderer-build';
+import { runWeb } from '../src/services/web/run-web';
+
+const OUT = join(REPO_ROOT, 'docs', 'screenshots');
+const VIEWPORT = { width: 1600, height: 960 };
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+async function waitForPresence(page: Page, text: string): Promise<void> {
+  await page.waitForFunction((t) => document.querySelector('[data-testid="presence"]')?.textContent === t, text, { timeout: 60_000 });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { data: { type: 'string' } } });
+  const temp = values.data ? null : await mkdtemp(join(tmpdir(), 'helios-screens-'));
+  const root = values.data ?? temp!;
+  const log = (m: string) => console.log(`screenshots: ${m}`);
+  if (temp) {
+    log('generating a day (KLGA 2026-01-29, 10:30–14:30 New York)…');
+    await ensureDemoData(root, { date: '2026-01-29', hours: [10.5, 14.5], onProgress: log });
+  }
+  const [day] = await new DataRoot(root).listDays();
+  if (!day) throw new Error(`no compacted day under ${root}`);
+
+  const web = await runWeb({ port: 0, dataRoot: root, live: true, demo: false, log });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    page.on('pageerror', (e) => log(`page error: ${e.message}`));
+    await page.goto(web.server.url);
+    await mkdir(OUT, { recursive: true });
+
+    await page.getByTestId(`open-day-${day.station_id}-${day.date}`).click();
+    await page.getByTestId('day-picker').waitFor({ state: 'detached', timeout: 60_000 });
+    await waitForPresence(page, 'READY');
+    // Play a little at 60× so the charts have history, jump to the second METAR, let the market
+    // react for ~15 s of day time at 10×, and pause there.
+    await page.keyboard.press('4');
+    await page.keyboard.press(' ');
+    await page.waitForTimeout(4000);
+    await page.keyboard.press('m');
+    await page.keyboard.press('m');
+    await page.keyboard.press('3');
+    await page.waitForTimeout(1500);
+    await page.keyboard.press(' ');
+    await page.waitForTimeout(1500); // the chart history fill after the jump
+    await page.screenshot({ path: join(OUT, 'replay.png') });
+    log(`wrote ${join(OUT, 'replay.png')}`);
+
+    await page.getByTestId('toggle-sql').click();
+    await page.getByTestId('sql-run').click();
+    await page.getByTestId('sql-result').locator('tbody tr').first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(OUT, 'replay-sql.png') });
+    log(`wrote ${join(OUT, 'replay-sql.png')}`);
+    await page.getByTestId('toggle-sql').click();
+
+    await page.getByTestId('mode-live').click();
+    await waitForPresence(page, 'LIVE');
+    // The simulator starts now: wait for its first model output (each minute) to be on screen.
+    await page.getByTestId('nowcast-tmax').waitFor({ timeout: 90_000 });
+    await page.waitForTimeout(20_000);
+    await page.screenshot({ path: join(OUT, 'live.png') });
+    log(`wrote ${join(OUT, 'live.png')}`);
+  } finally {
+    await browser.close();
+    await web.stop();
+    if (temp) await rm(temp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

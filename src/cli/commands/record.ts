@@ -1,0 +1,186 @@
+/**
+ * `helios record`: record a source into a data root's journal. Today the source is the embedded
+ * simulator; `--day` synthesizes a whole past local day as fast as possible, `--speed max` a slice
+ * of today, `--speed N` (default 1) records live at N× virtual speed until `--for` or a signal.
+ */
+import { parseArgs } from 'node:util';
+import { CliError } from '../cli-error';
+import type { Command } from './command';
+import { recordDay, startRecording, type SessionStats } from '../../services/recorder/session';
+import { SimulatorSource } from '../../services/sources/simulator';
+import { getStation } from '../../shared/stations';
+import { DATE_PATTERN, localDayBoundsUtc, stationDate } from '../../shared/time';
+import { DataRoot } from '../../services/data-root';
+
+const usage = `usage: npm run -s helios -- record --source sim --data DIR [options]
+
+Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-local date).
+
+  --source sim        the embedded simulator (the only source so far)
+  --data DIR          data root (created if missing)
+  --for DURATION      how much time to record, in recorded (virtual) time: 500ms, 30s, 15m, 2h
+                      (default: until Ctrl-C / SIGTERM; with --day: the whole day)
+  --speed N|max       virtual-clock speed of a live recording (default 1); max = synthesize
+                      [now, now + --for) as fast as possible
+  --day YYYY-MM-DD    synthesize that whole station-local day as fast as possible (with
+                      --speed N: play it from its local midnight at N× instead)
+  --seed N            simulator seed (default 1)
+  --station ID        station (default KLGA)
+  --tokens N          bucket tokens in the simulated market, 6–12 (default 8)
+  --progress          print a progress line every second (max speed: every 15 recorded minutes)
+
+SIGINT / SIGTERM stop the recording cleanly (flushed, files closed). Prints a one-line summary.`;
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new CliError(`--for: expected a duration like 30s, 15m, 2h or 500ms, got "${text}"`);
+  const ms = Number(m[1]) * UNITS[m[2] ?? 's']!;
+  if (!(ms > 0)) throw new CliError(`--for must be positive, got "${text}"`);
+  return ms;
+}
+
+function describeDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 120_000) return `${Math.round(ms / 100) / 10}s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 6000) / 10}m`;
+  return `${Math.round(ms / 360_000) / 10}h`;
+}
+
+export function summaryLine(stats: SessionStats, mode: string): string {
+  const events = Object.entries(stats.recorder.events).filter(([, n]) => n > 0);
+  const total = events.reduce((sum, [, n]) => sum + n, 0);
+  const dropped = Object.entries(stats.journal.dropped).filter(([, n]) => n > 0);
+  const droppedTotal = dropped.reduce((sum, [, n]) => sum + n, 0);
+  const rejected = Object.values(stats.recorder.rejected).reduce((sum, n) => sum + (n ?? 0), 0);
+  const files = stats.journal.files.filter((f) => f.endsWith('.ndjson'));
+  const parts = [
+    `recorded ${describeDuration(stats.now_ms - stats.started_ms)} of ${stats.station_id} (${mode}):`,
+    `${total} events (${events.map(([ch, n]) => `${ch}=${n}`).join(' ')});`,
+    `written ${stats.journal.events_written};`,
+    `dropped ${droppedTotal}${dropped.length ? ` (${dropped.map(([ch, n]) => `${ch}=${n}`).join(' ')})` : ''};`,
+    `rejected ${rejected};`,
+    `windows ${stats.recorder.windows}; gaps ${stats.recorder.gaps}; resyncs ${stats.recorder.resyncs};`,
+    `${files.length} file(s): ${files.join(', ')}`,
+  ];
+  if (stats.journal.write_errors > 0) parts.push(`; WRITE ERRORS ${stats.journal.write_errors}: ${stats.journal.last_error}`);
+  if (stats.errors > 0) parts.push(`; ${stats.errors} recorder error(s), see above`);
+  return parts.join(' ');
+}
+
+function progressLine(stats: SessionStats): string {
+  const total = Object.values(stats.recorder.events).reduce((a, b) => a + b, 0);
+  const dropped = Object.values(stats.journal.dropped).reduce((a, b) => a + b, 0);
+  return `progress at=${new Date(stats.now_ms).toISOString()} events=${total} enqueued=${total - dropped} written=${stats.journal.events_written} dropped=${dropped}`;
+}
+
+async function run(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        source: { type: 'string', default: 'sim' },
+        data: { type: 'string' },
+        for: { type: 'string' },
+        speed: { type: 'string' },
+        day: { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        station: { type: 'string', default: 'KLGA' },
+        tokens: { type: 'string', default: '8' },
+        progress: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n\n${usage}`);
+  }
+  if (values.source !== 'sim') throw new CliError(`--source: only "sim" is available so far, got "${values.source}"`);
+  if (!values.data) throw new CliError(`--data DIR is required\n\n${usage}`);
+  let station: string;
+  try {
+    station = getStation(values.station).id;
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const seed = /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
+  const tokens = Number(values.tokens);
+  if (!Number.isInteger(tokens) || tokens < 6 || tokens > 12) throw new CliError(`--tokens must be an integer 6–12, got "${values.tokens}"`);
+  const forMs = values.for !== undefined ? parseDuration(values.for) : undefined;
+  const speedText = values.speed ?? (values.day !== undefined ? 'max' : '1');
+  const speed = speedText === 'max' ? 'max' : Number(speedText);
+  if (speed !== 'max' && !(speed > 0 && speed <= 10_000)) throw new CliError(`--speed must be a number in (0, 10000] or "max", got "${speedText}"`);
+  if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
+  const dataRoot = new DataRoot(values.data);
+
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (speed === 'max') {
+      // Synthesis as fast as possible, by message time.
+      let from: number;
+      let to: number;
+      let date: string;
+      if (values.day !== undefined) {
+        date = values.day;
+        const [start, end] = localDayBoundsUtc(date, getStation(station).timeZone);
+        from = start;
+        to = forMs !== undefined ? Math.min(end, start + forMs) : end;
+      } else {
+        if (forMs === undefined) throw new CliError('--speed max needs --for (or use --day for a whole day)');
+        from = Date.now();
+        date = stationDate(from, station);
+        const [, end] = localDayBoundsUtc(date, getStation(station).timeZone);
+        to = Math.min(end, from + forMs); // the simulator makes one local day at a time
+      }
+      const stats = await recordDay({
+        dataRoot,
+        source: (scheduler) => new SimulatorSource({ station, seed, tokens, date, start: from, to, speed: Infinity, scheduler }),
+        startMs: from,
+        endMs: to,
+        signal: abort.signal,
+        progressEveryMs: values.progress ? 15 * 60_000 : undefined,
+        onProgress: values.progress ? (s) => console.log(progressLine(s)) : undefined,
+      });
+      console.log(summaryLine(stats, values.day !== undefined ? `day ${date}, seed ${seed}, max speed` : `seed ${seed}, max speed`));
+      return stats.journal.write_errors > 0 ? 1 : 0;
+    }
+
+    // Live: the simulator on a virtual clock at `speed` (from now, or from the day's local midnight).
+    const source = new SimulatorSource({ station, seed, tokens, speed, ...(values.day !== undefined ? { date: values.day } : {}) });
+    const session = await startRecording({ dataRoot, source, clock: source.clock });
+    const started = source.clock.now();
+    const progress = values.progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
+    let dayOver = false; // the simulator covers one local day
+    source.finished.then(
+      () => (dayOver = true),
+      () => (dayOver = true),
+    );
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (abort.signal.aborted || dayOver || (forMs !== undefined && source.clock.now() - started >= forMs)) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 10);
+    });
+    if (progress) clearInterval(progress);
+    const stats = await session.stop();
+    console.log(summaryLine(stats, `seed ${seed}, ${speed}x`));
+    return stats.journal.write_errors > 0 || stats.errors > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export const recordCommand: Command = {
+  name: 'record',
+  summary: 'record a source (the simulator) into a data root journal',
+  usage,
+  run,
+};

@@ -1,0 +1,271 @@
+/**
+ * The desktop app's wiring: everything Electron-specific in one place, each piece built from the
+ * tested plain functions next to it. Order matters: the scheme, sandbox and single-instance lock are
+ * set up synchronously before `ready`; protocol, session guards, IPC, the recorder process and the
+ * window after it.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  protocol,
+  screen,
+  session,
+  shell,
+  utilityProcess,
+  type WebContents,
+} from 'electron';
+import type { MenuCommand } from '../shared/api';
+import { createDataApi } from '../services/api-data';
+import { DataRoot } from '../services/data-root';
+import { MENU_COMMAND } from '../preload/ipc-contract';
+import { registerIpc, type IpcEventLike, type ShellServices } from './ipc';
+import { isEmptyDataRoot, synthesizeDemoDay, type DemoChild, type DemoRun } from './demo-host';
+import { LiveHost, type LiveChild } from './live-host';
+import { buildMenuTemplate } from './menu';
+import { APP_ENTRY_URL, APP_SCHEME, createAppProtocolHandler, privilegedSchemes } from './protocol';
+import { hardenSession, hardenWebContents, mainWindowOptions } from './security';
+import { createSettingsStore, loadSettings, restoreBounds, settingsFile, type SettingsStore } from './settings';
+import { openSnapshotFile, saveSnapshotFile, type SnapshotDialogs } from './snapshot-files';
+
+export const APP_NAME = 'HELIOS Tape';
+/** The station whose simulated market the desktop app records live. */
+export const LIVE_STATION = 'KLGA';
+export const APP_USER_MODEL_ID = 'org.helios.tape';
+
+/** `<userData>/data` unless the user opened another folder. */
+export function defaultDataRoot(userDataDir: string): string {
+  return join(userDataDir, 'data');
+}
+
+/** Built files sit next to each other: out/main, out/preload, out/renderer. */
+export function builtPaths(mainDir: string) {
+  return {
+    preload: join(mainDir, '../preload/index.cjs'),
+    renderer: join(mainDir, '../renderer'),
+    liveProcess: join(mainDir, 'live-process.js'),
+    demoProcess: join(mainDir, 'demo-process.js'),
+  };
+}
+
+export function startApp(mainDir: string): void {
+  // --- before ready (synchronous) ---
+  protocol.registerSchemesAsPrivileged(privilegedSchemes());
+  app.enableSandbox();
+  app.setName(APP_NAME);
+  app.setPath('userData', join(app.getPath('appData'), APP_NAME));
+  if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+
+  const paths = builtPaths(mainDir);
+  const trustedContents = new Set<number>();
+  const windows = new Set<BrowserWindow>();
+  let settings: SettingsStore;
+  let dataRoot: DataRoot;
+  let defaultRoot: string;
+  let quitting = false;
+  let ready = false; // settings loaded, protocol and IPC registered
+  let demo: DemoRun | null = null;
+
+  const live = new LiveHost({
+    fork: () =>
+      utilityProcess.fork(paths.liveProcess, [], { serviceName: `${APP_NAME} recorder`, stdio: 'inherit' }) as unknown as LiveChild,
+  });
+
+  const startDemo = (root: string) => {
+    demo = synthesizeDemoDay({
+      fork: () => utilityProcess.fork(paths.demoProcess, [], { serviceName: `${APP_NAME} demo day`, stdio: 'inherit' }) as unknown as DemoChild,
+      dataRoot: root,
+      log: (level, message) => console[level](`HELIOS: ${message}`),
+    });
+    void demo.done.then((result) => {
+      demo = null;
+      // the UI re-lists the days (and offers the day picker) on this command
+      if (result?.created && dataRoot.root === root) broadcast('data-root-changed');
+    });
+  };
+
+  const focusedWindow = (sender?: WebContents | IpcEventLike['sender']) =>
+    (sender && BrowserWindow.fromWebContents(sender as WebContents)) || BrowserWindow.getFocusedWindow() || [...windows][0] || null;
+
+  const dialogsFor = (win: BrowserWindow | null): SnapshotDialogs => ({
+    showSave: (options) => (win ? dialog.showSaveDialog(win, options) : dialog.showSaveDialog(options)),
+    showOpen: (options) => (win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options)),
+  });
+
+  const broadcast = (command: MenuCommand) => {
+    for (const win of windows) if (!win.isDestroyed()) win.webContents.send(MENU_COMMAND, command);
+  };
+
+  const switchDataRoot = async (root: string) => {
+    dataRoot = new DataRoot(root);
+    settings.update({ data_root: resolve(root) === resolve(defaultRoot) ? null : dataRoot.root });
+    await live.start({ data_root: dataRoot.root, station: LIVE_STATION });
+    broadcast('data-root-changed');
+  };
+
+  const chooseDataRoot = async (win: BrowserWindow | null): Promise<string | null> => {
+    const options = {
+      title: 'Open Data Folder',
+      defaultPath: dataRoot.root,
+      properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'>,
+    };
+    const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    const picked = result.filePaths[0];
+    if (result.canceled || !picked) return null;
+    await switchDataRoot(picked);
+    return dataRoot.root;
+  };
+
+  const services: ShellServices = {
+    info: () => {
+      const status = live.status();
+      return {
+        version: app.getVersion(),
+        shell: 'electron',
+        data_root: dataRoot.root,
+        live_available: status.available,
+        live_station_id: status.station_id,
+      };
+    },
+    data: createDataApi(() => dataRoot),
+    saveSnapshot: (args, sender) => saveSnapshotFile(dialogsFor(focusedWindow(sender)), app.getPath('documents'), args),
+    openSnapshot: (sender) => openSnapshotFile(dialogsFor(focusedWindow(sender))),
+    chooseDataRoot: (sender) => chooseDataRoot(focusedWindow(sender)),
+    live,
+  };
+
+  const createWindow = () => {
+    const displays = [screen.getPrimaryDisplay(), ...screen.getAllDisplays()].map((d) => d.workArea);
+    const saved = settings.get().window;
+    const icon = join(app.getAppPath(), 'resources', 'icon.png');
+    const win = new BrowserWindow(
+      mainWindowOptions({
+        preloadPath: paths.preload,
+        bounds: restoreBounds(saved, displays),
+        devTools: !app.isPackaged,
+        icon: process.platform === 'linux' && existsSync(icon) ? icon : undefined,
+      }),
+    );
+    const contents = win.webContents;
+    const contentsId = contents.id;
+    windows.add(win);
+    trustedContents.add(contentsId);
+    if (saved?.maximized) win.maximize();
+
+    const rememberLayout = () => {
+      if (win.isDestroyed() || win.isMinimized() || win.isFullScreen()) return;
+      const b = win.getNormalBounds();
+      settings.update({ window: { x: b.x, y: b.y, width: b.width, height: b.height, maximized: win.isMaximized() } });
+    };
+    win.on('resize', rememberLayout);
+    win.on('move', rememberLayout);
+    win.on('maximize', rememberLayout);
+    win.on('unmaximize', rememberLayout);
+    win.once('ready-to-show', () => win.show());
+    // A reload or a crashed renderer leaves subscriptions nobody will unsubscribe.
+    contents.on('did-start-navigation', (details) => {
+      if (details.isMainFrame && !details.isSameDocument) live.dropContents(contentsId);
+    });
+    contents.on('render-process-gone', () => live.dropContents(contentsId));
+    win.on('closed', () => {
+      windows.delete(win);
+      trustedContents.delete(contentsId);
+      live.dropContents(contentsId);
+    });
+    void win.loadURL(APP_ENTRY_URL);
+    return win;
+  };
+
+  app.on('second-instance', () => {
+    const win = [...windows][0];
+    if (!win) {
+      if (ready) createWindow();
+      return;
+    }
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  app.on('activate', () => {
+    if (ready && windows.size === 0) createWindow();
+  });
+
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    quitting = true;
+    event.preventDefault();
+    demo?.cancel();
+    void Promise.allSettled([live.stop(), settings?.flush()]).finally(() => app.quit());
+  });
+
+  app
+    .whenReady()
+    .then(async () => {
+      const userData = app.getPath('userData');
+      const loaded = await loadSettings(settingsFile(userData));
+      if (loaded.warning) console.warn(`HELIOS: ${loaded.warning}`);
+      settings = createSettingsStore(settingsFile(userData), loaded.settings);
+      defaultRoot = defaultDataRoot(userData);
+      await mkdir(defaultRoot, { recursive: true });
+      const remembered = loaded.settings.data_root;
+      const rootPath = remembered && isDirectory(remembered) ? remembered : defaultRoot;
+      if (remembered && rootPath !== remembered) console.warn(`HELIOS: data folder ${remembered} is gone; using ${defaultRoot}`);
+      dataRoot = new DataRoot(rootPath);
+
+      protocol.handle(APP_SCHEME, createAppProtocolHandler(paths.renderer));
+      hardenSession(session.defaultSession);
+      registerIpc(ipcMain, services, trustedContents);
+      Menu.setApplicationMenu(
+        Menu.buildFromTemplate(
+          buildMenuTemplate({
+            isMac: process.platform === 'darwin',
+            devTools: !app.isPackaged,
+            actions: {
+              openDataFolder: () => void chooseDataRoot(focusedWindow()).catch(reportError),
+              revealDataFolder: () => void shell.openPath(dataRoot.root).then((error) => error && reportError(new Error(error))),
+              send: broadcast,
+            },
+          }),
+        ),
+      );
+      // First start (the default folder, nothing in it): a demo past day, in its own process.
+      // Decided before live recording starts writing today's journal into the folder.
+      if (dataRoot.root === resolve(defaultRoot) && (await isEmptyDataRoot(dataRoot))) startDemo(dataRoot.root);
+      // the recorder before the window, so the page's first live subscription finds it starting
+      await live.start({ data_root: dataRoot.root, station: LIVE_STATION });
+      ready = true;
+      createWindow();
+    })
+    .catch((e: unknown) => {
+      reportError(e);
+      app.exit(1);
+    });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function reportError(e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e);
+  console.error(`HELIOS: ${e instanceof Error ? e.stack : message}`);
+  dialog.showErrorBox(APP_NAME, message);
+}

@@ -1,0 +1,40 @@
+/**
+ * The demo day's one-shot process (Electron utilityProcess): synthesizes and compacts a past day
+ * into a fresh data root while the recorder process already records live, so neither waits for
+ * the other and the live loop never shares a thread with the synthesis. Electron-free for tests.
+ */
+import type { DemoOptions, DemoResult } from '../services/demo';
+
+export type ToDemoProcess = { type: 'synthesize'; data_root: string };
+export type FromDemoProcess =
+  | { type: 'progress'; message: string }
+  | { type: 'done'; result: DemoResult }
+  | { type: 'failed'; message: string };
+
+export interface DemoPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+  postMessage(message: FromDemoProcess): void;
+}
+
+export type EnsureDemoData = (dataRoot: string, options: DemoOptions) => Promise<DemoResult>;
+
+export function runDemoWorker(port: DemoPort, ensure: EnsureDemoData, exit: (code: number) => void = (c) => process.exit(c)): void {
+  let started = false;
+  port.on('message', ({ data }) => {
+    const message = data as ToDemoProcess;
+    if (message.type !== 'synthesize' || started) return;
+    started = true;
+    // Main checked that the root had no day before recording started; `force` keeps the live
+    // recorder's first compaction of today from making ensureDemoData think a day already exists.
+    ensure(message.data_root, { force: true, onProgress: (m) => port.postMessage({ type: 'progress', message: m }) }).then(
+      (result) => {
+        port.postMessage({ type: 'done', result });
+        exit(0);
+      },
+      (e: unknown) => {
+        port.postMessage({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
+        exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * The renderer is served from `app://helios/…`, a privileged standard scheme, never from file://:
+ * it gets a real origin (so CSP 'self', module workers, fetch and WebAssembly streaming work) and
+ * reads nothing outside the built renderer folder. Pure functions over Fetch API Request/Response,
+ * so they are tested under Node without Electron.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import type { CustomScheme } from 'electron';
+import { CONTENT_SECURITY_POLICY } from './csp';
+
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'helios';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
+
+/** Must be registered before `ready`. */
+export function privilegedSchemes(): CustomScheme[] {
+  return [
+    {
+      scheme: APP_SCHEME,
+      privileges: {
+        standard: true, // real origin, relative URLs, CSP 'self'
+        secure: true, // secure context: module workers, crypto.subtle, wasm streaming
+        supportFetchAPI: true, // fetch() of wasm and worker assets
+        stream: true, // streamed responses (large wasm)
+        codeCache: true,
+        // never: bypassCSP, corsEnabled for others, allowServiceWorkers
+      },
+    },
+  ];
+}
+
+const MIME_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.cjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.txt': 'text/plain; charset=utf-8',
+  '.parquet': 'application/vnd.apache.parquet',
+  '.arrow': 'application/vnd.apache.arrow.stream',
+};
+
+export function mimeType(path: string): string {
+  return MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** Headers on every response of the app scheme. */
+export function securityHeaders(): Record<string, string> {
+  return {
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-cache',
+  };
+}
+
+/**
+ * The file under `rootDir` a request URL names, or null when it names nothing we serve: another
+ * scheme or host, a NUL byte, an undecodable escape, or a path that would leave the folder.
+ */
+export function resolveAppPath(rootDir: string, url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== APP_HOST) return null;
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(parsed.pathname);
+  } catch {
+    return null;
+  }
+  if (pathname.includes('\0') || pathname.includes('\\')) return null;
+  if (pathname === '/' || pathname === '') pathname = '/index.html';
+  const root = resolve(rootDir);
+  const file = resolve(root, '.' + pathname);
+  return file.startsWith(root + sep) ? file : null;
+}
+
+type ByteRange = { start: number; end: number };
+
+/** Parses a single `bytes=` range against a file size; null = no range, 'invalid' = 416. */
+export function parseRange(header: string | null, size: number): ByteRange | null | 'invalid' {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return 'invalid';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'invalid';
+  return { start, end };
+}
+
+export function createAppProtocolHandler(rendererDir: string): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const headers = securityHeaders();
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return new Response('method not allowed', { status: 405, headers: { ...headers, Allow: 'GET, HEAD' } });
+    }
+    const file = resolveAppPath(rendererDir, request.url);
+    if (!file) return new Response('not found', { status: 404, headers });
+    let size: number;
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) return new Response('not found', { status: 404, headers });
+      size = info.size;
+    } catch {
+      return new Response('not found', { status: 404, headers });
+    }
+    const base = { ...headers, 'Content-Type': mimeType(file), 'Accept-Ranges': 'bytes' };
+    const range = parseRange(request.headers.get('Range'), size);
+    if (range === 'invalid') {
+      return new Response(null, { status: 416, headers: { ...base, 'Content-Range': `bytes */${size}` } });
+    }
+    const { start, end } = range ?? { start: 0, end: size - 1 };
+    const length = size === 0 ? 0 : end - start + 1;
+    const responseHeaders: Record<string, string> = { ...base, 'Content-Length': String(length) };
+    if (range) responseHeaders['Content-Range'] = `bytes ${start}-${end}/${size}`;
+    const body =
+      request.method === 'HEAD' || length === 0
+        ? null
+        : (Readable.toWeb(createReadStream(file, { start, end })) as ReadableStream<Uint8Array>);
+    return new Response(body, { status: range ? 206 : 200, headers: responseHeaders });
+  };
+}

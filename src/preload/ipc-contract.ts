@@ -1,0 +1,33 @@
+/**
+ * The IPC channel names between the preload and main, and the result envelope of every call.
+ * Type-only imports: the sandboxed preload bundle must stay free of runtime dependencies.
+ */
+import type { ApiOperation, HeliosApi } from '../shared/api';
+
+/** HeliosApi's request/response operations (everything but the live and menu subscriptions). */
+export type InvokeOperation = Exclude<keyof HeliosApi, 'subscribeLive' | 'onMenuCommand'>;
+
+/** Kept in step with API_ARGS by a test (the preload cannot import zod schemas). */
+export const INVOKE_OPERATIONS = [
+  'getInfo',
+  'listDays',
+  'readManifest',
+  'readParquet',
+  'saveSnapshot',
+  'openSnapshot',
+  'chooseDataRoot',
+] as const satisfies readonly (InvokeOperation & ApiOperation)[];
+
+export function invokeChannel(op: InvokeOperation): string {
+  return `helios:api:${op}`;
+}
+
+export const LIVE_SUBSCRIBE = 'helios:live:subscribe';
+export const LIVE_UNSUBSCRIBE = 'helios:live:unsubscribe';
+/** main → renderer: (subscription id, ServerMessage[]) */
+export const LIVE_BATCH = 'helios:live:batch';
+/** main → renderer: (MenuCommand) */
+export const MENU_COMMAND = 'helios:menu';
+
+/** Errors cross IPC as plain messages (Electron would otherwise wrap them in its own text). */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -1,0 +1,58 @@
+/**
+ * A Web Worker that decodes Parquet row groups to Arrow IPC with parquet-wasm, so decoding never
+ * blocks the UI thread and two row groups can decode at once. It has no access to the data root:
+ * the byte ranges it needs are asked of the page (which reads them through HeliosApi).
+ */
+import { decodeRowGroups, openParquet, type OpenedParquet } from './parquet';
+import type { WorkerReply, WorkerRequest } from './decode-protocol';
+
+const scope = self as unknown as {
+  postMessage(message: WorkerReply, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
+};
+
+const files = new Map<string, Promise<OpenedParquet>>();
+const reads = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
+let nextRead = 1;
+
+function readRange(file: string) {
+  return (offset: number, length: number) =>
+    new Promise<Uint8Array>((resolve, reject) => {
+      const id = nextRead++;
+      reads.set(id, { resolve, reject });
+      scope.postMessage({ type: 'read', id, file, offset, length });
+    });
+}
+
+function open(file: string, size: number): Promise<OpenedParquet> {
+  let f = files.get(file);
+  if (!f) {
+    f = openParquet(size, readRange(file));
+    f.catch(() => files.delete(file));
+    files.set(file, f);
+  }
+  return f;
+}
+
+scope.onmessage = async (e) => {
+  const m = e.data;
+  if (m.type === 'bytes') {
+    const pending = reads.get(m.id);
+    reads.delete(m.id);
+    if (m.error !== undefined) pending?.reject(new Error(m.error));
+    else pending?.resolve(m.bytes!);
+    return;
+  }
+  try {
+    const parquet = await open(m.file, m.size);
+    if (m.type === 'open') {
+      scope.postMessage({ type: 'done', id: m.id, rowGroups: parquet.rowGroups });
+      return;
+    }
+    const t0 = performance.now();
+    const ipc = await decodeRowGroups(parquet, m.rowGroups, m.options);
+    scope.postMessage({ type: 'done', id: m.id, ipc, ms: performance.now() - t0 }, [ipc.buffer]);
+  } catch (err) {
+    scope.postMessage({ type: 'failed', id: m.id, error: (err as Error).message ?? String(err) });
+  }
+};

@@ -1,0 +1,126 @@
+/**
+ * Parquet row groups → Arrow IPC with parquet-wasm, reading only the bytes those row groups need.
+ * The file is never fetched whole: parquet-wasm's async reader asks a Blob-like object for byte
+ * ranges (footer first, then the column chunks of the requested row groups), and `RangeFile`
+ * answers them through `HeliosApi.readParquet({offset, length})`, in aligned blocks with a small
+ * cache so neighbouring requests share one read.
+ */
+import initParquetWasm, { ParquetFile } from 'parquet-wasm/esm';
+import { PARQUET_WASM_URL } from './assets';
+
+let ready: Promise<unknown> | null = null;
+
+export function loadParquetWasm(): Promise<unknown> {
+  ready ??= initParquetWasm({ module_or_path: PARQUET_WASM_URL });
+  return ready;
+}
+
+export type ReadRange = (offset: number, length: number) => Promise<Uint8Array>;
+
+const BLOCK = 256 * 1024;
+
+/**
+ * A read-only, Blob-shaped view of a remote file (`size` + `slice(a, b).arrayBuffer()`), which is
+ * all parquet-wasm's `ParquetFile.fromFile` uses.
+ */
+export class RangeFile {
+  private readonly blocks = new Map<number, Promise<Uint8Array>>();
+  private readonly order: number[] = [];
+  bytesRead = 0;
+  requests = 0;
+
+  constructor(
+    readonly size: number,
+    private readonly readRange: ReadRange,
+    private readonly maxCachedBlocks = 64,
+  ) {}
+
+  slice(start = 0, end = this.size): { arrayBuffer(): Promise<ArrayBuffer> } {
+    const a = Math.max(0, start);
+    const b = Math.min(this.size, end);
+    return { arrayBuffer: () => this.read(a, b) };
+  }
+
+  private async read(start: number, end: number): Promise<ArrayBuffer> {
+    const out = new Uint8Array(Math.max(0, end - start));
+    if (out.length === 0) return out.buffer;
+    const first = Math.floor(start / BLOCK);
+    const last = Math.floor((end - 1) / BLOCK);
+    // fetch every missing block of the span in one request
+    let missingFrom: number | null = null;
+    const fetchRun = (from: number, to: number) => {
+      const offset = from * BLOCK;
+      const length = Math.min(this.size, (to + 1) * BLOCK) - offset;
+      this.requests++;
+      const whole = this.readRange(offset, length).then((bytes) => {
+        if (bytes.length !== length) throw new Error(`short read: asked ${length} bytes at ${offset}, got ${bytes.length}`);
+        this.bytesRead += bytes.length;
+        return bytes;
+      });
+      for (let k = from; k <= to; k++) {
+        this.remember(k, whole.then((bytes) => bytes.subarray((k - from) * BLOCK, Math.min(bytes.length, (k - from + 1) * BLOCK))));
+      }
+    };
+    for (let k = first; k <= last; k++) {
+      if (!this.blocks.has(k)) missingFrom ??= k;
+      else if (missingFrom !== null) {
+        fetchRun(missingFrom, k - 1);
+        missingFrom = null;
+      }
+    }
+    if (missingFrom !== null) fetchRun(missingFrom, last);
+    const parts: Promise<Uint8Array>[] = [];
+    for (let k = first; k <= last; k++) parts.push(this.blocks.get(k)!);
+    for (let k = first; k <= last; k++) {
+      const block = await parts[k - first]!;
+      const blockStart = k * BLOCK;
+      const from = Math.max(start, blockStart);
+      const to = Math.min(end, blockStart + block.length);
+      out.set(block.subarray(from - blockStart, to - blockStart), from - start);
+    }
+    return out.buffer;
+  }
+
+  private remember(k: number, block: Promise<Uint8Array>): void {
+    block.catch(() => this.blocks.delete(k));
+    this.blocks.set(k, block);
+    this.order.push(k);
+    while (this.order.length > this.maxCachedBlocks) {
+      const old = this.order.shift()!;
+      if (!this.order.includes(old)) this.blocks.delete(old);
+    }
+  }
+}
+
+export interface OpenedParquet {
+  file: ParquetFile;
+  range: RangeFile;
+  rowGroups: number;
+}
+
+export async function openParquet(size: number, readRange: ReadRange): Promise<OpenedParquet> {
+  await loadParquetWasm();
+  const range = new RangeFile(size, readRange);
+  const file = await ParquetFile.fromFile(range as unknown as Blob);
+  return { file, range, rowGroups: file.metadata().numRowGroups() };
+}
+
+export interface DecodeOptions {
+  /** Only these columns. */
+  columns?: string[];
+  /** Only `limit` rows from `offset` (counted within the selected row groups). */
+  offset?: number;
+  limit?: number;
+}
+
+/** Decode row groups (optionally some columns, some rows) to an Arrow IPC stream. */
+export async function decodeRowGroups(parquet: OpenedParquet, rowGroups: number[], options: DecodeOptions = {}): Promise<Uint8Array> {
+  const { columns, offset, limit } = options;
+  const table = await parquet.file.read({
+    rowGroups,
+    ...(columns ? { columns } : {}),
+    ...(offset !== undefined ? { offset } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  });
+  return table.intoIPCStream();
+}

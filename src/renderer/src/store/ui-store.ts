@@ -1,0 +1,49 @@
+/** View preferences that are not channel data: time zone, selected token, visible panels. */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ZoneChoice } from '../format';
+
+export const PANELS = ['depth', 'price', 'nowcast', 'world', 'health', 'inputs', 'sql'] as const;
+export type PanelId = (typeof PANELS)[number];
+
+export interface UiState {
+  zone: ZoneChoice;
+  selectedToken: string | null;
+  hidden: Readonly<Partial<Record<PanelId, true>>>;
+  dayPickerOpen: boolean;
+  /** A transient message for the status bar (export saved, errors). */
+  notice: { text: string; tone: 'info' | 'error' } | null;
+  /** Opening a day: what is happening and how far (0–1, null when unknown). */
+  loading: { label: string; fraction: number | null } | null;
+  setZone(zone: ZoneChoice): void;
+  selectToken(token: string | null): void;
+  togglePanel(panel: PanelId, visible?: boolean): void;
+  setDayPickerOpen(open: boolean): void;
+  notify(text: string, tone?: 'info' | 'error'): void;
+  setLoading(loading: UiState['loading']): void;
+}
+
+export type UiStore = StoreApi<UiState>;
+
+export function createUiStore(): UiStore {
+  return createStore<UiState>((set) => ({
+    zone: 'nyc',
+    selectedToken: null,
+    hidden: { sql: true },
+    dayPickerOpen: false,
+    notice: null,
+    loading: null,
+    setZone: (zone) => set({ zone }),
+    selectToken: (selectedToken) => set({ selectedToken }),
+    togglePanel: (panel, visible) =>
+      set((s) => {
+        const show = visible ?? Boolean(s.hidden[panel]);
+        const hidden = { ...s.hidden };
+        if (show) delete hidden[panel];
+        else hidden[panel] = true;
+        return { hidden };
+      }),
+    setDayPickerOpen: (dayPickerOpen) => set({ dayPickerOpen }),
+    notify: (text, tone = 'info') => set({ notice: { text, tone } }),
+    setLoading: (loading) => set({ loading }),
+  }));
+}

@@ -1,0 +1,110 @@
+/**
+ * `ensureDemoData(dataRoot)`: make sure a data root has at least one recorded day to open. When it
+ * has no compacted day, synthesize a past KLGA day with the simulator, record it through the real
+ * recorder (journal) and compact it (Parquet + manifest) — the same path a live day takes, only
+ * faster than real time. Used by `npm run web`, the desktop app's first start and the tests.
+ */
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isAlive } from './compactor/atomic-files';
+import { compactDay } from './compactor/compact-day';
+import { DataRoot } from './data-root';
+import { recordDay } from './recorder';
+import { simulateDay, simulatedMarket } from './sources/simulator/simulate-day';
+import { getStation } from '../shared/stations';
+import { localDate, localDayBoundsUtc } from '../shared/time';
+
+export interface DemoOptions {
+  station?: string;
+  /**
+   * Station-local date; default the day before yesterday: a finished day that the live recorder's
+   * periodic compactor (which finalizes yesterday on start) never touches while it is synthesized.
+   */
+  date?: string;
+  seed?: string | number;
+  /** Bucket tokens, 6–12 (default 8). */
+  tokens?: number;
+  /** Only this slice of the local day, in local hours [from, to) (default the whole day). */
+  hours?: readonly [number, number];
+  /** Synthesize even when the root already has a compacted day (the date must be new). */
+  force?: boolean;
+  onProgress?: (message: string) => void;
+  /** Defaults to now; the default date is two station-local days before it. */
+  nowMs?: number;
+}
+
+export interface DemoResult {
+  created: boolean;
+  station_id: string;
+  date: string;
+  elapsed_ms: number;
+  events_written: number;
+}
+
+/** Present in a demo day's journal folder while it is being synthesized. */
+const IN_PROGRESS = '.demo-in-progress';
+
+export async function ensureDemoData(dataRoot: string | DataRoot, options: DemoOptions = {}): Promise<DemoResult> {
+  const t0 = performance.now();
+  const root = typeof dataRoot === 'string' ? new DataRoot(dataRoot) : dataRoot;
+  const station = getStation(options.station ?? 'KLGA');
+  // A demo day whose synthesis was interrupted is not a day: drop it (journal, and whatever a
+  // compactor made of its partial journal) and synthesize again.
+  // One still being synthesized by a live process (another app on the same root) is left alone.
+  for (const day of await root.journalDays()) {
+    const owner = await readFile(join(root.journalDir(day), IN_PROGRESS), 'utf8').catch(() => null);
+    if (owner === null) continue;
+    const pid = Number(/pid (\d+)/.exec(owner)?.[1]);
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      return { created: false, station_id: day.station_id, date: day.date, elapsed_ms: performance.now() - t0, events_written: 0 };
+    }
+    await removeDay(root, day);
+  }
+  const existing = await root.listDays();
+  if (existing.length > 0 && !options.force) {
+    const newest = existing[0]!;
+    return { created: false, station_id: newest.station_id, date: newest.date, elapsed_ms: performance.now() - t0, events_written: 0 };
+  }
+  const date = options.date ?? localDate((options.nowMs ?? Date.now()) - 2 * 86_400_000, station.timeZone);
+  const day = { station_id: station.id, date };
+  const [dayStart, dayEnd] = localDayBoundsUtc(date, station.timeZone);
+  const [fromMs, toMs] = options.hours ? [dayStart + options.hours[0] * 3_600_000, dayStart + options.hours[1] * 3_600_000] : [dayStart, dayEnd];
+  if (!(fromMs < toMs) || fromMs < dayStart || toMs > dayEnd) throw new Error(`demo hours ${options.hours?.join('–')} are not within the local day ${date}`);
+
+  // A journal left by an interrupted synthesis would duplicate events (ids are not deterministic):
+  // start that day over. Any other journal for the day is real data and is never touched.
+  const journal = root.journalDir(day);
+  const marker = join(journal, IN_PROGRESS);
+  if (await exists(journal)) throw new Error(`${journal} already holds a journal; refusing to mix a demo day into it`);
+  await mkdir(journal, { recursive: true });
+  await writeFile(marker, `HELIOS Tape demo day being synthesized by pid ${process.pid}; deleted when done\n`);
+
+  const sim = { station: station.id, date, seed: options.seed ?? 1, tokens: options.tokens ?? 8 };
+  const market = simulatedMarket(sim);
+  const progress = options.onProgress ?? (() => {});
+  progress(`synthesizing ${station.id} ${date} (${market.tokens.length} tokens)…`);
+  const stats = await recordDay({
+    dataRoot: root,
+    station_id: station.id,
+    tokens: market.tokens,
+    messages: simulateDay({ ...sim, from: fromMs, to: toMs }),
+    startMs: fromMs,
+    endMs: toMs,
+    onProgress: (s) => progress(`recorded up to ${new Date(s.now_ms).toISOString().slice(11, 16)}Z`),
+  });
+  progress(`compacting ${stats.journal.events_written ?? ''} events…`.replace('  ', ' '));
+  await compactDay({ dataRoot: root, station: station.id, date });
+  await rm(marker, { force: true });
+  return { created: true, station_id: station.id, date, elapsed_ms: performance.now() - t0, events_written: stats.journal.events_written };
+}
+
+async function removeDay(root: DataRoot, day: { station_id: string; date: string }): Promise<void> {
+  for (const dir of [root.parquetDayDir(day), root.quarantineDir(day), root.journalDir(day)]) await rm(dir, { recursive: true, force: true });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,473 @@
+/**
+ * The journal: append-only NDJSON under `<data>/journal/station=<S>/date=<D>/`, where D is the
+ * station-local date of each event's ts_ingest_utc — an event lands in the file of its own day,
+ * so a recording across local midnight splits by itself.
+ *
+ * The live loop only calls `enqueue` (an array push and a few counters). Batches are serialized
+ * (JSON.stringify) on the same thread in slices of about `sliceBudgetMs`, yielding to the event
+ * loop between slices; each slice is appended with an async writev (libuv's thread pool) while the
+ * next one is serialized. docs/architecture.md ("Recorder") says why this beats a worker thread
+ * here. A batch starts at most `flushIntervalMs` after its first event was enqueued, or as soon as
+ * `flushEvents` are waiting.
+ *
+ * Files: `rec-<UTC start stamp>-<pid>-<random>-<part>.ndjson`, one series per writer (so per
+ * process start) and day; a new part starts when one reaches `maxFileBytes`. A crash can only tear
+ * the last line of the files being written, and a restarted process never appends to them.
+ * Rejected inputs go to `<data>/quarantine/station=<S>/date=<D>/recorder-rejected-….ndjson`.
+ *
+ * Bounded memory: while the writer is behind, the channels of SHED_ORDER are shed in that order as
+ * the queue fills (`shedAt`), every shed event counted per channel in `dropped` (reported in
+ * `health`). Other channels are never shed. A writer made with `shed: false` never drops;
+ * its caller applies backpressure with `drain()` instead (the day synthesizer does).
+ */
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { SHED_ORDER, type Channel } from '../../shared/channels';
+import type { AnyEvent } from '../../shared/schemas';
+import { getStation } from '../../shared/stations';
+import { localDate, localDayBoundsUtc } from '../../shared/time';
+import type { DataRoot } from '../data-root';
+import type { JournalConfig } from './config';
+import { RollingSamples } from './percentile';
+import type { Rejection, WriterHealth } from './recorder';
+
+export interface JournalWriterOptions {
+  dataRoot: DataRoot;
+  /** Station whose quarantine folder receives rejected inputs (events carry their own station). */
+  station_id: string;
+  config: JournalConfig;
+  /** false: never drop (the caller must await `drain()` to bound memory). */
+  shed?: boolean;
+}
+
+export interface JournalWriterStats extends WriterHealth {
+  bytes_written: number;
+  files: string[];
+  write_errors: number;
+  last_error: string | null;
+  rejected_written: number;
+  /** Events serialized but not on disk because writing failed (see last_error). */
+  unwritten_events: number;
+}
+
+/** A first guess of a line's size per channel until real lines have been measured. */
+const INITIAL_LINE_BYTES: Partial<Record<Channel, number>> = { l2_snap_1s: 1000, l2_deltas: 420, tape_trades: 420 };
+const SHED_RANK = new Map<Channel, number>(SHED_ORDER.map((ch, i) => [ch, i]));
+const YIELD = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+type Stream = 'journal' | 'rejected';
+
+interface OpenFile {
+  handle: FileHandle;
+  path: string;
+  bytes: number;
+  part: number;
+  lastSyncMs: number;
+  /** Written since the last sync. */
+  dirty: boolean;
+  /** A background sync in flight (fsync `interval`). */
+  syncing: Promise<void> | null;
+}
+
+interface PendingWrite {
+  stream: Stream;
+  station: string;
+  date: string;
+  buffers: Buffer[];
+  bytes: number;
+  events: number;
+  /** Being written: buffers may no longer be added. */
+  busy: boolean;
+}
+
+export class JournalWriter {
+  private readonly config: JournalConfig;
+  private readonly shed: boolean;
+  private readonly stamp: string;
+  private queue: AnyEvent[] = [];
+  private rejects: Rejection[] = [];
+  private queueBytes = 0;
+  private queueStartedAt = 0;
+  /** Serialized (or being serialized) but not yet on disk. */
+  private inFlightEvents = 0;
+  private inFlightBytes = 0;
+  private pending: PendingWrite[] = [];
+  private readonly lineBytes = new Map<Channel, number>();
+  private readonly files = new Map<string, OpenFile>();
+  /** Next part number per stream/station/day, so a file is never reopened under the same name. */
+  private readonly nextPart = new Map<string, number>();
+  private readonly fileList: string[] = [];
+  private readonly dropped: Record<string, number> = Object.fromEntries(SHED_ORDER.map((c) => [c, 0]));
+  private readonly flushMs = new RollingSamples(256);
+  private readonly ingestToJournalMs = new RollingSamples(256);
+  private eventsWritten = 0;
+  private rejectedWritten = 0;
+  private bytesWritten = 0;
+  private writeErrors = 0;
+  private lastError: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private flushing = false;
+  private writing: Promise<boolean> | null = null;
+  /** Set once close() starts: enqueue/reject refuse from then on. */
+  private closing: Promise<void> | null = null;
+  private drainWaiters: (() => void)[] = [];
+  private dayCache = { station: '', start: 0, end: 0, date: '', startIso: '', endIso: '' };
+
+  constructor(private readonly options: JournalWriterOptions) {
+    this.config = options.config;
+    this.shed = options.shed ?? true;
+    this.stamp = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  }
+
+  /** Hand an event to the journal. Returns false if it was shed. Never blocks, never throws on I/O. */
+  enqueue(event: AnyEvent): boolean {
+    if (this.closing) throw new Error('journal writer is closed');
+    const ch = event.ch;
+    const estimate = this.lineBytes.get(ch) ?? INITIAL_LINE_BYTES[ch] ?? 400;
+    if (this.shed) {
+      const rank = SHED_RANK.get(ch);
+      if (rank !== undefined && this.fill() >= this.config.shedAt[rank]!) {
+        this.dropped[ch]!++;
+        return false;
+      }
+    }
+    if (this.queue.length === 0) this.queueStartedAt = performance.now();
+    this.queue.push(event);
+    this.queueBytes += estimate;
+    if (this.queue.length === 1 || this.queue.length >= this.config.flushEvents) this.schedule();
+    return true;
+  }
+
+  /** Keep an input the recorder could not accept (written to the day's quarantine folder). */
+  reject(rejection: Rejection): void {
+    if (this.closing) throw new Error('journal writer is closed');
+    this.rejects.push(rejection);
+    if (this.queue.length === 0 && this.rejects.length === 1) {
+      this.queueStartedAt = performance.now();
+      this.schedule();
+    }
+  }
+
+  /** Resolves once everything enqueued so far is written (or has failed to be, see stats). */
+  drain(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.flushSoon();
+    });
+  }
+
+  /** Write everything, fsync (unless fsync is `none`), close the files. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.drain();
+      if (this.timer) clearTimeout(this.timer);
+      for (const f of this.files.values()) await this.closeFile(f);
+      this.files.clear();
+    })();
+    return this.closing;
+  }
+
+  get queueDepth(): number {
+    return this.queue.length + this.inFlightEvents;
+  }
+
+  stats(): JournalWriterStats {
+    return {
+      queue_depth: this.queueDepth,
+      queue_bytes: Math.round(this.queueBytes + this.inFlightBytes),
+      flush_ms_p99: this.flushMs.percentile(0.99) ?? 0,
+      events_written: this.eventsWritten,
+      dropped: { ...this.dropped },
+      ingest_to_journal_ms_p99: this.ingestToJournalMs.percentile(0.99),
+      bytes_written: this.bytesWritten,
+      files: [...this.fileList],
+      write_errors: this.writeErrors,
+      last_error: this.lastError,
+      rejected_written: this.rejectedWritten,
+      unwritten_events: this.inFlightEvents,
+    };
+  }
+
+  // ── scheduling ──────────────────────────────────────────────────────────────────────────────
+
+  private fill(): number {
+    const depth = this.queue.length + this.inFlightEvents;
+    return Math.max(depth / this.config.maxQueueEvents, (this.queueBytes + this.inFlightBytes) / this.config.maxQueueBytes);
+  }
+
+  private idle(): boolean {
+    return !this.flushing && this.queue.length === 0 && this.rejects.length === 0 && this.pending.length === 0;
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.immediate) return;
+    if (this.queue.length >= this.config.flushEvents || this.drainWaiters.length > 0) return this.flushSoon();
+    if (this.timer) return;
+    const wait = Math.max(0, this.queueStartedAt + this.config.flushIntervalMs - performance.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flushSoon();
+    }, wait);
+  }
+
+  private flushSoon(): void {
+    if (this.flushing || this.immediate) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    const started = performance.now();
+    const oldest = this.queueStartedAt;
+    const batch = this.queue;
+    const rejects = this.rejects;
+    this.queue = [];
+    this.rejects = [];
+    this.inFlightEvents += batch.length;
+    this.inFlightBytes += this.queueBytes;
+    this.queueBytes = 0;
+    let failed = false;
+    try {
+      await this.serialize(batch, rejects);
+      // Writes started while serializing; finish them (the loop covers a buffer queued just as the
+      // running write loop was ending).
+      while (this.pending.length > 0 && !failed) failed = !(await this.startWrites());
+    } catch (e) {
+      failed = true;
+      this.noteError(e);
+    }
+    if (!failed) {
+      const done = performance.now();
+      this.flushMs.add(done - started);
+      if (batch.length > 0) this.ingestToJournalMs.add(done - oldest);
+    }
+    this.flushing = false;
+    if (this.queue.length > 0 || this.rejects.length > 0) {
+      if (this.queue.length === 0) this.queueStartedAt = performance.now();
+      this.schedule();
+    } else if (failed && this.pending.length > 0) {
+      // Keep what could not be written and try again shortly; the shed policy bounds memory meanwhile.
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.flushSoon();
+      }, 1000);
+    }
+    // Waiters are released once everything is written, or when writing failed (stats say what is left).
+    if (this.idle() || (failed && this.queue.length === 0 && this.rejects.length === 0)) {
+      for (const resolve of this.drainWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Serialize in slices of ~sliceBudgetMs into per-file buffers, yielding between slices. */
+  private async serialize(batch: AnyEvent[], rejects: Rejection[]): Promise<void> {
+    const budget = this.config.sliceBudgetMs;
+    let i = 0;
+    while (i < batch.length) {
+      const sliceEnd = performance.now() + budget;
+      let text = '';
+      let events = 0;
+      let target: { station: string; date: string } | null = null;
+      while (i < batch.length) {
+        const event = batch[i]!;
+        const date = this.dateOf(event);
+        if (target && (target.date !== date || target.station !== event.station_id)) break;
+        target ??= { station: event.station_id, date };
+        const line = JSON.stringify(event);
+        text += line + '\n';
+        events++;
+        i++;
+        if ((events & 31) === 0) {
+          this.learnLineBytes(event.ch, line.length + 1);
+          if (performance.now() >= sliceEnd) break;
+        }
+      }
+      if (target) this.addPending('journal', target.station, target.date, Buffer.from(text), events);
+      void this.startWrites(); // the disk works on this slice while the next one is serialized
+      if (i < batch.length) await YIELD();
+    }
+    const station = this.options.station_id;
+    for (const r of rejects) {
+      const line = JSON.stringify({
+        rejected_at: new Date(r.at_ms).toISOString(),
+        source: r.source,
+        reason: r.reason,
+        input: r.input,
+      });
+      this.addPending('rejected', station, localDate(r.at_ms, getStation(station).timeZone), Buffer.from(line + '\n'), 1);
+    }
+  }
+
+  private learnLineBytes(ch: Channel, bytes: number): void {
+    const prev = this.lineBytes.get(ch);
+    this.lineBytes.set(ch, prev === undefined ? bytes : prev * 0.95 + bytes * 0.05);
+  }
+
+  private addPending(stream: Stream, station: string, date: string, buffer: Buffer, events: number): void {
+    const last = this.pending[this.pending.length - 1];
+    if (last && !last.busy && last.stream === stream && last.station === station && last.date === date) {
+      last.buffers.push(buffer);
+      last.bytes += buffer.length;
+      last.events += events;
+    } else this.pending.push({ stream, station, date, buffers: [buffer], bytes: buffer.length, events, busy: false });
+  }
+
+  /** The running write loop, or a new one. Resolves false if a write failed. */
+  private startWrites(): Promise<boolean> {
+    if (!this.writing) {
+      this.writing = this.writePending().finally(() => {
+        this.writing = null;
+      });
+    }
+    return this.writing;
+  }
+
+  /** Write pending buffers in order; stops at the first failure (kept for a retry). */
+  private async writePending(): Promise<boolean> {
+    while (this.pending.length > 0) {
+      const w = this.pending[0]!;
+      w.busy = true; // from here on nothing is merged into it
+      try {
+        const file = await this.fileFor(w);
+        let offset = 0;
+        const total = w.bytes;
+        const { bytesWritten } = await file.handle.writev(w.buffers);
+        offset = bytesWritten;
+        if (offset < total) {
+          const rest = Buffer.concat(w.buffers).subarray(offset);
+          let done = 0;
+          while (done < rest.length) done += (await file.handle.write(rest, done)).bytesWritten;
+        }
+        file.bytes += total;
+        file.dirty = true;
+        this.bytesWritten += total;
+        if (w.stream === 'journal') {
+          this.eventsWritten += w.events;
+          this.inFlightEvents -= w.events;
+          this.inFlightBytes = Math.max(0, this.inFlightBytes - total);
+        } else this.rejectedWritten += w.events;
+        this.pending.shift();
+        await this.maybeSync(file);
+      } catch (e) {
+        w.busy = false;
+        this.noteError(e);
+        return false;
+      }
+    }
+    this.inFlightBytes = this.inFlightEvents === 0 ? 0 : this.inFlightBytes;
+    this.closeIdleFiles();
+    return true;
+  }
+
+  /**
+   * `flush`: the batch is synced before the flush completes. `interval`: a sync is started at most
+   * every fsyncIntervalMs and runs beside the following writes (an fdatasync can take hundreds of
+   * ms on a busy disk; holding the write chain for it would only grow the queue).
+   */
+  private async maybeSync(file: OpenFile): Promise<void> {
+    const policy = this.config.fsync;
+    if (policy === 'none') return;
+    const now = performance.now();
+    if (policy === 'flush') {
+      await file.handle.datasync();
+      file.lastSyncMs = now;
+      file.dirty = false;
+    } else if (now - file.lastSyncMs >= this.config.fsyncIntervalMs && !file.syncing) {
+      file.lastSyncMs = now;
+      file.dirty = false;
+      file.syncing = file.handle.datasync().then(
+        () => {
+          file.syncing = null;
+        },
+        (e) => {
+          file.syncing = null;
+          file.dirty = true;
+          this.noteError(e);
+        },
+      );
+    }
+  }
+
+  /** Sync (per policy) and close a file, after any sync still running on it. */
+  private async closeFile(f: OpenFile): Promise<void> {
+    await f.syncing;
+    if (this.config.fsync !== 'none' && f.dirty) await f.handle.datasync();
+    await f.handle.close();
+  }
+
+  private async fileFor(w: PendingWrite): Promise<OpenFile> {
+    const key = `${w.stream}/${w.station}/${w.date}`;
+    let f = this.files.get(key);
+    if (f && f.bytes > 0 && f.bytes + w.bytes > this.config.maxFileBytes) {
+      this.files.delete(key);
+      await this.closeFile(f);
+      f = undefined;
+    }
+    if (!f) {
+      const part = this.nextPart.get(key) ?? 0;
+      this.nextPart.set(key, part + 1);
+      f = await this.openFile(w, part);
+      this.files.set(key, f);
+    }
+    return f;
+  }
+
+  private async openFile(w: PendingWrite, part: number): Promise<OpenFile> {
+    const day = { station_id: w.station, date: w.date };
+    const dir = w.stream === 'journal' ? this.options.dataRoot.journalDir(day) : this.options.dataRoot.quarantineDir(day);
+    await mkdir(dir, { recursive: true });
+    const name =
+      w.stream === 'journal'
+        ? `rec-${this.stamp}-${String(part).padStart(4, '0')}.ndjson`
+        : `recorder-rejected-${this.stamp}-${String(part).padStart(4, '0')}.ndjson`;
+    const path = join(dir, name);
+    const handle = await open(path, 'wx'); // never append to (or clobber) another writer's file
+    this.fileList.push(path);
+    return { handle, path, bytes: 0, part, lastSyncMs: performance.now(), dirty: false, syncing: null };
+  }
+
+  /** Close files of days that are over (only the newest journal day stays open). */
+  private closeIdleFiles(): void {
+    const newest = this.dayCache.date;
+    if (!newest) return;
+    for (const [key, f] of this.files) {
+      if (key.endsWith(`/${newest}`)) continue;
+      this.files.delete(key);
+      this.closeFile(f).catch((e) => this.noteError(e));
+    }
+  }
+
+  private noteError(e: unknown): void {
+    this.writeErrors++;
+    this.lastError = (e as Error)?.message ?? String(e);
+  }
+
+  /**
+   * Station-local date of the event's ingest time, with the current day's bounds cached. Bounds are
+   * also kept as ISO strings: same-format ISO timestamps compare like the instants they name, which
+   * spares a Date.parse per event.
+   */
+  private dateOf(event: AnyEvent): string {
+    const ts = event.ts_ingest_utc;
+    const c = this.dayCache;
+    if (c.station === event.station_id && ts.length === 24 && ts >= c.startIso && ts < c.endIso) return c.date;
+    const ms = Date.parse(ts);
+    if (c.station === event.station_id && ms >= c.start && ms < c.end) return c.date;
+    const tz = getStation(event.station_id).timeZone;
+    const date = localDate(ms, tz);
+    const [start, end] = localDayBoundsUtc(date, tz);
+    this.dayCache = { station: event.station_id, start, end, date, startIso: new Date(start).toISOString(), endIso: new Date(end).toISOString() };
+    return date;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The recent past of every channel in memory (SPEC §5: last 5–30 min), serving the live UI and
+ * late joiners through the LiveFeed interface: `hello`, then a `backfill` with the state at the
+ * latest instant, then `events` batches. Every recorded event goes in, shed or not: shedding is
+ * about the disk falling behind, not about what the live view shows.
+ *
+ * Backfill, in recording order: per token the latest `l2_snap_1s` plus the deltas and book events
+ * recorded after it, and the last trades; the latest METAR, PWS cluster, features, nowcast and
+ * health; the open event window. That is exactly what `applyEvents` needs to rebuild every panel.
+ */
+import { CHANNEL_GROUPS, CHANNELS, type Channel, type ChannelGroup } from '../../shared/channels';
+import { RECENT_TRADES } from '../../shared/channel-state';
+import { PROTOCOL_VERSION, type ServerMessage } from '../../shared/protocol';
+import type { AnyEvent } from '../../shared/schemas';
+import type { LiveFeed } from '../live-feed';
+import type { RingConfig } from './config';
+
+interface Entry {
+  /** Recording order across all channels. */
+  n: number;
+  ms: number;
+  token: string | undefined;
+  event: AnyEvent;
+}
+
+class Ring {
+  private items: Entry[] = [];
+  private head = 0;
+
+  push(entry: Entry, horizonMs: number, max: number): void {
+    this.items.push(entry);
+    const cutoff = entry.ms - horizonMs;
+    while (this.head < this.items.length && (this.items[this.head]!.ms < cutoff || this.items.length - this.head > max)) {
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Entries newest first. */
+  *newestFirst(): Generator<Entry> {
+    for (let i = this.items.length - 1; i >= this.head; i--) yield this.items[i]!;
+  }
+
+  last(): Entry | undefined {
+    return this.items.length > this.head ? this.items[this.items.length - 1] : undefined;
+  }
+}
+
+interface Subscriber {
+  channels: Set<Channel>;
+  listener: (message: ServerMessage) => void;
+}
+
+export interface RingBuffersOptions {
+  station_id: string;
+  config: RingConfig;
+  /** Instant reported as the backfill's `at` before anything was recorded. */
+  startMs: number;
+}
+
+export class RingBuffers implements LiveFeed {
+  private readonly rings = new Map<Channel, Ring>(CHANNELS.map((c) => [c, new Ring()]));
+  private readonly subscribers = new Set<Subscriber>();
+  private pending: AnyEvent[] = [];
+  private n = 0;
+  private latestMs: number;
+  private listenerErrors = 0;
+
+  constructor(private readonly options: RingBuffersOptions) {
+    this.latestMs = options.startMs;
+  }
+
+  push(event: AnyEvent): void {
+    const ms = Date.parse(event.ts_ingest_utc);
+    this.latestMs = Math.max(this.latestMs, ms);
+    const entry: Entry = { n: this.n++, ms, token: (event as { token_id?: string }).token_id, event };
+    this.rings.get(event.ch)!.push(entry, this.options.config.minutes * 60_000, this.options.config.maxEventsPerChannel);
+    if (this.subscribers.size > 0) this.pending.push(event);
+  }
+
+  /** Send what was pushed since the last publish to every subscriber (one `events` message each). */
+  publish(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    for (const sub of [...this.subscribers]) {
+      const events = batch.filter((e) => sub.channels.has(e.ch));
+      if (events.length > 0) this.send(sub, { type: 'events', events });
+    }
+  }
+
+  subscribe(groups: readonly ChannelGroup[], listener: (message: ServerMessage) => void): () => void {
+    this.publish(); // existing subscribers first, so the backfill below covers everything up to now
+    const sub: Subscriber = { channels: new Set(groups.flatMap((g) => CHANNEL_GROUPS[g])), listener };
+    this.subscribers.add(sub);
+    this.send(sub, { type: 'hello', protocol: PROTOCOL_VERSION, mode: 'live', station_id: this.options.station_id, date: null, groups: [...groups] });
+    this.send(sub, { type: 'backfill', at: new Date(this.latestMs).toISOString(), seek_id: 0, events: this.backfill(sub.channels) });
+    return () => {
+      this.subscribers.delete(sub);
+    };
+  }
+
+  /** Events held per channel (for stats and tests). */
+  sizes(): Record<Channel, number> {
+    return Object.fromEntries(CHANNELS.map((c) => [c, this.rings.get(c)!.size])) as Record<Channel, number>;
+  }
+
+  get errors(): number {
+    return this.listenerErrors;
+  }
+
+  /** The state at the latest instant for the given channels, in recording order. */
+  backfill(channels: ReadonlySet<Channel>): AnyEvent[] {
+    const out: Entry[] = [];
+    const snapshotN = new Map<string, number>();
+    if (channels.has('l2_snap_1s')) {
+      for (const e of this.rings.get('l2_snap_1s')!.newestFirst()) {
+        const token = e.token!;
+        if (snapshotN.has(token)) continue;
+        snapshotN.set(token, e.n);
+        out.push(e);
+      }
+    }
+    for (const ch of ['l2_deltas', 'book_events'] as const) {
+      if (!channels.has(ch)) continue;
+      const latestBookEvent = new Set<string>();
+      for (const e of this.rings.get(ch)!.newestFirst()) {
+        const token = e.token!;
+        const after = snapshotN.get(token);
+        if (after !== undefined) {
+          if (e.n > after) out.push(e);
+        } else if (ch === 'book_events' && !latestBookEvent.has(token)) {
+          latestBookEvent.add(token); // no snapshot in the ring: the token's latest integrity marker still matters
+          out.push(e);
+        }
+      }
+    }
+    if (channels.has('tape_trades')) {
+      const perToken = new Map<string, number>();
+      for (const e of this.rings.get('tape_trades')!.newestFirst()) {
+        const token = e.token!;
+        const count = perToken.get(token) ?? 0;
+        if (count >= RECENT_TRADES) continue;
+        perToken.set(token, count + 1);
+        out.push(e);
+      }
+    }
+    for (const ch of ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'health'] as const) {
+      const last = channels.has(ch) ? this.rings.get(ch)!.last() : undefined;
+      if (last) out.push(last);
+    }
+    if (channels.has('event_windows')) {
+      const closed = new Set<string>();
+      for (const e of this.rings.get('event_windows')!.newestFirst()) {
+        const w = e.event as Extract<AnyEvent, { ch: 'event_windows' }>;
+        if (w.state === 'closed') closed.add(w.window_id);
+        else if (!closed.has(w.window_id)) out.push(e);
+      }
+    }
+    return out.sort((a, b) => a.n - b.n).map((e) => e.event);
+  }
+
+  private send(sub: Subscriber, message: ServerMessage): void {
+    try {
+      sub.listener(message);
+    } catch (e) {
+      // A broken consumer must not stop the recording; it is dropped and counted.
+      this.listenerErrors++;
+      this.subscribers.delete(sub);
+      console.error(`live feed: subscriber removed after its listener threw: ${(e as Error).message}`);
+    }
+  }
+}

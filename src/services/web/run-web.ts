@@ -1,0 +1,82 @@
+/**
+ * Everything `npm run web` runs, as a function (scripts/web.ts parses the command line; the
+ * screenshot script calls it directly): the renderer built, the live simulator recording, the
+ * bridge serving, and optionally a demo day synthesized in the background.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DataRoot } from '../data-root';
+import { ensureDemoData } from '../demo';
+import { startLiveSession, type LiveSession } from '../live-session';
+import { createBridgeApi } from './bridge-api';
+import { ensureRendererBuilt, REPO_ROOT, RENDERER_OUT } from './renderer-build';
+import { startWebServer, type WebServer } from './server';
+
+export interface RunWebOptions {
+  port: number;
+  dataRoot: string;
+  live: boolean;
+  /** Synthesize a demo day in the background when the root has none. */
+  demo: boolean;
+  rebuild?: boolean;
+  log?: (message: string) => void;
+}
+
+export interface RunningWeb {
+  server: WebServer;
+  live: LiveSession | null;
+  /** Settles when the background demo synthesis is done (immediately when not asked for). */
+  demoDone: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
+  const log = options.log ?? ((m: string) => console.log(`helios web: ${m}`));
+  const root = resolve(options.dataRoot);
+  await mkdir(root, { recursive: true });
+  const dataRoot = new DataRoot(root);
+  const version = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+  log(await ensureRendererBuilt({ force: options.rebuild }));
+  log(`data root ${root}`);
+
+  let live: LiveSession | null = null;
+  if (options.live) {
+    try {
+      live = await startLiveSession({ data_root: root, demo: false }, (level, message) => log(`live ${level}: ${message}`));
+      log(`recording the simulator live for ${live.station_id}`);
+    } catch (e) {
+      log(`live mode unavailable: ${(e as Error).message}`);
+    }
+  }
+
+  const api = createBridgeApi({
+    dataRoot,
+    info: () => ({ version, live_available: live !== null, live_station_id: live?.station_id ?? null }),
+  });
+  const server = await startWebServer({ api, staticDir: RENDERER_OUT, port: options.port, liveFeed: live?.feed ?? null });
+
+  // A first run synthesizes a demo day in the background (minutes for a whole day); the page is
+  // usable meanwhile (LIVE) and its day picker lists the day once it is compacted.
+  const demoDone = options.demo
+    ? ensureDemoData(dataRoot, { onProgress: (m) => log(`demo: ${m}`) }).then(
+        (demo) =>
+          log(
+            demo.created
+              ? `demo day ${demo.station_id} ${demo.date} ready (${demo.events_written} events, ${(demo.elapsed_ms / 1000).toFixed(0)} s)`
+              : `days found; newest ${demo.station_id} ${demo.date}`,
+          ),
+        (e: unknown) => log(`demo day failed: ${(e as Error).message}`),
+      )
+    : Promise.resolve();
+
+  return {
+    server,
+    live,
+    demoDone,
+    stop: async () => {
+      await server.close();
+      await live?.stop();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * Parquet rows → channel events, driven by the column table (`columns.ts`) so that what the
+ * compactor writes and what the replay reads back can never disagree. Query engines hand values
+ * over in their own shapes (Arrow vectors in the browser, DuckDB node values in Node); this module
+ * accepts each of them and produces exactly the event the registry's current schema describes.
+ */
+import type { Channel } from '../channels';
+import { CHANNEL_COLUMNS, type Column } from '../columns';
+import type { AnyEvent } from '../schemas';
+
+/** Envelope fields that are absent (not null) on events that don't carry them. */
+const OPTIONAL_ENVELOPE = new Set(['market_id', 'token_id', 'window_id', 'obs_time_utc']);
+
+/** Epoch microseconds → ISO-8601 UTC, ms precision unless the instant has sub-ms digits. */
+export function isoFromMicros(us: bigint): string {
+  const ms = us / 1000n - (us % 1000n < 0n ? 1n : 0n);
+  const iso = new Date(Number(ms)).toISOString();
+  const sub = Number(((us % 1000n) + 1000n) % 1000n);
+  return sub === 0 ? iso : `${iso.slice(0, -1)}${String(sub).padStart(3, '0')}Z`;
+}
+
+/** Epoch ms (fractional ms carry µs, as Arrow's JS timestamps do) → ISO-8601 UTC. */
+export function isoFromMs(ms: number): string {
+  if (Number.isInteger(ms)) return new Date(ms).toISOString();
+  return isoFromMicros(BigInt(Math.round(ms * 1000)));
+}
+
+/** ISO-8601 UTC → epoch microseconds (digits beyond µs dropped). */
+export function microsFromIso(iso: string): bigint {
+  const fraction = /\.(\d+)Z$/.exec(iso)?.[1] ?? '';
+  const wholeSeconds = BigInt(Math.floor(Date.parse(iso) / 1000));
+  return wholeSeconds * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6) || '0');
+}
+
+function timestampValue(v: unknown): string {
+  if (typeof v === 'bigint') return isoFromMicros(v);
+  if (typeof v === 'number') return isoFromMs(v);
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object' && v !== null && typeof (v as { micros?: unknown }).micros === 'bigint') {
+    return isoFromMicros((v as { micros: bigint }).micros);
+  }
+  throw new Error(`not a timestamp: ${String(v)}`);
+}
+
+function intValue(v: unknown): number {
+  return typeof v === 'bigint' ? Number(v) : (v as number);
+}
+
+/** Arrow vectors, DuckDB lists and plain arrays all become plain arrays. */
+function listValue(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'object' && v !== null) {
+    const maybe = v as { toArray?: () => ArrayLike<unknown>; [Symbol.iterator]?: () => Iterator<unknown> };
+    if (typeof maybe[Symbol.iterator] === 'function') return Array.from(maybe as Iterable<unknown>);
+    if (typeof maybe.toArray === 'function') return Array.from(maybe.toArray());
+  }
+  throw new Error(`not a list: ${String(v)}`);
+}
+
+/** Arrow StructRow (has toJSON), DuckDB struct object, or a plain object → plain object. */
+function structValue(v: unknown): Record<string, unknown> {
+  const maybe = v as { toJSON?: () => Record<string, unknown> };
+  return typeof maybe.toJSON === 'function' ? maybe.toJSON() : (v as Record<string, unknown>);
+}
+
+/** MAP(VARCHAR, DOUBLE) in any engine's shape → `{key: number|null}`. */
+function numberMapValue(v: unknown): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  const put = (k: unknown, value: unknown) => {
+    out[String(k)] = value === null || value === undefined ? null : Number(value);
+  };
+  if (v instanceof Map) {
+    for (const [k, value] of v) put(k, value);
+    return out;
+  }
+  if (Array.isArray(v)) {
+    // DuckDB node: [{key, value}]; some engines: [[key, value]]
+    for (const entry of v) {
+      if (Array.isArray(entry)) put(entry[0], entry[1]);
+      else put((entry as { key: unknown }).key, (entry as { value: unknown }).value);
+    }
+    return out;
+  }
+  if (typeof v === 'object' && v !== null) {
+    const iterable = v as Iterable<unknown>;
+    if (typeof iterable[Symbol.iterator] === 'function') {
+      for (const entry of iterable) {
+        const pair = entry as [unknown, unknown];
+        put(pair[0], pair[1]);
+      }
+      return out;
+    }
+    for (const [k, value] of Object.entries(v)) put(k, value);
+    return out;
+  }
+  throw new Error(`not a map: ${String(v)}`);
+}
+
+function levelList(v: unknown): { p: number; s: number }[] {
+  return listValue(v).map((item) => {
+    const row = structValue(item);
+    return { p: row.p as number, s: row.s as number };
+  });
+}
+
+export function convertValue(column: Column, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (column.type) {
+    case 'string':
+      return v as string;
+    case 'timestamp':
+      return timestampValue(v);
+    case 'int':
+      return intValue(v);
+    case 'double':
+      return typeof v === 'bigint' ? Number(v) : v;
+    case 'bool':
+      return v as boolean;
+    case 'levels':
+      return levelList(v);
+    case 'bucket_probs':
+      return listValue(v).map((item) => {
+        const row = structValue(item);
+        return { bucket: row.bucket as string, p: row.p as number };
+      });
+    case 'bin_probs':
+      return listValue(v).map((item) => {
+        const row = structValue(item);
+        return { bin: row.bin as string, p: row.p as number };
+      });
+    case 'clouds':
+      return listValue(v).map((item) => {
+        const row = structValue(item);
+        return { cover: row.cover as string, base_ft: row.base_ft === null || row.base_ft === undefined ? null : intValue(row.base_ft) };
+      });
+    case 'number_map':
+      return numberMapValue(v);
+    case 'string_list':
+    case 'enum_list':
+      return listValue(v).map((x) => x as string);
+  }
+}
+
+/**
+ * One row of `ch` as an event. `get(name)` returns the engine's raw value of a column. A null in an
+ * optional envelope column means the event doesn't carry that field, so the key is left out.
+ */
+export function rowToEvent(ch: Channel, get: (name: string) => unknown): AnyEvent {
+  const event: Record<string, unknown> = {};
+  for (const column of CHANNEL_COLUMNS[ch]) {
+    const value = convertValue(column, get(column.name));
+    if (value === null && OPTIONAL_ENVELOPE.has(column.name) && column.nullable) continue;
+    event[column.name] = value;
+  }
+  return event as AnyEvent;
+}
+
+export type RowConverter = (ch: Channel, get: (name: string) => unknown) => AnyEvent;

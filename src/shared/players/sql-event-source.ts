@@ -1,0 +1,256 @@
+/**
+ * The EventSource questions written as DuckDB SQL over a day's Parquet channels. Where the rows
+ * live is the backend's business: Node's DuckDB reads the Parquet files in place
+ * (`src/services/replay/node-event-source.ts`); a backend that loads row groups piecemeal gets
+ * asked for exactly the row groups each query's time range touches (from the manifest's index),
+ * since every query bounds its time range explicitly. The browser answers the same questions from
+ * decoded Arrow row groups (`src/renderer/src/replay/arrow-block-source.ts`); the Chromium test
+ * checks that both give identical events.
+ */
+import { CHANNELS, type Channel } from '../channels';
+import { RECENT_TRADES } from '../channel-state';
+import type { ChannelManifest, Manifest } from '../manifest';
+import type { AnyEvent } from '../schemas';
+import { parseIsoMs } from '../time';
+import { compareEvents, mergeSorted, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from './event-source';
+import { isoFromMs } from './rows';
+
+/** Rows of some row groups of a channel, kept available until released. */
+export interface Lease {
+  /** A SQL table expression over (at least) the acquired row groups' rows. */
+  relation: string;
+  release(): void;
+}
+
+export interface SqlBackend {
+  /** Make the rows of `rowGroups` of `ch` queryable until the lease is released. */
+  acquire(ch: Channel, rowGroups: readonly number[], signal?: AbortSignal): Promise<Lease>;
+  /** Run `sql` (whose rows are all of `ch`'s columns) and convert the rows to events. */
+  queryEvents(ch: Channel, sql: string): Promise<AnyEvent[]>;
+  /** Which of `candidates` hold a row whose `column` equals `value` (may answer all candidates). */
+  rowGroupsWith(ch: Channel, column: 'correlation_id', value: string, candidates: readonly number[]): Promise<number[]>;
+  /** Decoded time ranges, if the backend loads data piecemeal. */
+  loadedRanges?(): Array<[number, number]>;
+  close(): Promise<void>;
+}
+
+export interface SqlEventSourceOptions {
+  /**
+   * How far before t a token's latest book snapshot is looked for (snapshots come every second,
+   * so a token without one in this span is no longer being recorded). Default 30 s.
+   */
+  snapshotLookbackMs?: number;
+  /** First span searched for each token's recent trades; doubled until found. Default 5 min. */
+  tradeLookbackMs?: number;
+}
+
+export interface RowGroupSpan {
+  min_ms: number;
+  max_ms: number;
+  rows: number;
+}
+
+/** The manifest's row-group index of a channel in ms (floored, so range tests stay conservative). */
+export function rowGroupSpans(c: ChannelManifest): RowGroupSpan[] {
+  if (c.row_groups.length > 0) {
+    return c.row_groups.map((g) => ({ min_ms: Math.floor(parseIsoMs(g.min_ts)), max_ms: Math.floor(parseIsoMs(g.max_ts)), rows: g.rows }));
+  }
+  if (c.rows === 0 || !c.min_ts || !c.max_ts) return [];
+  return [{ min_ms: parseIsoMs(c.min_ts), max_ms: parseIsoMs(c.max_ts), rows: c.rows }];
+}
+
+export const sqlTimestamp = (ms: number) => `TIMESTAMPTZ '${isoFromMs(ms)}'`;
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const NEWEST_FIRST = 'ORDER BY ts_ingest_utc DESC, event_id DESC';
+const OLDEST_FIRST = 'ORDER BY ts_ingest_utc, event_id';
+
+/** Channels whose state is "the latest event ≤ t" (one topic each). */
+const LATEST_OF: readonly Channel[] = ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'health'];
+
+export class SqlEventSource implements EventSource {
+  private readonly spans = new Map<Channel, RowGroupSpan[]>();
+  private readonly snapshotLookbackMs: number;
+  private readonly tradeLookbackMs: number;
+  private info: SourceInfo | null = null;
+
+  constructor(
+    readonly manifest: Manifest,
+    private readonly backend: SqlBackend,
+    options: SqlEventSourceOptions = {},
+  ) {
+    this.snapshotLookbackMs = options.snapshotLookbackMs ?? 30_000;
+    this.tradeLookbackMs = options.tradeLookbackMs ?? 5 * 60_000;
+    for (const ch of CHANNELS) {
+      const c = manifest.channels[ch];
+      if (c && c.rows > 0) this.spans.set(ch, rowGroupSpans(c));
+    }
+  }
+
+  async initialize(): Promise<SourceInfo> {
+    if (this.info) return this.info;
+    const channels = CHANNELS.filter((ch) => this.spans.has(ch));
+    const mins = channels.map((ch) => this.spans.get(ch)![0]!.min_ms);
+    const maxs = channels.map((ch) => this.spans.get(ch)!.at(-1)!.max_ms);
+    const dayStart = parseIsoMs(this.manifest.day_start_utc);
+    const dayEnd = parseIsoMs(this.manifest.day_end_utc);
+    this.info = {
+      station_id: this.manifest.station_id,
+      date: this.manifest.date,
+      time_zone: this.manifest.time_zone,
+      start_ms: mins.length ? Math.min(...mins) : dayStart,
+      end_ms: maxs.length ? Math.max(...maxs) : dayStart,
+      day_start_ms: dayStart,
+      day_end_ms: dayEnd,
+      channels,
+      markers: [...this.manifest.markers].sort((a, b) => parseIsoMs(a.ts) - parseIsoMs(b.ts)),
+    };
+    return this.info;
+  }
+
+  /** Row groups of `ch` holding rows in [lo, hi). */
+  rowGroupsIn(ch: Channel, lo: number, hi: number): number[] {
+    const out: number[] = [];
+    const spans = this.spans.get(ch) ?? [];
+    for (let i = 0; i < spans.length; i++) if (spans[i]!.min_ms < hi && spans[i]!.max_ms >= lo) out.push(i);
+    return out;
+  }
+
+  /** Start of the last row group of `ch` that has a row before `hi` (the latest row < hi is in it). */
+  private lastGroupStart(ch: Channel, hi: number): number | null {
+    const spans = this.spans.get(ch) ?? [];
+    let found: number | null = null;
+    for (const s of spans) if (s.min_ms < hi) found = s.min_ms;
+    return found;
+  }
+
+  /** Rows of `ch` in [lo, hi) filtered by `tail` (a WHERE continuation + ORDER/QUALIFY/LIMIT). */
+  private async select(ch: Channel, lo: number, hi: number, tail: string, signal?: AbortSignal): Promise<AnyEvent[]> {
+    const groups = this.rowGroupsIn(ch, lo, hi);
+    if (groups.length === 0) return [];
+    throwIfAborted(signal);
+    const lease = await this.backend.acquire(ch, groups, signal);
+    try {
+      throwIfAborted(signal);
+      return await this.backend.queryEvents(
+        ch,
+        `SELECT * FROM ${lease.relation} WHERE ts_ingest_utc >= ${sqlTimestamp(lo)} AND ts_ingest_utc < ${sqlTimestamp(hi)} ${tail}`,
+      );
+    } finally {
+      lease.release();
+    }
+  }
+
+  async fetchEvents(t0: number, t1: number, options: FetchOptions = {}): Promise<AnyEvent[]> {
+    if (t1 <= t0) return [];
+    const perChannel = await Promise.all(
+      [...this.spans.keys()].map((ch) => this.select(ch, t0, t1, OLDEST_FIRST, options.signal)),
+    );
+    throwIfAborted(options.signal);
+    return mergeSorted(perChannel);
+  }
+
+  async backfill(t: number, options: FetchOptions = {}): Promise<AnyEvent[]> {
+    const { signal } = options;
+    const hi = Math.floor(t) + 1;
+    const dayStart = this.info?.day_start_ms ?? Math.min(...[...this.spans.values()].map((s) => s[0]!.min_ms));
+    const from = (ms: number) => Math.max(dayStart, ms);
+    const latestPer = (key: string, n: number) =>
+      `QUALIFY row_number() OVER (PARTITION BY ${key} ${NEWEST_FIRST}) <= ${n}`;
+
+    const snapshotsP = this.select('l2_snap_1s', from(hi - this.snapshotLookbackMs), hi, latestPer('token_id', 1), signal);
+    const latestP = Promise.all(
+      LATEST_OF.map((ch) => {
+        const lo = this.lastGroupStart(ch, hi);
+        return lo === null ? [] : this.select(ch, lo, hi, `${NEWEST_FIRST} LIMIT 1`, signal);
+      }),
+    );
+    // Small channels: the whole day up to t.
+    const bookEventsP = this.select('book_events', dayStart, hi, latestPer('token_id', 1), signal);
+    const windowsP = this.select('event_windows', dayStart, hi, latestPer('window_id', 1), signal);
+
+    const snapshots = await snapshotsP;
+    const tokens = new Set(snapshots.map((s) => s.token_id!));
+    const [deltas, trades] = await Promise.all([
+      this.deltasAfter(snapshots, hi, signal),
+      this.recentTrades(tokens, hi, dayStart, signal),
+    ]);
+    const windowRecords = await windowsP;
+    const openWindows = windowRecords.filter((w) => w.ch === 'event_windows' && w.state === 'open');
+    const lastWindowRecord = windowRecords.reduce<AnyEvent | null>(
+      (latest, w) => (latest === null || compareEvents(w, latest) > 0 ? w : latest),
+      null,
+    );
+    if (lastWindowRecord && !openWindows.includes(lastWindowRecord)) openWindows.push(lastWindowRecord);
+
+    const all = [...snapshots, ...deltas, ...trades, ...(await bookEventsP), ...(await latestP).flat(), ...openWindows];
+    throwIfAborted(signal);
+    return all.sort(compareEvents);
+  }
+
+  /** Per token, the deltas after its snapshot (in replay order) up to hi. */
+  private async deltasAfter(snapshots: AnyEvent[], hi: number, signal?: AbortSignal): Promise<AnyEvent[]> {
+    if (snapshots.length === 0 || !this.spans.has('l2_deltas')) return [];
+    const snapByToken = new Map(snapshots.map((s) => [s.token_id!, s]));
+    const lo = Math.min(...snapshots.map((s) => Math.floor(parseIsoMs(s.ts_ingest_utc))));
+    const deltas = await this.select('l2_deltas', lo, hi, OLDEST_FIRST, signal);
+    return deltas.filter((d) => {
+      const snap = snapByToken.get(d.token_id!);
+      return snap !== undefined && compareEvents(d, snap) > 0;
+    });
+  }
+
+  /**
+   * Each token's last RECENT_TRADES trades before hi. The span searched doubles until every token
+   * with a book has its full count or the day's start is reached.
+   */
+  private async recentTrades(tokens: Set<string>, hi: number, dayStart: number, signal?: AbortSignal): Promise<AnyEvent[]> {
+    if (!this.spans.has('tape_trades')) return [];
+    let span = this.tradeLookbackMs;
+    for (;;) {
+      const lo = Math.max(dayStart, hi - span);
+      const trades = await this.select(
+        'tape_trades',
+        lo,
+        hi,
+        `QUALIFY row_number() OVER (PARTITION BY token_id ${NEWEST_FIRST}) <= ${RECENT_TRADES}`,
+        signal,
+      );
+      const counts = new Map<string, number>();
+      for (const tr of trades) counts.set(tr.token_id!, (counts.get(tr.token_id!) ?? 0) + 1);
+      const wanted = new Set([...tokens, ...counts.keys()]);
+      const complete = [...wanted].every((tok) => (counts.get(tok) ?? 0) >= RECENT_TRADES);
+      if (complete || lo === dayStart) return trades;
+      span *= 2;
+    }
+  }
+
+  async eventsByCorrelation(correlationId: string): Promise<AnyEvent[]> {
+    const lo = this.info?.day_start_ms ?? 0;
+    const perChannel = await Promise.all(
+      [...this.spans.keys()].map(async (ch) => {
+        const candidates = this.rowGroupsIn(ch, lo, Number.MAX_SAFE_INTEGER);
+        if (candidates.length === 0) return [];
+        const groups = await this.backend.rowGroupsWith(ch, 'correlation_id', correlationId, candidates);
+        if (groups.length === 0) return [];
+        const lease = await this.backend.acquire(ch, groups);
+        try {
+          return await this.backend.queryEvents(
+            ch,
+            `SELECT * FROM ${lease.relation} WHERE correlation_id = ${sqlString(correlationId)} AND ts_ingest_utc >= ${sqlTimestamp(lo)} ${OLDEST_FIRST}`,
+          );
+        } finally {
+          lease.release();
+        }
+      }),
+    );
+    return mergeSorted(perChannel);
+  }
+
+  loadedRanges(): Array<[number, number]> {
+    return this.backend.loadedRanges?.() ?? (this.info ? [[this.info.start_ms, this.info.end_ms + 1]] : []);
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+}

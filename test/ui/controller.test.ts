@@ -1,0 +1,125 @@
+import { describe, expect, test } from 'vitest';
+import { handleKey, type KeyLike } from '../../src/renderer/src/keyboard';
+import { SessionController } from '../../src/renderer/src/session/controller';
+import { History } from '../../src/renderer/src/store/history';
+import { createSessionStore } from '../../src/renderer/src/store/session-store';
+import { createUiStore } from '../../src/renderer/src/store/ui-store';
+import { fakeApi, fakeBackends, manifestOf } from './fake-backends';
+import { syntheticDay } from './synthetic-day';
+
+// Two METARs (15:51 and 16:51 UTC) with their windows.
+const day = syntheticDay({ start_ms: Date.parse('2026-01-29T15:40:00.000Z'), minutes: 75 });
+
+function setup() {
+  const session = createSessionStore();
+  const ui = createUiStore();
+  const api = fakeApi();
+  const fakes = fakeBackends(day);
+  // Frames run synchronously here: every player state reaches the store at once.
+  const controller = new SessionController({ api, session, ui, history: new History(), backends: fakes.backends, schedule: (cb) => cb() });
+  return { session, ui, api, controller, ...fakes };
+}
+
+const key = (k: string, extra: Partial<KeyLike> = {}): KeyLike & { prevented: boolean } => {
+  const e = { key: k, shiftKey: false, ctrlKey: false, metaKey: false, altKey: false, target: null, prevented: false, preventDefault: () => (e.prevented = true), ...extra };
+  return e;
+};
+
+describe('session controller', () => {
+  test('opening a day attaches its player, shows progress, and remembers the day', async () => {
+    const { controller, session, ui } = setup();
+    const seen: (number | null)[] = [];
+    ui.subscribe((s) => s.loading && seen.push(s.loading.fraction));
+    await controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
+    expect(seen).toContain(0.5);
+    expect(ui.getState().loading).toBeNull();
+    expect(session.getState().kind).toBe('replay');
+    expect(session.getState().markers.filter((m) => m.kind === 'METAR')).toHaveLength(2);
+    expect(controller.lastReplayDay).toEqual({ station_id: 'KLGA', date: '2026-01-29' });
+  });
+
+  test('next/previous METAR seek to the markers and the world shows that METAR', async () => {
+    const { controller, session } = setup();
+    await controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
+    expect(controller.jump('metar', 1)).toBe(true);
+    expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]);
+    expect(Date.parse(session.getState().channels.metar!.ts_ingest_utc)).toBe(day.metar_ms[0]);
+    controller.jump('metar', 1);
+    expect(session.getState().clock?.current_ms).toBe(day.metar_ms[1]);
+    controller.jump('metar', -1); // right after a jump, "previous" goes to the one before
+    expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]);
+    expect(controller.jump('metar', -1)).toBe(false);
+  });
+
+  test('a slow day that lost the race to another switch is closed, not attached', async () => {
+    const { controller, session, opened } = setup();
+    const first = controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
+    controller.goLive();
+    await first;
+    expect(opened[0]!.closed).toBe(true);
+    expect(session.getState().kind).toBe('live');
+  });
+
+  test('live has no seek: steps and jumps do nothing', () => {
+    const { controller, session } = setup();
+    controller.goLive();
+    const before = session.getState().clock?.current_ms;
+    controller.stepSeconds(1);
+    expect(controller.jump('metar', 1)).toBe(false);
+    expect(session.getState().clock?.current_ms).toBe(before);
+  });
+
+  test('export saves the snapshot of the story at the cursor through the API', async () => {
+    const { controller, api, snapshots } = setup();
+    await controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
+    controller.jump('metar', 1);
+    controller.stepSeconds(1, 30); // inside the METAR's window
+    const result = await controller.exportSnapshot();
+    const metarCorrelation = manifestOf(day).markers.find((m) => m.kind === 'METAR')!.correlation_id;
+    expect(result?.correlation_id).toBe(metarCorrelation);
+    expect(snapshots[0]).toEqual({ correlation_id: metarCorrelation, at_ms: day.metar_ms[0]! + 30_000 });
+    expect(api.saved[0]!.suggested_name).toBe(`snapshot-${metarCorrelation}.json`);
+  });
+
+  test('a snapshot file that does not parse is refused with a notice and the session kept', async () => {
+    const { controller, session, ui } = setup();
+    await controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
+    controller.loadSnapshot('not json', 'x.json');
+    expect(ui.getState().notice?.tone).toBe('error');
+    expect(session.getState().kind).toBe('replay');
+  });
+});
+
+describe('keyboard', () => {
+  test('space, arrows, M/W/S with and without Shift, and 1–5 drive the controller', async () => {
+    const { controller, session, opened } = setup();
+    await controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
+    const player = opened[0]!.player;
+    handleKey(key(' '), controller);
+    expect(session.getState().clock?.playing).toBe(true);
+    handleKey(key(' '), controller);
+    expect(session.getState().clock?.playing).toBe(false);
+    handleKey(key('3', { code: 'Digit3' }), controller);
+    expect(session.getState().clock?.speed).toBe(10);
+    handleKey(key('5', { code: 'Digit5' }), controller);
+    expect(session.getState().clock?.speed).toBe(600);
+    handleKey(key('M', { shiftKey: false }), controller);
+    expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]);
+    handleKey(key('ArrowRight'), controller);
+    expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]! + 1000);
+    handleKey(key('ArrowLeft', { shiftKey: true }), controller);
+    expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]! - 9000);
+    handleKey(key('W'), controller);
+    expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]); // the window opens with the METAR
+    handleKey(key('M', { shiftKey: true }), controller);
+    expect(player.calls.filter((c) => c.startsWith('seek')).length).toBe(4); // nothing before the first METAR
+  });
+
+  test('typing in the SQL console is not a shortcut', () => {
+    const { controller } = setup();
+    const e = key(' ', { target: { tagName: 'TEXTAREA' } as unknown as EventTarget });
+    expect(handleKey(e, controller)).toBe(false);
+    expect(e.prevented).toBe(false);
+  });
+});
+

@@ -27,6 +27,8 @@ export const RECENT_TRADES = 50;
 export interface TokenBook {
   token_id: string;
   market_id: string;
+  /** The outcome label (e.g. "34-35°F") from the latest snapshot, null if the recorder had none. */
+  bucket: string | null;
   bids: Level[];
   asks: Level[];
   metrics: BookMetrics;
@@ -82,6 +84,7 @@ function bookFromSnapshot(snap: L2Snapshot): TokenBook {
   return {
     token_id: snap.token_id,
     market_id: snap.market_id,
+    bucket: snap.bucket,
     bids: snap.bids,
     asks: snap.asks,
     metrics: {

@@ -53,6 +53,7 @@ export const CHANNEL_COLUMNS: Record<Channel, Column[]> = {
   l2_snap_1s: withEnvelope([
     c('market_id', 'string'),
     c('token_id', 'string'),
+    c('bucket', 'string', true),
     c('seq', 'int'),
     c('resync_epoch_id', 'int'),
     c('bids', 'levels'),
@@ -139,6 +140,7 @@ export const CHANNEL_COLUMNS: Record<Channel, Column[]> = {
     c('flush_ms_p99', 'double'),
     c('events_written', 'int'),
     c('dropped', 'number_map'),
+    c('rejected', 'number_map'),
   ]),
   event_windows: withEnvelope([
     c('window_id', 'string'),

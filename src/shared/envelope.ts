@@ -10,16 +10,30 @@ import { uuidv7 } from './uuid';
  */
 export function stampEvent<C extends Channel>(ch: C, payload: PayloadOf<C>, nowMs: number): EventOf<C> {
   const event_id = uuidv7(nowMs);
+  const clocks = clockStrings(nowMs);
   return {
     schema_version: CURRENT_VERSION[ch],
     ch,
     event_id,
-    correlation_id: payload.correlation_id ?? event_id,
-    ts_ingest_utc: toUtcIso(nowMs),
-    ts_nyc: toZonedIso(nowMs, NYC_TZ),
-    ts_es: toZonedIso(nowMs, MADRID_TZ),
+    ts_ingest_utc: clocks.utc,
+    ts_nyc: clocks.nyc,
+    ts_es: clocks.es,
     ...payload,
+    // after the spread: a payload's `correlation_id: undefined` must not erase the default
+    correlation_id: payload.correlation_id ?? event_id,
   } as EventOf<C>;
+}
+
+/**
+ * The three clock strings of an instant. The recorder stamps many events with the same
+ * millisecond (every token's snapshot at each second), so the last instant's strings are reused.
+ */
+let lastClocks = { ms: NaN, utc: '', nyc: '', es: '' };
+function clockStrings(ms: number): typeof lastClocks {
+  if (ms !== lastClocks.ms) {
+    lastClocks = { ms, utc: toUtcIso(ms), nyc: toZonedIso(ms, NYC_TZ), es: toZonedIso(ms, MADRID_TZ) };
+  }
+  return lastClocks;
 }
 
 /** Ingest time of an event in epoch ms (the replay clock's axis). */

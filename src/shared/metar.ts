@@ -24,6 +24,7 @@ export type MetarPayload = Pick<
   | 'judge_aligned_temp'
 > & { station_id: string };
 
+const REPORT_HEADER = /^(?:(?:METAR|SPECI) )?(?:COR )?[A-Z][A-Z0-9]{3} \d{6}Z /;
 const CLOUD_COVERS = new Set(['SKC', 'CLR', 'NSC', 'NCD', 'FEW', 'SCT', 'BKN', 'OVC', 'VV']);
 
 /** Full UTC time of a METAR's `ddhhmmZ` group: the latest such instant not after `receivedMs` + 1 h. */
@@ -62,8 +63,9 @@ export function parseMetarReport(raw: string, receivedMs: number, rounding: Roun
   } catch (e) {
     throw new Error(`unparseable METAR "${text}": ${(e as Error).message}`);
   }
-  if (!m.station || m.day === undefined || m.hour === undefined || m.minute === undefined) {
-    throw new Error(`METAR without station or time group: "${text}"`);
+  // metar-taf-parser is lenient ("KLGA 2917" parses); insist on the report header ourselves.
+  if (!REPORT_HEADER.test(text) || !m.station || m.day === undefined || m.hour === undefined || m.minute === undefined) {
+    throw new Error(`not a METAR/SPECI report (expected "[METAR|SPECI] CCCC ddhhmmZ …"): "${text}"`);
   }
   const hourly = m.remarks.find((r) => r.type === 'HourlyTemperatureDewPoint') as
     | { temperature?: number; dewPoint?: number }

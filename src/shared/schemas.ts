@@ -99,6 +99,8 @@ const reported = <T extends z.ZodType>(t: T) => t.nullable().default(null);
 export const l2Snap1s = channelSchema('l2_snap_1s', 2, {
   market_id: id,
   token_id: id,
+  /** The outcome this token pays on, as the market labels it (e.g. "34-35°F"); null if unknown. */
+  bucket: z.string().min(1).max(64).nullable().default(null),
   seq: count,
   resync_epoch_id: count,
   bids: levels,
@@ -207,6 +209,8 @@ export const health = channelSchema('health', 1, {
   events_written: count,
   /** Events shed by the recorder since it started, per channel. */
   dropped: z.record(z.string().max(64), count),
+  /** Source inputs refused since start (kept in quarantine with their reason), per input kind. */
+  rejected: z.record(z.string().max(64), count).default({}),
 });
 
 export const eventWindows = channelSchema('event_windows', 1, {

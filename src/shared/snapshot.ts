@@ -39,6 +39,7 @@ const nullablePrice = z.number().min(0).max(1).nullable();
 const tokenBook = z.object({
   token_id: z.string(),
   market_id: z.string(),
+  bucket: z.string().nullable().default(null),
   bids: z.array(levelSchema),
   asks: z.array(levelSchema),
   metrics: z.object({

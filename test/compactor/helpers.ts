@@ -43,6 +43,7 @@ export function snapshot(token: string, iso: string, mid: number, extra: { book_
       station_id: 'KLGA',
       market_id: MARKET,
       token_id: token,
+      bucket: null,
       seq: extra.seq ?? 1,
       resync_epoch_id: 1,
       bids,

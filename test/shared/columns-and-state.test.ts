@@ -23,6 +23,7 @@ describe('channel state', () => {
       'l2_snap_1s',
       {
         ...market,
+        bucket: null,
         seq: 1,
         resync_epoch_id: 0,
         bids: [{ p: bid, s: 10 }, { p: bid - 0.01, s: 20 }],

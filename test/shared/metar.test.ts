@@ -47,6 +47,13 @@ describe('METAR parsing', () => {
   });
 
   it('refuses text that is not a METAR, saying what it got', () => {
-    expect(() => parseMetarReport('hello world', received)).toThrow(/METAR/);
+    expect(() => parseMetarReport('hello world', received)).toThrow(/not a METAR\/SPECI report .*"hello world"/);
+    expect(() => parseMetarReport('KLGA 2917', received)).toThrow(/not a METAR/);
+    expect(() => parseMetarReport('GARBAGE 12', received)).toThrow(/not a METAR/);
+  });
+
+  it('accepts the header variants a feed sends: bare, METAR/SPECI prefixed, corrected', () => {
+    expect(parseMetarReport('KLGA 291751Z 31012KT 10SM M02/M12 A3012', received).temp_c).toBe(-2);
+    expect(parseMetarReport('METAR COR KLGA 291751Z 31012KT 10SM M02/M12 A3012', received).temp_c).toBe(-2);
   });
 });

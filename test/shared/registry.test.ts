@@ -168,4 +168,19 @@ describe('stampEvent', () => {
     expect(e.ts_nyc).toBe('2026-01-29T12:53:02.114-05:00');
     expect(e.ts_es).toBe('2026-01-29T18:53:02.114+01:00');
   });
+
+  it('self-correlates even when the payload spells correlation_id: undefined', () => {
+    const e = stampEvent('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null, correlation_id: undefined }, T0);
+    expect(e.correlation_id).toBe(e.event_id);
+  });
+
+  it('gives each of many events in one millisecond its own id and the same clocks', () => {
+    const payload = { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null } as const;
+    const a = stampEvent('tape_trades', payload, T0);
+    const b = stampEvent('tape_trades', payload, T0);
+    const c = stampEvent('tape_trades', payload, T0 + 3_600_000);
+    expect(a.event_id).not.toBe(b.event_id);
+    expect([a.ts_nyc, b.ts_nyc]).toEqual(['2026-01-29T12:53:02.114-05:00', '2026-01-29T12:53:02.114-05:00']);
+    expect(c.ts_nyc).toBe('2026-01-29T13:53:02.114-05:00');
+  });
 });

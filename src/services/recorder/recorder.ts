@@ -284,6 +284,7 @@ export class Recorder {
         station_id: this.station,
         market_id: t.info.market_id,
         token_id: t.info.token_id,
+        bucket: t.info.bucket || null,
         seq: t.seq,
         resync_epoch_id: t.epoch,
         bids: top.bids,
@@ -323,6 +324,7 @@ export class Recorder {
         flush_ms_p99: round3(writer?.flush_ms_p99 ?? 0),
         events_written: writer?.events_written ?? 0,
         dropped: writer?.dropped ?? {},
+        rejected: { ...this.statsData.rejected },
       },
       false,
     );

@@ -84,7 +84,7 @@ function bookFromSnapshot(snap: L2Snapshot): TokenBook {
   return {
     token_id: snap.token_id,
     market_id: snap.market_id,
-    bucket: snap.bucket,
+    bucket: snap.bucket ?? null,
     bids: snap.bids,
     asks: snap.asks,
     metrics: {

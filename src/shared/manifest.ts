@@ -59,6 +59,13 @@ export const manifest = z.object({
     quarantined: z.number().int().nonnegative(),
     upgraded: z.number().int().nonnegative(),
   }),
+  /**
+   * The market's outcome tokens seen that day, in bucket order (the order of the day's nowcast
+   * buckets; unlabelled tokens last), so the UI can name and order them without loading books.
+   */
+  tokens: z
+    .array(z.object({ token_id: z.string(), market_id: z.string(), bucket: z.string().nullable() }))
+    .default([]),
   channels: z.partialRecord(z.enum(CHANNELS as unknown as [Channel, ...Channel[]]), channelManifest),
   markers: z.array(marker),
 });

@@ -99,8 +99,11 @@ const reported = <T extends z.ZodType>(t: T) => t.nullable().default(null);
 export const l2Snap1s = channelSchema('l2_snap_1s', 2, {
   market_id: id,
   token_id: id,
-  /** The outcome this token pays on, as the market labels it (e.g. "34-35°F"); null if unknown. */
-  bucket: z.string().min(1).max(64).nullable().default(null),
+  /**
+   * The outcome this token pays on, as the market labels it (e.g. "34-35°F"); absent or null if
+   * unknown. Optional rather than defaulted so the schema stays an identity (see the compactor).
+   */
+  bucket: z.string().min(1).max(64).nullable().optional(),
   seq: count,
   resync_epoch_id: count,
   bids: levels,

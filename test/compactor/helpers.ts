@@ -34,7 +34,7 @@ export function event<C extends Channel>(ch: C, payload: PayloadOf<C>, iso: stri
   return stampEvent(ch, payload, Date.parse(iso)) as AnyEvent;
 }
 
-export function snapshot(token: string, iso: string, mid: number, extra: { book_ok?: boolean; seq?: number } = {}): AnyEvent {
+export function snapshot(token: string, iso: string, mid: number, extra: { book_ok?: boolean; seq?: number; bucket?: string } = {}): AnyEvent {
   const bids: Level[] = [{ p: Math.round((mid - 0.01) * 100) / 100, s: 100 }, { p: Math.round((mid - 0.02) * 100) / 100, s: 250 }];
   const asks: Level[] = [{ p: Math.round((mid + 0.01) * 100) / 100, s: 80 }];
   return event(
@@ -43,7 +43,7 @@ export function snapshot(token: string, iso: string, mid: number, extra: { book_
       station_id: 'KLGA',
       market_id: MARKET,
       token_id: token,
-      bucket: null,
+      bucket: extra.bucket ?? null,
       seq: extra.seq ?? 1,
       resync_epoch_id: 1,
       bids,

@@ -32,8 +32,9 @@ describe('readLineChunks', () => {
 
 describe('row group size', () => {
   it('holds about 10 minutes of a channel, in 2048-row steps between 2048 and 10240 rows', () => {
-    expect(rowGroupSize(8 * 86_400, 86_400_000)).toBe(6144); // 8 tokens at 1 Hz: 4800 rows / 10 min
-    expect(rowGroupSize(20 * 86_400, 86_400_000)).toBe(10_240); // capped
+    expect(rowGroupSize(6 * 86_400, 86_400_000)).toBe(2048); // 6 tokens at 1 Hz: 1800 rows / 5 min
+    expect(rowGroupSize(8 * 86_400, 86_400_000)).toBe(4096); // 8 tokens at 1 Hz: 2400 rows / 5 min
+    expect(rowGroupSize(20 * 86_400, 86_400_000)).toBe(4096); // capped
     expect(rowGroupSize(43_200, 86_400_000)).toBe(2048); // health every 2 s: floor
     expect(rowGroupSize(5, 0)).toBe(2048);
   });

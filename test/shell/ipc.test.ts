@@ -34,6 +34,7 @@ const manifest: Manifest = {
       row_groups: [],
     },
   },
+  tokens: [],
   markers: [],
 };
 

@@ -5,7 +5,7 @@
  *     line with the shared registry on worker threads, drop repeated event_ids, spool each
  *     channel's accepted lines, stream rejected lines to the quarantine file;
  *  2. parquet-writer.ts — DuckDB native: typed `read_json` of each spool → (ORDER BY when needed)
- *     → ZSTD Parquet with ~10-minute row groups, row-group index from the footer;
+ *     → ZSTD Parquet with ~5-minute row groups (≤ 4 096 rows), row-group index from the footer;
  *  3. markers.ts — the timeline markers, from the new files;
  *  4. publish: part files, quarantine, then the manifest, each by fsync + atomic rename.
  */
@@ -23,6 +23,7 @@ import { sqlString } from './duckdb-columns';
 import { CompactionError, DayBusyError, NoJournalError } from './errors';
 import { journalName, listJournalFiles } from './journal-reader';
 import { DEFAULT_SHOCK_THRESHOLD, deriveMarkers } from './markers';
+import { deriveTokens } from './tokens';
 import { openEngine, writeChannelParquet, type Engine } from './parquet-writer';
 import { spoolJournal } from './spool-journal';
 import type { DayPartition, QuarantineCode } from './validate-lines';
@@ -167,6 +168,7 @@ async function compactDayOrThrow(options: CompactDayOptions): Promise<CompactDay
       { metar_obs: source('metar_obs'), event_windows: source('event_windows'), l2_snap_1s: source('l2_snap_1s'), book_events: source('book_events') },
       options.shockThreshold ?? DEFAULT_SHOCK_THRESHOLD,
     );
+    const tokens = await deriveTokens(engine.query, { l2_snap_1s: source('l2_snap_1s'), nowcast_1m: source('nowcast_1m') });
     engine.close();
     engine = null;
 
@@ -186,6 +188,7 @@ async function compactDayOrThrow(options: CompactDayOptions): Promise<CompactDay
         quarantined: spooled.quarantined,
         upgraded: stats.reduce((sum, st) => sum + st.upgraded, 0),
       },
+      tokens,
       channels,
       markers,
     };

@@ -1,7 +1,7 @@
 /**
  * Phase 2 of a compaction: DuckDB (native) turns each channel's spool into its Parquet file —
  * typed `read_json` with the columns of src/shared/columns.ts, sorted by (ts_ingest_utc, event_id)
- * unless the spool already is, ZSTD, row groups of about 10 minutes, statistics on — and reads
+ * unless the spool already is, ZSTD, row groups of about 5 minutes (≤ 4 096 rows), statistics on — and reads
  * the row-group index back from the file's footer.
  */
 import { availableParallelism } from 'node:os';
@@ -19,12 +19,13 @@ import type { ChannelStats } from './spool-journal';
 
 const ROW_GROUP_STEP = 2048; // DuckDB fills row groups in vectors of 2048 rows
 const ROW_GROUP_MIN = 2048;
-const ROW_GROUP_MAX = 10_240;
-const ROW_GROUP_SPAN_MS = 10 * 60_000;
+const ROW_GROUP_MAX = 4096;
+const ROW_GROUP_SPAN_MS = 5 * 60_000;
 
 /**
- * Rows per row group for a channel: about 10 minutes of its data at its average rate, rounded up
- * to DuckDB's 2048-row vectors, between 2 048 and 10 240 rows (≈ 0.1 s of parquet-wasm decoding).
+ * Rows per row group for a channel: about 5 minutes of its data at its average rate, rounded up
+ * to DuckDB's 2048-row vectors, between 2 048 and 4 096 rows. A replay seek decodes one group per
+ * channel, so the cap bounds seek latency (≈ 30–50 ms of parquet-wasm for 4 096 L2 rows).
  */
 export function rowGroupSize(rows: number, spanMs: number): number {
   const perSpan = (rows * ROW_GROUP_SPAN_MS) / Math.max(spanMs, ROW_GROUP_SPAN_MS);

@@ -7,11 +7,14 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rolldownOptions: {
-        // the app, and its utility processes: the live recorder and the first start's demo day
+        // the app, and its utility processes: the live recorder and the first start's demo day;
+        // plus the compactor's validator thread, which validator-pool.ts starts from
+        // out/main/validate-worker.js (without it, compaction validates on the calling thread)
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           'live-process': resolve(__dirname, 'src/main/live-process.ts'),
           'demo-process': resolve(__dirname, 'src/main/demo-process.ts'),
+          'validate-worker': resolve(__dirname, 'src/services/compactor/validate-worker.ts'),
         },
       },
     },

@@ -8,8 +8,12 @@
  *    runs it) vs. serializing them here — the figure behind the "no worker thread" choice.
  * 3. Event-loop delay of a live recording session fed 20k events/s (a market source pushing
  *    price_change batches inside an open window, snapshots, health, journal, ring buffers), measured
- *    with perf_hooks.monitorEventLoopDelay. Goal: p99 ≤ 5 ms.
+ *    with perf_hooks.monitorEventLoopDelay. Goal: p99 ≤ 5 ms. Each run is a fresh child process,
+ *    alternating the baseline (default V8 flags) with the recorder utility process's flags
+ *    (src/main/utility-process-flags.ts: a larger young generation), so both p99s are printed.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,11 +30,15 @@ import { simulateDay, simulatedMarket } from '../src/services/sources/simulator/
 import type { MarketToken, Source, SourceSink } from '../src/services/sources/source';
 import type { AnyEvent } from '../src/shared/schemas';
 import { localDayBoundsUtc } from '../src/shared/time';
+import { UTILITY_PROCESS_EXEC_ARGV } from '../src/main/utility-process-flags';
 
 const EVENTS = 150_000;
 const ROUNDS = 3;
 const LIVE_RATE = 20_000;
 const LIVE_SECONDS = 8;
+/** Live-loop runs per variant (each its own process), alternating. */
+const LIVE_ROUNDS = 2;
+const LIVE_CHILD_ENV = 'HELIOS_BENCH_LIVE_CHILD';
 
 const scratch = mkdtempSync(join(tmpdir(), 'helios-bench-journal-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
@@ -265,7 +273,15 @@ function timeCalls(): () => number[] {
   return () => durations.splice(0);
 }
 
-async function liveLoop(): Promise<void> {
+interface LiveResult {
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  minor_gcs: number;
+  events_per_s: number;
+}
+
+async function liveLoop(): Promise<LiveResult> {
   const calls = timeCalls();
   const tokens: MarketToken[] = Array.from({ length: 10 }, (_, i) => ({ token_id: String(1000 + i), market_id: 'm', bucket: `b${i}` }));
   const source = new RateSource(tokens, LIVE_RATE);
@@ -320,6 +336,39 @@ async function liveLoop(): Promise<void> {
   console.log(
     `journal during the run: written ${final.journal.events_written.toLocaleString('en-US')}, flush p99 ${final.journal.flush_ms_p99.toFixed(1)} ms, ingest→journal p99 ${final.journal.ingest_to_journal_ms_p99?.toFixed(1)} ms, dropped ${dropped.length ? dropped.map(([c, n]) => `${c}=${n}`).join(' ') : 'none'}`,
   );
+  return { p50_ms: h.percentile(50) / 1e6, p99_ms: h.percentile(99) / 1e6, max_ms: h.max / 1e6, minor_gcs: gcPauses.minor.length, events_per_s: events };
+}
+
+/** One live-loop run in a fresh process started with `flags`; its report is indented under `label`. */
+function liveLoopChild(flags: readonly string[], label: string): LiveResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...flags, fileURLToPath(import.meta.url)], {
+    env: { ...process.env, [LIVE_CHILD_ENV]: '1' },
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const lines = (r.stdout ?? '').trim().split('\n');
+  const result = lines.find((l) => l.startsWith('RESULT '));
+  console.log(`${label}:`);
+  for (const l of lines) if (!l.startsWith('RESULT ')) console.log(`  ${l}`);
+  if (r.status !== 0 || !result) throw new Error(`live-loop child (${label}) failed with status ${r.status}: ${r.stderr}`);
+  return JSON.parse(result.slice('RESULT '.length)) as LiveResult;
+}
+
+function liveLoopFlags(): void {
+  const baseline: LiveResult[] = [];
+  const flagged: LiveResult[] = [];
+  const flagText = UTILITY_PROCESS_EXEC_ARGV.join(' ');
+  for (let r = 0; r < LIVE_ROUNDS; r++) {
+    baseline.push(liveLoopChild([], `live loop, run ${r + 1}, baseline: default V8 flags`));
+    flagged.push(liveLoopChild(UTILITY_PROCESS_EXEC_ARGV, `live loop, run ${r + 1}, recorder process flags: ${flagText}`));
+  }
+  const p99s = (xs: LiveResult[]) => xs.map((x) => x.p99_ms.toFixed(2)).join(' / ');
+  const gcs = (xs: LiveResult[]) => xs.map((x) => x.minor_gcs).join(' / ');
+  const b = median(baseline.map((x) => x.p99_ms));
+  const f = median(flagged.map((x) => x.p99_ms));
+  console.log(`event-loop delay p99 at 20k events/s, default flags: ${p99s(baseline)} ms (minor GCs ${gcs(baseline)})`);
+  console.log(`event-loop delay p99 at 20k events/s, ${flagText}: ${p99s(flagged)} ms (minor GCs ${gcs(flagged)})`);
+  console.log(`ratio p99 default / ${flagText}: ${(b / f).toFixed(2)}× (median of ${LIVE_ROUNDS} runs each; goal p99 ≤ 5 ms with the flag) ${f <= 5 ? 'OK' : 'ABOVE GOAL'}`);
 }
 
 async function offline(): Promise<void> {
@@ -328,7 +377,11 @@ async function offline(): Promise<void> {
   handOffCost(events);
 }
 
-console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (other processes skew wall-time figures; CPU-time ratios less so)`);
-await offline();
-global.gc?.(); // the 150k events above must not weigh on the live loop's heap
-await liveLoop();
+if (process.env[LIVE_CHILD_ENV] === '1') {
+  const result = await liveLoop();
+  console.log(`RESULT ${JSON.stringify(result)}`);
+} else {
+  console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (other processes skew wall-time figures; CPU-time ratios less so)`);
+  await offline();
+  liveLoopFlags();
+}

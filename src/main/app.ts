@@ -32,6 +32,7 @@ import { APP_ENTRY_URL, APP_SCHEME, createAppProtocolHandler, privilegedSchemes 
 import { hardenSession, hardenWebContents, mainWindowOptions } from './security';
 import { createSettingsStore, loadSettings, restoreBounds, settingsFile, type SettingsStore } from './settings';
 import { openSnapshotFile, saveSnapshotFile, type SnapshotDialogs } from './snapshot-files';
+import { UTILITY_PROCESS_EXEC_ARGV } from './utility-process-flags';
 
 export const APP_NAME = 'HELIOS Tape';
 /** The station whose simulated market the desktop app records live. */
@@ -78,12 +79,21 @@ export function startApp(mainDir: string): void {
 
   const live = new LiveHost({
     fork: () =>
-      utilityProcess.fork(paths.liveProcess, [], { serviceName: `${APP_NAME} recorder`, stdio: 'inherit' }) as unknown as LiveChild,
+      utilityProcess.fork(paths.liveProcess, [], {
+        serviceName: `${APP_NAME} recorder`,
+        stdio: 'inherit',
+        execArgv: [...UTILITY_PROCESS_EXEC_ARGV],
+      }) as unknown as LiveChild,
   });
 
   const startDemo = (root: string) => {
     demo = synthesizeDemoDay({
-      fork: () => utilityProcess.fork(paths.demoProcess, [], { serviceName: `${APP_NAME} demo day`, stdio: 'inherit' }) as unknown as DemoChild,
+      fork: () =>
+        utilityProcess.fork(paths.demoProcess, [], {
+          serviceName: `${APP_NAME} demo day`,
+          stdio: 'inherit',
+          execArgv: [...UTILITY_PROCESS_EXEC_ARGV],
+        }) as unknown as DemoChild,
       dataRoot: root,
       log: (level, message) => console[level](`HELIOS: ${message}`),
     });

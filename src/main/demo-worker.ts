@@ -5,7 +5,8 @@
  */
 import type { DemoOptions, DemoResult } from '../services/demo';
 
-export type ToDemoProcess = { type: 'synthesize'; data_root: string };
+/** `hours` (a slice of the local day, as DemoOptions) keeps tests of the built process short. */
+export type ToDemoProcess = { type: 'synthesize'; data_root: string; hours?: [number, number] };
 export type FromDemoProcess =
   | { type: 'progress'; message: string }
   | { type: 'done'; result: DemoResult }
@@ -26,7 +27,11 @@ export function runDemoWorker(port: DemoPort, ensure: EnsureDemoData, exit: (cod
     started = true;
     // Main checked that the root had no day before recording started; `force` keeps the live
     // recorder's first compaction of today from making ensureDemoData think a day already exists.
-    ensure(message.data_root, { force: true, onProgress: (m) => port.postMessage({ type: 'progress', message: m }) }).then(
+    ensure(message.data_root, {
+      force: true,
+      ...(message.hours ? { hours: message.hours } : {}),
+      onProgress: (m) => port.postMessage({ type: 'progress', message: m }),
+    }).then(
       (result) => {
         port.postMessage({ type: 'done', result });
         exit(0);

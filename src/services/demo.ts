@@ -10,7 +10,7 @@ import { isAlive } from './compactor/atomic-files';
 import { compactDay } from './compactor/compact-day';
 import { DataRoot } from './data-root';
 import { recordDay } from './recorder';
-import { simulateDay, simulatedMarket } from './sources/simulator/simulate-day';
+import { SimulatorSource } from './sources/simulator/simulator-source';
 import { getStation } from '../shared/stations';
 import { localDate, localDayBoundsUtc } from '../shared/time';
 
@@ -22,7 +22,7 @@ export interface DemoOptions {
    */
   date?: string;
   seed?: string | number;
-  /** Bucket tokens, 6–12 (default 8). */
+  /** Bucket tokens, 6–12 (default 6: a first start should not wait for a bigger market). */
   tokens?: number;
   /** Only this slice of the local day, in local hours [from, to) (default the whole day). */
   hours?: readonly [number, number];
@@ -40,6 +40,8 @@ export interface DemoResult {
   elapsed_ms: number;
   events_written: number;
 }
+
+const DEMO_TOKENS = 6;
 
 /** Present in a demo day's journal folder while it is being synthesized. */
 const IN_PROGRESS = '.demo-in-progress';
@@ -79,21 +81,21 @@ export async function ensureDemoData(dataRoot: string | DataRoot, options: DemoO
   await mkdir(journal, { recursive: true });
   await writeFile(marker, `HELIOS Tape demo day being synthesized by pid ${process.pid}; deleted when done\n`);
 
-  const sim = { station: station.id, date, seed: options.seed ?? 1, tokens: options.tokens ?? 8 };
-  const market = simulatedMarket(sim);
+  const sim = { station: station.id, date, seed: options.seed ?? 1, tokens: options.tokens ?? DEMO_TOKENS };
   const progress = options.onProgress ?? (() => {});
-  progress(`synthesizing ${station.id} ${date} (${market.tokens.length} tokens)…`);
+  progress(`synthesizing ${station.id} ${date} (${sim.tokens} tokens)…`);
   const stats = await recordDay({
     dataRoot: root,
-    station_id: station.id,
-    tokens: market.tokens,
-    messages: simulateDay({ ...sim, from: fromMs, to: toMs }),
+    // A source rather than a message list: it answers the recorder's book requests, so a gap
+    // resyncs within a fraction of a second as it would live instead of leaving the book untrusted.
+    source: (scheduler) => new SimulatorSource({ ...sim, start: fromMs, to: toMs, speed: Infinity, scheduler }),
     startMs: fromMs,
     endMs: toMs,
     onProgress: (s) => progress(`recorded up to ${new Date(s.now_ms).toISOString().slice(11, 16)}Z`),
   });
   progress(`compacting ${stats.journal.events_written ?? ''} events…`.replace('  ', ' '));
-  await compactDay({ dataRoot: root, station: station.id, date });
+  const compacted = await compactDay({ dataRoot: root, station: station.id, date, onWarning: (m) => progress(`compactor warning: ${m}`) });
+  progress(`compacted in ${(compacted.elapsedMs / 1000).toFixed(1)} s, validated ${compacted.threads > 0 ? `on ${compacted.threads} worker thread(s)` : 'inline'}`);
   await rm(marker, { force: true });
   return { created: true, station_id: station.id, date, elapsed_ms: performance.now() - t0, events_written: stats.journal.events_written };
 }

@@ -126,6 +126,7 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
     onCompacted: (r, kind) =>
       log('info', `compacted ${r.station} ${r.date} (${kind}): ${r.manifest.totals.events_written} events in ${Math.round(r.elapsedMs)} ms`),
     onError: (e, date) => log('error', `compacting ${station.id} ${date} failed: ${e.message}`),
+    onWarning: (m, date) => log('warn', `compacting ${station.id} ${date}: ${m}`),
   });
 
   return {

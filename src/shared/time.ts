@@ -94,6 +94,24 @@ export const ISO_UTC_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9}
 export const ISO_ZONED_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?[+-]\d{2}:\d{2}$/;
 export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * Epoch microseconds (Parquet/DuckDB timestamps) → ISO-8601 UTC: ms precision unless the instant
+ * has sub-millisecond digits, then µs (`2026-01-29T16:03:02.114567Z`).
+ */
+export function isoFromMicros(us: bigint | number): string {
+  const micros = BigInt(us);
+  const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
+  const iso = new Date(Number(ms)).toISOString();
+  const sub = Number(((micros % 1000n) + 1000n) % 1000n);
+  return sub === 0 ? iso : `${iso.slice(0, -1)}${String(sub).padStart(3, '0')}Z`;
+}
+
+/** ISO-8601 UTC → epoch microseconds (digits beyond µs dropped); exact as a number until year 2255. */
+export function microsFromIso(iso: string): number {
+  const fraction = /\.(\d+)Z$/.exec(iso)?.[1] ?? '';
+  return Math.floor(Date.parse(iso) / 1000) * 1_000_000 + Number(fraction.padEnd(6, '0').slice(0, 6));
+}
+
 /** Parse an ISO timestamp to epoch ms; throws on garbage so bad input never becomes NaN silently. */
 export function parseIsoMs(iso: string): number {
   const ms = Date.parse(iso);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readLineChunks } from '../../src/services/compactor/journal-reader';
 import { rowGroupSize } from '../../src/services/compactor';
 import { schemaIsIdentity } from '../../src/services/compactor/schema-identity';
-import { isoFromMicros, microsFromIso } from '../../src/services/compactor/markers';
+import { isoFromMicros, microsFromIso } from '../../src/shared/time';
 import { int32Overflow } from '../../src/services/compactor/duckdb-columns';
 import { CURRENT_SCHEMAS } from '../../src/shared/schemas';
 import { tempRoot } from './helpers';

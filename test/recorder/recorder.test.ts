@@ -140,31 +140,102 @@ describe('event windows', () => {
     expect(w[0]!.detail).toMatch(/0\.52→0\.565/);
   });
 
-  it('SPREAD_REGIME: NORMAL → WIDE opens a window', () => {
-    const { recorder, of, v } = synced({ triggers: { wideSpread: 0.05 } });
-    recorder.ingest(v.change(T0 + 1_000, [[B, 'SELL', 0.51, 0], [B, 'SELL', 0.52, 0]])); // spread 0.04: still NORMAL
+  it('MID_SHOCK: rests for midShockCooldownS on that token; ticks alone under midShockMinMove are no shock', () => {
+    const { recorder, of, v } = synced({ triggers: { midShockTicks: 3, midShockMinMove: 0.06, midShockCooldownS: 120 } });
+    recorder.advanceTo(T0 + 1_000);
+    // 4.5 ticks (0.045) is over midShockTicks but under the 0.06 floor
+    const up = (at: number, bid: number, ask: number) =>
+      v.change(at, [
+        ...[...Array(30).keys()].map((i): [string, 'BUY' | 'SELL', number, number] => [A, 'SELL', Math.round((0.51 + i * 0.01) * 100) / 100, 0]),
+        [A, 'SELL', ask, 800],
+        [A, 'BUY', bid, 600],
+      ]);
+    recorder.ingest(up(T0 + 1_300, 0.53, 0.56)); // mid 0.5 → 0.545
     expect(of('event_windows')).toHaveLength(0);
-    recorder.ingest(v.change(T0 + 1_500, [[B, 'SELL', 0.53, 0]])); // best ask 0.54: spread 0.05 → WIDE
-    expect(of('event_windows')[0]).toMatchObject({ reason: 'SPREAD_REGIME' });
-    expect(of('event_windows')[0]!.detail).toContain('NORMAL→WIDE');
+    recorder.advanceTo(T0 + 2_000);
+    recorder.ingest(up(T0 + 2_300, 0.62, 0.64)); // 0.545 → 0.63: 8.5 ticks, 0.085
+    expect(of('event_windows').map((w) => w.reason)).toEqual(['MID_SHOCK']);
+    recorder.advanceTo(T0 + 100_000); // window closed at 62.3 s; the cool-down runs to 122.3 s
+    recorder.ingest(up(T0 + 100_300, 0.72, 0.74)); // another 0.1 move: resting
+    recorder.advanceTo(T0 + 130_000);
+    expect(of('event_windows').filter((w) => w.state === 'open')).toHaveLength(1);
+    recorder.ingest(up(T0 + 130_300, 0.82, 0.84)); // after the cool-down: a new window
+    expect(of('event_windows').filter((w) => w.state === 'open').map((w) => w.start_ts)).toEqual([iso(T0 + 2_300), iso(T0 + 130_300)]);
   });
 
-  it('DEPTH_CLIFF: top-N depth of a side falling under the threshold opens a window (once per fall)', () => {
-    const { recorder, of, v } = synced({ triggers: { depthCliffLevels: 3, depthCliffShares: 1000 } });
-    recorder.ingest(v.change(T0 + 1_000, [[A, 'BUY', 0.49, 300]])); // top-3 bids 300+500+500 = 1300
+  it('SPREAD_REGIME: a NORMAL → WIDE change opens a window once it has held spreadPersistS', () => {
+    const { recorder, of, v } = synced({ triggers: { wideSpread: 0.05, spreadPersistS: 5 } });
+    recorder.ingest(v.change(T0 + 1_000, [[B, 'SELL', 0.51, 0], [B, 'SELL', 0.52, 0]])); // spread 0.04: still NORMAL
+    recorder.ingest(v.change(T0 + 1_500, [[B, 'SELL', 0.53, 0]])); // best ask 0.54: spread 0.05 → WIDE
+    recorder.advanceTo(T0 + 6_499);
     expect(of('event_windows')).toHaveLength(0);
-    recorder.ingest(v.change(T0 + 1_100, [[A, 'BUY', 0.48, 100]])); // 300+100+500 = 900 < 1000
-    recorder.ingest(v.change(T0 + 1_200, [[A, 'BUY', 0.47, 100]])); // still thin: no new trigger
+    recorder.advanceTo(T0 + 9_000); // no message needed: it has held 5 s at 6.5 s
     const w = of('event_windows');
     expect(w).toHaveLength(1);
-    expect(w[0]).toMatchObject({ reason: 'DEPTH_CLIFF' });
-    expect(w[0]!.detail).toContain('top-3 bid 900');
+    expect(w[0]).toMatchObject({ reason: 'SPREAD_REGIME', start_ts: iso(T0 + 6_500), end_ts: iso(T0 + 66_500) });
+    expect(w[0]!.detail).toContain('NORMAL→WIDE');
+  });
+
+  it('SPREAD_REGIME hysteresis: flicker shorter than spreadPersistS opens nothing, in either direction', () => {
+    const { recorder, of, v } = synced({ triggers: { wideSpread: 0.05, spreadPersistS: 5 } });
+    for (let k = 0; k < 6; k++) {
+      const at = T0 + 1_000 + k * 10_000;
+      // the lone ask touch is taken (spread 0.02 → 0.05: WIDE) and requoted 4.9 s later
+      recorder.ingest(v.change(at, [[B, 'SELL', 0.51, 0], [B, 'SELL', 0.52, 0], [B, 'SELL', 0.53, 0]]));
+      recorder.ingest(v.change(at + 4_900, [[B, 'SELL', 0.51, 500]]));
+      // and a LOCKED blip (bid = ask) for 2 s
+      recorder.ingest(v.change(at + 6_000, [[B, 'BUY', 0.51, 10]]));
+      recorder.ingest(v.change(at + 8_000, [[B, 'BUY', 0.51, 0]]));
+    }
+    recorder.advanceTo(T0 + 120_000);
+    expect(of('event_windows')).toHaveLength(0);
+    expect(of('l2_deltas')).toHaveLength(0);
+    // held for the full 5 s this time
+    recorder.ingest(v.change(T0 + 121_000, [[B, 'SELL', 0.51, 0]]));
+    recorder.ingest(v.change(T0 + 121_000, [[B, 'BUY', 0.44, 0], [B, 'BUY', 0.45, 0], [B, 'BUY', 0.46, 0], [B, 'BUY', 0.47, 0], [B, 'BUY', 0.48, 0], [B, 'BUY', 0.49, 0]]));
+    recorder.advanceTo(T0 + 130_000);
+    expect(of('event_windows').map((w) => [w.reason, w.start_ts])).toEqual([['SPREAD_REGIME', iso(T0 + 126_000)]]);
+  });
+
+  it('SPREAD_REGIME rests for spreadRegimeCooldownS: the way back inside it opens nothing, and becomes the new baseline', () => {
+    const { recorder, of, v } = synced({ triggers: { spreadPersistS: 2, spreadRegimeCooldownS: 600 }, windows: { spreadRegimeS: 60 } });
+    recorder.ingest(v.change(T0 + 1_000, [[B, 'SELL', 0.51, 0], [B, 'SELL', 0.52, 0], [B, 'SELL', 0.53, 0]])); // WIDE
+    recorder.ingest(v.change(T0 + 200_000, [[B, 'SELL', 0.51, 500]])); // NORMAL again (held from 200 s)
+    recorder.advanceTo(T0 + 610_000);
+    recorder.ingest(v.change(T0 + 620_000, [[B, 'SELL', 0.51, 0], [B, 'SELL', 0.52, 0], [B, 'SELL', 0.53, 0]])); // WIDE, after the cool-down
+    recorder.advanceTo(T0 + 700_000);
+    const opens = of('event_windows').filter((w) => w.state === 'open');
+    expect(opens.map((w) => [w.start_ts, w.detail.slice(w.detail.indexOf('spread'), w.detail.indexOf(' ('))])).toEqual([
+      [iso(T0 + 3_000), 'spread NORMAL→WIDE'],
+      [iso(T0 + 622_000), 'spread NORMAL→WIDE'],
+    ]);
+  });
+
+  it('DEPTH_CLIFF: makers pulling the top of a side opens a window (once per fall); one cancel on a thin side does not', () => {
+    const { recorder, of, v } = synced({ triggers: { depthCliffLevels: 3, depthCliffShares: 1000, depthCliffFraction: 0.25, depthCliffMinLevels: 2 } });
+    recorder.advanceTo(T0 + 1_000); // top-3 bids 500+500+500 = 1500 at the reference second
+    // one level cut from 500 to 100: 1100, not under 1000
+    recorder.ingest(v.change(T0 + 1_100, [[A, 'BUY', 0.49, 100]]));
+    recorder.advanceTo(T0 + 2_000); // reference 1100
+    // one cancel: 0.48 500 → 0: top-3 is now 100+500+500 = 1100 → the next level moves up; still ≥ 1000
+    recorder.ingest(v.change(T0 + 2_100, [[A, 'BUY', 0.48, 0]]));
+    recorder.ingest(v.change(T0 + 2_200, [[A, 'BUY', 0.47, 240]])); // 100+240+500 = 840 < 1000, but not a quarter of 1100
+    expect(of('event_windows')).toHaveLength(0);
+    recorder.advanceTo(T0 + 3_000); // reference 840
+    // makers pull: every top level cut: 10+10+50 = 70 ≤ 0.25 × 840, three levels pulled
+    recorder.ingest(v.change(T0 + 3_100, [[A, 'BUY', 0.49, 10], [A, 'BUY', 0.47, 10], [A, 'BUY', 0.46, 50]]));
+    recorder.advanceTo(T0 + 4_000);
+    recorder.ingest(v.change(T0 + 4_100, [[A, 'BUY', 0.49, 1], [A, 'BUY', 0.47, 1], [A, 'BUY', 0.46, 1]])); // still thin: no new trigger
+    const w = of('event_windows');
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatchObject({ reason: 'DEPTH_CLIFF', start_ts: iso(T0 + 3_100) });
+    expect(w[0]!.detail).toContain('top-3 bid 840→70');
     recorder.advanceTo(T0 + 200_000);
     expect(of('event_windows').at(-1)).toMatchObject({ state: 'closed', reasons: ['DEPTH_CLIFF'], detail: expect.stringContaining('1 trigger(s)') });
   });
 
   it('overlapping triggers extend one window: one window_id, reasons accumulate, end = latest trigger + its duration', () => {
-    const { recorder, of, v } = synced({ windows: { metarS: 120, midShockS: 60 } });
+    const { recorder, of, v } = synced({ windows: { metarS: 120, midShockS: 60 }, triggers: { midShockTicks: 3 } });
     recorder.ingest(metar(T0 + 10_500, klgaMetar(T0)));
     recorder.advanceTo(T0 + 100_000);
     // a mid shock at 100.4 s, inside the METAR window [10.5 s, 130.5 s): extends it to 160.4 s
@@ -432,6 +503,24 @@ describe('world, models and rejections', () => {
     expect(health[0]!.latency_ms).toMatchObject({ clob_to_ingest: 5, pws_to_ingest: 2500, source_to_recorder: 0 });
     expect(health[1]!.latency_ms).toEqual({}); // nothing arrived in that interval
     expect(health[0]).toMatchObject({ resyncs: 1, gaps: 0, reconnects: 0, queue_depth: 0, dropped: {} });
+  });
+
+  it('counts rejected inputs per source in the next health record', () => {
+    const h = harness({ healthIntervalMs: 2000 });
+    h.recorder.ingest(metar(T0 + 500, 'KLGA 2917 garbage'));
+    h.recorder.advanceTo(T0 + 2_000);
+    h.recorder.ingest(pws(T0 + 2_500, [['P1', Number.NaN]]));
+    h.recorder.ingest(metar(T0 + 3_000, 'not a metar'));
+    h.recorder.advanceTo(T0 + 4_000);
+    const health = h.of('health');
+    expect(health.map((e) => [e.ts_ingest_utc, e.rejected])).toEqual([
+      [iso(T0), {}],
+      [iso(T0 + 2_000), { metar: 1 }],
+      [iso(T0 + 4_000), { metar: 2, pws: 1 }],
+    ]);
+    expect(h.rejections).toHaveLength(3);
+    const parsed = parseEvent(JSON.parse(JSON.stringify(health[2])));
+    expect(parsed.ok && parsed.event.ch === 'health' && parsed.event.rejected).toEqual({ metar: 2, pws: 1 });
   });
 
   it('every event it builds is valid under the registry', () => {

@@ -113,7 +113,8 @@ describe('main process boot', () => {
     const { path, options, child } = recorders(f)[0]!;
     expect(path).toBe(join(root, 'out/main/live-process.js'));
     expect(existsSync(path)).toBe(true);
-    expect(options).toMatchObject({ serviceName: 'HELIOS Tape recorder' });
+    // a larger young generation for the live loop (GC pauses drive its event-loop delay p99)
+    expect(options).toMatchObject({ serviceName: 'HELIOS Tape recorder', execArgv: ['--max-semi-space-size=64'] });
     await vi.waitFor(() => expect(child.received[0]?.type).toBe('start'));
     const userData = join(f.state.paths.appData!, 'HELIOS Tape');
     expect(child.received[0]).toEqual({ type: 'start', options: { data_root: join(userData, 'data'), station: 'KLGA' } });
@@ -123,8 +124,9 @@ describe('main process boot', () => {
     const f = await boot();
     const win = await ready(f);
     expect(demos(f)).toHaveLength(1);
-    const { path, child } = demos(f)[0]!;
+    const { path, child, options } = demos(f)[0]!;
     expect(existsSync(path)).toBe(true);
+    expect(options).toMatchObject({ serviceName: 'HELIOS Tape demo day', execArgv: ['--max-semi-space-size=64'] });
     const dataDir = join(f.state.paths.appData!, 'HELIOS Tape', 'data');
     await vi.waitFor(() => expect(child.received).toEqual([{ type: 'synthesize', data_root: dataDir }]));
     expect(win.webContents.sent).toEqual([]);

@@ -1,7 +1,9 @@
 /**
- * The built recorder process (out/main/live-process.js, what Electron's utilityProcess runs), run
- * under plain Node with `process.parentPort` shimmed over child-process IPC: proves the bundle
- * loads its externals (DuckDB native, zod…) and records, serves a subscription and stops cleanly.
+ * The built recorder and demo-day processes (out/main/live-process.js and demo-process.js, what
+ * Electron's utilityProcess runs), run under plain Node with `process.parentPort` shimmed over
+ * child-process IPC: proves the bundles load their externals (DuckDB native, zod…), that the
+ * recorder records, serves a subscription and stops cleanly, and that the bundled compactor finds
+ * its validator worker (out/main/validate-worker.js) instead of validating on the calling thread.
  */
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,8 +14,24 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { localDayBoundsUtc } from '../../src/shared/time';
 import type { FromLiveProcess, ToLiveProcess } from '../../src/main/live-messages';
+import type { FromDemoProcess, ToDemoProcess } from '../../src/main/demo-worker';
 
 const bundle = join(import.meta.dirname, '../../out/main/live-process.js');
+const demoBundle = join(import.meta.dirname, '../../out/main/demo-process.js');
+
+/** Fork a built utility-process entry under Node, with `process.parentPort` over child IPC. */
+async function forkBuilt(entry: string, name: string) {
+  const shim = join(dir, `${name}-parent-port-shim.mjs`);
+  await writeFile(
+    shim,
+    `process.parentPort = {
+       on: (event, listener) => process.on(event, (data) => listener({ data })),
+       postMessage: (message) => process.send(message),
+     };
+     await import(${JSON.stringify(pathToFileURL(entry).href)});`,
+  );
+  return fork(shim, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+}
 let dir: string;
 
 beforeAll(async () => {
@@ -29,16 +47,7 @@ describe('built recorder process', () => {
   });
 
   it('starts recording, serves a live subscription batched, and stops on request', async () => {
-    const shim = join(dir, 'parent-port-shim.mjs');
-    await writeFile(
-      shim,
-      `process.parentPort = {
-         on: (event, listener) => process.on(event, (data) => listener({ data })),
-         postMessage: (message) => process.send(message),
-       };
-       await import(${JSON.stringify(pathToFileURL(bundle).href)});`,
-    );
-    const child = fork(shim, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = await forkBuilt(bundle, 'live');
     let stderr = '';
     child.stderr!.on('data', (c) => (stderr += c));
     const received: FromLiveProcess[] = [];
@@ -65,6 +74,26 @@ describe('built recorder process', () => {
     expect(await exited).toBe(0);
     expect(received.at(-1)).toEqual({ type: 'stopped' });
     expect(await readdir(join(root, 'journal', 'station=KLGA'))).toEqual(['date=2026-01-29']);
+    expect(stderr).not.toMatch(/Error|error/);
+  }, 60_000);
+});
+
+describe('built demo-day process', () => {
+  it('synthesizes and compacts a day, validating on a worker thread (the bundle ships validate-worker.js)', async () => {
+    expect(existsSync(join(import.meta.dirname, '../../out/main/validate-worker.js'))).toBe(true);
+    const child = await forkBuilt(demoBundle, 'demo');
+    let stderr = '';
+    child.stderr!.on('data', (c) => (stderr += c));
+    const received: FromDemoProcess[] = [];
+    child.on('message', (m) => received.push(m as FromDemoProcess));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const root = join(dir, 'demo-data');
+    child.send({ type: 'synthesize', data_root: root, hours: [12, 12.05] } satisfies ToDemoProcess);
+    expect(await exited).toBe(0);
+    const progress = received.flatMap((m) => (m.type === 'progress' ? [m.message] : []));
+    expect(received.at(-1)).toMatchObject({ type: 'done', result: { created: true, station_id: 'KLGA' } });
+    expect(progress).toContainEqual(expect.stringMatching(/^compacted in [\d.]+ s, validated on [1-9]\d* worker thread\(s\)$/));
+    expect(progress.filter((m) => /warning|inline/.test(m))).toEqual([]);
     expect(stderr).not.toMatch(/Error|error/);
   }, 60_000);
 });

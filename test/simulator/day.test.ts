@@ -150,8 +150,11 @@ describe('a simulated KLGA day: the stream', () => {
 });
 
 describe('a simulated KLGA day: METARs', () => {
-  it('has one METAR at minute 51 UTC of every hour, received 1–3 min after the observation', () => {
-    const hourly = s.metars.filter((m) => m.raw.startsWith('METAR '));
+  it('starts with the latest report (what a poller gets first), then one METAR at minute 51 UTC of every hour, received 1–3 min after the observation', () => {
+    const [first, ...rest] = s.metars;
+    expect(first!.t).toBe(DAY_START);
+    expect(Date.parse(parseMetarReport(first!.raw, first!.t).obs_time_utc)).toBeLessThan(DAY_START);
+    const hourly = rest.filter((m) => m.raw.startsWith('METAR '));
     expect(hourly).toHaveLength(24);
     const hours = new Set<number>();
     for (const m of hourly) {

@@ -86,6 +86,32 @@ describe('SimulatorSource pacing', () => {
     await src.stop();
   });
 
+  it('started mid-day, delivers the latest METAR and a PWS batch at once, as the first poll of a real poller does', async () => {
+    const sched = new FakeScheduler();
+    const start = DAY_START + 2 * 60 * MINUTE + 45 * MINUTE; // 02:45 local: the last METAR came at ~01:53
+    const src = new SimulatorSource({ date: DATE, seed: SEED, start, speed: 1, scheduler: sched });
+    const got: SourceMessage[] = [];
+    await startOn(src, { push: (m) => got.push(m) }, sched);
+    await sched.advance(0);
+    const atStart = got.filter((m) => m.received_ms === start);
+    // What a client connected all day last received before `start`:
+    const before = [...simulateDay({ date: DATE, seed: SEED, from: start - 90 * MINUTE, to: start })];
+    const lastMetar = before.filter((m) => m.kind === 'metar').at(-1) as Extract<SourceMessage, { kind: 'metar' }>;
+    const lastPws = before.filter((m) => m.kind === 'pws').at(-1) as Extract<SourceMessage, { kind: 'pws' }>;
+    expect(start - lastMetar.received_ms).toBeGreaterThan(20 * MINUTE);
+    expect(atStart).toContainEqual({ kind: 'metar', received_ms: start, raw: lastMetar.raw });
+    expect(atStart).toContainEqual({ kind: 'pws', received_ms: start, readings: lastPws.readings });
+    expect(atStart[0]).toMatchObject({ kind: 'clob_connection', state: 'up' });
+    // …and nothing else is early: the next METAR still arrives when it is published.
+    await sched.advance(10 * MINUTE);
+    const later = got.filter((m) => m.kind === 'metar' && m.received_ms > start);
+    expect(later.map((m) => m.received_ms)).toEqual(
+      [...simulateDay({ date: DATE, seed: SEED, from: start - 90 * MINUTE, to: start + 10 * MINUTE })].filter((m) => m.kind === 'metar' && m.received_ms > start).map((m) => m.received_ms),
+    );
+    expect(later.length).toBeGreaterThanOrEqual(1);
+    await src.stop();
+  });
+
   it('runs in real time at speed 1', async () => {
     const sched = new FakeScheduler();
     const start = DAY_START + 5 * MINUTE;
@@ -182,26 +208,33 @@ describe('SimulatorSource books', () => {
 
   it('loses a price_change now and then; a consumer that checks best bid/ask detects it and resyncs', async () => {
     const sim = new DaySimulation({ station: 'KLGA', date: DATE, seed: SEED, tokens: 8, fromMs: DAY_START, toMs: DAY_END });
-    const gap = sim.gaps[0]!;
-    expect(sim.gaps[1]!.atMs).toBeGreaterThan(gap.atMs + 20 * MINUTE); // one gap in the window
-    const start = gap.atMs - MINUTE;
-    const src = new SimulatorSource({ date: DATE, seed: SEED, start, to: gap.atMs + 20 * MINUTE, speed: Infinity });
-    const consumer = new Consumer(src);
-    let lastReceived = -Infinity;
-    let clockBehind = 0;
-    await src.start({
-      push: (m) => {
-        consumer.push(m);
-        if (src.now() < m.received_ms) clockBehind++;
-        lastReceived = m.received_ms;
-      },
-    });
-    await src.finished;
-    expect(consumer.mismatches).toBeGreaterThanOrEqual(1);
-    expect(consumer.restBooks).toBe(consumer.mismatches);
-    // After a REST resync the mirror is exact again: no further mismatch on that token from it.
-    expect(consumer.mismatchesAfterResync).toBe(0);
-    expect(clockBehind).toBe(0);
-    expect(lastReceived).toBeLessThan(gap.atMs + 20 * MINUTE);
+    // A lost batch that a later one happens to overwrite (the touch flickering back) leaves nothing to
+    // detect, so look at the first few isolated gaps until one shows.
+    const isolated = sim.gaps.filter((g, i) => (sim.gaps[i + 1]?.atMs ?? Infinity) > g.atMs + 20 * MINUTE).slice(0, 3);
+    expect(isolated.length).toBeGreaterThanOrEqual(2);
+    let detected = 0;
+    for (const gap of isolated) {
+      const start = gap.atMs - MINUTE;
+      const src = new SimulatorSource({ date: DATE, seed: SEED, start, to: gap.atMs + 20 * MINUTE, speed: Infinity });
+      const consumer = new Consumer(src);
+      let lastReceived = -Infinity;
+      let clockBehind = 0;
+      await src.start({
+        push: (m) => {
+          consumer.push(m);
+          if (src.now() < m.received_ms) clockBehind++;
+          lastReceived = m.received_ms;
+        },
+      });
+      await src.finished;
+      expect(consumer.restBooks).toBe(consumer.mismatches);
+      // After a REST resync the mirror is exact again: no further mismatch on that token from it.
+      expect(consumer.mismatchesAfterResync).toBe(0);
+      expect(clockBehind).toBe(0);
+      expect(lastReceived).toBeLessThan(gap.atMs + 20 * MINUTE);
+      detected += consumer.mismatches;
+      if (detected > 0) break;
+    }
+    expect(detected).toBeGreaterThanOrEqual(1);
   });
 });

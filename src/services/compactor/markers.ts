@@ -11,6 +11,7 @@
  */
 import { MARKER_KINDS, type Marker } from '../../shared/manifest';
 import type { WindowReason } from '../../shared/schemas';
+import { isoFromMicros, microsFromIso } from '../../shared/time';
 
 export type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 
@@ -18,21 +19,6 @@ export type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 export const DEFAULT_SHOCK_THRESHOLD = 0.03;
 const SHOCK_MAX_STEP_US = 2_000_000;
 const SHOCK_MERGE_US = 60_000_000;
-
-/** Microseconds since the epoch → ISO-8601 UTC (ms precision unless the value has µs). */
-export function isoFromMicros(us: bigint | number): string {
-  const micros = BigInt(us);
-  const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
-  const iso = new Date(Number(ms)).toISOString();
-  const sub = Number(((micros % 1000n) + 1000n) % 1000n);
-  return sub === 0 ? iso : `${iso.slice(0, -1)}${String(sub).padStart(3, '0')}Z`;
-}
-
-/** ISO-8601 UTC → microseconds since the epoch (sub-microsecond digits dropped). */
-export function microsFromIso(iso: string): number {
-  const fraction = /\.(\d+)Z$/.exec(iso)?.[1] ?? '';
-  return Math.floor(Date.parse(iso) / 1000) * 1_000_000 + Number(fraction.padEnd(6, '0').slice(0, 6));
-}
 
 const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const s = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));

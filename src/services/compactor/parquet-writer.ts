@@ -14,7 +14,8 @@ import { CURRENT_VERSION } from '../../shared/schemas';
 import { normalizeSpool } from './channel-spool';
 import { readJsonColumns, selectList, sqlString } from './duckdb-columns';
 import { CompactionError } from './errors';
-import { isoFromMicros, type Query } from './markers';
+import { isoFromMicros } from '../../shared/time';
+import type { Query } from './markers';
 import type { ChannelStats } from './spool-journal';
 
 const ROW_GROUP_STEP = 2048; // DuckDB fills row groups in vectors of 2048 rows

@@ -32,6 +32,8 @@ export interface PeriodicCompactionOptions {
   runImmediately?: boolean;
   onCompacted?: (result: CompactDayResult, kind: 'current' | 'final') => void;
   onError?: (error: Error, date: string) => void;
+  /** What a compaction warns about (e.g. validating inline because the worker is missing). */
+  onWarning?: (message: string, date: string) => void;
 }
 
 export interface PeriodicCompaction {
@@ -82,6 +84,7 @@ export function startPeriodicCompaction(options: PeriodicCompactionOptions): Per
         threads: options.threads ?? 1,
         tailMode: kind === 'current' ? 'pending' : 'quarantine',
         now,
+        onWarning: options.onWarning ? (m) => options.onWarning!(m, date) : undefined,
       });
       options.onCompacted?.(result, kind);
       return true;

@@ -19,8 +19,9 @@ export interface ChunkValidator {
 
 /**
  * The worker's module: the TypeScript source next to this file, or in a build the
- * `validate-worker` entry (next to the bundle that contains this code, or one folder up from a
- * shared chunk). Null when neither exists.
+ * `validate-worker` entry (electron.vite.config.ts builds it to out/main/validate-worker.js: next
+ * to an entry bundle that contains this code, or one folder up from a shared chunk in
+ * out/main/chunks). Null when neither exists.
  */
 function workerUrl(): URL | null {
   const candidates = ['./validate-worker.ts', './validate-worker.js', '../validate-worker.js'].map((p) => new URL(p, import.meta.url));

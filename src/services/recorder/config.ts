@@ -24,17 +24,33 @@ export const recordingConfigSchema = z.object({
       depthCliffS: seconds.default(60),
     })
     .prefault({}),
+  /**
+   * Market triggers (see market-triggers.ts). Defaults aim at what an analyst wants to look at: on a
+   * simulated 8-token day they open a handful of windows, not one every few minutes.
+   */
   triggers: z
     .object({
-      /** MID_SHOCK when |mid(t) − mid(t−1s)| exceeds this many ticks. */
-      midShockTicks: z.number().positive().default(3),
+      /** MID_SHOCK when |mid(t) − mid(t−1s)| exceeds this many ticks… */
+      midShockTicks: z.number().positive().default(4),
+      /** …and at least this much in price: on a 0.001 tick (prices under 0.04) ticks alone are noise. */
+      midShockMinMove: z.number().nonnegative().max(1).default(0.02),
       /** Tick size until the venue announces one (`tick_size_change`). */
       defaultTick: z.number().positive().max(0.1).default(0.01),
       /** Spread at or above this is WIDE; ≤ 0 is LOCKED; in between NORMAL. */
       wideSpread: z.number().positive().max(1).default(0.05),
-      /** DEPTH_CLIFF when the shares on the top N levels of either side fall below the threshold. */
+      /** A new spread regime counts only once it has held this long (a blip back does not count). */
+      spreadPersistS: z.number().nonnegative().max(300).default(5),
+      /** DEPTH_CLIFF when the shares on the top N levels of a side fall under depthCliffShares… */
       depthCliffLevels: z.number().int().min(1).max(20).default(5),
-      depthCliffShares: z.number().nonnegative().default(200),
+      depthCliffShares: z.number().nonnegative().default(100),
+      /** …and to at most this fraction of that side's top-N depth at the last whole second… */
+      depthCliffFraction: z.number().positive().max(1).default(0.25),
+      /** …with at least this many of those top-N levels pulled or cut below half (not one cancel). */
+      depthCliffMinLevels: z.number().int().min(1).max(20).default(2),
+      /** After firing, a market trigger rests this long on that token (it neither opens nor extends). */
+      midShockCooldownS: z.number().nonnegative().default(300),
+      spreadRegimeCooldownS: z.number().nonnegative().default(900),
+      depthCliffCooldownS: z.number().nonnegative().default(900),
     })
     .prefault({}),
   pws: z

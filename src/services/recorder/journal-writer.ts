@@ -95,6 +95,8 @@ export class JournalWriter {
   private inFlightBytes = 0;
   private pending: PendingWrite[] = [];
   private readonly lineBytes = new Map<Channel, number>();
+  /** Where a slice is encoded before being copied out to its own buffer (grows to the largest slice). */
+  private scratch = Buffer.allocUnsafe(256 * 1024);
   private readonly files = new Map<string, OpenFile>();
   /** Next part number per stream/station/day, so a file is never reopened under the same name. */
   private readonly nextPart = new Map<string, number>();
@@ -276,7 +278,7 @@ export class JournalWriter {
     let i = 0;
     while (i < batch.length) {
       const sliceEnd = performance.now() + budget;
-      let text = '';
+      let bytes = 0;
       let events = 0;
       let target: { station: string; date: string } | null = null;
       while (i < batch.length) {
@@ -285,15 +287,24 @@ export class JournalWriter {
         if (target && (target.date !== date || target.station !== event.station_id)) break;
         target ??= { station: event.station_id, date };
         const line = JSON.stringify(event);
-        text += line + '\n';
+        // Encoded straight into one scratch buffer: concatenating the lines and encoding the rope
+        // afterwards cost twice as much (flattening, then a second pass).
+        if (bytes + line.length * 3 + 1 > this.scratch.length) this.growScratch(bytes + line.length * 3 + 1);
+        const written = this.scratch.write(line, bytes);
+        this.scratch[bytes + written] = 10;
+        bytes += written + 1;
         events++;
         i++;
         if ((events & 31) === 0) {
-          this.learnLineBytes(event.ch, line.length + 1);
+          this.learnLineBytes(event.ch, written + 1);
           if (performance.now() >= sliceEnd) break;
         }
       }
-      if (target) this.addPending('journal', target.station, target.date, Buffer.from(text), events);
+      if (target) {
+        const out = Buffer.allocUnsafe(bytes); // its own memory: the write is async, the scratch reused
+        this.scratch.copy(out, 0, 0, bytes);
+        this.addPending('journal', target.station, target.date, out, events);
+      }
       void this.startWrites(); // the disk works on this slice while the next one is serialized
       if (i < batch.length) await YIELD();
     }
@@ -307,6 +318,12 @@ export class JournalWriter {
       });
       this.addPending('rejected', station, localDate(r.at_ms, getStation(station).timeZone), Buffer.from(line + '\n'), 1);
     }
+  }
+
+  private growScratch(atLeast: number): void {
+    const grown = Buffer.allocUnsafe(Math.max(atLeast, this.scratch.length * 2));
+    this.scratch.copy(grown);
+    this.scratch = grown;
   }
 
   private learnLineBytes(ch: Channel, bytes: number): void {

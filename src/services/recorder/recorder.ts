@@ -21,7 +21,7 @@
  *     correlation_id sent by the model itself wins), plus the window_id when inside a window.
  *   - Anything else correlates with itself (stampEvent's default).
  */
-import { bookMetrics, spreadRegime, type Level } from '../../shared/book';
+import { bookMetrics, type Level } from '../../shared/book';
 import { CHANNELS, type Channel } from '../../shared/channels';
 import { stampEvent } from '../../shared/envelope';
 import { parseMetarReport } from '../../shared/metar';
@@ -32,6 +32,7 @@ import type { MarketToken, PwsReading, SourceMessage } from '../sources/source';
 import type { RecordingConfig } from './config';
 import { EventWindowManager, type OpenWindow } from './event-windows';
 import { clobRestBook, featuresPayload, nowcastPayload, parsePriceChangeFast, pwsReading } from './inputs';
+import { MarketTriggers, type MarketTrigger } from './market-triggers';
 import { percentile } from './percentile';
 import { PwsClusterTracker, type ClusterUpdate } from './pws-cluster';
 import { TokenBook, type LevelChange } from './token-book';
@@ -90,6 +91,10 @@ export class Recorder {
   private readonly config: RecordingConfig;
   private readonly station: string;
   private readonly books = new Map<string, TokenBook>();
+  private readonly triggers = new Map<TokenBook, MarketTriggers>();
+  /** Earliest instant a pending spread regime will have held long enough (see MarketTriggers). */
+  private regimeDueMs = Infinity;
+  private readonly fired: MarketTrigger[] = [];
   private readonly windows: EventWindowManager;
   private readonly pws: PwsClusterTracker;
   private now: number;
@@ -115,7 +120,11 @@ export class Recorder {
     this.now = options.startMs;
     this.nextSnapshotMs = Math.ceil(options.startMs / 1000) * 1000;
     this.nextHealthMs = Math.ceil(options.startMs / this.config.healthIntervalMs) * this.config.healthIntervalMs;
-    for (const t of options.tokens) this.books.set(t.token_id, new TokenBook(t, this.config.triggers.defaultTick));
+    for (const t of options.tokens) {
+      const book = new TokenBook(t, this.config.triggers.defaultTick);
+      this.books.set(t.token_id, book);
+      this.triggers.set(book, new MarketTriggers(book, this.config.triggers));
+    }
     this.windows = new EventWindowManager(this.station, (e) => this.emit(e));
     this.pws = new PwsClusterTracker(this.config.pws);
     this.statsData = {
@@ -248,7 +257,8 @@ export class Recorder {
     for (;;) {
       const close = this.windows.closesAt ?? Infinity;
       const stale = this.pwsStaleDue();
-      const next = Math.min(close, this.nextSnapshotMs, this.nextHealthMs, stale);
+      const regime = this.regimeDueMs;
+      const next = Math.min(close, this.nextSnapshotMs, this.nextHealthMs, stale, regime);
       if (next > target) break;
       this.now = Math.max(this.now, next);
       if (next === close) this.windows.closeDue(next);
@@ -258,6 +268,10 @@ export class Recorder {
       } else if (next === this.nextHealthMs) {
         this.emitHealth();
         this.nextHealthMs += this.config.healthIntervalMs;
+      } else if (next === regime) {
+        for (const tr of this.triggers.values()) tr.confirmRegime(next, this.fired);
+        this.updateRegimeDue();
+        this.fireMarket();
       } else {
         this.pwsStaleCheckedAt = next;
         const update = this.pws.checkStale(next);
@@ -292,9 +306,9 @@ export class Recorder {
         ...bookMetrics(top.bids, top.asks),
         book_ok: t.ok,
       });
-      t.refMid = t.ok ? t.mid : null;
-      t.shockFired = false;
+      this.triggers.get(t)!.onSecond();
     }
+    this.updateRegimeDue();
   }
 
   private emitHealth(): void {
@@ -605,46 +619,31 @@ export class Recorder {
     this.statsData.resyncs++;
     this.bookEvent(t, 'BOOK_RESYNC_DONE', seqBefore, t.seq, `${origin} ${hash}: ${changes.length} level change(s)`);
     // New baseline for the market triggers: a resync is not a market move.
-    t.refMid = t.mid;
-    t.shockFired = false;
-    t.regime = spreadRegime(t.spread, this.config.triggers.wideSpread);
-    const { bidDepth, askDepth } = this.topDepth(t);
-    t.bidThin = bidDepth < this.config.triggers.depthCliffShares;
-    t.askThin = askDepth < this.config.triggers.depthCliffShares;
+    this.triggers.get(t)!.rebase();
+    this.updateRegimeDue();
   }
 
-  private topDepth(t: TokenBook): { bidDepth: number; askDepth: number } {
-    const n = this.config.triggers.depthCliffLevels;
-    return { bidDepth: t.depth('bid', n), askDepth: t.depth('ask', n) };
-  }
-
-  /** The three market triggers, evaluated after each message that changed a trusted book. */
+  /** The market triggers, evaluated after each message that changed a trusted book. */
   private evaluateMarket(t: TokenBook): void {
     if (!t.ok) return;
-    const cfg = this.config.triggers;
-    const name = t.info.bucket || t.info.token_id;
-    const mid = t.mid;
-    if (!t.shockFired && mid !== null && t.refMid !== null) {
-      const moved = Math.abs(mid - t.refMid);
-      if (moved > cfg.midShockTicks * t.tick + 1e-9) {
-        t.shockFired = true;
-        this.trigger('MID_SHOCK', this.config.windows.midShockS * 1000, `${name} mid ${fmt(t.refMid)}→${fmt(mid)} (${(moved / t.tick).toFixed(1)} ticks in <1 s)`);
-      }
+    this.triggers.get(t)!.evaluate(this.now, this.fired);
+    this.updateRegimeDue();
+    this.fireMarket();
+  }
+
+  private fireMarket(): void {
+    if (this.fired.length === 0) return;
+    const w = this.config.windows;
+    for (const { reason, detail } of this.fired.splice(0)) {
+      const seconds = reason === 'MID_SHOCK' ? w.midShockS : reason === 'SPREAD_REGIME' ? w.spreadRegimeS : w.depthCliffS;
+      this.trigger(reason, seconds * 1000, detail);
     }
-    const regime = spreadRegime(t.spread, cfg.wideSpread);
-    if (t.regime !== null && regime !== t.regime) {
-      this.trigger('SPREAD_REGIME', this.config.windows.spreadRegimeS * 1000, `${name} spread ${t.regime}→${regime} (${fmt(t.spread)})`);
-    }
-    t.regime = regime;
-    const { bidDepth, askDepth } = this.topDepth(t);
-    const bidThin = bidDepth < cfg.depthCliffShares;
-    const askThin = askDepth < cfg.depthCliffShares;
-    if ((bidThin && !t.bidThin) || (askThin && !t.askThin)) {
-      const side = bidThin && !t.bidThin ? `bid ${round3(bidDepth)}` : `ask ${round3(askDepth)}`;
-      this.trigger('DEPTH_CLIFF', this.config.windows.depthCliffS * 1000, `${name} top-${cfg.depthCliffLevels} ${side} < ${cfg.depthCliffShares} shares`);
-    }
-    t.bidThin = bidThin;
-    t.askThin = askThin;
+  }
+
+  private updateRegimeDue(): void {
+    let due = Infinity;
+    for (const tr of this.triggers.values()) if (tr.regimeDueMs < due) due = tr.regimeDueMs;
+    this.regimeDueMs = due;
   }
 
   private trigger(reason: WindowReason, durationMs: number, detail: string): void {

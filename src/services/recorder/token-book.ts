@@ -1,14 +1,16 @@
 /**
- * One cone token's book as the recorder tracks it: the shared BookMirror plus what integrity needs.
+ * One cone token's book as the recorder tracks it: a full-depth mirror plus what integrity needs.
  *   seq              +1 for every level change applied to the mirror (price_change entries, and each
  *                    level a full book changes), never reset: a replay orders deltas by it.
  *   resync_epoch_id  +1 at every full resync (the first book, and every book after a gap).
  *   ok               false until the first book and from a gap until the fresh book arrives.
- * Level prices are also kept sorted (binary-search insert/remove) because the gap check needs the
- * best bid/ask after every change and the depth-cliff check the top N: BookMirror#top sorts every
- * price on each call, which costs ~30 µs on a realistic book.
+ * Each side is kept as prices sorted best first (binary-search insert/remove) with their sizes in a
+ * parallel array, because the gap check needs the best bid/ask after every change, the market
+ * triggers the top-N depth and the snapshots the top levels every second: a price → size map
+ * (BookMirror) sorts on every `top` (~30 µs on a realistic book) and costs a lookup per level read.
+ * Prices are keyed after `roundPrice`, as BookMirror does.
  */
-import { BookMirror, roundPrice, type BookSide, type Level, type SpreadRegime } from '../../shared/book';
+import { roundPrice, type BookSide, type Level } from '../../shared/book';
 import type { MarketToken } from '../sources/source';
 
 export interface LevelChange {
@@ -17,8 +19,48 @@ export interface LevelChange {
   s: number;
 }
 
+class Side {
+  readonly prices: number[] = [];
+  readonly sizes: number[] = [];
+  /** 1 for asks (ascending), −1 for bids (descending). */
+  constructor(private readonly direction: 1 | -1) {}
+
+  /** Index of `p`, or where it would be inserted. */
+  search(p: number): number {
+    const prices = this.prices;
+    const direction = this.direction;
+    let lo = 0;
+    let hi = prices.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((prices[mid]! - p) * direction < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  set(p: number, s: number): void {
+    const i = this.search(p);
+    const present = this.prices[i] === p;
+    if (s > 0) {
+      if (present) this.sizes[i] = s;
+      else {
+        this.prices.splice(i, 0, p);
+        this.sizes.splice(i, 0, s);
+      }
+    } else if (present) {
+      this.prices.splice(i, 1);
+      this.sizes.splice(i, 1);
+    }
+  }
+
+  sizeAt(p: number): number {
+    const i = this.search(p);
+    return this.prices[i] === p ? this.sizes[i]! : 0;
+  }
+}
+
 export class TokenBook {
-  readonly mirror = new BookMirror();
   seq = 0;
   epoch = 0;
   ok = false;
@@ -26,17 +68,8 @@ export class TokenBook {
   /** When the pending resync was last requested (ms), null when none is pending or none can be asked for. */
   resyncRequestedAt: number | null = null;
 
-  // Trigger state (see Recorder#evaluateMarket).
-  /** Mid at the last 1 s boundary: mid(t − 1 s) of the shock test. */
-  refMid: number | null = null;
-  shockFired = false;
-  regime: SpreadRegime | null = null;
-  bidThin = false;
-  askThin = false;
-
-  /** Level prices best first (bids descending, asks ascending), kept beside the mirror's maps. */
-  private readonly bidPrices: number[] = [];
-  private readonly askPrices: number[] = [];
+  private readonly bids = new Side(-1);
+  private readonly asks = new Side(1);
 
   constructor(
     readonly info: MarketToken,
@@ -46,48 +79,46 @@ export class TokenBook {
   }
 
   get bestBid(): number | null {
-    return this.bidPrices[0] ?? null;
+    return this.bids.prices[0] ?? null;
   }
 
   get bestAsk(): number | null {
-    return this.askPrices[0] ?? null;
+    return this.asks.prices[0] ?? null;
   }
 
   get mid(): number | null {
-    const bid = this.bidPrices[0];
-    const ask = this.askPrices[0];
+    const bid = this.bids.prices[0];
+    const ask = this.asks.prices[0];
     return bid !== undefined && ask !== undefined ? (bid + ask) / 2 : null;
   }
 
   get spread(): number | null {
-    const bid = this.bidPrices[0];
-    const ask = this.askPrices[0];
+    const bid = this.bids.prices[0];
+    const ask = this.asks.prices[0];
     return bid !== undefined && ask !== undefined ? roundPrice(ask - bid) : null;
   }
 
   /** Apply one level change (size 0 removes the level); returns the new seq. */
   apply(side: BookSide, p: number, s: number): number {
-    const had = this.mirror.sizeAt(side, p) > 0;
-    this.mirror.apply(side, p, s);
-    if (s > 0 !== had) {
-      const prices = side === 'bid' ? this.bidPrices : this.askPrices;
-      const i = search(prices, p, side === 'bid' ? -1 : 1);
-      if (s > 0) prices.splice(i, 0, p);
-      else prices.splice(i, 1);
-    }
+    (side === 'bid' ? this.bids : this.asks).set(roundPrice(p), s);
     return ++this.seq;
   }
 
-  /** Top `n` levels per side, best first (what BookMirror#top returns, without sorting). */
+  /** Size resting at price `p` (0 when there is no level). */
+  sizeAt(side: BookSide, p: number): number {
+    return (side === 'bid' ? this.bids : this.asks).sizeAt(roundPrice(p));
+  }
+
+  /** Top `n` levels per side, best first. */
   top(n: number): { bids: Level[]; asks: Level[] } {
     return { bids: this.levels('bid', n), asks: this.levels('ask', n) };
   }
 
   /** Shares on the top `n` levels of a side. */
   depth(side: BookSide, n: number): number {
-    const prices = side === 'bid' ? this.bidPrices : this.askPrices;
+    const sizes = (side === 'bid' ? this.bids : this.asks).sizes;
     let total = 0;
-    for (let i = 0; i < n && i < prices.length; i++) total += this.mirror.sizeAt(side, prices[i]!);
+    for (let i = 0; i < n && i < sizes.length; i++) total += sizes[i]!;
     return total;
   }
 
@@ -101,29 +132,30 @@ export class TokenBook {
    * reports an empty side as 0 (bid) / 1 (ask).
    */
   agreesWith(bestBid: number, bestAsk: number): boolean {
-    const bid = this.bidPrices[0] ?? 0;
-    const ask = this.askPrices[0] ?? 1;
+    const bid = this.bids.prices[0] ?? 0;
+    const ask = this.asks.prices[0] ?? 1;
     return Math.abs(bid - bestBid) < 1e-9 && Math.abs(ask - bestAsk) < 1e-9;
   }
 
-  private levels(side: BookSide, n: number): Level[] {
-    const prices = side === 'bid' ? this.bidPrices : this.askPrices;
-    const out: Level[] = [];
-    for (let i = 0; i < n && i < prices.length; i++) out.push({ p: prices[i]!, s: this.mirror.sizeAt(side, prices[i]!) });
+  /** The top `n` levels of a side into `out` as [p, s, p, s, …], best first (no allocation). */
+  topInto(side: BookSide, n: number, out: number[]): void {
+    const { prices, sizes } = side === 'bid' ? this.bids : this.asks;
+    const count = Math.min(n, prices.length);
+    out.length = 2 * count;
+    for (let i = 0; i < count; i++) {
+      out[2 * i] = prices[i]!;
+      out[2 * i + 1] = sizes[i]!;
+    }
+  }
+
+  /** Top `n` levels of one side, best first. */
+  levels(side: BookSide, n: number): Level[] {
+    const { prices, sizes } = side === 'bid' ? this.bids : this.asks;
+    const count = Math.min(n, prices.length);
+    const out: Level[] = new Array(count);
+    for (let i = 0; i < count; i++) out[i] = { p: prices[i]!, s: sizes[i]! };
     return out;
   }
-}
-
-/** Index of `p` in `prices` (sorted by `direction`), or where it would be inserted. */
-function search(prices: readonly number[], p: number, direction: 1 | -1): number {
-  let lo = 0;
-  let hi = prices.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((prices[mid]! - p) * direction < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function diffSide(side: BookSide, current: readonly Level[], target: readonly Level[]): LevelChange[] {

@@ -7,29 +7,18 @@
 import type { Channel } from '../channels';
 import { CHANNEL_COLUMNS, type Column } from '../columns';
 import type { AnyEvent } from '../schemas';
+import { isoFromMicros } from '../time';
+
+// One implementation of the µs ↔ ISO conversions, in time.ts; re-exported for existing importers.
+export { isoFromMicros, microsFromIso } from '../time';
 
 /** Envelope fields that are absent (not null) on events that don't carry them. */
 const OPTIONAL_ENVELOPE = new Set(['market_id', 'token_id', 'window_id', 'obs_time_utc']);
-
-/** Epoch microseconds → ISO-8601 UTC, ms precision unless the instant has sub-ms digits. */
-export function isoFromMicros(us: bigint): string {
-  const ms = us / 1000n - (us % 1000n < 0n ? 1n : 0n);
-  const iso = new Date(Number(ms)).toISOString();
-  const sub = Number(((us % 1000n) + 1000n) % 1000n);
-  return sub === 0 ? iso : `${iso.slice(0, -1)}${String(sub).padStart(3, '0')}Z`;
-}
 
 /** Epoch ms (fractional ms carry µs, as Arrow's JS timestamps do) → ISO-8601 UTC. */
 export function isoFromMs(ms: number): string {
   if (Number.isInteger(ms)) return new Date(ms).toISOString();
   return isoFromMicros(BigInt(Math.round(ms * 1000)));
-}
-
-/** ISO-8601 UTC → epoch microseconds (digits beyond µs dropped). */
-export function microsFromIso(iso: string): bigint {
-  const fraction = /\.(\d+)Z$/.exec(iso)?.[1] ?? '';
-  const wholeSeconds = BigInt(Math.floor(Date.parse(iso) / 1000));
-  return wholeSeconds * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6) || '0');
 }
 
 function timestampValue(v: unknown): string {

@@ -1,9 +1,11 @@
 /**
  * Shows one exported moment again: a Player with no playback that emits the snapshot's backfill
- * once, so the panels rebuild the state through the same reducer as live and replay.
+ * once, so the panels rebuild the state through the same reducer as live and replay. The timeline
+ * spans the snapshot's local day with the cursor at its moment.
  */
 import type { Player, PlayerListener, PlayerState } from '../player';
 import type { LoadedSnapshot } from '../snapshot';
+import { localDayBoundsUtc } from '../time';
 
 export class SnapshotPlayer implements Player {
   private listener: PlayerListener | null = null;
@@ -13,20 +15,21 @@ export class SnapshotPlayer implements Player {
   setListener(listener: PlayerListener): void {
     this.listener = listener;
     const { file, at_ms } = this.snapshot;
+    const [dayStart, dayEnd] = localDayBoundsUtc(file.date, file.time_zone);
     const state: PlayerState = {
       presence: 'PRESENT',
-      mode: 'replay',
+      mode: file.mode,
       capabilities: [],
       station_id: file.station_id,
       date: file.date,
-      start_ms: at_ms,
-      end_ms: at_ms,
+      start_ms: dayStart,
+      end_ms: dayEnd,
       current_ms: at_ms,
       playing: false,
       speed: 1,
       messages: file.backfill,
       seek_id: 1,
-      loaded_ranges: [[at_ms, at_ms + 1]],
+      loaded_ranges: [],
       error: null,
     };
     // Delivered asynchronously, like every other player's first state.

@@ -89,6 +89,9 @@ const BURST_TAU_MS = 100_000;
 /** Per second, for a liquid token: a depth cliff every ~8 h, a mid shock every ~4 h. */
 const CLIFF_RATE = 1 / 28_800;
 const SHOCK_RATE = 1 / 14_400;
+/** Levels behind the touch that makers fill at a requote, and how likely each missing one is. */
+const FILL_BEHIND = 6;
+const FILL_P = 0.85;
 
 export class TokenBookSim {
   readonly bids: Level[] = [];
@@ -195,7 +198,8 @@ export class TokenBookSim {
     // regime changes at the bottom, depth cliff and mid shock at the top.
     const u = rng.next();
     if (this.regime === 'NORMAL') {
-      const wide = ctx.baseRate < 1.5 ? 1 / 3600 : 1 / 10_800; // makers step back more at night
+      // A spread blow-out every ~3 h at night (makers step back), every ~8 h by day, per token.
+      const wide = ctx.baseRate < 1.5 ? 1 / 10_800 : 1 / 28_800;
       const locked = this.tick === 10 && liquid ? 1 / 14_400 : 0;
       if (u < wide) {
         this.regime = 'WIDE';
@@ -303,7 +307,7 @@ export class TokenBookSim {
   private depleted(b: number, a: number): boolean {
     const bb = this.bids[0];
     const ba = this.asks[0];
-    return !bb || !ba || bb.p < b || ba.p > a || this.bids.length < 4 || this.asks.length < 4;
+    return !bb || !ba || bb.p < b || ba.p > a || this.bids.length < 4 || this.asks.length < 4 || this.holey(this.bids) || this.holey(this.asks);
   }
 
   private redrawSpreads(): void {
@@ -475,20 +479,34 @@ export class TokenBookSim {
     this.lastTargetAsk = a;
     const tick = this.tick;
     while (this.bids.length > 0 && this.bids[0]!.p > b) this.removeAt(this.bids, 0, 0);
-    if (!this.bids[0] || this.bids[0].p < b) {
-      // Makers stepping up leave a few levels behind the new touch.
-      const next = this.bids[0]?.p ?? b;
-      for (let p = next + tick, k = 0; p < b && k < 3; p += tick, k++) if (this.rng.chance(0.5)) this.insert(this.bids, 0, p, this.newSize(3 - k));
-      this.insert(this.bids, 0, b, this.newSize(0));
-    }
+    if (!this.bids[0] || this.bids[0].p < b) this.insert(this.bids, 0, b, this.newSize(0));
     while (this.asks.length > 0 && this.asks[0]!.p < a) this.removeAt(this.asks, 1, 0);
-    if (!this.asks[0] || this.asks[0].p > a) {
-      const next = this.asks[0]?.p ?? a;
-      for (let p = next - tick, k = 0; p > a && k < 3; p -= tick, k++) if (this.rng.chance(0.5)) this.insert(this.asks, 1, p, this.newSize(3 - k));
-      this.insert(this.asks, 1, a, this.newSize(0));
-    }
+    if (!this.asks[0] || this.asks[0].p > a) this.insert(this.asks, 1, a, this.newSize(0));
+    // Makers also quote the levels right behind the touch (a hole behind a lone touch level would
+    // turn every fill of it into a multi-tick spread jump, which liquid books do not do all day).
+    this.fillBehind(this.bids, 0, -tick);
+    this.fillBehind(this.asks, 1, tick);
     this.keepDepth();
     this.flush(t, ctx, before, losable);
+  }
+
+  /** Fill missing price levels within FILL_BEHIND ticks behind the touch, each with chance FILL_P. */
+  private fillBehind(levels: Level[], side: 0 | 1, step: number): void {
+    const touch = levels[0];
+    if (!touch) return;
+    for (let k = 1, i = 1; k <= FILL_BEHIND; k++) {
+      const p = touch.p + k * step;
+      if (p < this.tick || p > 1000 - this.tick) break;
+      while (i < levels.length && (levels[i]!.p - p) * step < 0) i++;
+      if (levels[i]?.p === p) continue;
+      if (this.rng.chance(FILL_P)) this.insert(levels, side, p, this.newSize(k));
+    }
+  }
+
+  /** A gap of more than 2 ticks between adjacent levels among the top three. */
+  private holey(levels: readonly Level[]): boolean {
+    for (let i = 1; i < 3 && i < levels.length; i++) if (Math.abs(levels[i]!.p - levels[i - 1]!.p) > 2 * this.tick) return true;
+    return false;
   }
 
   private changeTick(t: number, ctx: StepContext): void {
@@ -556,8 +574,14 @@ export class TokenBookSim {
     } else {
       const k = this.pickIndex(levels.length);
       const l = levels[k]!;
-      // Either a fresh maker size pulled toward the level's typical size, or one order added/cancelled.
-      const next = rng.next() < 0.5 ? Math.round(Math.sqrt(l.s * this.newSize(k))) : l.s + (rng.chance(0.5) ? 1 : -1) * rng.pick([1000, 2500, 5000, 10_000, 25_000]);
+      // Either a fresh maker size pulled toward the level's typical size, or one order added/cancelled
+      // (a cancel takes at most half the level: the rest belongs to other makers).
+      const next =
+        rng.next() < 0.5
+          ? Math.round(Math.sqrt(l.s * this.newSize(k)))
+          : rng.chance(0.5)
+            ? l.s + rng.pick([1000, 2500, 5000, 10_000, 25_000])
+            : Math.max(l.s - rng.pick([1000, 2500, 5000, 10_000, 25_000]), Math.round(l.s / 2));
       l.s = Math.min(MAX_SIZE, Math.max(100, next));
       this.change(side, l.p, l.s);
     }

@@ -3,7 +3,7 @@
  * local midnight. Each step returns that second's messages in receive order. Steps before `fromMs`
  * still evolve every state with the same random draws (they just build no messages), so a stream
  * that starts mid-day is exactly the corresponding slice of the whole-day stream (plus the connect
- * it begins with).
+ * it begins with, and the latest METAR and PWS readings a poller's first poll returns).
  */
 import type { ClobMarketMessageWire } from '../polymarket-messages';
 import type { SourceMessage } from '../source';
@@ -71,6 +71,9 @@ export class DaySimulation {
   private nowcastMinuteMs: number;
   private lastReport: WeatherReport | null = null;
   private lastPws: { atMs: number; median: number; support: number } | null = null;
+  /** What a poller started at `fromMs` gets on its first poll: the latest METAR and PWS readings before it. */
+  private metarBeforeFrom: WeatherReport | null = null;
+  private pwsBeforeFrom: SourceMessage | null = null;
   private out: SimMessage[] = [];
   private readonly sink: BookSink;
   private readonly ctx: StepContext;
@@ -204,6 +207,13 @@ export class DaySimulation {
       this.emit(this.fromMs, { kind: 'clob_connection', received_ms: this.fromMs, state: 'up', detail: 'connected to market channel' });
       this.books.forEach((b, i) => b.scheduleSnapshot(this.fromMs + 30 + (mix32(this.connectKey + i) % 400)));
     }
+    if (this.fromMs >= t0 && this.fromMs < t1) {
+      // A METAR or PWS poller's first poll returns the latest report / readings, not nothing until
+      // the next one is published: the world is known from the first instant on.
+      const r = this.metarBeforeFrom;
+      if (r) this.emit(this.fromMs, { kind: 'metar', received_ms: this.fromMs, raw: r.raw });
+      if (this.pwsBeforeFrom && !this.pws.outageActive(this.fromMs)) this.emit(this.fromMs, { ...this.pwsBeforeFrom, received_ms: this.fromMs } as SourceMessage);
+    }
     for (const d of this.disconnects) {
       if (d.downMs >= t0 && d.downMs < t1) {
         this.emit(d.downMs, { kind: 'clob_connection', received_ms: d.downMs, state: 'down', detail: 'websocket closed: 1006 abnormal closure' });
@@ -222,6 +232,7 @@ export class DaySimulation {
     while (this.reportIdx < reports.length && reports[this.reportIdx]!.receivedMs < t1) {
       const r = reports[this.reportIdx++]!;
       this.lastReport = r;
+      if (r.receivedMs < this.fromMs) this.metarBeforeFrom = r;
       this.emit(r.receivedMs, { kind: 'metar', received_ms: r.receivedMs, raw: r.raw });
     }
     while (this.pws.nextPollBefore(t1) !== null) {
@@ -229,7 +240,9 @@ export class DaySimulation {
       if (!poll) continue;
       const fresh = poll.readings.filter((r) => poll.atMs - r.obs_time_ms < 10 * MINUTE).map((r) => r.temp_f);
       if (fresh.length > 0) this.lastPws = { atMs: poll.atMs, median: median(fresh), support: fresh.length };
-      this.emit(poll.atMs, { kind: 'pws', received_ms: poll.atMs, readings: poll.readings });
+      const message: SourceMessage = { kind: 'pws', received_ms: poll.atMs, readings: poll.readings };
+      if (poll.atMs < this.fromMs) this.pwsBeforeFrom = message;
+      this.emit(poll.atMs, message);
     }
     while (this.featuresAt < t1 || this.nowcastAt < t1) {
       if (this.featuresAt <= this.nowcastAt) {

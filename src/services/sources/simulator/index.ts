@@ -8,7 +8,9 @@
  *   stream. Options: `station` (default KLGA), `date` (YYYY-MM-DD, station-local; defaults to the
  *   local date of `from`), `seed` (default 1), `tokens` (6–12, default 8), `from`, `to` (UTC ms).
  *   A stream from `from` is the full-day stream restricted to `[from, to)`, except that it begins
- *   with a connect (`clob_connection` up + one `book` per token), as a client joining then would.
+ *   with a connect (`clob_connection` up + one `book` per token), as a client joining then would,
+ *   and with what the METAR and PWS pollers' first polls return at `from`: the latest METAR and
+ *   the latest PWS readings (so a stream, even the whole day's, never starts with an empty world).
  *   No `requestBook` here: for a fast whole-day recording that resyncs, use
  *   `new SimulatorSource({ date, speed: Infinity })`.
  * - `simulatedMarket(options): SimulatedMarket` — the `SourceInfo` (station, tokens with bucket

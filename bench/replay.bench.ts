@@ -11,6 +11,9 @@
  *  - seek latency to random instants of the day, p50/p95 (goal p95 ≤ 100 ms)
  *  - JS heap after an hour of the day played at 60× (goal ≤ 500 MB), with the block cache's size
  *    and every Chromium process's RSS
+ *  - the whole-day history (DuckDB-WASM: charts + SQL console) loaded in the background after the
+ *    first frame: time to the charts' series and to every table, the seeks made meanwhile, and the
+ *    charts' query
  * Baselines, same page and decoder: (A) decoding each channel file whole, what a replay without
  * the row-group block cache does before its first frame; (B) the SQL-first design, booting
  * DuckDB-WASM and loading the whole files into it.
@@ -24,6 +27,7 @@ import type { Manifest } from '../src/shared/manifest';
 import { buildTestPage, call, launchChromium, openTestPage, servePage } from '../test/replay/browser/harness';
 
 const DIR = process.env.BENCH_REPLAY_DIR ?? '/tmp/helios-replay-bench';
+const SEEKS_DURING_HISTORY = 20;
 const DATE = '2026-01-28';
 const SEEKS = Number(process.env.BENCH_SEEKS ?? 40);
 const PLAY_REAL_MS = Number(process.env.BENCH_PLAY_MS ?? 60_000); // 60 s at 60× = 1 h of the day
@@ -125,6 +129,26 @@ async function main(): Promise<void> {
       `  decoded ${afterSeeks.decodedGroups} row groups (${afterSeeks.decodedRows.toLocaleString('en-US')} rows, ${mb(afterSeeks.decodedBytes)} of Arrow; ${fmt(afterSeeks.decodeMs)} request-to-Arrow, ${fmt(afterSeeks.io.decodeMs)} of it decoding in the workers), evicted ${afterSeeks.evictedGroups}; read ${mb(afterSeeks.io.bytesRead)} in ${afterSeeks.io.requests} range requests`,
     );
 
+    // 2b. the whole-day history, loading in the background while the analyst seeks
+    const engineBoot = await call(page, 'boot'); // (the app boots it at the first frame; booted here so the figure below is the load itself)
+    await call(page, 'startHistory');
+    const during: number[] = [];
+    for (let i = 0; i < SEEKS_DURING_HISTORY; i++) {
+      const t = Math.floor(info.start_ms + random() * (info.end_ms - info.start_ms));
+      during.push(await call(page, 'seek', t));
+    }
+    const history = await call(page, 'historyDone');
+    const charts = await call(page, 'historyCharts');
+    const historyRows = Object.entries(manifest.channels)
+      .filter(([ch, c]) => ch !== 'l2_deltas' && c!.rows > 0)
+      .reduce((n, [, c]) => n + c!.rows, 0);
+    console.log(
+      `whole-day history into DuckDB-WASM (${historyRows.toLocaleString('en-US')} rows; l2_snap_1s without levels, no l2_deltas): charts' tables in ${fmt(history.chartsMs ?? NaN)}, every table in ${fmt(history.ms)} (engine boot ${fmt(engineBoot)} not included); charts' SQL ${fmt(charts.ms)}`,
+    );
+    console.log(
+      `  ${SEEKS_DURING_HISTORY} seeks while it loaded: p50 ${fmt(pct(during, 50))}, p95 ${fmt(pct(during, 95))}, max ${fmt(Math.max(...during))} (vs p50 ${fmt(p50)}, p95 ${fmt(p95)} above)`,
+    );
+
     // 3. an hour of the day at 60×, from the morning
     await call(page, 'seek', info.start_ms + 6 * 3600_000);
     const heapBefore = await gcHeap();
@@ -143,7 +167,7 @@ async function main(): Promise<void> {
 
     // 4. baselines, same page and decoder
     const decodeAll = await call(page, 'wholeFileDecode', day, channels.map(([ch]) => ch));
-    const boot = await call(page, 'boot');
+    const boot = engineBoot; // booted (once per page) before the history load above
     const duck = await call(page, 'wholeFileBaseline', day, channels.map(([ch]) => ch));
     console.log(`\nbaseline A "decode every channel file whole" (parquet-wasm, no block cache): ${fmt(decodeAll.elapsed)} for ${decodeAll.rows.toLocaleString('en-US')} rows`);
     console.log(`baseline B "whole files into DuckDB-WASM" (the SQL-first design): engine boot ${fmt(boot)} + load ${fmt(duck.elapsed)}`);

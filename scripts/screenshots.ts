@@ -45,6 +45,8 @@ async function main(): Promise<void> {
     await page.getByTestId(`open-day-${day.station_id}-${day.date}`).click();
     await page.getByTestId('day-picker').waitFor({ state: 'detached', timeout: 60_000 });
     await waitForPresence(page, 'READY');
+    // the whole day loads in the background (charts over the day, SQL console): wait for it
+    await page.waitForFunction(() => document.querySelector('[data-testid="history-progress"]')?.getAttribute('data-done') === 'true', null, { timeout: 120_000 });
     // Play a little at 60× so the charts have history, jump to the second METAR, let the market
     // react for ~15 s of day time at 10×, and pause there.
     await page.keyboard.press('4');
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
     await page.keyboard.press('3');
     await page.waitForTimeout(1500);
     await page.keyboard.press(' ');
-    await page.waitForTimeout(1500); // the chart history fill after the jump
+    await page.waitForTimeout(500);
     await page.screenshot({ path: join(OUT, 'replay.png') });
     log(`wrote ${join(OUT, 'replay.png')}`);
 

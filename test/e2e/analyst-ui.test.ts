@@ -14,7 +14,7 @@ import { loadSnapshot } from '../../src/shared/snapshot';
 import { DataRoot } from '../../src/services/data-root';
 import { ensureDemoData } from '../../src/services/demo';
 import { ensureRendererBuilt } from '../../src/services/web/renderer-build';
-import { attr, chromiumMissing, collectPageErrors, launchBrowser, openParquet, startWeb, waitForAttr, type WebProcess } from './harness';
+import { attr, chromiumMissing, collectCspViolations, collectPageErrors, launchBrowser, openParquet, startWeb, waitForAttr, type WebProcess } from './harness';
 
 const DAY = { station_id: 'KLGA', date: '2026-01-29' };
 // 11:45–13:15 New York: two METARs (11:51, 12:51), their windows, shocks; 6 tokens.
@@ -26,6 +26,7 @@ let web: WebProcess;
 let browser: Browser;
 let page: Page;
 let pageErrors: string[];
+let cspViolations: () => Promise<string[]>;
 let manifest: Manifest;
 let parquet: Awaited<ReturnType<typeof openParquet>>;
 const file = (ch: string) => `'${join(root, 'parquet', `station=${DAY.station_id}`, `date=${DAY.date}`, `ch=${ch}`, 'part-0000.parquet')}'`;
@@ -43,6 +44,7 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
     pageErrors = collectPageErrors(page);
+    cspViolations = await collectCspViolations(page);
   }, 240_000);
 
   afterAll(async () => {
@@ -63,6 +65,52 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     expect(await page.getByTestId('depth-token-row').count()).toBe(6);
     expect(await page.getByTestId('marker').count()).toBe(manifest.markers.length);
   }, 60_000);
+
+  test('tokens are named by their bucket, in the market’s bucket order, in every panel', async () => {
+    const bucketOf = new Map(manifest.tokens.map((t) => [t.token_id, t.bucket]));
+    expect(manifest.tokens).toHaveLength(6);
+    expect(manifest.tokens.every((t) => t.bucket !== null)).toBe(true);
+    // depth rows: the manifest's order, each labelled with its bucket
+    const rows = await page.getByTestId('depth-token-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-token')!));
+    expect(rows).toEqual(manifest.tokens.map((t) => t.token_id));
+    expect(await page.getByTestId('depth-token-label').allTextContents()).toEqual(manifest.tokens.map((t) => t.bucket));
+    // the ladder and the price chart name the selected token the same way
+    const selected = (await attr(page, 'depth-ladder', 'data-token'))!;
+    expect(await page.getByTestId('ladder-token-label').textContent()).toBe(bucketOf.get(selected));
+    expect(await page.getByTestId('price-token-label').textContent()).toBe(bucketOf.get(selected));
+    // picking another row renames both
+    await page.getByTestId('depth-token-row').nth(1).click();
+    await waitForAttr(page, 'depth-ladder', 'data-token', { eq: manifest.tokens[1]!.token_id });
+    expect(await page.getByTestId('price-token-label').textContent()).toBe(manifest.tokens[1]!.bucket);
+    // timeline markers about one token (shocks, gaps, resyncs) carry its bucket
+    const tokenMarkers = await page.locator('[data-testid="marker"][data-token-label]').evaluateAll((els) =>
+      els.map((e) => ({ kind: e.getAttribute('data-kind'), ts: e.getAttribute('data-ts'), label: e.getAttribute('data-token-label') })),
+    );
+    const expected = manifest.markers.filter((m) => m.token_id).map((m) => ({ kind: m.kind, ts: m.ts, label: bucketOf.get(m.token_id!) }));
+    expect(expected.some((m) => m.kind === 'SHOCK')).toBe(true);
+    expect(tokenMarkers).toEqual(expected);
+  }, 30_000);
+
+  test('after the first frame the whole day loads in the background: the charts span the day', async () => {
+    const info = { start: Date.parse(manifest.channels.l2_snap_1s!.min_ts!), end: Date.parse(manifest.channels.l2_snap_1s!.max_ts!) };
+    await waitForAttr(page, 'history-progress', 'data-done', { eq: 'true' }, 60_000);
+    const step = Number(await waitForAttr(page, 'price-chart', 'data-step', { eq: '10' }));
+    const first = Number(await attr(page, 'price-chart', 'data-first'));
+    const last = Number(await attr(page, 'price-chart', 'data-last'));
+    const points = Number(await attr(page, 'price-chart', 'data-points'));
+    // the selected token's mid over the whole day, one point per 10 s bucket
+    expect(first).toBeLessThanOrEqual(info.start);
+    expect(last).toBeGreaterThan(info.end - step * 1000);
+    const token = (await attr(page, 'price-chart', 'data-token'))!;
+    const [{ buckets }] = (await parquet.rows(
+      `SELECT count(DISTINCT epoch_ms(ts_ingest_utc) // ${step * 1000})::INTEGER AS buckets FROM read_parquet(${file('l2_snap_1s')}) WHERE token_id = '${token}'`,
+    )) as [{ buckets: number }];
+    expect(points).toBe(buckets);
+    // and the nowcast's evolution has every nowcast of the day
+    const [{ n }] = (await parquet.rows(`SELECT count(*)::INTEGER AS n FROM read_parquet(${file('nowcast_1m')})`)) as [{ n: number }];
+    expect(Number(await attr(page, 'nowcast-evolution', 'data-points'))).toBe(n);
+    expect(Number(await attr(page, 'nowcast-evolution', 'data-first'))).toBeLessThan(info.start + 60_000);
+  }, 90_000);
 
   test('plays at 10×: the clock and the timeline cursor advance about ten times real time', async () => {
     await page.getByTestId('speed-10').click();
@@ -187,18 +235,22 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     expect({ t, token, best_bid: shown }).toEqual({ t, token, best_bid: expected });
   }, 60_000);
 
-  test('the SQL console answers over the loaded day (DuckDB-WASM)', async () => {
+  test('the SQL console answers over the whole day (DuckDB-WASM) and names its tables', async () => {
     await page.getByTestId('toggle-sql').click();
+    const help = await page.getByTestId('sql-help').textContent();
+    expect(help).toContain('l2_snap_1s (ts_ingest_utc, token_id, bucket, mid, microprice, best_bid, best_ask, book_ok; no level arrays)');
+    for (const table of ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'tape_trades', 'event_windows', 'book_events', 'health']) expect(help).toContain(table);
     const input = page.getByTestId('sql-input');
-    await input.fill('SELECT token_id, count(*) AS n FROM l2_snap_1s GROUP BY token_id ORDER BY token_id');
+    await input.fill('SELECT token_id, bucket, count(*) AS n FROM l2_snap_1s GROUP BY ALL ORDER BY token_id');
     await page.getByTestId('sql-run').click();
     const rows = page.getByTestId('sql-result').locator('tbody tr');
     await rows.first().waitFor({ timeout: 20_000 });
-    const tokens = (await rows.locator('td:first-child').allTextContents()).sort();
-    const [{ n }] = (await parquet.rows(`SELECT count(DISTINCT token_id)::INTEGER AS n FROM read_parquet(${file('l2_snap_1s')})`)) as [{ n: number }];
-    expect(tokens).toHaveLength(n);
+    const got = (await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)))) as string[][];
+    // every snapshot of the day, not only the row groups around the cursor
+    const truth = await parquet.rows(`SELECT token_id, bucket, count(*)::INTEGER AS n FROM read_parquet(${file('l2_snap_1s')}) GROUP BY ALL ORDER BY token_id`);
+    expect(got).toEqual(truth.map((r) => [String(r.token_id), String(r.bucket), String(r.n)]));
     const shown = await page.getByTestId('depth-token-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-token')!).sort());
-    expect(tokens).toEqual(shown);
+    expect(got.map((r) => r[0]).sort()).toEqual(shown);
     await page.getByTestId('toggle-sql').click();
   }, 30_000);
 
@@ -251,7 +303,8 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     expect(Math.abs((await clockMs()) - Date.now())).toBeLessThan(30_000);
   }, 60_000);
 
-  test('no errors in the page', () => {
+  test('no errors in the page, and no Content-Security-Policy violation', async () => {
     expect(pageErrors).toEqual([]);
+    expect(await cspViolations()).toEqual([]);
   });
 });

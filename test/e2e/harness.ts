@@ -95,6 +95,24 @@ export function collectPageErrors(page: Page): string[] {
   return errors;
 }
 
+/**
+ * Content-Security-Policy violations the page reports (the `securitypolicyviolation` event, and
+ * console messages about the policy), including ones whose exception was caught. Call before the
+ * first `goto`.
+ */
+export async function collectCspViolations(page: Page): Promise<() => Promise<string[]>> {
+  const fromConsole: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|unsafe-eval/i.test(m.text())) fromConsole.push(`console ${m.type()}: ${m.text()}`);
+  });
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __cspViolations: string[] }).__cspViolations = seen;
+    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline/eval)'} at ${e.sourceFile}:${e.lineNumber}`));
+  });
+  return async () => [...fromConsole, ...(await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []))];
+}
+
 export async function attr(page: Page, testId: string, name: string): Promise<string | null> {
   return page.getByTestId(testId).first().getAttribute(name);
 }

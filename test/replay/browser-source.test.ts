@@ -56,7 +56,9 @@ describe('browser event source (DuckDB-WASM + parquet-wasm in Chromium)', () => 
     const t = Date.parse(metar.ts_ingest_utc) + 61_234;
     const [b, n] = await Promise.all([call(page, 'backfill', t), node.backfill(t)]);
     expect(b).toEqual(n);
-    // somewhere nothing is decoded yet: the seek reads just the rows it needs
+    // somewhere nothing is decoded yet: the seek reads just the rows it needs (once the source's
+    // background preparation — small channels, time indexes — is done, no whole row group)
+    await call(page, 'warm');
     const far = Date.parse(fx.events.at(-1)!.ts_ingest_utc) - 25 * 60_000 + 123;
     const before = await call(page, 'stats');
     const [bf, nf] = await Promise.all([call(page, 'backfill', far), node.backfill(far)]);
@@ -67,23 +69,84 @@ describe('browser event source (DuckDB-WASM + parquet-wasm in Chromium)', () => 
     expect(bc).toEqual(nc);
   });
 
-  it('seeks and shows the book of the Parquet at that time; the SQL console sees the loaded data', async () => {
+  it('seeks and shows the book of the Parquet at that time; the block cache holds only what is near', async () => {
     const t = Date.parse(fx.events.at(-1)!.ts_ingest_utc) - 600_000;
     await call(page, 'seek', t);
     const summary = await call(page, 'channelSummary');
     const snaps = fx.events.filter((e) => e.ch === 'l2_snap_1s' && Date.parse(e.ts_ingest_utc) <= t);
     const last = snaps.at(-1)!;
     expect(last.ch === 'l2_snap_1s' && summary.books[last.token_id!]!.best_bid).toBe(last.ch === 'l2_snap_1s' ? last.best_bid : null);
-    const ranges = (await call(page, 'stats')).loadedRanges;
-    expect(ranges.some(([a, b]) => a <= t && t < b)).toBe(true);
-    const result = await call(page, 'query', 'SELECT count(*) AS n, max(ts_ingest_utc) AS last FROM l2_snap_1s');
-    // (the console boots DuckDB-WASM on its first query)
-    expect(result.columns).toEqual(['n', 'last']);
-    const [n, lastTs] = result.rows[0] as [number, string];
-    // only the row groups around the cursor are loaded, not the day
-    expect(n).toBeGreaterThan(0);
-    expect(n).toBeLessThan(fx.manifest.channels.l2_snap_1s!.rows);
-    expect(Date.parse(lastTs)).toBeGreaterThanOrEqual(t);
+    const stats = await call(page, 'stats');
+    expect(stats.loadedRanges.some(([a, b]) => a <= t && t < b)).toBe(true);
+    expect(stats.decodedRows).toBeLessThan(Object.values(fx.manifest.channels).reduce((n, c) => n + c!.rows, 0));
+  });
+});
+
+describe('whole-day history (DuckDB-WASM)', () => {
+  it('loads every table of the day in the background; the console sees the whole day', async () => {
+    const { progress, tables } = await call(page, 'loadHistory');
+    expect(progress).toMatchObject({ done: true, chartsReady: true, error: null });
+    expect(progress.loadedRows).toBe(progress.totalRows);
+    expect(tables).not.toContain('l2_deltas'); // deltas and level arrays stay in the row-group cache
+    const result = await call(page, 'query', 'SELECT count(*) AS n, min(ts_ingest_utc) AS first, max(ts_ingest_utc) AS last, count(DISTINCT bucket) AS buckets FROM l2_snap_1s');
+    const [n, first, last, buckets] = result.rows[0] as [number, string, string, number];
+    const l2 = fx.manifest.channels.l2_snap_1s!;
+    expect(n).toBe(l2.rows);
+    expect(Date.parse(first)).toBe(Math.floor(Date.parse(l2.min_ts!)));
+    expect(Date.parse(last)).toBe(Math.floor(Date.parse(l2.max_ts!)));
+    expect(buckets).toBe(fx.manifest.tokens.length);
+    const columns = await call(page, 'query', `SELECT column_name FROM information_schema.columns WHERE table_name = 'l2_snap_1s' AND table_schema = current_schema() ORDER BY ordinal_position`);
+    expect(columns.rows.flat().sort()).toEqual(['best_ask', 'best_bid', 'book_ok', 'bucket', 'microprice', 'mid', 'token_id', 'ts_ingest_utc']);
+    for (const ch of ['metar_obs', 'nowcast_1m', 'health', 'event_windows'] as const) {
+      const r = await call(page, 'query', `SELECT count(*) AS n FROM ${ch}`);
+      expect([ch, r.rows[0]![0]]).toEqual([ch, fx.manifest.channels[ch]!.rows]);
+    }
+  });
+
+  it('gives the charts each token’s whole day, one point per 10 s (the first snapshot of each bucket)', async () => {
+    const charts = await call(page, 'historyCharts');
+    expect(charts.step_s).toBe(10);
+    for (const token of fx.manifest.tokens) {
+      const expected = new Map<number, { mid: number | null; ok: boolean }>();
+      for (const e of fx.events) {
+        if (e.ch !== 'l2_snap_1s' || e.token_id !== token.token_id) continue;
+        const t = Math.floor(Date.parse(e.ts_ingest_utc) / 10_000) * 10;
+        if (!expected.has(t)) expected.set(t, { mid: e.mid, ok: e.book_ok });
+      }
+      const got = charts.price[token.token_id]!;
+      expect(got.t).toEqual([...expected.keys()]);
+      expect(got.mid).toEqual([...expected.values()].map((v) => v.mid));
+      expect(got.ok).toEqual([...expected.values()].map((v) => v.ok));
+    }
+    expect(charts.nowcast).toEqual(fx.events.filter((e) => e.ch === 'nowcast_1m').map((e) => Date.parse(e.ts_ingest_utc)));
+    expect(charts.metars).toEqual(fx.events.filter((e) => e.ch === 'metar_obs').map((e) => e.event_id));
+    expect(charts.trades).toBe(fx.events.filter((e) => e.ch === 'tape_trades').length);
+  });
+});
+
+describe('seeks while loading', () => {
+  it('leaves no unhandled promise rejection: an aborted load is expected control flow', async () => {
+    await call(page, 'close');
+    const { info } = await call(page, 'open', fx.day, {});
+    // a timeline drag over the day while playing at 60× (read-ahead loading): most seeks
+    // interrupt another's backfill or a read-ahead decode
+    const span = info.end_ms - info.start_ms;
+    const times = Array.from({ length: 24 }, (_, i) => Math.floor(info.start_ms + (((i * 7919) % 24) / 24) * span));
+    for (const gap of [0, 4, 20]) {
+      const { current_ms } = await call(page, 'seekStorm', times, gap, 60);
+      expect(current_ms).toBe(times.at(-1));
+    }
+    expect(await call(page, 'unhandled')).toEqual([]);
+    // and the state after the storm is the state at that instant
+    const t = times.at(-1)!;
+    const summary = await call(page, 'channelSummary');
+    const snaps = fx.events.filter((e) => e.ch === 'l2_snap_1s' && Date.parse(e.ts_ingest_utc) <= t);
+    for (const token of new Set(snaps.map((e) => e.token_id!))) {
+      const last = snaps.filter((e) => e.token_id === token).at(-1)!;
+      if (last.ch === 'l2_snap_1s' && !fx.events.some((e) => e.ch === 'l2_deltas' && e.token_id === token && Date.parse(e.ts_ingest_utc) > Date.parse(last.ts_ingest_utc) && Date.parse(e.ts_ingest_utc) <= t)) {
+        expect(summary.books[token]!.best_bid).toBe(last.best_bid);
+      }
+    }
   });
 });
 

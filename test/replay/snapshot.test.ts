@@ -5,6 +5,7 @@ import { loadSnapshot, SNAPSHOT_FORMAT } from '../../src/shared/snapshot';
 import { exportFromSource } from '../../src/shared/players/export';
 import { MemoryEventSource } from '../../src/shared/players/memory-event-source';
 import { SnapshotPlayer } from '../../src/shared/players/snapshot-player';
+import { localDayBoundsUtc } from '../../src/shared/time';
 import { generateDay } from './fixtures/generate-day';
 import { StoreProbe, stateByPlaying, visible } from './helpers';
 
@@ -43,7 +44,11 @@ describe('correlation-id snapshot', () => {
     expect(visible(applyEvents(emptyChannelState(), loaded.snapshot.file.backfill))).toEqual(visible(state));
     const probe = new StoreProbe(new SnapshotPlayer(loaded.snapshot));
     await Promise.resolve();
-    expect(probe.last).toMatchObject({ presence: 'PRESENT', current_ms: AT, capabilities: [] });
+    // the timeline spans the snapshot's local day, the cursor at its moment
+    const [dayStart, dayEnd] = localDayBoundsUtc(json.date, json.time_zone);
+    expect(probe.last).toMatchObject({ presence: 'PRESENT', current_ms: AT, capabilities: [], start_ms: dayStart, end_ms: dayEnd, mode: 'replay' });
+    expect(dayStart).toBeLessThan(AT);
+    expect(AT).toBeLessThan(dayEnd);
     expect(visible(probe.channel)).toEqual(visible(state));
   });
 

@@ -5,7 +5,7 @@ import { History } from '../../src/renderer/src/store/history';
 import { createSessionStore } from '../../src/renderer/src/store/session-store';
 import { createUiStore } from '../../src/renderer/src/store/ui-store';
 import { fakeApi, fakeBackends, manifestOf } from './fake-backends';
-import { syntheticDay } from './synthetic-day';
+import { syntheticDay, TOKENS } from './synthetic-day';
 
 // Two METARs (15:51 and 16:51 UTC) with their windows.
 const day = syntheticDay({ start_ms: Date.parse('2026-01-29T15:40:00.000Z'), minutes: 75 });
@@ -15,9 +15,10 @@ function setup() {
   const ui = createUiStore();
   const api = fakeApi();
   const fakes = fakeBackends(day);
+  const history = new History();
   // Frames run synchronously here: every player state reaches the store at once.
-  const controller = new SessionController({ api, session, ui, history: new History(), backends: fakes.backends, schedule: (cb) => cb() });
-  return { session, ui, api, controller, ...fakes };
+  const controller = new SessionController({ api, session, ui, history, backends: fakes.backends, schedule: (cb) => cb() });
+  return { session, ui, api, history, controller, ...fakes };
 }
 
 const key = (k: string, extra: Partial<KeyLike> = {}): KeyLike & { prevented: boolean } => {
@@ -79,6 +80,24 @@ describe('session controller', () => {
     expect(result?.correlation_id).toBe(metarCorrelation);
     expect(snapshots[0]).toEqual({ correlation_id: metarCorrelation, at_ms: day.metar_ms[0]! + 30_000 });
     expect(api.saved[0]!.suggested_name).toBe(`snapshot-${metarCorrelation}.json`);
+  });
+
+  test('once the first frame is shown the whole day loads in the background and fills the charts', async () => {
+    const { controller, ui, history, historyLoads } = setup();
+    await controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
+    await new Promise((r) => setTimeout(r, 10)); // the load starts when the page is idle
+    expect(historyLoads).toEqual([{ presence: 'PRESENT', seek_id: 1 }]);
+    expect(ui.getState().historyLoad).toMatchObject({ fraction: 1, chartsReady: true, done: true });
+    // the charts span the day, not only what was played (nothing yet: the cursor is at the start)
+    const series = history.day!.price.get(TOKENS[0]!)!;
+    expect(series.t[0]! * 1000).toBeLessThanOrEqual(day.start_ms);
+    expect(series.t.at(-1)! * 1000).toBeGreaterThanOrEqual(day.end_ms - 10_000); // end_ms is exclusive
+    expect(history.nowcast.length).toBe(day.events.filter((e) => e.ch === 'nowcast_1m').length);
+    expect(history.metars.length).toBe(2);
+    // switching away drops it
+    controller.goLive();
+    expect(ui.getState().historyLoad).toBeNull();
+    expect(history.day).toBeNull();
   });
 
   test('a snapshot file that does not parse is refused with a notice and the session kept', async () => {

@@ -9,7 +9,10 @@ import { bookMetrics, type Level } from '../../src/shared/book';
 import { assertEvent } from '../../src/shared/registry';
 import type { AnyEvent } from '../../src/shared/schemas';
 
-export const TOKENS = ['tok-33-34F', 'tok-35-36F', 'tok-37-38F'];
+/** Token ids that sort unlike their buckets, so the UI's bucket order is visible in tests. */
+export const TOKENS = ['tok-9f1c', 'tok-02ab', 'tok-5d7e'];
+/** Each token's outcome bucket, in the market's order (the nowcast's p_bucket order). */
+export const BUCKETS = ['33-34°F', '35-36°F', '37-38°F'];
 const MARKET = 'mkt-klga-high';
 const STATION = 'KLGA';
 
@@ -127,7 +130,7 @@ export function syntheticDay(options: { start_ms?: number; minutes?: number; see
             station_id: STATION,
             market_id: MARKET,
             token_id: token,
-            bucket: null,
+            bucket: BUCKETS[i]!,
             seq,
             resync_epoch_id: epoch,
             bids: bids.filter((l) => l.p > 0),
@@ -215,11 +218,7 @@ export function syntheticDay(options: { start_ms?: number; minutes?: number; see
             station_id: STATION,
             tmax_mean: mean,
             sigma: 1.2,
-            p_bucket: [
-              { bucket: '33-34°F', p: p[0]! },
-              { bucket: '35-36°F', p: p[1]! },
-              { bucket: '37-38°F', p: p[2]! },
-            ],
+            p_bucket: BUCKETS.map((bucket, k) => ({ bucket, p: p[k]! })),
             t_peak_bins: [
               { bin: '13:00', p: 0.4 },
               { bin: '14:00', p: 0.6 },

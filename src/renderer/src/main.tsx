@@ -1,8 +1,11 @@
+// first: configures zod before any schema is built (see zod-config.ts)
+import './zod-config';
 import { createRoot } from 'react-dom/client';
 import type { AppInfo } from '../../shared/api';
 import { resolveApi } from './api';
 import { App } from './App';
 import { AppContext, type AppContextValue } from './app-context';
+import { prewarmDecodeWorkers } from './replay/open-day';
 import { createBackends } from './session/real-backends';
 import { SessionController } from './session/controller';
 import { History } from './store/history';
@@ -29,6 +32,9 @@ async function boot(): Promise<void> {
     </AppContext.Provider>,
   );
   ui.getState().setDayPickerOpen(true);
+  // The Parquet decode workers start while the analyst picks a day (DuckDB-WASM waits for the
+  // first frame of a day: it is only needed for the history).
+  prewarmDecodeWorkers();
   // Handy for tests and debugging in the console; not an API.
   (window as unknown as { __helios: unknown }).__helios = value;
 }

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useApp, useSession, useUi } from '../app-context';
 import { SHORTCUTS } from '../keyboard';
+import type { HistoryLoad } from '../store/ui-store';
 
 const NOTICE_MS = 8000;
 
@@ -10,6 +11,7 @@ export function StatusBar() {
   const kind = useSession((s) => s.kind);
   const error = useSession((s) => s.clock?.error ?? null);
   const frames = useSession((s) => s.framesApplied);
+  const history = useUi((s) => s.historyLoad);
 
   useEffect(() => {
     if (!notice) return;
@@ -27,6 +29,7 @@ export function StatusBar() {
         </span>
       )}
       <div className="spacer" />
+      {history && <HistoryProgress load={history} />}
       <span title={SHORTCUTS.map(([k, v]) => `${k}: ${v}`).join('\n')}>
         <span className="kbd">Space</span> play · <span className="kbd">M</span> METAR · <span className="kbd">W</span> window · <span className="kbd">S</span> shock · <span className="kbd">1–5</span> speed
       </span>
@@ -35,5 +38,28 @@ export function StatusBar() {
       </span>
       <span title="data root">{info ? `${info.shell} · ${info.data_root}` : ''}</span>
     </footer>
+  );
+}
+
+/** The whole-day history loading in the background: a small bar while it loads, a tick after. */
+function HistoryProgress({ load }: { load: HistoryLoad }) {
+  const percent = Math.round(load.fraction * 100);
+  const title = load.error
+    ? `The day's history (charts, SQL console) failed to load: ${load.error}`
+    : load.done
+      ? `The whole day is loaded for the charts and the SQL console (${(load.elapsedMs / 1000).toFixed(1)} s)`
+      : `Loading the whole day for the charts and the SQL console (DuckDB-WASM): ${percent}%`;
+  return (
+    <span className={`history-progress${load.error ? ' bad' : ''}`} data-testid="history-progress" data-done={load.done} data-fraction={load.fraction.toFixed(3)} title={title}>
+      {load.error ? (
+        'day history failed'
+      ) : load.done ? (
+        'day history ✓'
+      ) : (
+        <>
+          day history <span className="history-bar"><span style={{ width: `${percent}%` }} /></span> {percent}%
+        </>
+      )}
+    </span>
   );
 }

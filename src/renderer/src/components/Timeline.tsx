@@ -10,6 +10,7 @@ import type { ClockView, SessionKind } from '../store/session-store';
 import { useApp, useSession, useUi } from '../app-context';
 import { formatHourMinute, formatTime, ZONES, type ZoneChoice } from '../format';
 import { COLORS, WINDOW_COLORS } from '../theme';
+import { tokenLabelNow } from '../panels/tokens';
 
 /** Drawing height; the legend sits below it. */
 const HEIGHT = 60;
@@ -17,7 +18,7 @@ const ROW = { labels: 11, windows: 16, points: 31, loaded: 50 } as const;
 const SEEK_THROTTLE_MS = 80;
 
 export function Timeline() {
-  const { controller } = useApp();
+  const { controller, session } = useApp();
   const clock = useSession((s) => s.clock);
   const markers = useSession((s) => s.markers);
   const zone = useUi((s) => s.zone);
@@ -36,6 +37,18 @@ export function Timeline() {
   }, []);
 
   const kind = useSession((s) => s.kind);
+  // Token names for the markers that concern one token (shocks, gaps, resyncs): bucket labels.
+  const tokens = useSession((s) => s.tokens);
+  const bucketsKey = useSession((s) =>
+    Object.values(s.channels.books)
+      .map((b) => `${b.token_id}=${b.bucket ?? ''}`)
+      .sort()
+      .join('|'),
+  );
+  const nameOf = useMemo(() => {
+    const state = session.getState(); // as of the last change of `tokens` or a bucket label
+    return (id: string) => tokenLabelNow(state, id);
+  }, [tokens, bucketsKey, session]);
   const [start, end] = timelineRange(kind, clock);
   const span = start !== null && end !== null && end > start ? end - start : null;
   const x = (ms: number) => (span === null ? 0 : ((ms - start!) / span) * width);
@@ -111,7 +124,7 @@ export function Timeline() {
         <svg width={width} height={HEIGHT}>
           <Background start={start!} end={end!} width={width} zone={zone} />
           <Loaded ranges={clock?.loaded_ranges ?? []} x={x} start={start!} end={end!} />
-          <MarkerLayer markers={markers} start={start!} span={span} width={width} />
+          <MarkerLayer markers={markers} start={start!} span={span} width={width} nameOf={nameOf} />
           {clock?.current_ms !== null && clock?.current_ms !== undefined && (
             <g data-testid="timeline-cursor" data-ms={clock.current_ms} data-x={x(clock.current_ms).toFixed(1)}>
               <line x1={x(clock.current_ms)} x2={x(clock.current_ms)} y1={0} y2={HEIGHT} stroke={COLORS.cursor} strokeWidth={1.5} />
@@ -125,7 +138,7 @@ export function Timeline() {
       {hover && (
         <div className="timeline-tip" style={{ left: Math.min(hover.x + 10, Math.max(0, width - 360)) }}>
           {formatTime(hover.ms, zone)} {ZONES[zone].label}
-          {hover.marker && ` · ${hover.marker.kind}${hover.marker.reason ? ` ${hover.marker.reason}` : ''}: ${hover.marker.label}`}
+          {hover.marker && ` · ${hover.marker.kind}${hover.marker.reason ? ` ${hover.marker.reason}` : ''}${hover.marker.token_id ? ` ${nameOf(hover.marker.token_id)}` : ''}: ${hover.marker.label}`}
         </div>
       )}
     </div>
@@ -203,14 +216,27 @@ function Loaded({ ranges, x, start, end }: { ranges: ReadonlyArray<readonly [num
   );
 }
 
-const MarkerLayer = memo(function MarkerLayer({ markers, start, span, width }: { markers: readonly Marker[]; start: number; span: number; width: number }) {
+const MarkerLayer = memo(function MarkerLayer({
+  markers,
+  start,
+  span,
+  width,
+  nameOf,
+}: {
+  markers: readonly Marker[];
+  start: number;
+  span: number;
+  width: number;
+  nameOf: (tokenId: string) => string;
+}) {
   const x = (ms: number) => ((ms - start) / span) * width;
   return (
     <g>
       {markers.map((m, i) => {
         const ms = Date.parse(m.ts);
         const mx = x(ms);
-        const common = { 'data-testid': 'marker', 'data-kind': m.kind, 'data-ts': m.ts } as const;
+        const token = m.token_id ? nameOf(m.token_id) : undefined;
+        const common = { 'data-testid': 'marker', 'data-kind': m.kind, 'data-ts': m.ts, 'data-token-label': token } as const;
         switch (m.kind) {
           case 'WINDOW': {
             const endMs = m.end_ts ? Date.parse(m.end_ts) : ms + 60_000;
@@ -225,7 +251,11 @@ const MarkerLayer = memo(function MarkerLayer({ markers, start, span, width }: {
               </g>
             );
           case 'SHOCK':
-            return <path key={i} {...common} d={`M${mx - 4},${ROW.points + 12} L${mx + 4},${ROW.points + 12} L${mx},${ROW.points + 4} Z`} fill={COLORS.shock} />;
+            return (
+              <path key={i} {...common} d={`M${mx - 4},${ROW.points + 12} L${mx + 4},${ROW.points + 12} L${mx},${ROW.points + 4} Z`} fill={COLORS.shock}>
+                <title>{`shock${token ? ` ${token}` : ''}: ${m.label}`}</title>
+              </path>
+            );
           case 'GAP':
           case 'RESYNC':
             return <rect key={i} {...common} x={mx - 1} y={ROW.points + 5} width={2.5} height={10} fill={m.kind === 'GAP' ? COLORS.gap : COLORS.resync} />;

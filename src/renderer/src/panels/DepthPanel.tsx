@@ -4,7 +4,7 @@ import { depth } from '../../../shared/book';
 import type { TokenBook } from '../../../shared/channel-state';
 import { useApp, useSession } from '../app-context';
 import { formatAge, formatNumber, formatPrice, formatSize, shortId } from '../format';
-import { tokenLabel, useSelectedToken, useTokenIds } from './tokens';
+import { useSelectedToken, useTokenIds, useTokenName } from './tokens';
 import { Panel } from './Panel';
 
 const LADDER_LEVELS = 10;
@@ -32,7 +32,7 @@ function TokenTable({ tokens, selected }: { tokens: string[]; selected: string |
     <table className="grid" style={{ marginBottom: 8 }} data-testid="depth-tokens">
       <thead>
         <tr>
-          <th>Token</th>
+          <th>Bucket</th>
           <th className="num">Bid</th>
           <th className="num">Ask</th>
           <th className="num">Mid</th>
@@ -51,6 +51,7 @@ function TokenTable({ tokens, selected }: { tokens: string[]; selected: string |
 
 const TokenRow = memo(function TokenRow({ tokenId, selected, onSelect }: { tokenId: string; selected: boolean; onSelect: () => void }) {
   const book = useSession((s) => s.channels.books[tokenId]);
+  const name = useTokenName(tokenId);
   if (!book) return null;
   const m = book.metrics;
   return (
@@ -62,7 +63,9 @@ const TokenRow = memo(function TokenRow({ tokenId, selected, onSelect }: { token
       aria-selected={selected}
       title={`token ${tokenId}\nmarket ${book.market_id}`}
     >
-      <td className="mono">{tokenLabel(tokenId)}</td>
+      <td className="mono" data-testid="depth-token-label">
+        {name}
+      </td>
       <td className="num bid">{formatPrice(m.best_bid)}</td>
       <td className="num ask">{formatPrice(m.best_ask)}</td>
       <td className="num">{formatPrice(m.mid, 4)}</td>
@@ -75,6 +78,7 @@ const TokenRow = memo(function TokenRow({ tokenId, selected, onSelect }: { token
 function Ladder({ tokenId }: { tokenId: string }) {
   const book = useSession((s) => s.channels.books[tokenId]);
   const at = useSession((s) => s.clock?.current_ms ?? s.channels.at_ms);
+  const name = useTokenName(tokenId);
   if (!book) return null;
   const m = book.metrics;
   const asks = book.asks.slice(0, LADDER_LEVELS);
@@ -84,7 +88,7 @@ function Ladder({ tokenId }: { tokenId: string }) {
   return (
     <div data-testid="depth-ladder" data-token={tokenId}>
       <div className="section-title" title={`token ${tokenId}`}>
-        Ladder · <span className="strong mono">{tokenLabel(tokenId)}</span>
+        Ladder · <span className="strong mono" data-testid="ladder-token-label">{name}</span>
       </div>
       <BookAlert book={book} />
       <div className="bbo">
@@ -147,6 +151,8 @@ function Ladder({ tokenId }: { tokenId: string }) {
         <dd>{book.deltas_since_snapshot}</dd>
         <dt>Updated</dt>
         <dd>{formatAge(age)} ago</dd>
+        <dt>Token</dt>
+        <dd title={tokenId}>{shortId(tokenId, 8, 5)}</dd>
         <dt>Market</dt>
         <dd title={book.market_id}>{shortId(book.market_id, 10, 6)}</dd>
       </dl>

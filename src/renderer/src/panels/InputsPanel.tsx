@@ -7,6 +7,7 @@ import { formatAge, formatNumber, shortId } from '../format';
 import { activeInputs, type ActiveInput } from '../../../shared/players/inputs';
 import { cursorStory } from '../session/cursor';
 import { Panel } from './Panel';
+import { useTokenName } from './tokens';
 
 export function InputsPanel() {
   const playing = useSession((s) => s.clock?.playing ?? false);
@@ -42,7 +43,10 @@ export function InputsPanel() {
             <tbody>
               {windows.map((w) => (
                 <tr key={w.window_id}>
-                  <td>{w.reasons.join('+')}</td>
+                  <td>
+                    {w.reasons.join('+')}
+                    {w.token_id ? <WindowToken tokenId={w.token_id} /> : null}
+                  </td>
                   <td className="mono dim" title={w.window_id}>
                     {shortId(w.window_id)}
                   </td>
@@ -57,6 +61,17 @@ export function InputsPanel() {
       <InputTable title="Features (staleness at cursor)" testId="feature-staleness" inputs={features} story={story?.correlation_id ?? null} />
       <InputTable title="Sources (staleness at cursor)" testId="source-staleness" inputs={sources} story={story?.correlation_id ?? null} />
     </Panel>
+  );
+}
+
+/** The token a market-triggered window (shock, spread, depth) is about, by its bucket. */
+function WindowToken({ tokenId }: { tokenId: string }) {
+  const name = useTokenName(tokenId);
+  return (
+    <span className="dim" data-testid="window-token-label" title={`token ${tokenId}`}>
+      {' '}
+      · {name}
+    </span>
   );
 }
 

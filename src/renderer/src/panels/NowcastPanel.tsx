@@ -1,4 +1,7 @@
-/** Nowcast: the distribution of today's max temperature by bucket, and how it evolved. */
+/**
+ * Nowcast: the distribution of today's max temperature by bucket, and how it evolved over the day
+ * (in replay the whole day's nowcasts from the day's history once loaded, else those played).
+ */
 import { useMemo, useRef } from 'react';
 import { useSize } from '../hooks/useSize';
 import { useApp, useSession, useUi } from '../app-context';
@@ -11,6 +14,10 @@ export function NowcastPanel() {
   const nowcast = useSession((s) => s.channels.nowcast);
   const at = useSession((s) => s.clock?.current_ms ?? s.channels.at_ms);
   const top = nowcast ? nowcast.p_bucket.reduce((a, b) => (b.p > a.p ? b : a)) : null;
+  const { history } = useApp();
+  useSession((s) => s.historyRevision); // re-render as the history fills
+  // the day's evolution is known (whole-day history) before the cursor reaches a nowcast
+  const evolution = history.nowcast.length > 0;
   return (
     <Panel
       id="nowcast"
@@ -18,10 +25,13 @@ export function NowcastPanel() {
       className="area-nowcast"
       extra={nowcast && at !== null ? <span className="dim">updated {formatAge(at - Date.parse(nowcast.ts_ingest_utc))} ago</span> : null}
     >
-      {!nowcast ? (
+      {!nowcast && !evolution ? (
         <div className="empty">No nowcast yet.</div>
       ) : (
         <div className="nowcast">
+          {!nowcast ? (
+            <div className="empty">No nowcast yet at the cursor.</div>
+          ) : (
           <div>
             <div style={{ display: 'flex', gap: 14, alignItems: 'flex-end', marginBottom: 6 }}>
               <div>
@@ -53,6 +63,7 @@ export function NowcastPanel() {
               ))}
             </div>
           </div>
+          )}
           <Evolution />
         </div>
       )}
@@ -137,7 +148,7 @@ function EvolutionChart({ W, H }: { W: number; H: number }) {
   const cursor = clock?.current_ms ?? null;
   const cx = cursor === null ? null : PAD.l + ((cursor - start) / (end - start)) * (W - PAD.l - PAD.r);
   return (
-    <svg className="spark" width={W} height={H} style={{ position: 'absolute', inset: 0 }} data-testid="nowcast-evolution" aria-label="Nowcast evolution over the day">
+    <svg className="spark" width={W} height={H} style={{ position: 'absolute', inset: 0 }} data-testid="nowcast-evolution" data-points={nowcastLength} data-first={nowcastLength ? history.nowcast.t[0]! * 1000 : ''} aria-label="Nowcast evolution over the day">
       {drawing.ticks.map((t) => (
         <g key={t}>
           <line x1={PAD.l} x2={W - PAD.r} y1={drawing.y(t)} y2={drawing.y(t)} stroke={COLORS.grid} />

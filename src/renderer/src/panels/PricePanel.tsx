@@ -1,7 +1,10 @@
 /**
- * Price: the selected token's mid and microprice over the day (one point per second), its trades
- * and the METARs as markers, and the cursor. Drawn with lightweight-charts, fed incrementally from
- * the history: appends become `update()` calls, only a rewrite (after a seek back) redraws all.
+ * Price: the selected token's mid and microprice, its trades and the METARs as markers, and the
+ * cursor. Drawn with lightweight-charts from the history: in replay the whole day (one point per
+ * `step_s` bucket, from DuckDB-WASM) once it has loaded, else — live, or in the first seconds of a
+ * replay — the points played so far (one per second), fed incrementally: appends become `update()`
+ * calls, only a rewrite redraws all. Where the book was not trustworthy (book_ok false) the line
+ * is drawn dimmed.
  */
 import { useEffect, useRef, useState } from 'react';
 import {
@@ -20,17 +23,20 @@ import {
 } from 'lightweight-charts';
 import { useApp, useSession, useUi } from '../app-context';
 import { formatHourMinute, formatPrice, formatTime, type ZoneChoice } from '../format';
-import type { PricePoint, SortedSeries } from '../store/history';
+import type { PricePoint, SortedSeries, TradePoint } from '../store/history';
 import { COLORS } from '../theme';
 import { Panel } from './Panel';
-import { tokenLabel, useSelectedToken } from './tokens';
+import { useSelectedToken, useTokenName } from './tokens';
 
-/** Bars shown when a token is first drawn (one bar per second: 15 minutes), and the least kept. */
-const DEFAULT_BARS = 15 * 60;
+/** Time shown when a token is first drawn (15 minutes), and the fewest bars kept on a zoom. */
+const DEFAULT_SPAN_S = 15 * 60;
 const MIN_BARS = 30;
+/** Line colour where book_ok was false. */
+const UNTRUSTED = '#6e7681';
 
 interface Drawn {
   token: string | null;
+  series: SortedSeries<PricePoint> | null;
   length: number;
   rewrites: number;
   trades: number;
@@ -38,15 +44,21 @@ interface Drawn {
   metars: number;
 }
 
+const NOTHING_DRAWN: Drawn = { token: null, series: null, length: 0, rewrites: -1, trades: -1, tradeRewrites: -1, metars: -1 };
+
 export function PricePanel() {
   const { history } = useApp();
   const token = useSelectedToken();
+  const name = useTokenName(token);
   const revision = useSession((s) => s.historyRevision);
   const current = useSession((s) => s.clock?.current_ms ?? null);
+  const metrics = useSession((s) => (token ? s.channels.books[token]?.metrics : undefined));
+  const kind = useSession((s) => s.kind);
+  const historyLoad = useUi((s) => s.historyLoad);
   const zone = useUi((s) => s.zone);
   const host = useRef<HTMLDivElement>(null);
   const chart = useRef<{ api: IChartApi; mid: ISeriesApi<'Line'>; micro: ISeriesApi<'Line'>; markers: ISeriesMarkersPluginApi<Time> } | null>(null);
-  const drawn = useRef<Drawn>({ token: null, length: 0, rewrites: -1, trades: -1, tradeRewrites: -1, metars: -1 });
+  const drawn = useRef<Drawn>(NOTHING_DRAWN);
   const [cursorX, setCursorX] = useState<number | null>(null);
   const [follow, setFollow] = useState(true);
   const [rangeTick, setRangeTick] = useState(0);
@@ -83,41 +95,49 @@ export function PricePanel() {
       api.timeScale().unsubscribeVisibleTimeRangeChange(onRange);
       api.remove();
       chart.current = null;
-      drawn.current = { token: null, length: 0, rewrites: -1, trades: -1, tradeRewrites: -1, metars: -1 };
+      drawn.current = NOTHING_DRAWN;
     };
   }, []);
+
+  // The whole day once loaded (replay), else the played seconds.
+  const daySeries = token ? history.day?.price.get(token) : undefined;
+  const series = token ? (daySeries ?? history.price.get(token)) : undefined;
+  const step = daySeries ? history.day!.step_s : 1;
+  const stepRef = useRef(step);
+  stepRef.current = step;
 
   // Series data: incremental when only appended.
   useEffect(() => {
     const c = chart.current;
     if (!c) return;
-    const series = token ? history.price.get(token) : undefined;
     const d = drawn.current;
     if (!series) {
       if (d.length !== 0 || d.token !== token) {
         c.mid.setData([]);
         c.micro.setData([]);
       }
-      drawn.current = { ...d, token, length: 0, rewrites: -1 };
-    } else if (d.token !== token || d.rewrites !== series.rewrites || series.length < d.length) {
-      c.mid.setData(toLine(series, 'mid', 0));
-      c.micro.setData(toLine(series, 'microprice', 0));
-      if (d.token !== token || d.length === 0) resetZoom.current = true;
-      drawn.current = { ...d, token, length: series.length, rewrites: series.rewrites };
+      drawn.current = { ...d, token, series: null, length: 0, rewrites: -1 };
+    } else if (d.token !== token || d.series !== series || d.rewrites !== series.rewrites || series.length < d.length) {
+      c.mid.setData(toLine(series, 'mid', 0, step));
+      c.micro.setData(toLine(series, 'microprice', 0, step));
+      if (d.token !== token || d.length === 0 || d.series !== series) resetZoom.current = true;
+      drawn.current = { ...d, token, series, length: series.length, rewrites: series.rewrites };
     } else if (series.length > d.length) {
-      for (const p of toLine(series, 'mid', d.length)) c.mid.update(p);
-      for (const p of toLine(series, 'microprice', d.length)) c.micro.update(p);
+      for (const p of toLine(series, 'mid', d.length, step)) c.mid.update(p);
+      for (const p of toLine(series, 'microprice', d.length, step)) c.micro.update(p);
       drawn.current = { ...d, length: series.length };
     }
+    c.mid.applyOptions({ title: name });
     // Markers: trades of the token and METARs, only when they changed.
     const trades = token ? history.trades.get(token) : undefined;
     const tradeCount = trades?.length ?? 0;
     const tradeRewrites = trades?.rewrites ?? 0;
-    if (d.token !== token || tradeCount !== d.trades || tradeRewrites !== d.tradeRewrites || history.metars.length !== d.metars) {
-      c.markers.setMarkers(buildMarkers(trades, history.metars));
-      drawn.current = { ...drawn.current, trades: tradeCount, tradeRewrites, metars: history.metars.length };
+    const now = drawn.current;
+    if (d.token !== token || d.series !== series || tradeCount !== d.trades || tradeRewrites !== d.tradeRewrites || history.metars.length !== d.metars) {
+      c.markers.setMarkers(buildMarkers(trades, history.metars, step));
+      drawn.current = { ...now, trades: tradeCount, tradeRewrites, metars: history.metars.length };
     }
-  }, [token, revision, history]);
+  }, [token, name, revision, history, series, step]);
 
   // Cursor: follow it while playing (keeping the zoom), and draw it. The time scale counts bars
   // (one per second of data), so ranges are kept in bars.
@@ -129,11 +149,12 @@ export function PricePanel() {
     }
     const scale = c.api.timeScale();
     // The nearest bar: the cursor's exact second may have none.
-    const index = scale.timeToIndex(Math.floor(current / 1000) as UTCTimestamp, true) as number | null;
+    const step = stepRef.current;
+    const index = scale.timeToIndex((Math.floor(current / 1000 / step) * step) as UTCTimestamp, true) as number | null;
     // Scroll only when the cursor moved, so panning while paused is left alone.
     if (follow && index !== null && (followedAt.current !== current || resetZoom.current)) {
       const range = scale.getVisibleLogicalRange();
-      const width = resetZoom.current || !range ? DEFAULT_BARS : Math.max(MIN_BARS, range.to - range.from);
+      const width = resetZoom.current || !range ? DEFAULT_SPAN_S / step : Math.max(MIN_BARS, range.to - range.from);
       if (resetZoom.current || !range || index < range.from || index > range.to - width * 0.05) {
         scale.setVisibleLogicalRange({ from: index - width * 0.85, to: index + width * 0.15 });
       }
@@ -144,8 +165,7 @@ export function PricePanel() {
     setCursorX(x === null ? null : x);
   }, [current, revision, follow, rangeTick]);
 
-  const last = token ? history.price.get(token) : undefined;
-  const lastPoint = last && last.length > 0 ? last.v[last.indexAtOrBefore(Math.floor((current ?? Infinity) / 1000))] : undefined;
+  const loadingDay = kind === 'replay' && historyLoad !== null && !historyLoad.chartsReady && !historyLoad.error;
 
   return (
     <Panel
@@ -155,14 +175,16 @@ export function PricePanel() {
       flush
       extra={
         <div className="legend">
-          <span className="strong mono">{token ? tokenLabel(token) : '—'}</span>
+          <span className="strong mono" data-testid="price-token-label" title={token ?? undefined}>
+            {name}
+          </span>
           <span>
             <i style={{ background: COLORS.mid }} />
-            mid {formatPrice(lastPoint?.mid ?? null, 4)}
+            mid {formatPrice(metrics?.mid ?? null, 4)}
           </span>
           <span>
             <i style={{ background: COLORS.micro }} />
-            micro {formatPrice(lastPoint?.microprice ?? null, 4)}
+            micro {formatPrice(metrics?.microprice ?? null, 4)}
           </span>
           <span>
             <i style={{ background: COLORS.bid, height: 6, width: 6 }} />
@@ -176,6 +198,11 @@ export function PricePanel() {
             <i style={{ background: COLORS.metar, height: 6, width: 6 }} />
             METAR
           </span>
+          {loadingDay && (
+            <span className="dim" data-testid="price-history-loading" title="The whole day loads in the background (DuckDB-WASM); until then the chart shows what was played">
+              day history {Math.round(historyLoad!.fraction * 100)}%
+            </span>
+          )}
           <button aria-pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the cursor in view" style={{ height: 18, fontSize: 10 }}>
             follow
           </button>
@@ -185,7 +212,15 @@ export function PricePanel() {
         </div>
       }
     >
-      <div className="chart-wrap" data-testid="price-chart">
+      <div
+        className="chart-wrap"
+        data-testid="price-chart"
+        data-token={token ?? ''}
+        data-step={step}
+        data-points={series?.length ?? 0}
+        data-first={series && series.length > 0 ? series.t[0]! * 1000 : ''}
+        data-last={series && series.length > 0 ? series.t[series.length - 1]! * 1000 : ''}
+      >
         <div className="chart-host" ref={host} />
         {cursorX !== null && <div className="chart-cursor" data-testid="price-cursor" style={{ left: cursorX }} />}
       </div>
@@ -193,31 +228,39 @@ export function PricePanel() {
   );
 }
 
-/** Snapshots come every second: a longer silence is a hole in what was seen, drawn as a gap. */
+/**
+ * Snapshots come every second: a silence longer than a few seconds (or than one bucket missing,
+ * in the whole-day series) is a hole in what was seen, drawn as a gap.
+ */
 const GAP_S = 5;
 
-function toLine(series: SortedSeries<PricePoint>, key: keyof PricePoint, from: number): (LineData<Time> | WhitespaceData<Time>)[] {
+function toLine(series: SortedSeries<PricePoint>, key: 'mid' | 'microprice', from: number, step: number): (LineData<Time> | WhitespaceData<Time>)[] {
+  const gap = Math.max(GAP_S, 1.5 * step);
   const out: (LineData<Time> | WhitespaceData<Time>)[] = [];
   for (let i = from; i < series.length; i++) {
-    const value = series.v[i]![key];
+    const point = series.v[i]!;
+    const value = point[key];
     const t = series.t[i]!;
     const previous = i > 0 ? series.t[i - 1]! : null;
-    if (previous !== null && t - previous > GAP_S) out.push({ time: (previous + 1) as UTCTimestamp });
-    out.push(value === null ? { time: t as UTCTimestamp } : { time: t as UTCTimestamp, value });
+    if (previous !== null && t - previous > gap) out.push({ time: (previous + step) as UTCTimestamp });
+    if (value === null) out.push({ time: t as UTCTimestamp });
+    else out.push(point.ok ? { time: t as UTCTimestamp, value } : { time: t as UTCTimestamp, value, color: UNTRUSTED });
   }
   return out;
 }
 
 const MAX_TRADE_MARKERS = 2000;
 
-function buildMarkers(trades: SortedSeries<{ p: number; s: number; side: 'buy' | 'sell' | null }[]> | undefined, metars: SortedSeries<unknown>): SeriesMarker<Time>[] {
+/** Trades and METARs on the chart's bars (times snapped to the series' step). */
+function buildMarkers(trades: SortedSeries<TradePoint[]> | undefined, metars: SortedSeries<unknown>, step: number): SeriesMarker<Time>[] {
+  const bar = (sec: number) => (Math.floor(sec / step) * step) as UTCTimestamp;
   const out: SeriesMarker<Time>[] = [];
   if (trades) {
     const from = Math.max(0, trades.length - MAX_TRADE_MARKERS);
     for (let i = from; i < trades.length; i++) {
       for (const t of trades.v[i]!) {
         out.push({
-          time: trades.t[i]! as UTCTimestamp,
+          time: bar(trades.t[i]!),
           position: 'atPriceMiddle',
           price: t.p,
           shape: t.side === 'sell' ? 'arrowDown' : t.side === 'buy' ? 'arrowUp' : 'circle',
@@ -228,7 +271,7 @@ function buildMarkers(trades: SortedSeries<{ p: number; s: number; side: 'buy' |
     }
   }
   for (let i = 0; i < metars.length; i++) {
-    out.push({ time: metars.t[i]! as UTCTimestamp, position: 'aboveBar', shape: 'square', color: COLORS.metar, text: 'M', size: 0.7 });
+    out.push({ time: bar(metars.t[i]!), position: 'aboveBar', shape: 'square', color: COLORS.metar, text: 'M', size: 0.7 });
   }
   return out.sort((a, b) => (a.time as number) - (b.time as number));
 }

@@ -1,6 +1,10 @@
-/** Ad-hoc SQL over the day loaded in the browser (DuckDB-WASM). Ctrl/Cmd+Enter runs. */
+/**
+ * Ad-hoc SQL (DuckDB-WASM) over the whole replayed day: one table per channel, loaded in the
+ * background after the day opens. `l2_snap_1s` there has no level arrays and `l2_deltas` is not
+ * loaded — full books and deltas stay in the replay's row-group cache. Ctrl/Cmd+Enter runs.
+ */
 import { useEffect, useState } from 'react';
-import { useApp, useSession } from '../app-context';
+import { useApp, useSession, useUi } from '../app-context';
 import type { QueryResult } from '../session/backends';
 
 const MAX_ROWS_SHOWN = 500;
@@ -9,6 +13,9 @@ export function SqlConsole() {
   const { controller } = useApp();
   const kind = useSession((s) => s.kind);
   const example = kind === 'replay' ? (controller.openedDay?.exampleQuery ?? '') : '';
+  const tables = kind === 'replay' ? (controller.openedDay?.tablesHelp ?? '') : '';
+  const history = useUi((s) => s.historyLoad);
+  const loading = kind === 'replay' && history !== null && !history.done && !history.error;
   const [sql, setSql] = useState(example);
   const [result, setResult] = useState<{ data: QueryResult; ms: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -41,7 +48,7 @@ export function SqlConsole() {
           aria-label="SQL"
           spellCheck={false}
           value={sql}
-          placeholder={kind === 'replay' ? 'SELECT …' : 'Open a recorded day to query it'}
+          placeholder={kind === 'replay' ? `SELECT … FROM l2_snap_1s (tables: ${tables})` : 'Open a recorded day to query it'}
           onChange={(e) => setSql(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
@@ -52,12 +59,21 @@ export function SqlConsole() {
         />
         <div style={{ display: 'flex', flexDirection: 'column', gap: 4 }}>
           <button className="primary" data-testid="sql-run" disabled={running || kind !== 'replay' || !sql.trim()} onClick={() => void run()}>
-            {running ? 'Running…' : 'Run ⌃⏎'}
+            {running ? (loading ? 'Loading day…' : 'Running…') : 'Run ⌃⏎'}
           </button>
           <span className="dim" style={{ fontSize: 10.5 }}>
-            {result ? `${result.data.rows.length} rows · ${result.ms.toFixed(0)} ms` : 'loaded day only'}
+            {result ? `${result.data.rows.length} rows · ${result.ms.toFixed(0)} ms` : loading ? `day ${Math.round(history!.fraction * 100)}% loaded` : 'whole day'}
           </span>
         </div>
+      </div>
+      <div className="sql-help dim" data-testid="sql-help">
+        {kind === 'replay' && tables ? (
+          <>
+            Whole day, one table per channel: {tables}. Full book levels and <code>l2_deltas</code> are not here: they stay in the replay’s row-group cache.
+          </>
+        ) : (
+          'Open a recorded day to query it.'
+        )}
       </div>
       <div className="sql-result" data-testid="sql-result">
         {error && <div className="alert bad" role="alert">{error}</div>}

@@ -1,13 +1,61 @@
-/** Token list, selection and display names shared by the depth and price panels. */
+/**
+ * Token list, selection and display names shared by the panels. A token is shown by its outcome
+ * bucket ("34-35°F"), from its latest snapshot or the day's manifest, and only falls back to a
+ * shortened id when neither knows it. Tokens are ordered like the market's buckets: the manifest's
+ * order in replay, the latest nowcast's bucket order live.
+ */
 import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
+import type { ChannelState } from '../../../shared/channel-state';
+import type { Manifest } from '../../../shared/manifest';
 import { useApp, useSession } from '../app-context';
 import { shortId } from '../format';
+import type { SessionState } from '../store/session-store';
 
-/** Tokens that have a book, in a stable order. */
+type ManifestTokens = Manifest['tokens'];
+
+/** The bucket label of a token, else its shortened id. */
+export function tokenLabel(tokenId: string, books: ChannelState['books'], manifestTokens: ManifestTokens): string {
+  return books[tokenId]?.bucket ?? manifestTokens.find((t) => t.token_id === tokenId)?.bucket ?? shortId(tokenId, 8, 5);
+}
+
+/**
+ * Tokens in the market's bucket order: the manifest's order (replay), else the order of the latest
+ * nowcast's buckets (live); tokens with no known place come last, by label.
+ */
+export function orderTokens(tokenIds: readonly string[], state: Pick<SessionState, 'tokens'> & { channels: Pick<ChannelState, 'books' | 'nowcast'> }): string[] {
+  const rank = new Map<string, number>();
+  if (state.tokens.length > 0) state.tokens.forEach((t, i) => rank.set(t.token_id, i));
+  else {
+    const buckets = state.channels.nowcast?.p_bucket.map((b) => b.bucket) ?? [];
+    for (const id of tokenIds) {
+      const i = buckets.indexOf(state.channels.books[id]?.bucket ?? '');
+      if (i >= 0) rank.set(id, i);
+    }
+  }
+  const label = (id: string) => tokenLabel(id, state.channels.books, state.tokens);
+  return [...tokenIds].sort((a, b) => {
+    const ra = rank.get(a) ?? Infinity;
+    const rb = rank.get(b) ?? Infinity;
+    if (ra !== rb) return ra - rb;
+    return label(a).localeCompare(label(b), 'en', { numeric: true }) || (a < b ? -1 : a > b ? 1 : 0);
+  });
+}
+
+/** Tokens that have a book, in bucket order. */
 export function useTokenIds(): string[] {
-  return useSession(useShallow((s) => Object.keys(s.channels.books).sort(compareTokens)));
+  return useSession(useShallow((s) => orderTokens(Object.keys(s.channels.books), s)));
+}
+
+/** A token's bucket label (re-renders only when the label changes). */
+export function useTokenName(tokenId: string | null): string {
+  return useSession((s) => (tokenId === null ? '—' : tokenLabel(tokenId, s.channels.books, s.tokens)));
+}
+
+/** A token's label as of now, for one-off text (tooltips). */
+export function tokenLabelNow(state: Pick<SessionState, 'channels' | 'tokens'>, tokenId: string): string {
+  return tokenLabel(tokenId, state.channels.books, state.tokens);
 }
 
 /**
@@ -19,20 +67,13 @@ export function useSelectedToken(): string | null {
   const picked = useStore(ui, (s) => s.selectedToken);
   const tokens = useTokenIds();
   const valid = picked !== null && tokens.includes(picked);
+  const priced = useSession((s) => tokens.some((t) => s.channels.books[t]?.metrics.mid != null));
   useEffect(() => {
-    if (valid || tokens.length === 0) return;
+    // wait for a price: before the first books every mid is null and the pick would be arbitrary
+    if (valid || tokens.length === 0 || !priced) return;
     const books = session.getState().channels.books;
     const favourite = tokens.reduce((best, t) => ((books[t]?.metrics.mid ?? -1) > (books[best]?.metrics.mid ?? -1) ? t : best));
     ui.getState().selectToken(favourite);
-  }, [valid, tokens, session, ui]);
+  }, [valid, tokens, priced, session, ui]);
   return valid ? picked : (tokens[0] ?? null);
-}
-
-/** Token ids ending in a number-ish bucket sort naturally ("…-33-34F" before "…-35-36F"). */
-export function compareTokens(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
-
-export function tokenLabel(tokenId: string): string {
-  return shortId(tokenId, 8, 5);
 }

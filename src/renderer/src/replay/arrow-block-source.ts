@@ -26,7 +26,7 @@ import { BackfillTracker } from '../../../shared/players/backfill-tracker';
 import { isAbortError, mergeSorted, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from '../../../shared/players/event-source';
 import { rowGroupSpans, type RowGroupSpan } from '../../../shared/players/sql-event-source';
 import { arrowToEvents } from './arrow-events';
-import type { Decoder } from './decoder';
+import type { DecodePriority, Decoder } from './decoder';
 
 export interface BlockSourceOptions {
   /** Decoded bytes kept across all channels before evicting (default 128 MB). */
@@ -56,6 +56,8 @@ export interface BlockStats {
   decodeMs: number;
   decodeMsByChannel: Partial<Record<Channel, number>>;
   cachedBytes: number;
+  /** The last seek's parts: ms from its start until each was answered, and the total. */
+  lastSeek: Record<string, number> | null;
 }
 
 const LATEST_OF: readonly Channel[] = ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'health'];
@@ -103,8 +105,14 @@ export class ArrowBlockSource implements EventSource {
   private readonly snapshotLookbackMs: number;
   private readonly tradeLookbackMs: number;
   private focusMs = 0;
+  /** Background decoding that makes later seeks cheap (`warmUp`), started after the first seek. */
+  private warming: Promise<void> | null = null;
+  private closed = false;
+  /** Seeks (backfills) being answered, and who waits for there to be none. */
+  private seeking = 0;
+  private readonly quietWaiters: Array<() => void> = [];
   private info: SourceInfo | null = null;
-  readonly stats: BlockStats = { decodedGroups: 0, decodedRows: 0, decodedBytes: 0, evictedGroups: 0, decodeMs: 0, decodeMsByChannel: {}, cachedBytes: 0 };
+  readonly stats: BlockStats = { decodedGroups: 0, decodedRows: 0, decodedBytes: 0, evictedGroups: 0, decodeMs: 0, decodeMsByChannel: {}, cachedBytes: 0, lastSeek: null };
 
   constructor(
     readonly manifest: Manifest,
@@ -149,7 +157,7 @@ export class ArrowBlockSource implements EventSource {
     return out;
   }
 
-  private block(ch: Channel, index: number, urgent = false): Promise<Block> {
+  private block(ch: Channel, index: number, priority: DecodePriority = 'later'): Promise<Block> {
     const key = `${ch}/${index}`;
     const have = this.blocks.get(key);
     if (have) return Promise.resolve(have);
@@ -157,7 +165,7 @@ export class ArrowBlockSource implements EventSource {
     if (!pending) {
       pending = (async () => {
         const t0 = performance.now();
-        const ipc = await this.decoder.decode(ch, [index], { urgent });
+        const ipc = await this.decoder.decode(ch, [index], { priority });
         const bytes = ipc.byteLength;
         const table = tableFromIPC(ipc);
         const block: Block = { ch, index, span: this.spans.get(ch)![index]!, table, times: timesOf(table), bytes, leases: 0, events: null };
@@ -175,18 +183,19 @@ export class ArrowBlockSource implements EventSource {
       pending.finally(() => this.decoding.get(key) === mine && this.decoding.delete(key)).catch(() => {});
       this.decoding.set(key, pending);
     }
-    if (!urgent) return pending;
-    // A seek can't use read-ahead that another seek dropped from the queue: decode it anew.
+    if (priority === 'later') return pending;
+    // A seek (or background work) can't use read-ahead that a seek dropped from the queue: decode
+    // it anew.
     const shared = pending;
     return pending.catch((e) => {
       if (!isAbortError(e)) throw e;
       if (this.decoding.get(key) === shared) this.decoding.delete(key);
-      return this.block(ch, index, true);
+      return this.block(ch, index, priority);
     });
   }
 
   /** Run `use` with the blocks of `ch` covering [lo, hi) decoded and protected from eviction. */
-  private async withBlocks<T>(ch: Channel, lo: number, hi: number, use: (blocks: Block[]) => T, signal?: AbortSignal, urgent = false): Promise<T> {
+  private async withBlocks<T>(ch: Channel, lo: number, hi: number, use: (blocks: Block[]) => T, signal?: AbortSignal, priority: DecodePriority = 'later'): Promise<T> {
     const groups = this.groupsIn(ch, lo, hi);
     const held: Block[] = [];
     try {
@@ -194,7 +203,7 @@ export class ArrowBlockSource implements EventSource {
         throwIfAborted(signal);
         // lease in the same step the block is found, so an eviction can't slip in between
         for (;;) {
-          const b = await this.block(ch, index, urgent);
+          const b = await this.block(ch, index, priority);
           if (this.blocks.get(`${ch}/${index}`) === b) {
             b.leases++;
             held.push(b);
@@ -232,19 +241,19 @@ export class ArrowBlockSource implements EventSource {
   }
 
   /** Events of `ch` with lo ≤ ts < hi, in order. */
-  private rows(ch: Channel, lo: number, hi: number, signal?: AbortSignal, urgent = false): Promise<AnyEvent[]> {
+  private rows(ch: Channel, lo: number, hi: number, signal?: AbortSignal, priority: DecodePriority = 'later'): Promise<AnyEvent[]> {
     return this.withBlocks(
       ch,
       lo,
       hi,
       (blocks) => blocks.flatMap((b) => this.eventsOf(b, lowerBound(b.times, lo), lowerBound(b.times, hi))),
       signal,
-      urgent,
+      priority,
     );
   }
 
   /** The latest event of `ch` before hi (in the last row group starting before hi). */
-  private async lastRow(ch: Channel, hi: number, signal?: AbortSignal, urgent = false): Promise<AnyEvent[]> {
+  private async lastRow(ch: Channel, hi: number, signal?: AbortSignal, priority: DecodePriority = 'later'): Promise<AnyEvent[]> {
     const spans = this.spans.get(ch) ?? [];
     let start: number | null = null;
     for (const s of spans) if (s.min_ms < hi) start = s.min_ms;
@@ -262,22 +271,29 @@ export class ArrowBlockSource implements EventSource {
         return [];
       },
       signal,
-      urgent,
+      priority,
     );
   }
 
-  /** A row group's ingest times: from its block when decoded, else from that one column. */
-  private times(ch: Channel, index: number): Promise<Float64Array> {
+  /**
+   * A row group's ingest times: from its block when decoded, else from that one column (kept: a
+   * time index is 8 bytes a row). Shared by the seeks that need it; if the seek that started the
+   * decode was replaced before it ran, the next one starts it again.
+   */
+  private times(ch: Channel, index: number, signal?: AbortSignal): Promise<Float64Array> {
     const key = `${ch}/${index}`;
     const block = this.blocks.get(key);
     if (block) return Promise.resolve(block.times);
     let t = this.timeIndex.get(key);
     if (!t) {
-      t = this.decoder.decode(ch, [index], { columns: ['ts_ingest_utc'], urgent: true }).then((ipc) => timesOf(tableFromIPC(ipc)));
-      t.catch(() => this.timeIndex.delete(key));
-      this.timeIndex.set(key, t);
+      const mine = this.decoder.decode(ch, [index], { columns: ['ts_ingest_utc'], priority: 'urgent', signal }).then((ipc) => timesOf(tableFromIPC(ipc)));
+      mine.catch(() => this.timeIndex.get(key) === mine && this.timeIndex.delete(key));
+      this.timeIndex.set(key, (t = mine));
     }
-    return t;
+    return t.catch((e) => {
+      if (!isAbortError(e) || signal?.aborted) throw e;
+      return this.times(ch, index, signal);
+    });
   }
 
   /**
@@ -290,12 +306,12 @@ export class ArrowBlockSource implements EventSource {
       this.groupsIn(ch, lo, hi).map(async (index) => {
         const cached = this.blocks.get(`${ch}/${index}`);
         if (cached) return this.eventsOf(cached, lowerBound(cached.times, lo), lowerBound(cached.times, hi));
-        const times = await this.times(ch, index);
+        const times = await this.times(ch, index, signal);
         throwIfAborted(signal);
         const from = lowerBound(times, lo);
         const to = lowerBound(times, hi);
         if (to <= from) return [];
-        const ipc = await this.decoder.decode(ch, [index], { offset: from, limit: to - from, urgent: true });
+        const ipc = await this.decoder.decode(ch, [index], { offset: from, limit: to - from, priority: 'urgent', signal });
         return arrowToEvents(ch, tableFromIPC(ipc));
       }),
     );
@@ -308,7 +324,7 @@ export class ArrowBlockSource implements EventSource {
     let index = -1;
     for (let i = 0; i < spans.length; i++) if (spans[i]!.min_ms < hi) index = i;
     if (index < 0) return [];
-    const times = await this.times(ch, index);
+    const times = await this.times(ch, index, signal);
     const end = lowerBound(times, hi);
     if (end === 0) return [];
     return this.rowsNow(ch, times[end - 1]!, times[end - 1]! + 1e-3, signal).then((rows) => rows.slice(-1));
@@ -329,34 +345,109 @@ export class ArrowBlockSource implements EventSource {
   }
 
   async backfill(t: number, options: FetchOptions = {}): Promise<AnyEvent[]> {
-    const { signal } = options;
+    this.seeking++;
+    try {
+      const events = await this.reconstruct(t, options.signal);
+      // the first frame is on its way: prepare the next seeks once it is drawn
+      if (!this.warming) setTimeout(() => void this.warmUp(), 0);
+      return events;
+    } finally {
+      if (--this.seeking === 0) for (const wake of this.quietWaiters.splice(0)) wake();
+    }
+  }
+
+  /**
+   * Decode in the background what every later seek needs, so a seek's cost is the rows it
+   * reconstructs from and nothing else: the small channels' row groups and their events (read
+   * whole at every seek; the first seek would otherwise decode them all) and the ingest-time index
+   * of every row group of the others (without it a seek first decodes a group's time column, then
+   * its rows: two steps per group). `background` priority, and it waits while a seek is being
+   * answered. Best effort: a seek decodes whatever is missing itself.
+   */
+  warmUp(): Promise<void> {
+    this.warming ??= (async () => {
+      for (const ch of this.spans.keys()) {
+        if (!SMALL.has(ch)) continue;
+        for (let index = 0; index < this.spans.get(ch)!.length; index++) {
+          await this.whenQuiet();
+          if (this.closed) return;
+          const b = await this.block(ch, index, 'background');
+          // their events too (tens of ms each, on this thread): a task of its own, between frames
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          if (this.blocks.get(`${ch}/${index}`) === b) b.events ??= arrowToEvents(ch, b.table);
+        }
+      }
+      const BATCH = 4; // row groups per job (≈ 10–30 ms): a seek never waits long for a worker
+      for (const [ch, spans] of this.spans) {
+        if (SMALL.has(ch)) continue;
+        for (let first = 0; first < spans.length; first += BATCH) {
+          const batch = Array.from({ length: Math.min(BATCH, spans.length - first) }, (_, k) => first + k).filter(
+            (i) => !this.blocks.has(`${ch}/${i}`) && !this.timeIndex.has(`${ch}/${i}`),
+          );
+          if (batch.length === 0) continue;
+          await this.whenQuiet();
+          if (this.closed) return;
+          const all = timesOf(tableFromIPC(await this.decoder.decode(ch, batch, { columns: ['ts_ingest_utc'], priority: 'background' })));
+          let at = 0;
+          for (const i of batch) {
+            const rows = spans[i]!.rows;
+            if (!this.timeIndex.has(`${ch}/${i}`)) this.timeIndex.set(`${ch}/${i}`, Promise.resolve(all.slice(at, at + rows)));
+            at += rows;
+          }
+        }
+      }
+    })().catch((e) => {
+      // seeks still decode what they need on demand; only a closed day makes this expected
+      if (!this.closed) console.warn('HELIOS: preparing the seeks in the background stopped:', e);
+    });
+    return this.warming;
+  }
+
+  /** Resolves when no seek is being answered: background work waits for this between its steps. */
+  whenQuiet(): Promise<void> {
+    if (this.seeking === 0) return Promise.resolve();
+    return new Promise((resolve) => this.quietWaiters.push(resolve));
+  }
+
+  private async reconstruct(t: number, signal: AbortSignal | undefined): Promise<AnyEvent[]> {
     const info = await this.initialize();
     const hi = Math.floor(t) + 1;
     const dayStart = info.day_start_ms;
     const snapFrom = Math.max(dayStart, hi - this.snapshotLookbackMs);
     this.focusMs = hi;
     this.decoder.dropQueued();
+    const t0 = performance.now();
+    const profile: Record<string, number> = {};
+    const timed = <T>(part: string, p: Promise<T>) => p.then((v) => ((profile[part] = performance.now() - t0), v));
     try {
       // a seek is waiting: these decodes go before any read-ahead
-      const snapshotsP = this.rowsNow('l2_snap_1s', snapFrom, hi, signal);
-      const latestP = Promise.all(LATEST_OF.map((ch) => (SMALL.has(ch) ? this.lastRow(ch, hi, signal, true) : this.lastRowNow(ch, hi, signal))));
-      const bookEventsP = this.rows('book_events', dayStart, hi, signal, true);
-      const windowsP = this.rows('event_windows', dayStart, hi, signal, true);
+      const snapshotsP = timed('snapshots', this.rowsNow('l2_snap_1s', snapFrom, hi, signal));
+      const latestP = Promise.all(
+        LATEST_OF.map((ch) => timed(ch, SMALL.has(ch) ? this.lastRow(ch, hi, signal, 'urgent') : this.lastRowNow(ch, hi, signal))),
+      );
+      const bookEventsP = timed('book_events', this.rows('book_events', dayStart, hi, signal, 'urgent'));
+      const windowsP = timed('event_windows', this.rows('event_windows', dayStart, hi, signal, 'urgent'));
       // Deltas and trades don't wait for the snapshots: every delta that can matter is after
       // snapFrom (the tracker keeps, per token, only those after its latest snapshot).
-      const deltasP = this.rowsNow('l2_deltas', snapFrom, hi, signal);
-      const tradesP = this.recentTrades(
-        snapshotsP.then((snaps) => new Set(snaps.map((e) => e.token_id!))),
-        hi,
-        dayStart,
-        signal,
+      const deltasP = timed('deltas', this.rowsNow('l2_deltas', snapFrom, hi, signal));
+      const tradesP = timed(
+        'trades',
+        this.recentTrades(
+          snapshotsP.then((snaps) => new Set(snaps.map((e) => e.token_id!))),
+          hi,
+          dayStart,
+          signal,
+        ),
       );
       const [snapshots, deltas, trades, bookEvents, windows, latest] = await Promise.all([snapshotsP, deltasP, tradesP, bookEventsP, windowsP, latestP]);
       const all = mergeSorted([snapshots, deltas, trades, bookEvents, windows, ...latest]);
       throwIfAborted(signal);
       const tracker = new BackfillTracker();
       tracker.addAll(all);
-      return tracker.backfill(snapFrom);
+      const out = tracker.backfill(snapFrom);
+      profile.total = performance.now() - t0;
+      this.stats.lastSeek = profile;
+      return out;
     } finally {
       this.evict();
     }
@@ -367,10 +458,11 @@ export class ArrowBlockSource implements EventSource {
     let span = this.tradeLookbackMs;
     for (;;) {
       const lo = Math.max(dayStart, hi - span);
-      const trades = await this.rows('tape_trades', lo, hi, signal, true);
+      // awaited together, so a rejection of either (an abort) is always observed
+      const [trades, tokens] = await Promise.all([this.rows('tape_trades', lo, hi, signal, 'urgent'), tokensP]);
       const counts = new Map<string, number>();
       for (const tr of trades) counts.set(tr.token_id!, (counts.get(tr.token_id!) ?? 0) + 1);
-      const wanted = new Set([...(await tokensP), ...counts.keys()]);
+      const wanted = new Set([...tokens, ...counts.keys()]);
       if ([...wanted].every((tok) => (counts.get(tok) ?? 0) >= RECENT_TRADES) || lo === dayStart) return trades;
       span *= 2;
     }
@@ -387,7 +479,7 @@ export class ArrowBlockSource implements EventSource {
             const cached = this.blocks.get(`${ch}/${index}`);
             const ids = cached
               ? cached.table.getChild('correlation_id')
-              : tableFromIPC(await this.decoder.decode(ch, [index], { columns: ['correlation_id'] })).getChild('correlation_id');
+              : tableFromIPC(await this.decoder.decode(ch, [index], { columns: ['correlation_id'], priority: 'background' })).getChild('correlation_id');
             if (!ids) continue;
             const rows: number[] = [];
             let k = 0;
@@ -396,7 +488,7 @@ export class ArrowBlockSource implements EventSource {
               k++;
             }
             if (rows.length === 0) continue;
-            const b = await this.block(ch, index);
+            const b = await this.block(ch, index, 'background');
             for (const r of rows) out.push(...this.eventsOf(b, r, r + 1).filter((e) => parseIsoMs(e.ts_ingest_utc) >= lo));
           }
           return out;
@@ -429,12 +521,8 @@ export class ArrowBlockSource implements EventSource {
     return out;
   }
 
-  /** The row groups decoded right now (the SQL console loads the same ones into DuckDB). */
-  cachedGroups(): Array<{ ch: Channel; index: number }> {
-    return [...this.blocks.values()].map((b) => ({ ch: b.ch, index: b.index }));
-  }
-
   async close(): Promise<void> {
+    this.closed = true;
     this.blocks.clear();
     this.timeIndex.clear();
     this.stats.cachedBytes = 0;

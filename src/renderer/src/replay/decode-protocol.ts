@@ -4,7 +4,9 @@ import type { DecodeOptions } from './parquet';
 export type WorkerRequest =
   | { type: 'open'; id: number; file: string; size: number }
   | { type: 'decode'; id: number; file: string; size: number; rowGroups: number[]; options: DecodeOptions }
-  | { type: 'bytes'; id: number; bytes?: Uint8Array; error?: string };
+  | { type: 'bytes'; id: number; bytes?: Uint8Array; error?: string }
+  /** Free the files whose key starts with `file` (a closed day's). */
+  | { type: 'forget'; id: number; file: string };
 
 export type WorkerReply =
   | { type: 'read'; id: number; file: string; offset: number; length: number }

@@ -3,13 +3,17 @@
  * blocks the UI thread and two row groups can decode at once. It has no access to the data root:
  * the byte ranges it needs are asked of the page (which reads them through HeliosApi).
  */
-import { decodeRowGroups, openParquet, type OpenedParquet } from './parquet';
+import { decodeRowGroups, loadParquetWasm, openParquet, type OpenedParquet } from './parquet';
 import type { WorkerReply, WorkerRequest } from './decode-protocol';
 
 const scope = self as unknown as {
   postMessage(message: WorkerReply, transfer?: Transferable[]): void;
   onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
 };
+
+// Compile parquet-wasm as soon as the worker starts (the page is still reading the manifest), not
+// when the first footer arrives.
+void loadParquetWasm().catch(() => {}); // a failure is reported by the first open
 
 const files = new Map<string, Promise<OpenedParquet>>();
 const reads = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
@@ -41,6 +45,14 @@ scope.onmessage = async (e) => {
     reads.delete(m.id);
     if (m.error !== undefined) pending?.reject(new Error(m.error));
     else pending?.resolve(m.bytes!);
+    return;
+  }
+  if (m.type === 'forget') {
+    for (const [key, f] of files) {
+      if (!key.startsWith(m.file)) continue;
+      files.delete(key);
+      void f.then((o) => o.file.free()).catch(() => {});
+    }
     return;
   }
   try {

@@ -4,18 +4,26 @@
  * the calling thread. Either way only the byte ranges a row group needs are read.
  */
 import type { Channel } from '../../../shared/channels';
-import { AbortError } from '../../../shared/players/event-source';
+import { AbortError, throwIfAborted } from '../../../shared/players/event-source';
 import type { WorkerReply, WorkerRequest } from './decode-protocol';
 import { decodeRowGroups, openParquet, type DecodeOptions, type OpenedParquet, type ReadRange } from './parquet';
+
+/**
+ * Who waits for a decode: `urgent` — a seek (started first); `later` — read-ahead (a seek drops
+ * it, see `dropQueued`); `background` — work nobody watches frame by frame (the whole-day history,
+ * an export's search): it runs only when nothing else is queued and survives seeks.
+ */
+export type DecodePriority = 'urgent' | 'later' | 'background';
 
 export interface Decoder {
   /** Open a channel's file (reads its footer); resolves to its row-group count. */
   open(ch: Channel): Promise<number>;
   /**
-   * Row groups (optionally some columns, some rows) as an Arrow IPC stream. `urgent` work (what a
-   * seek waits for) is started before queued read-ahead.
+   * Row groups (optionally some columns, some rows) as an Arrow IPC stream. Default priority
+   * `later`. A decode whose `signal` aborts before it starts is dropped (rejects with AbortError):
+   * a seek that another seek replaced leaves no work behind.
    */
-  decode(ch: Channel, rowGroups: number[], options?: DecodeOptions & { urgent?: boolean }): Promise<Uint8Array>;
+  decode(ch: Channel, rowGroups: number[], options?: DecodeOptions & { priority?: DecodePriority; signal?: AbortSignal }): Promise<Uint8Array>;
   /**
    * Forget read-ahead not started yet (a seek made it moot): those decodes reject with an
    * AbortError instead of taking worker time from what the seek needs.
@@ -48,7 +56,8 @@ export function inlineDecoder(files: (ch: Channel) => ChannelFile): Decoder {
   const all: OpenedParquet[] = [];
   return {
     open: async (ch) => (await open(ch)).rowGroups,
-    decode: async (ch, rowGroups, { urgent: _urgent, ...options } = {}) => {
+    decode: async (ch, rowGroups, { priority: _priority, signal, ...options } = {}) => {
+      throwIfAborted(signal);
       const parquet = await open(ch);
       if (!all.includes(parquet)) all.push(parquet);
       const t0 = performance.now();
@@ -69,93 +78,160 @@ export function inlineDecoder(files: (ch: Channel) => ChannelFile): Decoder {
   };
 }
 
-/** A pool of decode workers; byte ranges are read here and handed to them. */
-export function workerDecoder(files: (ch: Channel) => ChannelFile, size = 2): Decoder {
-  const workers = Array.from({ length: size }, () => ({
-    worker: new Worker(new URL('./decode-worker.ts', import.meta.url), { type: 'module' }),
-    busy: 0,
-  }));
-  /** Jobs that only read a footer: they don't take a worker's turn. */
-  const openJobs = new Set<number>();
-  type JobRequest = { type: 'open'; file: string; size: number } | { type: 'decode'; file: string; size: number; rowGroups: number[]; options: DecodeOptions };
-  type Job = { request: WorkerRequest };
-  const jobs = new Map<number, { resolve: (r: WorkerReply & { type: 'done' }) => void; reject: (e: Error) => void }>();
-  let nextJob = 1;
-  const io = { bytesRead: 0, requests: 0, decodeMs: 0 };
-  for (const w of workers) {
-    w.worker.onmessage = (e: MessageEvent<WorkerReply>) => {
-      const m = e.data;
-      if (m.type === 'read') {
-        const reply = (r: WorkerRequest, transfer: Transferable[] = []) => w.worker.postMessage(r, transfer);
-        files(m.file as Channel)
-          .read(m.offset, m.length)
-          .then(
-            (bytes) => {
-              io.bytesRead += bytes.length;
-              io.requests++;
-              // hand over a buffer the worker may keep
-              const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-              reply({ type: 'bytes', id: m.id, bytes: own }, [own.buffer as ArrayBuffer]);
-            },
-            (err: Error) => reply({ type: 'bytes', id: m.id, error: err.message }),
-          );
-        return;
-      }
-      const job = jobs.get(m.id);
-      jobs.delete(m.id);
-      if (!openJobs.delete(m.id)) w.busy--;
-      if (m.type === 'done') {
-        io.decodeMs += m.ms ?? 0;
-        job?.resolve(m);
-      } else job?.reject(new Error(m.error));
-      dispatch();
-    };
+interface PoolJob {
+  request: WorkerRequest & { type: 'decode' };
+  owner: number;
+  resolve: (r: WorkerReply & { type: 'done' }) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * The session's decode workers, shared by every day opened: a worker pays parquet-wasm's start
+ * (instantiation, then compiling each decoding path on first use: ~0.3–0.5 s of CPU) once per app
+ * session, not once per day. Byte ranges are read on this thread (through the owning day's
+ * `files`) and handed to the workers. Jobs wait in three queues by priority; each worker runs one
+ * at a time, and with more than one worker the first only takes urgent jobs, so a seek never waits
+ * for read-ahead or background work to finish decoding.
+ */
+class WorkerPool {
+  private readonly workers: Array<{ worker: Worker; busy: boolean }>;
+  private readonly queue: Record<DecodePriority, PoolJob[]> = { urgent: [], later: [], background: [] };
+  /** Jobs sent to a worker: decodes (holding its turn) and footer reads (not). */
+  private readonly running = new Map<number, PoolJob | (Omit<PoolJob, 'request'> & { open: true })>();
+  readonly owners = new Map<number, { files: (ch: Channel) => ChannelFile; io: { bytesRead: number; requests: number; decodeMs: number } }>();
+  private nextJob = 1;
+
+  constructor(size: number) {
+    this.workers = Array.from({ length: size }, () => ({
+      worker: new Worker(new URL('./decode-worker.ts', import.meta.url), { type: 'module' }),
+      busy: false,
+    }));
+    for (const w of this.workers) w.worker.onmessage = (e: MessageEvent<WorkerReply>) => this.onMessage(w, e.data);
   }
-  // Jobs wait here, urgent first, and each worker runs one at a time.
-  const queue: { urgent: Job[]; later: Job[] } = { urgent: [], later: [] };
-  // With more than one worker, the first only takes urgent jobs, so a seek never waits for a
-  // read-ahead row group to finish decoding.
-  const dispatch = () => {
-    workers.forEach((w, i) => {
-      if (w.busy > 0) return;
-      const job = queue.urgent.shift() ?? (i > 0 || workers.length === 1 ? queue.later.shift() : undefined);
+
+  private onMessage(w: { worker: Worker; busy: boolean }, m: WorkerReply): void {
+    if (m.type === 'read') {
+      const reply = (r: WorkerRequest, transfer: Transferable[] = []) => w.worker.postMessage(r, transfer);
+      const [owner, ch] = splitFileKey(m.file);
+      const day = this.owners.get(owner);
+      if (!day) return reply({ type: 'bytes', id: m.id, error: 'the day was closed' });
+      day.files(ch)
+        .read(m.offset, m.length)
+        .then(
+          (bytes) => {
+            day.io.bytesRead += bytes.length;
+            day.io.requests++;
+            // hand over a buffer the worker may keep
+            const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+            reply({ type: 'bytes', id: m.id, bytes: own }, [own.buffer as ArrayBuffer]);
+          },
+          (err: Error) => reply({ type: 'bytes', id: m.id, error: err.message }),
+        );
+      return;
+    }
+    const job = this.running.get(m.id);
+    this.running.delete(m.id);
+    if (!job || !('open' in job)) w.busy = false;
+    if (job) {
+      if (m.type === 'done') {
+        const io = this.owners.get(job.owner)?.io;
+        if (io) io.decodeMs += m.ms ?? 0;
+        job.resolve(m);
+      } else job.reject(new Error(m.error));
+    }
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    this.workers.forEach((w, i) => {
+      if (w.busy) return;
+      const shared = i > 0 || this.workers.length === 1;
+      const job = this.queue.urgent.shift() ?? (shared ? (this.queue.later.shift() ?? this.queue.background.shift()) : undefined);
       if (!job) return;
-      w.busy++;
+      w.busy = true;
+      this.running.set(job.request.id, job);
       w.worker.postMessage(job.request);
     });
-  };
-  const run = (request: JobRequest, priority: 'urgent' | 'later'): Promise<WorkerReply & { type: 'done' }> =>
-    new Promise((resolve, reject) => {
-      const id = nextJob++;
-      jobs.set(id, { resolve, reject });
-      if (request.type === 'open') {
-        // reading a footer is I/O, not CPU: it doesn't wait for (or hold) a worker's turn
-        const w = workers[id % workers.length]!;
-        openJobs.add(id);
-        w.worker.postMessage({ ...request, id } as WorkerRequest);
-        return;
-      }
-      queue[priority].push({ request: { ...request, id } as WorkerRequest });
-      dispatch();
+  }
+
+  /** Read a file's footer: I/O, not CPU, so it doesn't wait for (or hold) a worker's turn. */
+  open(owner: number, ch: Channel): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextJob++;
+      this.running.set(id, { owner, open: true, resolve: (r) => resolve(r.rowGroups!), reject });
+      const w = this.workers[id % this.workers.length]!;
+      w.worker.postMessage({ type: 'open', id, file: fileKey(owner, ch), size: this.owners.get(owner)!.files(ch).size } satisfies WorkerRequest);
     });
+  }
+
+  decode(owner: number, ch: Channel, rowGroups: number[], options: DecodeOptions, priority: DecodePriority, signal?: AbortSignal): Promise<Uint8Array> {
+    return new Promise<WorkerReply & { type: 'done' }>((resolve, reject) => {
+      if (signal?.aborted) return reject(new AbortError());
+      const id = this.nextJob++;
+      const request = { type: 'decode', id, file: fileKey(owner, ch), size: this.owners.get(owner)!.files(ch).size, rowGroups, options } as const;
+      const job: PoolJob = { request, owner, resolve, reject };
+      this.queue[priority].push(job);
+      // not started yet when its seek is replaced: drop it (a started decode runs to its end)
+      signal?.addEventListener('abort', () => this.remove(priority, (j) => j === job, () => new AbortError()), { once: true });
+      this.dispatch();
+    }).then((r) => r.ipc!);
+  }
+
+  /** Reject (and forget) the queued jobs of `priority` that match. */
+  remove(priority: DecodePriority, match: (job: PoolJob) => boolean, error: () => Error): void {
+    const keep: PoolJob[] = [];
+    for (const job of this.queue[priority]) {
+      if (match(job)) job.reject(error());
+      else keep.push(job);
+    }
+    this.queue[priority] = keep;
+  }
+
+  /** A day closed: drop its jobs and let the workers free its files. */
+  release(owner: number): void {
+    for (const priority of Object.keys(this.queue) as DecodePriority[]) this.remove(priority, (j) => j.owner === owner, () => new Error('decoder closed'));
+    for (const [id, job] of this.running) {
+      if (job.owner !== owner) continue;
+      job.reject(new Error('decoder closed'));
+      this.running.set(id, { ...job, resolve: () => {}, reject: () => {} }); // its worker is still busy with it
+    }
+    this.owners.delete(owner);
+    for (const w of this.workers) w.worker.postMessage({ type: 'forget', id: 0, file: fileKey(owner, '' as Channel) } satisfies WorkerRequest);
+  }
+}
+
+const fileKey = (owner: number, ch: Channel) => `${owner}/${ch}`;
+function splitFileKey(key: string): [number, Channel] {
+  const slash = key.indexOf('/');
+  return [Number(key.slice(0, slash)), key.slice(slash + 1) as Channel];
+}
+
+let pool: WorkerPool | null = null;
+let nextOwner = 1;
+
+/** Start the session's decode workers now (e.g. at app start), so the first day opened doesn't wait for them. */
+export function prewarmDecodeWorkers(size = 2): void {
+  if (typeof Worker !== 'undefined') pool ??= new WorkerPool(size);
+}
+
+/** A day's decoder on the session's worker pool (created on first use with `size` workers). */
+export function workerDecoder(files: (ch: Channel) => ChannelFile, size = 2): Decoder {
+  pool ??= new WorkerPool(size);
+  const shared = pool;
+  const owner = nextOwner++;
+  const io = { bytesRead: 0, requests: 0, decodeMs: 0 };
+  shared.owners.set(owner, { files, io });
+  let closed = false;
   return {
-    open: async (ch) => (await run({ type: 'open', file: ch, size: files(ch).size }, 'urgent')).rowGroups!,
-    decode: async (ch, rowGroups, { urgent = false, ...options } = {}) =>
-      (await run({ type: 'decode', file: ch, size: files(ch).size, rowGroups, options }, urgent ? 'urgent' : 'later')).ipc!,
-    dropQueued: () => {
-      for (const job of queue.later.splice(0)) {
-        const id = (job.request as { id: number }).id;
-        jobs.get(id)?.reject(new AbortError());
-        jobs.delete(id);
-      }
-    },
+    open: (ch) => (closed ? Promise.reject(new Error('decoder closed')) : shared.open(owner, ch)),
+    decode: (ch, rowGroups, { priority = 'later', signal, ...options } = {}) =>
+      closed ? Promise.reject(new Error('decoder closed')) : shared.decode(owner, ch, rowGroups, options, priority, signal),
+    dropQueued: () => shared.remove('later', (j) => j.owner === owner, () => new AbortError()),
     io: () => ({ ...io }),
     close: () => {
-      queue.urgent.length = 0;
-      queue.later.length = 0;
-      for (const w of workers) w.worker.terminate();
-      for (const job of jobs.values()) job.reject(new Error('decoder closed'));
-      jobs.clear();
+      if (closed) return;
+      closed = true;
+      shared.release(owner);
     },
   };
 }

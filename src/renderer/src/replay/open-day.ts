@@ -2,7 +2,8 @@
  * Opening a recorded day in the browser: manifest → parquet-wasm (local asset) → the Parquet
  * footers (two range reads per channel) → a block-cache EventSource that decodes row groups on
  * demand → a ReplayPlayer. The first frame needs only the row groups around the start of the day.
- * DuckDB-WASM (the SQL console) boots separately and sees the same decoded row groups.
+ * The whole-day history (DuckDB-WASM: charts and SQL console) loads later, when asked
+ * (`history.load()`, after the first frame), through the same decode workers at low priority.
  */
 import type { HeliosApi } from '../../../shared/api';
 import { CHANNELS, type Channel } from '../../../shared/channels';
@@ -10,9 +11,9 @@ import type { Manifest } from '../../../shared/manifest';
 import { exportFromSource, type ExportedFile, type ExportRequest } from '../../../shared/players/export';
 import { ReplayPlayer, type ReplayPlayerOptions } from '../../../shared/players/replay-player';
 import { ArrowBlockSource, type BlockSourceOptions } from './arrow-block-source';
+import { DayHistory, describeTables, type QueryResult } from './day-history';
 import { replayEngine } from './duckdb';
 import { inlineDecoder, workerDecoder, type ChannelFile } from './decoder';
-import { SqlConsole, type QueryResult } from './sql-console';
 
 export type ReplayApi = Pick<HeliosApi, 'readManifest' | 'readParquet'>;
 
@@ -32,9 +33,13 @@ export interface ReplayDay {
   manifest: Manifest;
   source: ArrowBlockSource;
   player: ReplayPlayer;
-  /** Ad-hoc SQL (DuckDB-WASM) over the row groups decoded around the playhead, one view per channel. */
+  /** The whole day in DuckDB-WASM (charts' history, SQL console); loads when first asked. */
+  history: DayHistory;
+  /** Ad-hoc SQL (DuckDB-WASM) over the whole day (waits for the history to load). */
   query(sql: string): Promise<QueryResult>;
   exampleQuery: string;
+  /** Which tables the console has, for its help text. */
+  tablesHelp: string;
   /** The correlation-id snapshot of the moment at `at_ms` (whole-day correlation search). */
   exportSnapshot(request: ExportRequest): Promise<ExportedFile>;
   /** Bytes and range requests read from the data root so far, and decode time. */
@@ -42,13 +47,14 @@ export interface ReplayDay {
   close(): void;
 }
 
-export const EXAMPLE_QUERY = `SELECT token_id, count(*) AS snapshots, min(ts_ingest_utc) AS first_ts, max(ts_ingest_utc) AS last_ts,
-       round(avg(mid), 4) AS avg_mid, round(avg(spread), 4) AS avg_spread
+export const EXAMPLE_QUERY = `SELECT bucket, token_id, count(*) AS snapshots, min(ts_ingest_utc) AS first_ts, max(ts_ingest_utc) AS last_ts,
+       round(avg(mid), 4) AS avg_mid, round(avg(best_ask - best_bid), 4) AS avg_spread
 FROM l2_snap_1s
-GROUP BY token_id
-ORDER BY token_id`;
+GROUP BY ALL
+ORDER BY avg_mid DESC`;
 
 export { prewarmReplayEngine } from './duckdb';
+export { prewarmDecodeWorkers } from './decoder';
 
 export async function openReplayDay(api: ReplayApi, day: DayRef, options: OpenReplayOptions = {}): Promise<ReplayDay> {
   const progress = options.onProgress ?? (() => {});
@@ -72,34 +78,34 @@ export async function openReplayDay(api: ReplayApi, day: DayRef, options: OpenRe
     }),
   );
   const source = new ArrowBlockSource(manifest, decoder, options);
-  await source.initialize();
-  progress({ label: 'Loading the first block', fraction: 0.8 });
-  const player = new ReplayPlayer(source, options.player);
+  let player: ReplayPlayer | null = null;
   try {
+    await source.initialize();
+    progress({ label: 'Loading the first block', fraction: 0.8 });
+    player = new ReplayPlayer(source, options.player);
     await checked;
   } catch (e) {
-    player.close();
+    void checked.catch(() => {}); // reported through `e` or not at all: the day failed to open
+    player?.close();
     decoder.close();
     throw e;
   }
 
-  let sql: Promise<SqlConsole> | null = null;
-  const sqlConsole = () => {
-    sql ??= replayEngine().then(async (db) => new SqlConsole(await db.connect(), decoder));
-    sql.catch(() => (sql = null));
-    return sql;
-  };
+  const history = new DayHistory(manifest, decoder, { engine: replayEngine, whenQuiet: () => source.whenQuiet() });
+  const opened = player;
   return {
     manifest,
     source,
-    player,
-    query: async (text) => (await sqlConsole()).query(source.cachedGroups(), text),
+    player: opened,
+    history,
+    query: (text) => history.query(text),
     exampleQuery: EXAMPLE_QUERY,
+    tablesHelp: describeTables(history.tables),
     exportSnapshot: (request) => exportFromSource(source, request),
     io: async () => decoder.io(),
     close() {
-      player.close();
-      void sql?.then((c) => c.close()).catch(() => {});
+      opened.close();
+      history.close();
       decoder.close();
     },
   };

@@ -96,18 +96,45 @@ export interface OpenedParquet {
   file: ParquetFile;
   range: RangeFile;
   rowGroups: number;
+  hasColumn(name: string): boolean;
 }
 
 export async function openParquet(size: number, readRange: ReadRange): Promise<OpenedParquet> {
   await loadParquetWasm();
   const range = new RangeFile(size, readRange);
   const file = await ParquetFile.fromFile(range as unknown as Blob);
-  return { file, range, rowGroups: file.metadata().numRowGroups() };
+  const metadata = file.metadata();
+  const rowGroups = metadata.numRowGroups();
+  metadata.free();
+  const present = new Map<string, boolean>();
+  const hasColumn = (name: string) => {
+    let known = present.get(name);
+    if (known === undefined) {
+      const schema = file.schema();
+      try {
+        schema.indexOf(name); // throws for a column the file doesn't have
+        known = true;
+      } catch {
+        known = false;
+      } finally {
+        schema.free();
+      }
+      present.set(name, known);
+    }
+    return known;
+  };
+  return { file, range, rowGroups, hasColumn };
 }
 
 export interface DecodeOptions {
-  /** Only these columns. */
+  /**
+   * Only these columns (read from the file's byte ranges of those columns alone). Note that
+   * parquet-wasm 0.8's one-shot `readParquet(bytes, { columns })` ignores `columns`; the
+   * `ParquetFile.read` used here honours it.
+   */
   columns?: string[];
+  /** Leave out the `columns` the file doesn't have (an older layout) instead of failing. */
+  skipMissingColumns?: boolean;
   /** Only `limit` rows from `offset` (counted within the selected row groups). */
   offset?: number;
   limit?: number;
@@ -115,7 +142,8 @@ export interface DecodeOptions {
 
 /** Decode row groups (optionally some columns, some rows) to an Arrow IPC stream. */
 export async function decodeRowGroups(parquet: OpenedParquet, rowGroups: number[], options: DecodeOptions = {}): Promise<Uint8Array> {
-  const { columns, offset, limit } = options;
+  const { offset, limit } = options;
+  const columns = options.skipMissingColumns ? options.columns?.filter((c) => parquet.hasColumn(c)) : options.columns;
   const table = await parquet.file.read({
     rowGroups,
     ...(columns ? { columns } : {}),

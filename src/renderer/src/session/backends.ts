@@ -9,6 +9,8 @@ import type { Manifest } from '../../../shared/manifest';
 import type { Player } from '../../../shared/player';
 import type { AnyEvent } from '../../../shared/schemas';
 import type { JumpKind } from '../../../shared/players/jumps';
+import type { DayChartData } from '../store/history';
+import type { HistoryLoad } from '../store/ui-store';
 
 export interface QueryResult {
   columns: string[];
@@ -28,16 +30,19 @@ export interface OpenedDay {
   query(sql: string): Promise<QueryResult>;
   /** The SQL console's starting text: a query that works on this day's tables. */
   exampleQuery: string;
+  /** Which tables the SQL console has (for its help). */
+  tablesHelp?: string;
   /** The replay engine's own steps, when it has them (else the controller seeks by markers). */
   steps?: {
     stepSeconds(direction: 1 | -1, seconds: number): boolean;
     jump(kind: JumpKind, direction: 1 | -1): boolean;
   };
   /**
-   * Events the charts draw (snapshots, trades, nowcasts, METARs) in [t0, t1) that the player has
-   * not played: the history before the cursor after a seek. Absent when the engine cannot answer.
+   * Load the whole day for the charts and the SQL console (in the background: call it once the
+   * first frame is shown). Resolves with the charts' whole-day series as soon as those are ready;
+   * `onProgress` keeps reporting until everything is loaded. Absent when the engine cannot.
    */
-  loadHistory?(t0: number, t1: number): Promise<AnyEvent[]>;
+  loadHistory?(onProgress: (p: HistoryLoad) => void): Promise<DayChartData>;
   /** Close the player and free the day's data. */
   close(): void;
 }

@@ -30,20 +30,10 @@ interface Active {
   day: OpenedDay | null;
 }
 
-/**
- * How far back of the cursor the charts are filled after a seek. Bounded because the fill goes
- * through the EventSource's all-channel range read (≈ 1 s of decoding per 5 min of a busy day).
- */
-export const HISTORY_SPAN_MS = 5 * 60_000;
-/** Seeks closer together than this (a drag on the timeline) fill the history once. */
-const HISTORY_DEBOUNCE_MS = 350;
-
 export type DayRef = Pick<DaySummary, 'station_id' | 'date'>;
 
 export class SessionController {
   private active: Active | null = null;
-  /** The last chart-history fill (diagnostics). */
-  lastHistoryFill: { events: number; ms: number } | null = null;
   private lastDay: DayRef | null = null;
   /** Bumped by every switch, so a slow openDay that lost the race does not attach. */
   private generation = 0;
@@ -76,7 +66,7 @@ export class SessionController {
         return;
       }
       this.lastDay = day;
-      this.attach('replay', opened.player, opened, opened.manifest.markers);
+      this.attach('replay', opened.player, opened, opened.manifest.markers, opened.manifest.tokens);
       ui.getState().setDayPickerOpen(false);
     } catch (e) {
       if (generation === this.generation) ui.getState().notify(`Could not open ${day.station_id} ${day.date}: ${(e as Error).message}`, 'error');
@@ -219,9 +209,9 @@ export class SessionController {
     else active.player.close();
   }
 
-  private attach(kind: Active['kind'], player: Player, day: OpenedDay | null, markers?: OpenedDay['manifest']['markers']): void {
-    const detachPlayer = attachPlayer(this.o.session, this.o.history, player, { kind, markers, schedule: this.o.schedule });
-    const detachHistory = day?.loadHistory ? this.fillHistoryOnSeek(day) : () => {};
+  private attach(kind: Active['kind'], player: Player, day: OpenedDay | null, markers?: OpenedDay['manifest']['markers'], tokens?: OpenedDay['manifest']['tokens']): void {
+    const detachPlayer = attachPlayer(this.o.session, this.o.history, player, { kind, markers, tokens, schedule: this.o.schedule });
+    const detachHistory = day?.loadHistory ? this.loadDayHistory(day) : () => {};
     this.active = {
       kind,
       player,
@@ -233,38 +223,48 @@ export class SessionController {
     };
   }
 
-  /** After each seek (debounced), fill the charts with the half hour before the cursor. */
-  private fillHistoryOnSeek(day: OpenedDay): () => void {
-    const { session, history } = this.o;
-    let seen: number | null = null;
-    let timer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Once the day's first frame is on screen, load the whole day in the background: the charts get
+   * their whole-day series, the SQL console its tables; progress goes to the UI store.
+   */
+  private loadDayHistory(day: OpenedDay): () => void {
+    const { session, history, ui } = this.o;
     let stopped = false;
-    const fill = async () => {
-      timer = null;
-      const at = session.getState().clock?.current_ms;
-      if (at === null || at === undefined || stopped || history.coversPrices(at - HISTORY_SPAN_MS, at)) return;
+    let started = false;
+    const start = async () => {
       try {
-        const t0 = performance.now();
-        const events = await day.loadHistory!(at - HISTORY_SPAN_MS, at + 1);
+        const charts = await day.loadHistory!((p) => {
+          if (!stopped) ui.getState().setHistoryLoad(p);
+        });
         if (stopped) return;
-        history.ingest(events);
-        this.lastHistoryFill = { events: events.length, ms: performance.now() - t0 };
+        history.setDay(charts);
         session.setState({ historyRevision: history.revision });
       } catch (e) {
-        if (!stopped) console.warn('HELIOS: chart history not loaded:', e);
+        if (stopped) return;
+        const message = (e as Error).message ?? String(e);
+        ui.getState().setHistoryLoad({ fraction: 0, chartsReady: false, done: false, error: message, elapsedMs: 0 });
+        ui.getState().notify(`The day's history could not be loaded (charts show what was played): ${message}`, 'error');
       }
     };
-    const unsubscribe = session.subscribe((state) => {
-      const seekId = state.clock?.seek_id ?? null;
-      if (seekId === null || seekId === seen || state.clock?.current_ms === null) return;
-      seen = seekId;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => void fill(), HISTORY_DEBOUNCE_MS);
-    });
+    const check = (state: ReturnType<typeof session.getState>) => {
+      if (started || state.clock?.presence !== 'PRESENT' || state.clock.seek_id < 1) return;
+      started = true;
+      unsubscribe();
+      // after the frame that shows the day has been painted
+      const whenIdle = globalThis.requestIdleCallback ?? ((cb: () => void) => setTimeout(cb, 0));
+      whenIdle(
+        () => {
+          if (!stopped) void start();
+        },
+        { timeout: 1000 },
+      );
+    };
+    const unsubscribe = session.subscribe(check);
+    check(session.getState());
     return () => {
       stopped = true;
-      if (timer) clearTimeout(timer);
       unsubscribe();
+      ui.getState().setHistoryLoad(null);
     };
   }
 }

@@ -1,19 +1,18 @@
 /**
- * The UI's backends wired to the real engine: the browser replay (DuckDB-WASM + parquet-wasm,
- * src/renderer/src/replay) driving a ReplayPlayer, LivePlayer over HeliosApi.subscribeLive, and the
- * snapshot format of src/shared/snapshot.ts (exports built by src/shared/players/export.ts).
+ * The UI's backends wired to the real engine: the browser replay (parquet-wasm row-group cache for
+ * events, DuckDB-WASM for the whole-day history and SQL; src/renderer/src/replay) driving a
+ * ReplayPlayer, LivePlayer over HeliosApi.subscribeLive, and the snapshot format of
+ * src/shared/snapshot.ts (exports built by src/shared/players/export.ts, reopened by SnapshotPlayer).
  */
 import type { HeliosApi } from '../../../shared/api';
-import type { Channel } from '../../../shared/channels';
 import { exportFromLive } from '../../../shared/players/export';
 import { LivePlayer } from '../../../shared/players/live-player';
+import { SnapshotPlayer } from '../../../shared/players/snapshot-player';
 import { loadSnapshot } from '../../../shared/snapshot';
 import { openReplayDay, type ReplayDay } from '../replay/open-day';
 import type { Backends, OpenedDay } from './backends';
-import { SnapshotPlayer } from './snapshot-player';
 
 const GENERATOR = 'HELIOS Tape analyst UI';
-const CHART_CHANNELS = new Set<Channel>(['l2_snap_1s', 'tape_trades', 'nowcast_1m', 'metar_obs']);
 
 export function createBackends(): Backends {
   const replayDays = new WeakMap<OpenedDay, ReplayDay>();
@@ -27,12 +26,20 @@ export function createBackends(): Backends {
         player: replay.player,
         query: (sql) => replay.query(sql),
         exampleQuery: replay.exampleQuery,
+        tablesHelp: replay.tablesHelp,
         steps: {
           stepSeconds: (direction, seconds) => replay.player.stepSeconds(direction, seconds),
           jump: (kind, direction) => replay.player.jump(kind, direction),
         },
-        // Through the EventSource contract (every channel of the range), keeping what charts draw.
-        loadHistory: async (t0, t1) => (await replay.source.fetchEvents(t0, t1)).filter((e) => CHART_CHANNELS.has(e.ch)),
+        loadHistory: (onProgress) => {
+          const { history } = replay;
+          const unsubscribe = history.subscribe((p) => {
+            onProgress({ fraction: p.totalRows ? p.loadedRows / p.totalRows : 1, chartsReady: p.chartsReady, done: p.done, error: p.error, elapsedMs: p.elapsedMs });
+            if (p.done || p.error) queueMicrotask(unsubscribe);
+          });
+          history.load().catch(() => {}); // a failure reaches the caller through charts()
+          return history.charts();
+        },
         close: () => replay.close(),
       };
       replayDays.set(opened, replay);
@@ -57,7 +64,7 @@ export function createBackends(): Backends {
       const loaded = loadSnapshot(contents);
       if (!loaded.ok) throw new Error(loaded.reason);
       const { file, at_ms } = loaded.snapshot;
-      return { player: new SnapshotPlayer(file), station_id: file.station_id, at_ms, correlation_id: file.correlation_id, events: file.events };
+      return { player: new SnapshotPlayer(loaded.snapshot), station_id: file.station_id, at_ms, correlation_id: file.correlation_id, events: file.events };
     },
   };
 }

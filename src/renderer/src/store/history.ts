@@ -1,11 +1,14 @@
 /**
- * What the time-series panels draw beyond "now": per token mid/microprice (one point per second),
- * trades, and the nowcast's evolution. Built from the same events the channel store gets, so it
- * works identically live and in replay. Kept mutable and outside zustand on purpose: a day is up to
- * 86 400 points per token, and the chart only needs to know *what changed* (appends vs. a rewrite
- * after a seek backwards), which `SortedSeries` tracks.
+ * What the time-series panels draw beyond "now": per token mid/microprice, trades, METARs and the
+ * nowcast's evolution. Two sources fill it:
+ *  - the events the channel store gets (`ingest`, one price point per second), identically live and
+ *    in replay;
+ *  - in replay, the whole day from DuckDB-WASM once it has loaded (`setDay`): prices downsampled to
+ *    `step_s` buckets, every trade, nowcast and METAR of the day.
+ * Kept mutable and outside zustand on purpose: a day is up to 86 400 points per token, and the
+ * chart only needs to know *what changed* (appends vs. a rewrite), which `SortedSeries` tracks.
  */
-import type { AnyEvent, MetarObs, Nowcast1m, TapeTrade } from '../../../shared/schemas';
+import type { AnyEvent, Nowcast1m } from '../../../shared/schemas';
 
 /** Points sorted by time (seconds), one per second; appends are cheap, inserts count as rewrites. */
 export class SortedSeries<V> {
@@ -65,6 +68,30 @@ export function upperBound(xs: readonly number[], x: number): number {
 export interface PricePoint {
   mid: number | null;
   microprice: number | null;
+  /** book_ok: false while the book was not trustworthy (drawn dimmed). */
+  ok: boolean;
+}
+
+export interface TradePoint {
+  event_id: string;
+  p: number;
+  s: number;
+  side: 'buy' | 'sell' | null;
+}
+
+export interface MetarPoint {
+  event_id: string;
+  raw: string;
+  judge_aligned_temp: number | null;
+}
+
+/** The replayed day's whole-day series (from DuckDB-WASM), as `setDay` takes them. */
+export interface DayChartData {
+  step_s: number;
+  price: ReadonlyMap<string, { t: readonly number[]; mid: readonly (number | null)[]; micro: readonly (number | null)[]; ok: readonly boolean[] }>;
+  trades: ReadonlyArray<TradePoint & { ms: number; token_id: string }>;
+  nowcast: ReadonlyArray<NowcastPoint & { ms: number }>;
+  metars: ReadonlyArray<MetarPoint & { ms: number }>;
 }
 
 export interface NowcastPoint {
@@ -74,10 +101,13 @@ export interface NowcastPoint {
 }
 
 export class History {
+  /** One point per second, from the events played (live, or replay around the cursor). */
   readonly price = new Map<string, SortedSeries<PricePoint>>();
-  readonly trades = new Map<string, SortedSeries<TapeTrade[]>>();
+  readonly trades = new Map<string, SortedSeries<TradePoint[]>>();
   readonly nowcast = new SortedSeries<NowcastPoint>();
-  readonly metars = new SortedSeries<MetarObs>();
+  readonly metars = new SortedSeries<MetarPoint>();
+  /** The replayed day's prices over the whole day, one point per `step_s` bucket (once loaded). */
+  day: { step_s: number; price: Map<string, SortedSeries<PricePoint>> } | null = null;
   /** Bumped on every ingest/clear so subscribers know to look. */
   revision = 0;
 
@@ -87,22 +117,16 @@ export class History {
       const sec = Math.floor(Date.parse(e.ts_ingest_utc) / 1000);
       switch (e.ch) {
         case 'l2_snap_1s':
-          seriesOf(this.price, e.token_id).put(sec, { mid: e.mid, microprice: e.microprice });
+          seriesOf(this.price, e.token_id).put(sec, { mid: e.mid, microprice: e.microprice, ok: e.book_ok });
           break;
-        case 'tape_trades': {
-          const series = seriesOf(this.trades, e.token_id);
-          const i = series.indexAtOrBefore(sec);
-          if (i >= 0 && series.t[i] === sec) {
-            const list = series.v[i]!;
-            if (!list.some((t) => t.event_id === e.event_id)) list.push(e);
-          } else series.put(sec, [e]);
+        case 'tape_trades':
+          this.putTrade(e.token_id, sec, { event_id: e.event_id, p: e.p, s: e.s, side: e.side });
           break;
-        }
         case 'nowcast_1m':
           this.nowcast.put(sec, nowcastPoint(e));
           break;
         case 'metar_obs':
-          this.metars.put(sec, e);
+          this.metars.put(sec, { event_id: e.event_id, raw: e.raw, judge_aligned_temp: e.judge_aligned_temp });
           break;
         default:
           break;
@@ -111,16 +135,35 @@ export class History {
     this.revision++;
   }
 
-  /** Whether the price history already has (nearly) every second of [fromMs, toMs]. */
-  coversPrices(fromMs: number, toMs: number): boolean {
-    const series = this.price.values().next().value;
-    if (!series) return false;
-    const seconds = (toMs - fromMs) / 1000;
-    const have = upperBound(series.t, toMs / 1000) - lowerBound(series.t, fromMs / 1000);
-    return have >= seconds * 0.9;
+  /** The whole day (replay): prices per bucket, and every trade, nowcast and METAR of the day. */
+  setDay(data: DayChartData): void {
+    const price = new Map<string, SortedSeries<PricePoint>>();
+    for (const [token, s] of data.price) {
+      const series = new SortedSeries<PricePoint>();
+      for (let i = 0; i < s.t.length; i++) series.put(s.t[i]!, { mid: s.mid[i] ?? null, microprice: s.micro[i] ?? null, ok: s.ok[i] ?? true });
+      price.set(token, series);
+    }
+    this.day = { step_s: data.step_s, price };
+    for (const t of data.trades) this.putTrade(t.token_id, Math.floor(t.ms / 1000), { event_id: t.event_id, p: t.p, s: t.s, side: t.side });
+    for (const n of data.nowcast) this.nowcast.put(Math.floor(n.ms / 1000), { tmax_mean: n.tmax_mean, sigma: n.sigma, confidence: n.confidence });
+    for (const m of data.metars) this.metars.put(Math.floor(m.ms / 1000), { event_id: m.event_id, raw: m.raw, judge_aligned_temp: m.judge_aligned_temp });
+    this.revision++;
+  }
+
+  private putTrade(token: string, sec: number, trade: TradePoint): void {
+    const series = seriesOf(this.trades, token);
+    const i = series.indexAtOrBefore(sec);
+    if (i >= 0 && series.t[i] === sec) {
+      const list = series.v[i]!;
+      if (!list.some((t) => t.event_id === trade.event_id)) {
+        list.push(trade);
+        series.rewrites++; // the list changed in place
+      }
+    } else series.put(sec, [trade]);
   }
 
   clear(): void {
+    this.day = null;
     this.price.clear();
     this.trades.clear();
     this.nowcast.t.length = 0;

@@ -10,7 +10,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { applyEvents, emptyChannelState, type ChannelState } from '../../../shared/channel-state';
-import type { Marker } from '../../../shared/manifest';
+import type { Manifest, Marker } from '../../../shared/manifest';
 import type { Player, PlayerCapability, PlayerPresence, PlayerState } from '../../../shared/player';
 import { History } from './history';
 import { markersFromEvents, mergeMarkers } from './markers';
@@ -40,6 +40,8 @@ export interface SessionState {
   channels: ChannelState;
   /** Timeline markers: the manifest's in replay, derived from the stream in live. */
   markers: readonly Marker[];
+  /** The replayed day's tokens with their bucket labels, in the market's bucket order (manifest). */
+  tokens: Manifest['tokens'];
   /** Changes whenever `history` (outside the store) gained points. */
   historyRevision: number;
   /** Number of player states folded into the store so far (diagnostics, tests). */
@@ -54,6 +56,7 @@ export function initialSessionState(): SessionState {
     clock: null,
     channels: emptyChannelState(),
     markers: [],
+    tokens: [],
     historyRevision: 0,
     framesApplied: 0,
   };
@@ -83,6 +86,8 @@ export interface AttachOptions {
   kind: Exclude<SessionKind, 'none'>;
   /** Markers known up front (the manifest's); live sessions derive them from events instead. */
   markers?: readonly Marker[];
+  /** The day's tokens (the manifest's), when known up front. */
+  tokens?: Manifest['tokens'];
   schedule?: FrameScheduler;
 }
 
@@ -103,6 +108,7 @@ export function attachPlayer(store: SessionStore, history: History, player: Play
     ...initialSessionState(),
     kind: options.kind,
     markers: options.markers ?? [],
+    tokens: options.tokens ?? [],
     historyRevision: history.revision,
   });
 

@@ -14,12 +14,25 @@ export interface UiState {
   notice: { text: string; tone: 'info' | 'error' } | null;
   /** Opening a day: what is happening and how far (0–1, null when unknown). */
   loading: { label: string; fraction: number | null } | null;
+  /** The replayed day's whole-day history loading in the background (null when none). */
+  historyLoad: HistoryLoad | null;
   setZone(zone: ZoneChoice): void;
   selectToken(token: string | null): void;
   togglePanel(panel: PanelId, visible?: boolean): void;
   setDayPickerOpen(open: boolean): void;
   notify(text: string, tone?: 'info' | 'error'): void;
   setLoading(loading: UiState['loading']): void;
+  setHistoryLoad(historyLoad: HistoryLoad | null): void;
+}
+
+export interface HistoryLoad {
+  /** 0–1 of the day's rows loaded. */
+  fraction: number;
+  /** The charts have their whole-day series. */
+  chartsReady: boolean;
+  done: boolean;
+  error: string | null;
+  elapsedMs: number;
 }
 
 export type UiStore = StoreApi<UiState>;
@@ -32,6 +45,7 @@ export function createUiStore(): UiStore {
     dayPickerOpen: false,
     notice: null,
     loading: null,
+    historyLoad: null,
     setZone: (zone) => set({ zone }),
     selectToken: (selectedToken) => set({ selectedToken }),
     togglePanel: (panel, visible) =>
@@ -45,5 +59,6 @@ export function createUiStore(): UiStore {
     setDayPickerOpen: (dayPickerOpen) => set({ dayPickerOpen }),
     notify: (text, tone = 'info') => set({ notice: { text, tone } }),
     setLoading: (loading) => set({ loading }),
+    setHistoryLoad: (historyLoad) => set({ historyLoad }),
   }));
 }

@@ -3,6 +3,7 @@
  * the Chromium test compares it with the Node source and the bench measures it. It talks to a tiny
  * test server (`/test-api/manifest`, `/test-api/parquet`) instead of the app's bridge.
  */
+import '../../zod-config'; // first, as in the app
 import { applyEvents, emptyChannelState } from '../../../../shared/channel-state';
 import type { PlayerState } from '../../../../shared/player';
 import type { AnyEvent } from '../../../../shared/schemas';
@@ -32,6 +33,7 @@ const api: ReplayApi = {
 };
 
 let replay: ReplayDay | null = null;
+let pendingHistory: Promise<{ ms: number; chartsMs: number | null }> | null = null;
 let states: PlayerState[] = [];
 let onState: ((s: PlayerState) => void) | null = null;
 let channel = emptyChannelState();
@@ -59,6 +61,13 @@ function waitFor(pred: (s: PlayerState) => boolean, timeoutMs = 30_000): Promise
     };
   });
 }
+
+/** Promise rejections nobody handled (each one is a bug: aborts are expected control flow). */
+const unhandled: string[] = [];
+window.addEventListener('unhandledrejection', (e) => {
+  const r = e.reason as { name?: string; message?: string } | undefined;
+  unhandled.push(`${r?.name ?? 'Error'}: ${r?.message ?? String(e.reason)}`);
+});
 
 const heap = () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null;
 
@@ -90,8 +99,51 @@ const test = {
     return { count: events.length, ms: performance.now() - start };
   },
   backfill: (t: number) => replay!.source.backfill(t),
+  /** Wait for the source's background preparation of later seeks; elapsed ms. */
+  async warm() {
+    const t0 = performance.now();
+    await replay!.source.warmUp();
+    return performance.now() - t0;
+  },
   correlation: (id: string) => replay!.source.eventsByCorrelation(id),
   query: (sql: string) => replay!.query(sql),
+  /** Load the whole day into DuckDB-WASM (what the app starts after the first frame); elapsed ms. */
+  async loadHistory() {
+    const t0 = performance.now();
+    let chartsMs: number | null = null;
+    const unsubscribe = replay!.history.subscribe((p) => {
+      if (p.chartsReady && chartsMs === null) chartsMs = performance.now() - t0;
+    });
+    await replay!.history.load();
+    unsubscribe();
+    return { ms: performance.now() - t0, chartsMs, progress: replay!.history.progress, tables: replay!.history.tables };
+  },
+  /** Start loading the whole day without waiting (see `historyDone`). */
+  startHistory() {
+    const t0 = performance.now();
+    let chartsMs: number | null = null;
+    const unsubscribe = replay!.history.subscribe((p) => {
+      if (p.chartsReady && chartsMs === null) chartsMs = performance.now() - t0;
+    });
+    pendingHistory = replay!.history.load().then(() => {
+      unsubscribe();
+      return { ms: performance.now() - t0, chartsMs };
+    });
+  },
+  historyDone: () => pendingHistory!,
+  /** The charts' whole-day series (nowcasts and METARs by time and id, trades counted). */
+  async historyCharts() {
+    const t0 = performance.now();
+    const c = await replay!.history.charts();
+    return {
+      ms: performance.now() - t0,
+      step_s: c.step_s,
+      price: Object.fromEntries([...c.price].map(([token, s]) => [token, s])),
+      trades: c.trades.length,
+      nowcast: c.nowcast.map((n) => n.ms),
+      metars: c.metars.map((m) => m.event_id),
+    };
+  },
   /** Seek and wait for the frame that shows the new time; returns the elapsed ms. */
   async seek(t: number) {
     const before = seekId;
@@ -101,6 +153,33 @@ const test = {
     await done;
     return performance.now() - t0;
   },
+  /**
+   * Play at `speed` and seek to each of `times` with `gapMs` between (a drag on the timeline
+   * while read-ahead and seeks are loading), then wait for the last seek's frame.
+   */
+  async seekStorm(times: number[], gapMs: number, speed = 600) {
+    const p = replay!.player;
+    const t0 = performance.now();
+    p.setPlaybackSpeed(speed);
+    p.startPlayback();
+    for (const t of times) {
+      p.seekPlayback(t);
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+    const last = times.at(-1)!;
+    const t1 = performance.now();
+    p.pausePlayback();
+    p.setPlaybackSpeed(1); // (at 600× a paused player still reads half an hour ahead)
+    p.seekPlayback(last);
+    await waitFor((s) => s.presence === 'PRESENT' && s.current_ms === last && !s.playing);
+    const t2 = performance.now();
+    await p.idle();
+    const t3 = performance.now();
+    // let any rejection that lost its handler surface
+    await new Promise((r) => setTimeout(r, 50));
+    return { current_ms: states.at(-1)!.current_ms, issueMs: t1 - t0, settleMs: t2 - t1, idleMs: t3 - t2 };
+  },
+  unhandled: () => [...unhandled],
   /** Play for `realMs` at `speed`; returns what happened. */
   async play(speed: number, realMs: number) {
     const p = replay!.player;

@@ -1,0 +1,281 @@
+/**
+ * The whole replayed day in DuckDB-WASM: where the charts get their history (price per token,
+ * trades, nowcast evolution, METARs) and what the SQL console queries.
+ *
+ * Loaded in the background once the first frame is on screen: every row group is decoded by
+ * parquet-wasm in the decode workers at `background` priority (after any seek's and read-ahead's
+ * work) and handed to DuckDB-WASM with `insertArrowFromIPCStream`, one table per channel in the
+ * day's own schema. Between steps the loader waits while a seek is being answered, so it never
+ * delays one. `l2_snap_1s` is projected to the chart columns (no level arrays), and `l2_deltas`
+ * is not loaded: full books and deltas stay in the replay's row-group cache
+ * (`arrow-block-source.ts`), which is also why events don't go through DuckDB at all (inserting
+ * nested level lists costs 20–700 ms per row group).
+ */
+import type { Table } from 'apache-arrow';
+import type { Channel } from '../../../shared/channels';
+import type { Manifest } from '../../../shared/manifest';
+import { plainValue } from './arrow-events';
+import type { Decoder } from './decoder';
+import type { AsyncDuckDB, AsyncDuckDBConnection } from './duckdb';
+
+/** The columns of `l2_snap_1s` loaded for the history (everything but the books themselves). */
+export const HISTORY_SNAPSHOT_COLUMNS = ['ts_ingest_utc', 'token_id', 'bucket', 'mid', 'microprice', 'best_bid', 'best_ask', 'book_ok'];
+
+/** Load order: what the charts draw first, then the rest of what the console offers. */
+const CHART_TABLES: readonly Channel[] = ['nowcast_1m', 'metar_obs', 'tape_trades', 'l2_snap_1s'];
+const OTHER_TABLES: readonly Channel[] = ['event_windows', 'book_events', 'features_1m', 'pws_cluster', 'health'];
+
+/** Width of a price bucket in the charts' whole-day series. */
+export const PRICE_STEP_S = 10;
+
+export interface HistoryProgress {
+  loadedRows: number;
+  totalRows: number;
+  /** The chart tables are loaded (`charts()` answers without waiting). */
+  chartsReady: boolean;
+  done: boolean;
+  error: string | null;
+  /** Since `load()` started. */
+  elapsedMs: number;
+}
+
+/** Per token, the first snapshot of each `PRICE_STEP_S` bucket (a decimation of the 1 s series). */
+export interface PriceSeries {
+  /** Bucket start, epoch seconds, ascending. */
+  t: number[];
+  mid: (number | null)[];
+  micro: (number | null)[];
+  /** That snapshot's book_ok. */
+  ok: boolean[];
+}
+
+export interface DayCharts {
+  step_s: number;
+  price: Map<string, PriceSeries>;
+  trades: Array<{ ms: number; event_id: string; token_id: string; p: number; s: number; side: 'buy' | 'sell' | null }>;
+  nowcast: Array<{ ms: number; tmax_mean: number; sigma: number; confidence: number }>;
+  metars: Array<{ ms: number; event_id: string; raw: string; judge_aligned_temp: number | null }>;
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+}
+
+let nextSchema = 1;
+
+export interface DayHistoryOptions {
+  /** The session's DuckDB-WASM engine (booted on first use). */
+  engine: () => Promise<AsyncDuckDB>;
+  /** Resolves when no seek is being answered. */
+  whenQuiet: () => Promise<void>;
+}
+
+export class DayHistory {
+  /** This day's schema: its channel tables live there. */
+  readonly schema = `day${nextSchema++}`;
+  /** The tables the console will have, in load order. */
+  readonly tables: Channel[];
+  private conn: Promise<AsyncDuckDBConnection> | null = null;
+  private loading: Promise<void> | null = null;
+  private chartsLoaded: Promise<void> | null = null;
+  private markChartsLoaded: () => void = () => {};
+  private readonly listeners = new Set<(p: HistoryProgress) => void>();
+  private state: HistoryProgress;
+  private startedAt = 0;
+  private closed = false;
+
+  constructor(
+    readonly manifest: Manifest,
+    private readonly decoder: Decoder,
+    private readonly options: DayHistoryOptions,
+  ) {
+    this.tables = [...CHART_TABLES, ...OTHER_TABLES].filter((ch) => (manifest.channels[ch]?.rows ?? 0) > 0);
+    const totalRows = this.tables.reduce((n, ch) => n + manifest.channels[ch]!.rows, 0);
+    this.state = { loadedRows: 0, totalRows, chartsReady: false, done: false, error: null, elapsedMs: 0 };
+  }
+
+  get progress(): HistoryProgress {
+    return this.state;
+  }
+
+  /** Progress as it changes (called at once with the current state); returns unsubscribe. */
+  subscribe(listener: (p: HistoryProgress) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.state);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Start loading (once); resolves when every table is loaded. */
+  load(): Promise<void> {
+    this.loading ??= this.run();
+    return this.loading;
+  }
+
+  /** The charts' whole-day series, once their tables are loaded (starts the load if needed). */
+  async charts(): Promise<DayCharts> {
+    void this.load().catch(() => {}); // its failure reaches us through chartsLoaded
+    await this.chartsReady();
+    const conn = await this.connection();
+    const has = (ch: Channel) => this.tables.includes(ch);
+    const priceRows = has('l2_snap_1s')
+      ? await rowsOf(
+          conn,
+          `SELECT token_id, (epoch_ms(ts_ingest_utc) // ${PRICE_STEP_S * 1000} * ${PRICE_STEP_S})::DOUBLE AS t,
+                  first(mid ORDER BY ts_ingest_utc) AS mid,
+                  first(microprice ORDER BY ts_ingest_utc) AS micro,
+                  first(book_ok ORDER BY ts_ingest_utc) AS ok
+           FROM l2_snap_1s GROUP BY ALL ORDER BY token_id, t`,
+        )
+      : [];
+    const price = new Map<string, PriceSeries>();
+    for (const r of priceRows) {
+      const token = r.token_id as string;
+      let s = price.get(token);
+      if (!s) price.set(token, (s = { t: [], mid: [], micro: [], ok: [] }));
+      s.t.push(r.t as number);
+      s.mid.push(r.mid as number | null);
+      s.micro.push(r.micro as number | null);
+      s.ok.push(r.ok !== false);
+    }
+    const trades = has('tape_trades')
+      ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, event_id, token_id, p, s, side FROM tape_trades ORDER BY ts_ingest_utc, event_id`)
+      : [];
+    const nowcast = has('nowcast_1m')
+      ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, tmax_mean, sigma, confidence FROM nowcast_1m ORDER BY ts_ingest_utc, event_id`)
+      : [];
+    const metars = has('metar_obs')
+      ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, event_id, raw, judge_aligned_temp FROM metar_obs ORDER BY ts_ingest_utc, event_id`)
+      : [];
+    return {
+      step_s: PRICE_STEP_S,
+      price,
+      trades: trades as DayCharts['trades'],
+      nowcast: nowcast as DayCharts['nowcast'],
+      metars: metars as DayCharts['metars'],
+    };
+  }
+
+  /** Ad-hoc SQL over the whole day (waits for the load; at most `maxRows` rows back). */
+  async query(sql: string, maxRows = 10_000): Promise<QueryResult> {
+    await this.load();
+    const conn = await this.connection();
+    const table = await conn.query(sql);
+    const columns = table.schema.fields.map((f) => f.name);
+    const types = table.schema.fields.map((f) => String(f.type));
+    const vectors = columns.map((name) => table.getChild(name)!);
+    const rows: unknown[][] = [];
+    for (let i = 0; i < Math.min(table.numRows, maxRows); i++) rows.push(vectors.map((v, k) => plainValue(v.get(i), types[k]!)));
+    return { columns, rows };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    void this.conn
+      ?.then(async (conn) => {
+        try {
+          await conn.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`);
+        } finally {
+          await conn.close();
+        }
+      })
+      .catch(() => {});
+  }
+
+  // ---- loading -------------------------------------------------------------------------------
+
+  private chartsReady(): Promise<void> {
+    this.chartsLoaded ??= new Promise<void>((resolve, reject) => {
+      if (this.state.chartsReady) return resolve();
+      if (this.state.error) return reject(new Error(this.state.error));
+      const unsubscribe = this.subscribe((p) => {
+        if (p.chartsReady) resolve();
+        else if (p.error) reject(new Error(p.error));
+        else return;
+        queueMicrotask(() => unsubscribe());
+      });
+    });
+    return this.chartsLoaded;
+  }
+
+  private connection(): Promise<AsyncDuckDBConnection> {
+    this.conn ??= (async () => {
+      const db = await this.options.engine();
+      const conn = await db.connect();
+      await conn.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await conn.query(`SET schema = '${this.schema}'`);
+      return conn;
+    })();
+    this.conn.catch(() => (this.conn = null));
+    return this.conn;
+  }
+
+  private update(patch: Partial<HistoryProgress>): void {
+    this.state = { ...this.state, ...patch, elapsedMs: performance.now() - this.startedAt };
+    for (const l of [...this.listeners]) l(this.state);
+  }
+
+  private async run(): Promise<void> {
+    this.startedAt = performance.now();
+    try {
+      const conn = await this.connection();
+      const lastChartTable = this.tables.filter((ch) => CHART_TABLES.includes(ch)).at(-1);
+      if (!lastChartTable) this.update({ chartsReady: true });
+      for (const ch of this.tables) {
+        await this.loadTable(conn, ch);
+        if (ch === lastChartTable) this.update({ chartsReady: true });
+      }
+      this.update({ chartsReady: true, done: true });
+    } catch (e) {
+      if (!this.closed) this.update({ error: (e as Error).message ?? String(e) });
+      throw e;
+    }
+  }
+
+  private async loadTable(conn: AsyncDuckDBConnection, ch: Channel): Promise<void> {
+    const groups = this.manifest.channels[ch]!.row_groups;
+    const columns = ch === 'l2_snap_1s' ? HISTORY_SNAPSHOT_COLUMNS : undefined;
+    let created = false;
+    for (let index = 0; index < groups.length; index++) {
+      await this.options.whenQuiet();
+      if (this.closed) throw new Error('the day was closed');
+      const ipc = await this.decoder.decode(ch, [index], { columns, skipMissingColumns: true, priority: 'background' });
+      await this.options.whenQuiet();
+      if (this.closed) throw new Error('the day was closed');
+      await conn.insertArrowFromIPCStream(ipc, { schema: this.schema, name: ch, create: !created });
+      created = true;
+      this.update({ loadedRows: this.state.loadedRows + groups[index]!.rows });
+    }
+    // A day compacted before snapshots carried their bucket: the column exists, empty.
+    if (ch === 'l2_snap_1s' && created) {
+      const cols = await rowsOf(conn, `SELECT column_name FROM information_schema.columns WHERE table_schema = '${this.schema}' AND table_name = 'l2_snap_1s'`);
+      if (!cols.some((c) => c.column_name === 'bucket')) await conn.query(`ALTER TABLE l2_snap_1s ADD COLUMN bucket VARCHAR`);
+    }
+  }
+}
+
+async function rowsOf(conn: AsyncDuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  const table: Table = await conn.query(sql);
+  const names = table.schema.fields.map((f) => f.name);
+  const vectors = names.map((n) => table.getChild(n)!);
+  const out: Record<string, unknown>[] = new Array(table.numRows);
+  for (let i = 0; i < table.numRows; i++) {
+    const row: Record<string, unknown> = {};
+    for (let k = 0; k < names.length; k++) {
+      const v = vectors[k]!.get(i);
+      row[names[k]!] = typeof v === 'bigint' ? Number(v) : v;
+    }
+    out[i] = row;
+  }
+  return out;
+}
+
+/** What the console's help says about the tables. */
+export function describeTables(tables: readonly Channel[]): string {
+  const notes: Partial<Record<Channel, string>> = {
+    l2_snap_1s: `l2_snap_1s (${HISTORY_SNAPSHOT_COLUMNS.join(', ')}; no level arrays)`,
+  };
+  return tables.map((t) => notes[t] ?? t).join(', ');
+}

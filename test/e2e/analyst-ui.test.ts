@@ -124,6 +124,12 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     expect(advanced).toBeGreaterThan(wall * 10 * 0.3); // loose below: a loaded CI machine may buffer
     expect(advanced).toBeLessThan(wall * 10 * 1.5);
     expect(Number(await attr(page, 'timeline-cursor', 'data-x'))).toBeGreaterThan(x0);
+    // the price chart follows: its cursor line is drawn inside the chart
+    await expect.poll(() => page.getByTestId('price-cursor').isVisible()).toBe(true);
+    const chart = (await page.getByTestId('panel-price').boundingBox())!;
+    const line = (await page.getByTestId('price-cursor').boundingBox())!;
+    expect(line.x).toBeGreaterThan(chart.x);
+    expect(line.x).toBeLessThan(chart.x + chart.width);
   }, 30_000);
 
   let metar: { event_id: string; raw: string; correlation_id: string; ms: number };
@@ -143,6 +149,12 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     const cursor = Number(await waitForAttr(page, 'timeline-cursor', 'data-ms', { gt: metar.ms - 1 }));
     expect(cursor).toBeLessThan(metar.ms + 30_000); // still playing at 10×, a few seconds on at most
     expect(Number(await attr(page, 'timeline-cursor', 'data-x'))).toBeGreaterThan(x0);
+    // the price chart follows: its cursor line is drawn inside the chart
+    await expect.poll(() => page.getByTestId('price-cursor').isVisible()).toBe(true);
+    const chart = (await page.getByTestId('panel-price').boundingBox())!;
+    const line = (await page.getByTestId('price-cursor').boundingBox())!;
+    expect(line.x).toBeGreaterThan(chart.x);
+    expect(line.x).toBeLessThan(chart.x + chart.width);
   }, 30_000);
 
   let story: string;

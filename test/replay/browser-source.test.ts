@@ -172,3 +172,23 @@ describe('browser block cache', () => {
     expect(stats.loadedRanges[0]![0]).toBeGreaterThan(info.start_ms);
   });
 });
+
+describe('browser decode workers', () => {
+  it('survive a day closed while they decode it: the next day opened seeks normally', async () => {
+    // an analyst switching days while the whole-day history still loads in the background
+    for (let i = 0; i < 6; i++) {
+      await call(page, 'close');
+      await call(page, 'open', fx.day, {});
+      await call(page, 'startHistory');
+      await page.waitForTimeout(i * 15);
+    }
+    await call(page, 'close');
+    const { info } = await call(page, 'open', fx.day, {});
+    for (const f of [0.25, 0.5, 0.75]) {
+      const t = Math.floor(info.start_ms + f * (info.end_ms - info.start_ms));
+      await call(page, 'seek', t);
+      expect(Object.keys((await call(page, 'channelSummary')).books).length).toBeGreaterThan(0);
+    }
+    expect((await call(page, 'stats')).io.workerCrashes).toBe(0);
+  });
+});

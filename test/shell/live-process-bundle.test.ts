@@ -41,18 +41,24 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Fork a built process, collecting its messages, its stderr and its exit code. */
+async function startBuilt<M>(file: string, kind: Parameters<typeof forkBuilt>[1]) {
+  const child = await forkBuilt(file, kind);
+  let stderr = '';
+  child.stderr!.on('data', (c) => (stderr += c));
+  const received: M[] = [];
+  child.on('message', (m) => received.push(m as M));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, received, exited, stderr: () => stderr };
+}
+
 describe('built recorder process', () => {
   it('exists (npx electron-vite build)', () => {
     expect(existsSync(bundle)).toBe(true);
   });
 
   it('starts recording, serves a live subscription batched, and stops on request', async () => {
-    const child = await forkBuilt(bundle, 'live');
-    let stderr = '';
-    child.stderr!.on('data', (c) => (stderr += c));
-    const received: FromLiveProcess[] = [];
-    child.on('message', (m) => received.push(m as FromLiveProcess));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const { child, received, exited, stderr } = await startBuilt<FromLiveProcess>(bundle, 'live');
     const send = (m: ToLiveProcess) => child.send(m);
 
     const [dayStart] = localDayBoundsUtc('2026-01-29', 'America/New_York');
@@ -74,19 +80,14 @@ describe('built recorder process', () => {
     expect(await exited).toBe(0);
     expect(received.at(-1)).toEqual({ type: 'stopped' });
     expect(await readdir(join(root, 'journal', 'station=KLGA'))).toEqual(['date=2026-01-29']);
-    expect(stderr).not.toMatch(/Error|error/);
+    expect(stderr()).not.toMatch(/Error|error/);
   }, 60_000);
 });
 
 describe('built demo-day process', () => {
   it('synthesizes and compacts a day, validating on a worker thread (the bundle ships validate-worker.js)', async () => {
     expect(existsSync(join(import.meta.dirname, '../../out/main/validate-worker.js'))).toBe(true);
-    const child = await forkBuilt(demoBundle, 'demo');
-    let stderr = '';
-    child.stderr!.on('data', (c) => (stderr += c));
-    const received: FromDemoProcess[] = [];
-    child.on('message', (m) => received.push(m as FromDemoProcess));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const { child, received, exited, stderr } = await startBuilt<FromDemoProcess>(demoBundle, 'demo');
     const root = join(dir, 'demo-data');
     child.send({ type: 'synthesize', data_root: root, hours: [12, 12.05] } satisfies ToDemoProcess);
     expect(await exited).toBe(0);
@@ -94,6 +95,6 @@ describe('built demo-day process', () => {
     expect(received.at(-1)).toMatchObject({ type: 'done', result: { created: true, station_id: 'KLGA' } });
     expect(progress).toContainEqual(expect.stringMatching(/^compacted in [\d.]+ s, validated on [1-9]\d* worker thread\(s\)$/));
     expect(progress.filter((m) => /warning|inline/.test(m))).toEqual([]);
-    expect(stderr).not.toMatch(/Error|error/);
+    expect(stderr()).not.toMatch(/Error|error/);
   }, 60_000);
 });

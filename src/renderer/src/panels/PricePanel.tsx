@@ -59,9 +59,10 @@ export function PricePanel() {
   const host = useRef<HTMLDivElement>(null);
   const chart = useRef<{ api: IChartApi; mid: ISeriesApi<'Line'>; micro: ISeriesApi<'Line'>; markers: ISeriesMarkersPluginApi<Time> } | null>(null);
   const drawn = useRef<Drawn>(NOTHING_DRAWN);
-  const [cursorX, setCursorX] = useState<number | null>(null);
+  const cursorEl = useRef<HTMLDivElement>(null);
+  /** Where the cursor is (ms), for re-placing it when the chart scrolls or zooms. */
+  const cursorMs = useRef<number | null>(null);
   const [follow, setFollow] = useState(true);
-  const [rangeTick, setRangeTick] = useState(0);
   const followedAt = useRef<number | null>(null);
   const resetZoom = useRef(true);
   const zoneRef = useRef<ZoneChoice>(zone);
@@ -89,7 +90,9 @@ export function PricePanel() {
     const micro = api.addSeries(LineSeries, { color: COLORS.micro, lineWidth: 1, lineStyle: 2, priceFormat, title: 'micro', lastValueVisible: false, priceLineVisible: false });
     const markers = createSeriesMarkers(mid, []);
     chart.current = { api, mid, micro, markers };
-    const onRange = () => setRangeTick((t) => t + 1); // the cursor must be re-placed
+    // The cursor is placed imperatively, not through React state: at 600× the chart scrolls every
+    // frame, and a state update per scroll chained renders past React's nested-update limit.
+    const onRange = () => placeCursor();
     api.timeScale().subscribeVisibleTimeRangeChange(onRange);
     return () => {
       api.timeScale().unsubscribeVisibleTimeRangeChange(onRange);
@@ -139,18 +142,31 @@ export function PricePanel() {
     }
   }, [token, name, revision, history, series, step]);
 
+  /** The bar nearest to `ms` (the cursor's exact second may have none). */
+  function barIndex(ms: number): number | null {
+    const step = stepRef.current;
+    return chart.current!.api.timeScale().timeToIndex((Math.floor(ms / 1000 / step) * step) as UTCTimestamp, true) as number | null;
+  }
+
+  /** Draw the cursor line where `cursorMs` is on the chart now. */
+  function placeCursor(): void {
+    const el = cursorEl.current;
+    if (!el) return;
+    const ms = cursorMs.current;
+    const index = chart.current && ms !== null ? barIndex(ms) : null;
+    const x = index === null ? null : chart.current!.api.timeScale().logicalToCoordinate(index as Logical);
+    el.hidden = x === null;
+    if (x !== null) el.style.left = `${x}px`;
+  }
+
   // Cursor: follow it while playing (keeping the zoom), and draw it. The time scale counts bars
   // (one per second of data), so ranges are kept in bars.
   useEffect(() => {
+    cursorMs.current = current;
     const c = chart.current;
-    if (!c || current === null) {
-      setCursorX(null);
-      return;
-    }
+    if (!c || current === null) return placeCursor();
     const scale = c.api.timeScale();
-    // The nearest bar: the cursor's exact second may have none.
-    const step = stepRef.current;
-    const index = scale.timeToIndex((Math.floor(current / 1000 / step) * step) as UTCTimestamp, true) as number | null;
+    const index = barIndex(current);
     // Scroll only when the cursor moved, so panning while paused is left alone.
     if (follow && index !== null && (followedAt.current !== current || resetZoom.current)) {
       const range = scale.getVisibleLogicalRange();
@@ -161,9 +177,8 @@ export function PricePanel() {
       resetZoom.current = false;
     }
     followedAt.current = current;
-    const x = index === null ? null : scale.logicalToCoordinate(index as Logical);
-    setCursorX(x === null ? null : x);
-  }, [current, revision, follow, rangeTick]);
+    placeCursor();
+  }, [current, revision, follow]);
 
   const loadingDay = kind === 'replay' && historyLoad !== null && !historyLoad.chartsReady && !historyLoad.error;
 
@@ -222,7 +237,7 @@ export function PricePanel() {
         data-last={series && series.length > 0 ? series.t[series.length - 1]! * 1000 : ''}
       >
         <div className="chart-host" ref={host} />
-        {cursorX !== null && <div className="chart-cursor" data-testid="price-cursor" style={{ left: cursorX }} />}
+        <div ref={cursorEl} className="chart-cursor" data-testid="price-cursor" hidden />
       </div>
     </Panel>
   );

@@ -99,6 +99,8 @@ export class ArrowBlockSource implements EventSource {
   private readonly spans = new Map<Channel, RowGroupSpan[]>();
   private readonly blocks = new Map<string, Block>();
   private readonly decoding = new Map<string, Promise<Block>>();
+  /** The decoder's promise behind each of `decoding` (to promote it when a seek needs it). */
+  private readonly decodes = new Map<string, Promise<Uint8Array>>();
   /** Ingest times of row groups read partially (8 bytes a row; kept for the session). */
   private readonly timeIndex = new Map<string, Promise<Float64Array>>();
   private readonly maxCachedBytes: number;
@@ -163,9 +165,11 @@ export class ArrowBlockSource implements EventSource {
     if (have) return Promise.resolve(have);
     let pending = this.decoding.get(key);
     if (!pending) {
+      const t0 = performance.now();
+      const decoded = this.decoder.decode(ch, [index], { priority });
+      this.decodes.set(key, decoded);
       pending = (async () => {
-        const t0 = performance.now();
-        const ipc = await this.decoder.decode(ch, [index], { priority });
+        const ipc = await decoded;
         const bytes = ipc.byteLength;
         const table = tableFromIPC(ipc);
         const block: Block = { ch, index, span: this.spans.get(ch)![index]!, table, times: timesOf(table), bytes, leases: 0, events: null };
@@ -180,8 +184,18 @@ export class ArrowBlockSource implements EventSource {
         return block;
       })();
       const mine = pending;
-      pending.finally(() => this.decoding.get(key) === mine && this.decoding.delete(key)).catch(() => {});
+      pending
+        .finally(() => {
+          if (this.decoding.get(key) !== mine) return;
+          this.decoding.delete(key);
+          this.decodes.delete(key);
+        })
+        .catch(() => {});
       this.decoding.set(key, pending);
+    } else if (priority === 'urgent') {
+      // asked for earlier by read-ahead or background work, and still queued: a seek waits for it
+      const decoded = this.decodes.get(key);
+      if (decoded) this.decoder.promote(decoded);
     }
     if (priority === 'later') return pending;
     // A seek (or background work) can't use read-ahead that a seek dropped from the queue: decode

@@ -18,6 +18,9 @@ void loadParquetWasm().catch(() => {}); // a failure is reported by the first op
 const files = new Map<string, Promise<OpenedParquet>>();
 const reads = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
 let nextRead = 1;
+/** Decodes running on each open file, and the files forgotten (their day closed) but still in use. */
+const users = new Map<OpenedParquet, number>();
+const forgotten = new Set<OpenedParquet>();
 
 function readRange(file: string) {
   return (offset: number, length: number) =>
@@ -51,20 +54,39 @@ scope.onmessage = async (e) => {
     for (const [key, f] of files) {
       if (!key.startsWith(m.file)) continue;
       files.delete(key);
-      void f.then((o) => o.file.free()).catch(() => {});
+      void f.then(release.bind(null, true)).catch(() => {});
     }
     return;
   }
+  let parquet: OpenedParquet | null = null;
   try {
-    const parquet = await open(m.file, m.size);
+    parquet = await open(m.file, m.size);
     if (m.type === 'open') {
       scope.postMessage({ type: 'done', id: m.id, rowGroups: parquet.rowGroups });
       return;
     }
+    users.set(parquet, (users.get(parquet) ?? 0) + 1);
     const t0 = performance.now();
     const ipc = await decodeRowGroups(parquet, m.rowGroups, m.options);
     scope.postMessage({ type: 'done', id: m.id, ipc, ms: performance.now() - t0 }, [ipc.buffer]);
   } catch (err) {
     scope.postMessage({ type: 'failed', id: m.id, error: (err as Error).message ?? String(err) });
+  } finally {
+    if (parquet && m.type === 'decode') {
+      users.set(parquet, users.get(parquet)! - 1);
+      release(false, parquet);
+    }
   }
 };
+
+/**
+ * Free a forgotten file's wasm memory once no decode is reading it: freeing it under a running
+ * `read` is a use-after-free that traps the whole wasm instance (every later decode would hang).
+ */
+function release(forget: boolean, parquet: OpenedParquet): void {
+  if (forget) forgotten.add(parquet);
+  if (!forgotten.has(parquet) || (users.get(parquet) ?? 0) > 0) return;
+  forgotten.delete(parquet);
+  users.delete(parquet);
+  parquet.file.free();
+}

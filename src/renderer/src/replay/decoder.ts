@@ -29,8 +29,16 @@ export interface Decoder {
    * AbortError instead of taking worker time from what the seek needs.
    */
   dropQueued(): void;
-  /** Bytes and range requests read so far, and time spent decoding (in workers, if any). */
-  io(): { bytesRead: number; requests: number; decodeMs: number };
+  /**
+   * A seek needs a decode that was asked for at a lower priority (background work got there
+   * first): move it to the front of the queue instead of waiting behind that work.
+   */
+  promote(decoded: Promise<Uint8Array>): void;
+  /**
+   * Bytes and range requests read so far, time spent decoding (in workers, if any), and decode
+   * workers that died and were replaced in this app session.
+   */
+  io(): { bytesRead: number; requests: number; decodeMs: number; workerCrashes: number };
   close(): void;
 }
 
@@ -66,10 +74,12 @@ export function inlineDecoder(files: (ch: Channel) => ChannelFile): Decoder {
       return ipc;
     },
     dropQueued: () => {},
+    promote: () => {},
     io: () => ({
       bytesRead: all.reduce((n, o) => n + o.range.bytesRead, 0),
       requests: all.reduce((n, o) => n + o.range.requests, 0),
       decodeMs,
+      workerCrashes: 0,
     }),
     close: () => {
       for (const f of opened.values()) void f.then((o) => o.file.free()).catch(() => {});
@@ -81,9 +91,29 @@ export function inlineDecoder(files: (ch: Channel) => ChannelFile): Decoder {
 interface PoolJob {
   request: WorkerRequest & { type: 'decode' };
   owner: number;
+  priority: DecodePriority;
+  /** Times its worker died under it (it is retried once on a fresh worker). */
+  crashes: number;
+  /** The worker running it, once dispatched. */
+  on?: PoolWorker;
   resolve: (r: WorkerReply & { type: 'done' }) => void;
   reject: (e: Error) => void;
 }
+
+/** A footer read: sent to a worker at once, without holding its turn. */
+interface OpenJob {
+  owner: number;
+  open: true;
+  on: PoolWorker;
+  resolve: (r: WorkerReply & { type: 'done' }) => void;
+  reject: (e: Error) => void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  busy: boolean;
+}
+
 
 /**
  * The session's decode workers, shared by every day opened: a worker pays parquet-wasm's start
@@ -91,25 +121,59 @@ interface PoolJob {
  * session, not once per day. Byte ranges are read on this thread (through the owning day's
  * `files`) and handed to the workers. Jobs wait in three queues by priority; each worker runs one
  * at a time, and with more than one worker the first only takes urgent jobs, so a seek never waits
- * for read-ahead or background work to finish decoding.
+ * for read-ahead or background work to finish decoding. A worker that dies (a wasm trap) is
+ * replaced, and what it was running is retried once, so no decode is left waiting forever.
  */
 class WorkerPool {
-  private readonly workers: Array<{ worker: Worker; busy: boolean }>;
+  private readonly workers: PoolWorker[];
   private readonly queue: Record<DecodePriority, PoolJob[]> = { urgent: [], later: [], background: [] };
   /** Jobs sent to a worker: decodes (holding its turn) and footer reads (not). */
-  private readonly running = new Map<number, PoolJob | (Omit<PoolJob, 'request'> & { open: true })>();
+  private readonly running = new Map<number, PoolJob | OpenJob>();
+  /** Each decode's job, for `promote`. */
+  private readonly jobs = new WeakMap<Promise<Uint8Array>, PoolJob>();
+  /** Days closed while a worker still runs something of theirs (see `retire`). */
+  private readonly closing = new Set<number>();
+  /** Workers replaced after dying (diagnostics). */
+  crashes = 0;
   readonly owners = new Map<number, { files: (ch: Channel) => ChannelFile; io: { bytesRead: number; requests: number; decodeMs: number } }>();
   private nextJob = 1;
 
   constructor(size: number) {
-    this.workers = Array.from({ length: size }, () => ({
-      worker: new Worker(new URL('./decode-worker.ts', import.meta.url), { type: 'module' }),
-      busy: false,
-    }));
-    for (const w of this.workers) w.worker.onmessage = (e: MessageEvent<WorkerReply>) => this.onMessage(w, e.data);
+    this.workers = Array.from({ length: size }, () => this.spawn());
   }
 
-  private onMessage(w: { worker: Worker; busy: boolean }, m: WorkerReply): void {
+  private spawn(): PoolWorker {
+    const w: PoolWorker = { worker: new Worker(new URL('./decode-worker.ts', import.meta.url), { type: 'module' }), busy: false };
+    w.worker.onmessage = (e: MessageEvent<WorkerReply>) => this.onMessage(w, e.data);
+    w.worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      this.replace(w, e.message || 'unknown error');
+    };
+    return w;
+  }
+
+  /** A worker died (an uncaught error: its wasm instance may be poisoned): start a fresh one. */
+  private replace(dead: PoolWorker, why: string): void {
+    const at = this.workers.indexOf(dead);
+    if (at < 0) return;
+    dead.worker.terminate();
+    this.crashes++;
+    console.warn(`HELIOS: a Parquet decode worker died (${why}); replaced, its decode retried`);
+    this.workers[at] = this.spawn();
+    for (const [id, job] of this.running) {
+      if (job.on !== dead) continue;
+      this.running.delete(id);
+      if (this.closing.has(job.owner)) this.retire(job.owner);
+      else if ('open' in job || job.crashes > 0) job.reject(new Error(`the Parquet decode worker crashed: ${why}`));
+      else {
+        job.crashes++;
+        this.queue[job.priority].unshift(job);
+      }
+    }
+    this.dispatch();
+  }
+
+  private onMessage(w: PoolWorker, m: WorkerReply): void {
     if (m.type === 'read') {
       const reply = (r: WorkerRequest, transfer: Transferable[] = []) => w.worker.postMessage(r, transfer);
       const [owner, ch] = splitFileKey(m.file);
@@ -138,6 +202,7 @@ class WorkerPool {
         if (io) io.decodeMs += m.ms ?? 0;
         job.resolve(m);
       } else job.reject(new Error(m.error));
+      this.retire(job.owner);
     }
     this.dispatch();
   }
@@ -149,6 +214,7 @@ class WorkerPool {
       const job = this.queue.urgent.shift() ?? (shared ? (this.queue.later.shift() ?? this.queue.background.shift()) : undefined);
       if (!job) return;
       w.busy = true;
+      job.on = w;
       this.running.set(job.request.id, job);
       w.worker.postMessage(job.request);
     });
@@ -158,23 +224,38 @@ class WorkerPool {
   open(owner: number, ch: Channel): Promise<number> {
     return new Promise((resolve, reject) => {
       const id = this.nextJob++;
-      this.running.set(id, { owner, open: true, resolve: (r) => resolve(r.rowGroups!), reject });
       const w = this.workers[id % this.workers.length]!;
+      this.running.set(id, { owner, open: true, resolve: (r) => resolve(r.rowGroups!), reject, on: w });
       w.worker.postMessage({ type: 'open', id, file: fileKey(owner, ch), size: this.owners.get(owner)!.files(ch).size } satisfies WorkerRequest);
     });
   }
 
   decode(owner: number, ch: Channel, rowGroups: number[], options: DecodeOptions, priority: DecodePriority, signal?: AbortSignal): Promise<Uint8Array> {
-    return new Promise<WorkerReply & { type: 'done' }>((resolve, reject) => {
+    let job: PoolJob | null = null;
+    const decoded = new Promise<WorkerReply & { type: 'done' }>((resolve, reject) => {
       if (signal?.aborted) return reject(new AbortError());
       const id = this.nextJob++;
       const request = { type: 'decode', id, file: fileKey(owner, ch), size: this.owners.get(owner)!.files(ch).size, rowGroups, options } as const;
-      const job: PoolJob = { request, owner, resolve, reject };
-      this.queue[priority].push(job);
+      const queued: PoolJob = (job = { request, owner, priority, crashes: 0, resolve, reject });
+      this.queue[priority].push(queued);
       // not started yet when its seek is replaced: drop it (a started decode runs to its end)
-      signal?.addEventListener('abort', () => this.remove(priority, (j) => j === job, () => new AbortError()), { once: true });
+      signal?.addEventListener('abort', () => this.remove(queued.priority, (j) => j === queued, () => new AbortError()), { once: true });
       this.dispatch();
     }).then((r) => r.ipc!);
+    if (job) this.jobs.set(decoded, job);
+    return decoded;
+  }
+
+  /** Move a queued decode to the front of the urgent queue; nothing if it started already. */
+  promote(decoded: Promise<Uint8Array>): void {
+    const job = this.jobs.get(decoded);
+    if (!job || job.priority === 'urgent') return;
+    const at = this.queue[job.priority].indexOf(job);
+    if (at < 0) return;
+    this.queue[job.priority].splice(at, 1);
+    job.priority = 'urgent';
+    this.queue.urgent.unshift(job);
+    this.dispatch();
   }
 
   /** Reject (and forget) the queued jobs of `priority` that match. */
@@ -195,6 +276,18 @@ class WorkerPool {
       job.reject(new Error('decoder closed'));
       this.running.set(id, { ...job, resolve: () => {}, reject: () => {} }); // its worker is still busy with it
     }
+    this.closing.add(owner);
+    this.retire(owner);
+  }
+
+  /**
+   * Forget a closed day once no worker runs anything of it. Until then its byte reads are still
+   * answered: a read that fails under parquet-wasm traps the worker's whole wasm instance.
+   */
+  private retire(owner: number): void {
+    if (!this.closing.has(owner)) return;
+    for (const job of this.running.values()) if (job.owner === owner) return;
+    this.closing.delete(owner);
     this.owners.delete(owner);
     for (const w of this.workers) w.worker.postMessage({ type: 'forget', id: 0, file: fileKey(owner, '' as Channel) } satisfies WorkerRequest);
   }
@@ -227,7 +320,8 @@ export function workerDecoder(files: (ch: Channel) => ChannelFile, size = 2): De
     decode: (ch, rowGroups, { priority = 'later', signal, ...options } = {}) =>
       closed ? Promise.reject(new Error('decoder closed')) : shared.decode(owner, ch, rowGroups, options, priority, signal),
     dropQueued: () => shared.remove('later', (j) => j.owner === owner, () => new AbortError()),
-    io: () => ({ ...io }),
+    promote: (decoded) => shared.promote(decoded),
+    io: () => ({ ...io, workerCrashes: shared.crashes }),
     close: () => {
       if (closed) return;
       closed = true;

@@ -13,7 +13,7 @@ import { ReplayPlayer, type ReplayPlayerOptions } from '../../../shared/players/
 import { ArrowBlockSource, type BlockSourceOptions } from './arrow-block-source';
 import { DayHistory, describeTables, type QueryResult } from './day-history';
 import { replayEngine } from './duckdb';
-import { inlineDecoder, workerDecoder, type ChannelFile } from './decoder';
+import { inlineDecoder, workerDecoder, type ChannelFile, type Decoder } from './decoder';
 
 export type ReplayApi = Pick<HeliosApi, 'readManifest' | 'readParquet'>;
 
@@ -43,7 +43,7 @@ export interface ReplayDay {
   /** The correlation-id snapshot of the moment at `at_ms` (whole-day correlation search). */
   exportSnapshot(request: ExportRequest): Promise<ExportedFile>;
   /** Bytes and range requests read from the data root so far, and decode time. */
-  io(): Promise<{ bytesRead: number; requests: number; decodeMs: number }>;
+  io(): Promise<ReturnType<Decoder['io']>>;
   close(): void;
 }
 

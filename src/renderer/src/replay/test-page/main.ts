@@ -129,6 +129,7 @@ const test = {
       unsubscribe();
       return { ms: performance.now() - t0, chartsMs };
     });
+    pendingHistory.catch(() => {}); // a day closed mid-load: `historyDone` reports it to whoever asks
   },
   historyDone: () => pendingHistory!,
   /** The charts' whole-day series (nowcasts and METARs by time and id, trades counted). */

@@ -21,6 +21,12 @@ export interface ActiveInput {
 }
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms) / 1000);
+/** Which event an input comes from. */
+const origin = (e: { ts_ingest_utc: string; event_id: string; correlation_id: string }) => ({
+  received_at: e.ts_ingest_utc,
+  event_id: e.event_id,
+  correlation_id: e.correlation_id,
+});
 
 export function activeInputs(state: ChannelState, atMs: number): ActiveInput[] {
   const out: ActiveInput[] = [];
@@ -31,9 +37,7 @@ export function activeInputs(state: ChannelState, atMs: number): ActiveInput[] {
       name: 'metar',
       value: metar.judge_aligned_temp ?? metar.temp_c,
       staleness_s: seconds(atMs - parseIsoMs(metar.obs_time_utc)),
-      received_at: metar.ts_ingest_utc,
-      event_id: metar.event_id,
-      correlation_id: metar.correlation_id,
+      ...origin(metar),
     });
   }
   if (pws) {
@@ -42,9 +46,7 @@ export function activeInputs(state: ChannelState, atMs: number): ActiveInput[] {
       name: 'pws_median',
       value: pws.median,
       staleness_s: seconds(atMs - parseIsoMs(pws.obs_time_utc)),
-      received_at: pws.ts_ingest_utc,
-      event_id: pws.event_id,
-      correlation_id: pws.correlation_id,
+      ...origin(pws),
     });
   }
   if (features) {
@@ -56,9 +58,7 @@ export function activeInputs(state: ChannelState, atMs: number): ActiveInput[] {
         value,
         // staleness as reported when the vector was computed, plus the time since
         staleness_s: (features.staleness_s[name] ?? 0) + age,
-        received_at: features.ts_ingest_utc,
-        event_id: features.event_id,
-        correlation_id: features.correlation_id,
+        ...origin(features),
       });
     }
   }
@@ -68,9 +68,7 @@ export function activeInputs(state: ChannelState, atMs: number): ActiveInput[] {
       name: 'nowcast',
       value: nowcast.tmax_mean,
       staleness_s: seconds(atMs - parseIsoMs(nowcast.ts_ingest_utc)),
-      received_at: nowcast.ts_ingest_utc,
-      event_id: nowcast.event_id,
-      correlation_id: nowcast.correlation_id,
+      ...origin(nowcast),
     });
   }
   if (health) {
@@ -81,9 +79,7 @@ export function activeInputs(state: ChannelState, atMs: number): ActiveInput[] {
         name,
         value: null,
         staleness_s: staleness + age,
-        received_at: health.ts_ingest_utc,
-        event_id: health.event_id,
-        correlation_id: health.correlation_id,
+        ...origin(health),
       });
     }
   }

@@ -59,6 +59,42 @@ export function rowGroupSpans(c: ChannelManifest): RowGroupSpan[] {
   return [{ min_ms: parseIsoMs(c.min_ts), max_ms: parseIsoMs(c.max_ts), rows: c.rows }];
 }
 
+/** The row-group spans of each channel that has rows. */
+export function daySpans(manifest: Manifest): Map<Channel, RowGroupSpan[]> {
+  const spans = new Map<Channel, RowGroupSpan[]>();
+  for (const ch of CHANNELS) {
+    const c = manifest.channels[ch];
+    if (c && c.rows > 0) spans.set(ch, rowGroupSpans(c));
+  }
+  return spans;
+}
+
+/** What a source replaying this day reports: its data's time range, the local day, its markers in order. */
+export function daySourceInfo(manifest: Manifest, spans: Map<Channel, RowGroupSpan[]>): SourceInfo {
+  const channels = CHANNELS.filter((ch) => spans.has(ch));
+  const mins = channels.map((ch) => spans.get(ch)![0]!.min_ms);
+  const maxs = channels.map((ch) => spans.get(ch)!.at(-1)!.max_ms);
+  const dayStart = parseIsoMs(manifest.day_start_utc);
+  return {
+    station_id: manifest.station_id,
+    date: manifest.date,
+    time_zone: manifest.time_zone,
+    start_ms: mins.length ? Math.min(...mins) : dayStart,
+    end_ms: maxs.length ? Math.max(...maxs) : dayStart,
+    day_start_ms: dayStart,
+    day_end_ms: parseIsoMs(manifest.day_end_utc),
+    channels,
+    markers: [...manifest.markers].sort((a, b) => parseIsoMs(a.ts) - parseIsoMs(b.ts)),
+  };
+}
+
+/** Indexes of the spans holding rows in [lo, hi). */
+export function spansIn(spans: readonly RowGroupSpan[], lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < spans.length; i++) if (spans[i]!.min_ms < hi && spans[i]!.max_ms >= lo) out.push(i);
+  return out;
+}
+
 export const sqlTimestamp = (ms: number) => `TIMESTAMPTZ '${isoFromMs(ms)}'`;
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const NEWEST_FIRST = 'ORDER BY ts_ingest_utc DESC, event_id DESC';
@@ -68,7 +104,7 @@ const OLDEST_FIRST = 'ORDER BY ts_ingest_utc, event_id';
 const LATEST_OF: readonly Channel[] = ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'health'];
 
 export class SqlEventSource implements EventSource {
-  private readonly spans = new Map<Channel, RowGroupSpan[]>();
+  private readonly spans: Map<Channel, RowGroupSpan[]>;
   private readonly snapshotLookbackMs: number;
   private readonly tradeLookbackMs: number;
   private info: SourceInfo | null = null;
@@ -80,39 +116,17 @@ export class SqlEventSource implements EventSource {
   ) {
     this.snapshotLookbackMs = options.snapshotLookbackMs ?? 30_000;
     this.tradeLookbackMs = options.tradeLookbackMs ?? 5 * 60_000;
-    for (const ch of CHANNELS) {
-      const c = manifest.channels[ch];
-      if (c && c.rows > 0) this.spans.set(ch, rowGroupSpans(c));
-    }
+    this.spans = daySpans(manifest);
   }
 
   async initialize(): Promise<SourceInfo> {
-    if (this.info) return this.info;
-    const channels = CHANNELS.filter((ch) => this.spans.has(ch));
-    const mins = channels.map((ch) => this.spans.get(ch)![0]!.min_ms);
-    const maxs = channels.map((ch) => this.spans.get(ch)!.at(-1)!.max_ms);
-    const dayStart = parseIsoMs(this.manifest.day_start_utc);
-    const dayEnd = parseIsoMs(this.manifest.day_end_utc);
-    this.info = {
-      station_id: this.manifest.station_id,
-      date: this.manifest.date,
-      time_zone: this.manifest.time_zone,
-      start_ms: mins.length ? Math.min(...mins) : dayStart,
-      end_ms: maxs.length ? Math.max(...maxs) : dayStart,
-      day_start_ms: dayStart,
-      day_end_ms: dayEnd,
-      channels,
-      markers: [...this.manifest.markers].sort((a, b) => parseIsoMs(a.ts) - parseIsoMs(b.ts)),
-    };
+    this.info ??= daySourceInfo(this.manifest, this.spans);
     return this.info;
   }
 
   /** Row groups of `ch` holding rows in [lo, hi). */
   rowGroupsIn(ch: Channel, lo: number, hi: number): number[] {
-    const out: number[] = [];
-    const spans = this.spans.get(ch) ?? [];
-    for (let i = 0; i < spans.length; i++) if (spans[i]!.min_ms < hi && spans[i]!.max_ms >= lo) out.push(i);
-    return out;
+    return spansIn(this.spans.get(ch) ?? [], lo, hi);
   }
 
   /** Start of the last row group of `ch` that has a row before `hi` (the latest row < hi is in it). */

@@ -16,7 +16,7 @@
  * choice from the manifest, same backfill rule via `BackfillTracker`).
  */
 import { tableFromIPC, type Table } from 'apache-arrow';
-import { CHANNELS, type Channel } from '../../../shared/channels';
+import type { Channel } from '../../../shared/channels';
 import { RECENT_TRADES } from '../../../shared/channel-state';
 import type { Manifest } from '../../../shared/manifest';
 import type { AnyEvent } from '../../../shared/schemas';
@@ -24,7 +24,7 @@ import { parseIsoMs } from '../../../shared/time';
 import { uuidv7Time } from '../../../shared/uuid';
 import { BackfillTracker } from '../../../shared/players/backfill-tracker';
 import { isAbortError, mergeSorted, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from '../../../shared/players/event-source';
-import { rowGroupSpans, type RowGroupSpan } from '../../../shared/players/sql-event-source';
+import { daySourceInfo, daySpans, spansIn, type RowGroupSpan } from '../../../shared/players/sql-event-source';
 import { arrowToEvents } from './arrow-events';
 import type { DecodePriority, Decoder } from './decoder';
 
@@ -96,7 +96,7 @@ function lowerBound(times: Float64Array, ms: number): number {
 }
 
 export class ArrowBlockSource implements EventSource {
-  private readonly spans = new Map<Channel, RowGroupSpan[]>();
+  private readonly spans: Map<Channel, RowGroupSpan[]>;
   private readonly blocks = new Map<string, Block>();
   private readonly decoding = new Map<string, Promise<Block>>();
   /** The decoder's promise behind each of `decoding` (to promote it when a seek needs it). */
@@ -124,39 +124,18 @@ export class ArrowBlockSource implements EventSource {
     this.maxCachedBytes = options.maxCachedBytes ?? 128 * 1024 * 1024;
     this.snapshotLookbackMs = options.snapshotLookbackMs ?? 30_000;
     this.tradeLookbackMs = options.tradeLookbackMs ?? 5 * 60_000;
-    for (const ch of CHANNELS) {
-      const c = manifest.channels[ch];
-      if (c && c.rows > 0) this.spans.set(ch, rowGroupSpans(c));
-    }
+    this.spans = daySpans(manifest);
   }
 
   async initialize(): Promise<SourceInfo> {
-    if (this.info) return this.info;
-    const channels = CHANNELS.filter((ch) => this.spans.has(ch));
-    const dayStart = parseIsoMs(this.manifest.day_start_utc);
-    const mins = channels.map((ch) => this.spans.get(ch)![0]!.min_ms);
-    const maxs = channels.map((ch) => this.spans.get(ch)!.at(-1)!.max_ms);
-    this.info = {
-      station_id: this.manifest.station_id,
-      date: this.manifest.date,
-      time_zone: this.manifest.time_zone,
-      start_ms: mins.length ? Math.min(...mins) : dayStart,
-      end_ms: maxs.length ? Math.max(...maxs) : dayStart,
-      day_start_ms: dayStart,
-      day_end_ms: parseIsoMs(this.manifest.day_end_utc),
-      channels,
-      markers: [...this.manifest.markers].sort((a, b) => parseIsoMs(a.ts) - parseIsoMs(b.ts)),
-    };
+    this.info ??= daySourceInfo(this.manifest, this.spans);
     return this.info;
   }
 
   // ---- blocks --------------------------------------------------------------------------------
 
   private groupsIn(ch: Channel, lo: number, hi: number): number[] {
-    const out: number[] = [];
-    const spans = this.spans.get(ch) ?? [];
-    for (let i = 0; i < spans.length; i++) if (spans[i]!.min_ms < hi && spans[i]!.max_ms >= lo) out.push(i);
-    return out;
+    return spansIn(this.spans.get(ch) ?? [], lo, hi);
   }
 
   private block(ch: Channel, index: number, priority: DecodePriority = 'later'): Promise<Block> {

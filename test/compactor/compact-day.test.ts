@@ -318,3 +318,41 @@ describe('compactDay on a journal with every kind of line', () => {
     expect(readFileSync(join(root, 'quarantine', 'station=KLGA', 'date=2026-01-29', 'quarantine.ndjson'), 'utf8')).toBe(firstQuarantine);
   });
 });
+
+describe('compactDay on repeated event ids', () => {
+  // Same length as `original`, one digit different: only the bytes can tell them apart.
+  const original = line(snapshot(TOKEN_A, '2026-01-29T15:00:00.000Z', 0.5));
+  const conflicting = original.replace('"s":250', '"s":251');
+  const other = line(snapshot(TOKEN_B, '2026-01-29T15:00:01.000Z', 0.4));
+
+  it.each([
+    ['all in one chunk', 4 << 20],
+    ['each line its own chunk', 64],
+  ])('keeps the first, drops exact repeats (CRLF too) and quarantines a same-length conflict — %s', async (_, chunkBytes) => {
+    expect(conflicting).not.toBe(original);
+    expect(conflicting.length).toBe(original.length);
+    const dir = tempRoot();
+    try {
+      const journal = journalDir(dir, 'KLGA', '2026-01-29');
+      writeJournalFile(journal, 'a.ndjson', [original, other, original, conflicting, original + '\r']);
+      writeJournalFile(journal, 'b.ndjson', [original, conflicting]);
+      const result = await compactDay({ dataRoot: dir, station: 'KLGA', date: '2026-01-29', threads: 1, chunkBytes });
+      expect(result.manifest.totals).toMatchObject({ lines_read: 7, events_written: 2, duplicates_dropped: 3, quarantined: 2 });
+      const quarantined = readFileSync(result.quarantinePath!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(quarantined.map((q) => [q.file, q.line, q.code, q.raw])).toEqual([
+        ['journal/station=KLGA/date=2026-01-29/a.ndjson', 4, 'duplicate_conflict', conflicting],
+        ['journal/station=KLGA/date=2026-01-29/b.ndjson', 2, 'duplicate_conflict', conflicting],
+      ]);
+      expect(quarantined[0].reason).toContain('already read at journal/station=KLGA/date=2026-01-29/a.ndjson:1');
+      const db = await duck();
+      try {
+        const rows = await db.all(`SELECT token_id, bids[2].s AS s FROM read_parquet('${parquetPath(dir, 'KLGA', '2026-01-29', 'l2_snap_1s')}') ORDER BY ts_ingest_utc`);
+        expect(rows).toEqual([{ token_id: TOKEN_A, s: 250 }, { token_id: TOKEN_B, s: 250 }]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -16,6 +16,8 @@ export interface JournalFile {
 export interface LineChunk {
   bytes: Uint8Array;
   firstLine: number;
+  /** Byte offset of the chunk in the file. */
+  offset: number;
   /** The file ends here without a final newline. */
   unterminatedTail: boolean;
   /** Bytes of the file consumed so far. */
@@ -75,11 +77,11 @@ export async function* readLineChunks(path: string, chunkBytes: number): AsyncGe
       const bytes = new Uint8Array(buf.buffer, buf.byteOffset, cut);
       const unterminatedTail = atEnd && cut > 0 && buf[cut - 1] !== NEWLINE;
       const newlines = countNewlines(bytes);
-      yield { bytes, firstLine: line, unterminatedTail, position };
+      yield { bytes, firstLine: line, offset: position - filled, unterminatedTail, position };
       line += newlines;
     }
     if (carry.length > 0) {
-      yield { bytes: new Uint8Array(carry), firstLine: line, unterminatedTail: true, position };
+      yield { bytes: new Uint8Array(carry), firstLine: line, offset: position - carry.length, unterminatedTail: true, position };
     }
   } finally {
     await handle.close();

@@ -3,7 +3,7 @@
  * the validator threads, and — on this thread, in file/line order — drop repeated event_ids, spool
  * each channel's accepted lines for DuckDB and stream rejected lines to the quarantine file.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHANNELS, type Channel } from '../../shared/channels';
 import { CURRENT_VERSION } from '../../shared/schemas';
@@ -68,11 +68,7 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
   const { files, workDir } = options;
   const validator = await createValidator(options.partition, options.threads, options.onWarning);
   const channels = new Map<Channel, Tracked>();
-  // Where each kept event_id was first read: hash of its line, file index, line number.
-  const seen = new Map<string, number>();
-  const firstHash: number[] = [];
-  const firstFile: number[] = [];
-  const firstLine: number[] = [];
+  const firstReads = new FirstReads(files);
   const quarantine = await open(options.quarantinePath, 'w');
   const result: SpoolResult = { stats: new Map(), linesRead: 0, duplicates: 0, quarantined: 0, quarantinedByCode: {}, pendingLines: 0, threads: validator.threads };
 
@@ -86,38 +82,41 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
     return t;
   };
 
-  const consume = async (chunk: ChunkResult, fileIndex: number) => {
+  const consume = async (chunk: ChunkResult, fileIndex: number, chunkOffset: number) => {
     result.linesRead += chunk.lines;
     result.pendingLines += chunk.pending;
     const rejects: Rejected[] = [...chunk.rejected];
     const a = chunk.accepted;
     const bytes = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength);
+    // Where each channel's current line starts in its spool piece, and the pieces' lines left out (repeated event_ids).
+    const spoolAt = new Array<number>(CHANNELS.length).fill(0);
+    const cuts = new Map<number, [number, number][]>();
+    for (let c = 0; c < chunk.spools.length; c++) if (chunk.spools[c]) await channel(CHANNELS[c]!);
     for (let i = 0; i < a.eventId.length; i++) {
       const id = a.eventId[i]!;
-      const previous = seen.get(id);
-      if (previous !== undefined) {
-        if (firstHash[previous] === a.hash[i]) result.duplicates++;
+      const c = a.ch[i]!;
+      const spoolStart = spoolAt[c]!;
+      spoolAt[c] = a.spoolEnd[i]!;
+      const first = firstReads.get(id);
+      if (first !== undefined) {
+        const raw = bytes.subarray(a.start[i]!, a.end[i]!);
+        if (await firstReads.sameBytes(first, raw)) result.duplicates++;
         else {
           rejects.push({
             line: a.line[i]!,
             code: 'duplicate_conflict',
-            reason: `event_id ${id} was already read at ${files[firstFile[previous]!]!.name}:${firstLine[previous]} with different content; the first one is kept`,
-            raw: bytes.toString('utf8', a.start[i]!, a.end[i]!),
+            reason: `event_id ${id} was already read at ${firstReads.describe(first)} with different content; the first one is kept`,
+            raw: raw.toString('utf8'),
           });
         }
+        (cuts.get(c) ?? cuts.set(c, []).get(c)!).push([spoolStart, a.spoolEnd[i]!]);
         continue;
       }
-      seen.set(id, firstHash.length);
-      firstHash.push(a.hash[i]!);
-      firstFile.push(fileIndex);
-      firstLine.push(a.line[i]!);
+      firstReads.add(id, fileIndex, a.line[i]!, chunkOffset + a.start[i]!, a.end[i]! - a.start[i]!);
 
-      const ch = CHANNELS[a.ch[i]!]!;
-      const t = await channel(ch);
-      const j = a.jsonIndex[i]!;
-      if (j >= 0) t.spool.addString(a.json[j]!);
-      else t.spool.addBytes(bytes, a.start[i]!, a.end[i]!);
-      const lineBytes = j >= 0 ? a.json[j]!.length * 3 : a.end[i]! - a.start[i]!;
+      const ch = CHANNELS[c]!;
+      const t = channels.get(ch)!;
+      const lineBytes = a.spoolEnd[i]! - spoolStart;
       if (lineBytes > t.maxBytes) t.maxBytes = lineBytes;
       t.rows++;
       const version = a.version[i]!;
@@ -130,7 +129,10 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
       t.lastUs = ts;
       t.lastId = id;
     }
-    for (const t of channels.values()) await t.spool.flushFull();
+    for (let c = 0; c < chunk.spools.length; c++) {
+      const piece = chunk.spools[c];
+      if (piece) await channels.get(CHANNELS[c]!)!.spool.write(without(piece, cuts.get(c) ?? []));
+    }
     if (rejects.length) {
       rejects.sort((x, y) => x.line - y.line);
       const name = files[fileIndex]!.name;
@@ -142,12 +144,12 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
 
   try {
     // Chunks are validated concurrently but consumed strictly in order.
-    const queue: { result: Promise<ChunkResult>; fileIndex: number; bytesDone: number }[] = [];
+    const queue: { result: Promise<ChunkResult>; fileIndex: number; offset: number; bytesDone: number }[] = [];
     const maxInFlight = Math.max(2, validator.threads * 2);
     const chunkBytes = options.chunkBytes ?? (validator.threads > 0 ? 4 << 20 : 1 << 20);
     const drainOne = async () => {
       const next = queue.shift()!;
-      await consume(await next.result, next.fileIndex);
+      await consume(await next.result, next.fileIndex, next.offset);
       options.onProgress?.(next.bytesDone, result.linesRead);
     };
     let seq = 0;
@@ -162,7 +164,7 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
           tailMode: options.tailMode,
         });
         validated.catch(() => undefined); // awaited in order by drainOne
-        queue.push({ result: validated, fileIndex: f, bytesDone: base + chunk.position });
+        queue.push({ result: validated, fileIndex: f, offset: chunk.offset, bytesDone: base + chunk.position });
         while (queue.length >= maxInFlight) await drainOne();
       }
       base += files[f]!.size;
@@ -170,6 +172,7 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
     while (queue.length) await drainOne();
   } finally {
     await validator.close();
+    await firstReads.close();
     await quarantine.close();
     for (const t of channels.values()) await t.spool.close();
   }
@@ -181,4 +184,67 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
     }
   }
   return result;
+}
+
+/** `piece` without the byte ranges `cuts` (ascending, disjoint), as the pieces to write. */
+function without(piece: Uint8Array, cuts: [number, number][]): Uint8Array[] {
+  const kept: Uint8Array[] = [];
+  let at = 0;
+  for (const [from, to] of cuts) {
+    if (from > at) kept.push(piece.subarray(at, from));
+    at = to;
+  }
+  if (at < piece.length) kept.push(piece.subarray(at));
+  return kept;
+}
+
+/**
+ * Where each kept event_id was first read (file, line, byte range), so a later line with the same
+ * id can be told apart as an exact duplicate (same bytes) or a conflict. The first line's bytes
+ * are read back from its journal file only then: repeats are rare, and keeping every line's bytes
+ * or a hash of them would cost every line.
+ */
+class FirstReads {
+  private readonly index = new Map<string, number>();
+  private readonly file: number[] = [];
+  private readonly line: number[] = [];
+  private readonly offset: number[] = [];
+  private readonly length: number[] = [];
+  private readonly handles = new Map<number, FileHandle>();
+
+  constructor(private readonly files: JournalInput[]) {}
+
+  get(id: string): number | undefined {
+    return this.index.get(id);
+  }
+
+  add(id: string, file: number, line: number, offset: number, length: number): void {
+    this.index.set(id, this.file.length);
+    this.file.push(file);
+    this.line.push(line);
+    this.offset.push(offset);
+    this.length.push(length);
+  }
+
+  describe(first: number): string {
+    return `${this.files[this.file[first]!]!.name}:${this.line[first]}`;
+  }
+
+  async sameBytes(first: number, raw: Uint8Array): Promise<boolean> {
+    if (this.length[first] !== raw.length) return false;
+    const f = this.file[first]!;
+    let handle = this.handles.get(f);
+    if (!handle) {
+      handle = await open(this.files[f]!.path, 'r');
+      this.handles.set(f, handle);
+    }
+    const bytes = Buffer.allocUnsafe(raw.length);
+    const { bytesRead } = await handle.read(bytes, 0, raw.length, this.offset[first]!);
+    return bytesRead === raw.length && bytes.equals(raw);
+  }
+
+  async close(): Promise<void> {
+    for (const handle of this.handles.values()) await handle.close();
+    this.handles.clear();
+  }
 }

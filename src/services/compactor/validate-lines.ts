@@ -63,16 +63,13 @@ export interface AcceptedEvents {
   ch: Uint8Array;
   /** schema_version as found in the journal (before any upgrade). */
   version: Int32Array;
-  /** Hash of the raw line, to tell an exact duplicate from a conflicting one. */
-  hash: Int32Array;
   /** ts_ingest_utc in epoch µs (the precision Parquet keeps). */
   ts: Float64Array;
-  /** Byte range of the line in the chunk (when passed on as is). */
+  /** Byte range of the raw line in the chunk (to compare a duplicate, or quarantine it). */
   start: Int32Array;
   end: Int32Array;
-  /** Index into `json` of the re-serialized event, or -1 when the original bytes are passed on. */
-  jsonIndex: Int32Array;
-  json: string[];
+  /** End (after its newline) of the line's spool text in `spools[ch]`; it starts where the channel's previous line ends. */
+  spoolEnd: Int32Array;
   eventId: string[];
 }
 
@@ -84,6 +81,11 @@ export interface ChunkResult {
   lines: number;
   /** Accepted events, in line order. */
   accepted: AcceptedEvents;
+  /**
+   * By channel index: the accepted lines as DuckDB gets them (newline-terminated, in line order),
+   * or null when the chunk has none. Built here so the spooling thread only writes them.
+   */
+  spools: (Uint8Array | null)[];
   rejected: Rejected[];
   /** Torn last line skipped in `pending` tail mode. */
   pending: number;
@@ -95,16 +97,6 @@ const IDENTITY = new Map<Channel, boolean>(CHANNELS.map((ch) => [ch, schemaIsIde
 /** Channels whose valid current-version lines are passed on byte for byte. */
 export function passesBytes(ch: Channel): boolean {
   return IDENTITY.get(ch)!;
-}
-
-/** FNV-1a over UTF-16 code units; only compared between lines that share an event_id. */
-function hashLine(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h | 0;
 }
 
 const NEWLINE = 0x0a;
@@ -128,12 +120,11 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
   const lineNo: number[] = [];
   const chs: number[] = [];
   const versions: number[] = [];
-  const hashes: number[] = [];
   const times: number[] = [];
   const starts: number[] = [];
   const ends: number[] = [];
-  const jsonIndex: number[] = [];
-  const json: string[] = [];
+  // Per accepted line: its re-serialized event, or null when its raw bytes go to the spool as they are.
+  const json: (string | null)[] = [];
   const eventId: string[] = [];
   const rejected: Rejected[] = [];
   let lines = 0;
@@ -192,25 +183,24 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
       continue;
     }
     if (parsed.upgradedFrom === null && IDENTITY.get(event.ch) && !raw.includes('\\u')) {
-      jsonIndex.push(-1);
+      json.push(null);
     } else {
       const out = JSON.stringify(event);
       if (LONE_SURROGATE_ESCAPE.test(out)) {
         rejected.push({ line: current, code: 'unstorable', reason: 'a string contains an unpaired UTF-16 surrogate (not valid Unicode)', raw });
         continue;
       }
-      jsonIndex.push(json.length);
       json.push(out);
     }
     lineNo.push(current);
     chs.push(CHANNEL_INDEX.get(event.ch)!);
     versions.push(parsed.upgradedFrom ?? event.schema_version);
-    hashes.push(hashLine(raw));
     times.push(microsOf(event.ts_ingest_utc, ts));
     starts.push(lineStart);
     ends.push(end);
     eventId.push(event.event_id);
   }
+  const { spools, spoolEnd } = buildSpools(buf, chs, starts, ends, json);
   return {
     seq: job.seq,
     bytes: job.bytes,
@@ -219,15 +209,36 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
       line: Int32Array.from(lineNo),
       ch: Uint8Array.from(chs),
       version: Int32Array.from(versions),
-      hash: Int32Array.from(hashes),
       ts: Float64Array.from(times),
       start: Int32Array.from(starts),
       end: Int32Array.from(ends),
-      jsonIndex: Int32Array.from(jsonIndex),
-      json,
+      spoolEnd,
       eventId,
     },
+    spools,
     rejected,
     pending,
   };
+}
+
+/** Each channel's accepted lines, newline-terminated, in one buffer of its own (transferable). */
+function buildSpools(buf: Buffer, chs: number[], starts: number[], ends: number[], json: (string | null)[]) {
+  const sizes = new Array<number>(CHANNELS.length).fill(0);
+  const spoolEnd = new Int32Array(chs.length);
+  for (let i = 0; i < chs.length; i++) {
+    const text = json[i] ?? null;
+    sizes[chs[i]!]! += (text === null ? ends[i]! - starts[i]! : Buffer.byteLength(text)) + 1;
+  }
+  const spools = sizes.map((size) => (size > 0 ? Buffer.allocUnsafeSlow(size) : null));
+  const used = new Array<number>(CHANNELS.length).fill(0);
+  for (let i = 0; i < chs.length; i++) {
+    const ch = chs[i]!;
+    const out = spools[ch]!;
+    const text = json[i] ?? null;
+    let at = used[ch]!;
+    at += text === null ? buf.copy(out, at, starts[i]!, ends[i]!) : out.write(text, at);
+    out[at++] = NEWLINE;
+    used[ch] = spoolEnd[i] = at;
+  }
+  return { spools: spools.map((b) => (b ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : null)), spoolEnd };
 }

@@ -12,6 +12,7 @@ parentPort!.on('message', (job: ChunkJob) => {
     return;
   }
   const a = result.accepted;
-  const transfer = [result.bytes, a.line, a.ch, a.version, a.hash, a.ts, a.start, a.end, a.jsonIndex].map((x) => x.buffer as ArrayBuffer);
+  const arrays = [result.bytes, a.line, a.ch, a.version, a.ts, a.start, a.end, a.spoolEnd, ...result.spools.filter((b) => b !== null)];
+  const transfer = arrays.map((x) => x.buffer as ArrayBuffer);
   parentPort!.postMessage(result, [...new Set(transfer)]);
 });

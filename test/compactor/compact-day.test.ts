@@ -356,3 +356,30 @@ describe('compactDay on repeated event ids', () => {
     }
   });
 });
+
+describe('compactDay on lines with the same ts_ingest_utc', () => {
+  const at = '2026-01-29T15:00:00.000Z';
+  const withId = (token: string, id: string) => line({ ...snapshot(token, at, 0.5), event_id: id, correlation_id: id });
+
+  it.each([
+    ['in event_id order', ['0190a000-0000-7000-8000-00000000000a', '0190a000-0000-7000-8000-00000000000b'], []],
+    ['out of event_id order', ['0190a000-0000-7000-8000-00000000000b', '0190a000-0000-7000-8000-00000000000a'], ['l2_snap_1s']],
+    ['with an uppercase event_id', ['0190a000-0000-7000-8000-00000000000a', '0190A000-0000-7000-8000-00000000000B'], ['l2_snap_1s']],
+  ])('writes them by (ts_ingest_utc, event_id) — %s', async (_, ids, reordered) => {
+    const dir = tempRoot();
+    try {
+      writeJournalFile(journalDir(dir, 'KLGA', '2026-01-29'), 'a.ndjson', [withId(TOKEN_A, ids[0]!), withId(TOKEN_B, ids[1]!)]);
+      const result = await compactDay({ dataRoot: dir, station: 'KLGA', date: '2026-01-29', threads: 0 });
+      expect(result.reordered).toEqual(reordered);
+      const db = await duck();
+      try {
+        const rows = await db.all(`SELECT event_id FROM read_parquet('${parquetPath(dir, 'KLGA', '2026-01-29', 'l2_snap_1s')}')`);
+        expect(rows.map((r) => r.event_id)).toEqual([...ids].sort());
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

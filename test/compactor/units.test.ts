@@ -7,6 +7,7 @@ import { schemaIsIdentity } from '../../src/services/compactor/schema-identity';
 import { isoFromMicros, microsFromIso } from '../../src/shared/time';
 import { int32Overflow } from '../../src/services/compactor/duckdb-columns';
 import { CURRENT_SCHEMAS } from '../../src/shared/schemas';
+import { EventIdIndex } from '../../src/services/compactor/event-id-index';
 import { tempRoot } from './helpers';
 
 describe('readLineChunks', () => {
@@ -63,5 +64,26 @@ describe('int32Overflow', () => {
     expect(int32Overflow('health', { reconnects: 1, gaps: 0, resyncs: 0, queue_depth: 2 ** 31 - 1, queue_bytes: 0, events_written: 0 })).toBeNull();
     expect(int32Overflow('health', { reconnects: 1, gaps: 0, resyncs: 0, queue_depth: 0, queue_bytes: 2 ** 31, events_written: 0 })).toBe('queue_bytes');
     expect(int32Overflow('metar_obs', { clouds: [{ cover: 'FEW', base_ft: 2 ** 40 }] })).toBe('clouds.base_ft');
+  });
+});
+
+describe('EventIdIndex', () => {
+  const words = (...ids: number[][]) => Uint32Array.from(ids.flat());
+
+  it('finds every id it was given across growth, and no other', () => {
+    const index = new EventIdIndex(4);
+    // Ids that differ in one word only, including the nil UUID and sequential UUIDv7-like prefixes.
+    const ids = Array.from({ length: 5000 }, (_, i) => [0x019c0a0d, 0xc3030000 + (i >> 2), i & 3 ? 0x80000000 + i : 0, i % 7]);
+    const all = words(...ids);
+    ids.forEach((_, i) => {
+      expect(index.get(all, i * 4)).toBeUndefined();
+      index.add(all, i * 4, i);
+    });
+    expect(index.size).toBe(5000);
+    ids.forEach((_, i) => expect(index.get(all, i * 4)).toBe(i));
+    expect(index.get(words([0x019c0a0d, 0xc3030000, 0, 1]), 0)).toBeUndefined();
+    expect(index.get(words([0, 0, 0, 0]), 0)).toBeUndefined();
+    index.add(words([0, 0, 0, 0]), 0, 7);
+    expect(index.get(words([0, 0, 0, 0]), 0)).toBe(7);
   });
 });

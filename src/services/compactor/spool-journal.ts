@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CHANNELS, type Channel } from '../../shared/channels';
 import { CURRENT_VERSION } from '../../shared/schemas';
 import { ChannelSpool } from './channel-spool';
+import { EventIdIndex } from './event-id-index';
 import { readLineChunks } from './journal-reader';
 import type { ChunkResult, DayPartition, QuarantineCode, Rejected } from './validate-lines';
 import { createValidator } from './validator-pool';
@@ -61,7 +62,8 @@ export interface SpoolOptions {
 interface Tracked extends ChannelStats {
   spool: ChannelSpool;
   lastUs: number;
-  lastId: string;
+  /** event_id words of the last line (see AcceptedEvents.ids). */
+  lastId: Uint32Array;
 }
 
 export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> {
@@ -76,7 +78,7 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
     let t = channels.get(ch);
     if (!t) {
       const spoolPath = join(workDir, `${ch}.ndjson`);
-      t = { spool: await ChannelSpool.open(spoolPath), spoolPath, rows: 0, versions: new Map(), upgraded: 0, minUs: Infinity, maxUs: -Infinity, maxBytes: 0, sorted: true, lastUs: -Infinity, lastId: '' };
+      t = { spool: await ChannelSpool.open(spoolPath), spoolPath, rows: 0, versions: new Map(), upgraded: 0, minUs: Infinity, maxUs: -Infinity, maxBytes: 0, sorted: true, lastUs: -Infinity, lastId: new Uint32Array(4) };
       channels.set(ch, t);
     }
     return t;
@@ -92,27 +94,27 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
     const spoolAt = new Array<number>(CHANNELS.length).fill(0);
     const cuts = new Map<number, [number, number][]>();
     for (let c = 0; c < chunk.spools.length; c++) if (chunk.spools[c]) await channel(CHANNELS[c]!);
-    for (let i = 0; i < a.eventId.length; i++) {
-      const id = a.eventId[i]!;
+    for (let i = 0; i < a.line.length; i++) {
       const c = a.ch[i]!;
       const spoolStart = spoolAt[c]!;
       spoolAt[c] = a.spoolEnd[i]!;
-      const first = firstReads.get(id);
+      const first = firstReads.get(a.ids, i * 4);
       if (first !== undefined) {
         const raw = bytes.subarray(a.start[i]!, a.end[i]!);
         if (await firstReads.sameBytes(first, raw)) result.duplicates++;
         else {
+          const text = raw.toString('utf8');
           rejects.push({
             line: a.line[i]!,
             code: 'duplicate_conflict',
-            reason: `event_id ${id} was already read at ${firstReads.describe(first)} with different content; the first one is kept`,
-            raw: raw.toString('utf8'),
+            reason: `event_id ${(JSON.parse(text) as { event_id: string }).event_id} was already read at ${firstReads.describe(first)} with different content; the first one is kept`,
+            raw: text,
           });
         }
         (cuts.get(c) ?? cuts.set(c, []).get(c)!).push([spoolStart, a.spoolEnd[i]!]);
         continue;
       }
-      firstReads.add(id, fileIndex, a.line[i]!, chunkOffset + a.start[i]!, a.end[i]! - a.start[i]!);
+      firstReads.add(a.ids, i * 4, fileIndex, a.line[i]!, chunkOffset + a.start[i]!, a.end[i]! - a.start[i]!);
 
       const ch = CHANNELS[c]!;
       const t = channels.get(ch)!;
@@ -125,9 +127,10 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
       const ts = a.ts[i]!;
       if (ts < t.minUs) t.minUs = ts;
       if (ts > t.maxUs) t.maxUs = ts;
-      if (ts < t.lastUs || (ts === t.lastUs && id < t.lastId)) t.sorted = false;
+      // Words order ids as DuckDB orders the strings only when they are lowercase; otherwise let it sort.
+      if (ts < t.lastUs || (ts === t.lastUs && compareWords(a.ids, i * 4, t.lastId) < 0) || !a.idsLowercase) t.sorted = false;
       t.lastUs = ts;
-      t.lastId = id;
+      for (let k = 0; k < 4; k++) t.lastId[k] = a.ids[i * 4 + k]!;
     }
     for (let c = 0; c < chunk.spools.length; c++) {
       const piece = chunk.spools[c];
@@ -186,6 +189,11 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
   return result;
 }
 
+function compareWords(ids: Uint32Array, at: number, other: Uint32Array): number {
+  for (let k = 0; k < 4; k++) if (ids[at + k] !== other[k]) return ids[at + k]! - other[k]!;
+  return 0;
+}
+
 /** `piece` without the byte ranges `cuts` (ascending, disjoint), as the pieces to write. */
 function without(piece: Uint8Array, cuts: [number, number][]): Uint8Array[] {
   const kept: Uint8Array[] = [];
@@ -205,7 +213,7 @@ function without(piece: Uint8Array, cuts: [number, number][]): Uint8Array[] {
  * or a hash of them would cost every line.
  */
 class FirstReads {
-  private readonly index = new Map<string, number>();
+  private readonly index = new EventIdIndex();
   private readonly file: number[] = [];
   private readonly line: number[] = [];
   private readonly offset: number[] = [];
@@ -214,12 +222,12 @@ class FirstReads {
 
   constructor(private readonly files: JournalInput[]) {}
 
-  get(id: string): number | undefined {
-    return this.index.get(id);
+  get(ids: Uint32Array, at: number): number | undefined {
+    return this.index.get(ids, at);
   }
 
-  add(id: string, file: number, line: number, offset: number, length: number): void {
-    this.index.set(id, this.file.length);
+  add(ids: Uint32Array, at: number, file: number, line: number, offset: number, length: number): void {
+    this.index.add(ids, at, this.file.length);
     this.file.push(file);
     this.line.push(line);
     this.offset.push(offset);

@@ -70,7 +70,10 @@ export interface AcceptedEvents {
   end: Int32Array;
   /** End (after its newline) of the line's spool text in `spools[ch]`; it starts where the channel's previous line ends. */
   spoolEnd: Int32Array;
-  eventId: string[];
+  /** event_id of each line as a 128-bit UUID: 4 uint32 words, most significant first. */
+  ids: Uint32Array;
+  /** Every event_id is written in lowercase, so the words order the lines as the strings do. */
+  idsLowercase: boolean;
 }
 
 export interface ChunkResult {
@@ -125,7 +128,8 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
   const ends: number[] = [];
   // Per accepted line: its re-serialized event, or null when its raw bytes go to the spool as they are.
   const json: (string | null)[] = [];
-  const eventId: string[] = [];
+  const ids: number[] = [];
+  let idsLowercase = true;
   const rejected: Rejected[] = [];
   let lines = 0;
   let pending = 0;
@@ -198,7 +202,8 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
     times.push(microsOf(event.ts_ingest_utc, ts));
     starts.push(lineStart);
     ends.push(end);
-    eventId.push(event.event_id);
+    pushUuidWords(event.event_id, ids);
+    if (idsLowercase && /[A-F]/.test(event.event_id)) idsLowercase = false;
   }
   const { spools, spoolEnd } = buildSpools(buf, chs, starts, ends, json);
   return {
@@ -213,12 +218,28 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
       start: Int32Array.from(starts),
       end: Int32Array.from(ends),
       spoolEnd,
-      eventId,
+      ids: Uint32Array.from(ids),
+      idsLowercase,
     },
     spools,
     rejected,
     pending,
   };
+}
+
+/** A UUID the registry accepted (8-4-4-4-12 hex digits) as 4 uint32 words. */
+function pushUuidWords(id: string, out: number[]): void {
+  let word = 0;
+  let digits = 0;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c === 0x2d) continue; // '-'
+    word = word * 16 + (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57); // 0-9, a-f / A-F
+    if (++digits % 8 === 0) {
+      out.push(word);
+      word = 0;
+    }
+  }
 }
 
 /** Each channel's accepted lines, newline-terminated, in one buffer of its own (transferable). */

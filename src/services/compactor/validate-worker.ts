@@ -12,7 +12,7 @@ parentPort!.on('message', (job: ChunkJob) => {
     return;
   }
   const a = result.accepted;
-  const arrays = [result.bytes, a.line, a.ch, a.version, a.ts, a.start, a.end, a.spoolEnd, ...result.spools.filter((b) => b !== null)];
+  const arrays = [result.bytes, a.line, a.ch, a.version, a.ts, a.start, a.end, a.spoolEnd, a.ids, ...result.spools.filter((b) => b !== null)];
   const transfer = arrays.map((x) => x.buffer as ArrayBuffer);
   parentPort!.postMessage(result, [...new Set(transfer)]);
 });

@@ -73,6 +73,23 @@ const levels = z.custom<Level[]>().superRefine((value, ctx) => {
     }
   }
 });
+
+const CANONICAL_LEVEL = String.raw`\{"p":(?:0(?:\.\d+)?|1(?:\.0+)?),"s":(?:0|[1-9]\d{0,299})(?:\.\d+)?\}`;
+const CANONICAL_LEVELS = new RegExp(String.raw`\[(?:${CANONICAL_LEVEL}(?:,${CANONICAL_LEVEL}){0,${MAX_LEVELS - 1}})?\]`, 'y');
+
+/**
+ * Where a book side written canonically — as JSON.stringify writes valid levels: no spaces,
+ * `[{"p":…,"s":…},…]`, p a plain decimal in [0, 1], s a plain decimal ≥ 0 with at most 300
+ * integer digits, at most MAX_LEVELS of them — that starts at `from` in `text` ends; -1 when the
+ * text there is not one. Every text it accepts is valid for `levels` (tested), so the compactor
+ * can check the bulk of an L2 line without building its level objects. Not accepting proves
+ * nothing: such a side goes through JSON.parse and `levels` as usual.
+ */
+export function canonicalLevelsEnd(text: string, from: number): number {
+  CANONICAL_LEVELS.lastIndex = from;
+  return CANONICAL_LEVELS.test(text) ? CANONICAL_LEVELS.lastIndex : -1;
+}
+
 const nullablePrice = price.nullable();
 export const QC_STATES = ['OK', 'DEGRADED', 'OUTLIER_LIKELY', 'STALE'] as const;
 export const qcState = z.enum(QC_STATES);
@@ -265,3 +282,11 @@ export type PayloadOf<C extends Channel> = Omit<EventOf<C>, EnvelopeKey | 'corre
 export const CURRENT_VERSION = Object.fromEntries(
   Object.entries(CURRENT_SCHEMAS).map(([ch, schema]) => [ch, schema.shape.schema_version.value]),
 ) as { [C in Channel]: number };
+
+/** Each channel's fields that hold book sides (checked by `levels`): l2_snap_1s → bids, asks. */
+export const LEVEL_FIELDS = Object.fromEntries(
+  Object.entries(CURRENT_SCHEMAS).map(([ch, schema]) => [
+    ch,
+    Object.entries(schema.shape as Record<string, unknown>).flatMap(([field, s]) => (s === levels ? [field] : [])),
+  ]),
+) as { [C in Channel]: string[] };

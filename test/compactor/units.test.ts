@@ -8,7 +8,11 @@ import { isoFromMicros, microsFromIso } from '../../src/shared/time';
 import { int32Overflow } from '../../src/services/compactor/duckdb-columns';
 import { CURRENT_SCHEMAS } from '../../src/shared/schemas';
 import { EventIdIndex } from '../../src/services/compactor/event-id-index';
-import { tempRoot } from './helpers';
+import { validateChunk, CHANNEL_INDEX } from '../../src/services/compactor/validate-lines';
+import { parseLine } from '../../src/shared/registry';
+import { CHANNEL_COLUMNS } from '../../src/shared/columns';
+import { localDayBoundsUtc } from '../../src/shared/time';
+import { MARKET, TOKEN_A, event, line, snapshot, tempRoot } from './helpers';
 
 describe('readLineChunks', () => {
   it('cuts only at newlines, numbers lines across chunks and flags an unterminated tail', async () => {
@@ -85,5 +89,49 @@ describe('EventIdIndex', () => {
     expect(index.get(words([0, 0, 0, 0]), 0)).toBeUndefined();
     index.add(words([0, 0, 0, 0]), 0, 7);
     expect(index.get(words([0, 0, 0, 0]), 0)).toBe(7);
+  });
+});
+
+describe('validateChunk on L2 lines whose book sides it need not build', () => {
+  const at = '2026-01-29T15:00:00.000Z';
+  const base = line(snapshot(TOKEN_A, at, 0.5));
+  const bids = '"bids":[{"p":0.49,"s":100},{"p":0.48,"s":250}]';
+  const withBids = (replacement: string) => base.replace(bids, replacement);
+  const levels = (n: number) => JSON.stringify(Array.from({ length: n }, () => ({ p: 0.49, s: 1 })));
+  const { bids: _b, asks: _a, ...noLevels } = snapshot(TOKEN_A, at, 0.5) as Record<string, unknown>;
+  const cases: [string, string][] = [
+    ['canonical', base],
+    ['spaces inside a side', withBids('"bids": [{"p": 0.49, "s": 100}]')],
+    ['an exponent', withBids('"bids":[{"p":0.49,"s":1e3}]')],
+    ['an extra key in a level', withBids('"bids":[{"p":0.49,"s":100,"x":1}]')],
+    ['more levels than allowed', withBids(`"bids":${levels(201)}`)],
+    ['a price above 1', withBids('"bids":[{"p":1.5,"s":100}]')],
+    ['a canonical side, then the same key again, invalid', base.replace('"book_ok":true', '"book_ok":true,"bids":[{"p":2,"s":1}]')],
+    ['an invalid side, then the same key again, canonical', withBids('"bids":[{"p":2,"s":1}]').replace('"book_ok":true', '"book_ok":true,"bids":[]')],
+    ['a canonical side nested in an unknown key before an invalid one', withBids('"extra":{"bids":[{"p":0.5,"s":1}]},"bids":[{"p":-1,"s":1}]')],
+    ['a canonical side missing its pair', line(noLevels).replace('"book_ok":true', '"book_ok":true,"bids":[]')],
+    ['schema_version 1 with object levels', base.replace('"schema_version":2', '"schema_version":1')],
+    ['an escaped character elsewhere', base.replace('"bucket":null', '"bucket":"34-35\\u00b0F"')],
+    ['another channel with a stray side', line(event('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN_A, p: 0.5, s: 10, side: 'buy', trade_id: null }, at)).replace('}', ',"bids":[{"p":0.5,"s":1}]}')],
+  ];
+
+  it.each(cases)('gives parseLine’s verdict and DuckDB the registry’s event — %s', (_, raw) => {
+    const [startMs, endMs] = localDayBoundsUtc('2026-01-29', 'America/New_York');
+    const result = validateChunk({ seq: 0, bytes: Buffer.from(raw + '\n'), firstLine: 1, unterminatedTail: false, tailMode: 'quarantine' }, { station: 'KLGA', date: '2026-01-29', startMs, endMs });
+    const expected = parseLine(raw);
+    if (!expected.ok) {
+      expect(result.rejected.map((r) => [r.code, r.reason])).toEqual([[expected.code, expected.reason]]);
+      return;
+    }
+    expect(result.rejected).toEqual([]);
+    // What DuckDB reads from the spool line — the channel's columns — is the registry's event.
+    const ch = expected.event.ch;
+    const columns = (value: Record<string, unknown>) => Object.fromEntries(CHANNEL_COLUMNS[ch].map((c) => [c.name, value[c.name]]));
+    const spool = JSON.parse(Buffer.from(result.spools[CHANNEL_INDEX.get(ch)!]!).toString('utf8'));
+    expect(columns(spool)).toEqual(columns(JSON.parse(JSON.stringify(expected.event))));
+  });
+
+  it('covers both verdicts', () => {
+    expect(cases.map(([, raw]) => parseLine(raw).ok)).toEqual([true, true, true, true, false, false, false, true, false, false, false, true, true]);
   });
 });

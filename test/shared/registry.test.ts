@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent, parseLine } from '../../src/shared/registry';
 import { CHANNELS } from '../../src/shared/channels';
-import { CURRENT_VERSION } from '../../src/shared/schemas';
+import { CURRENT_VERSION, LEVEL_FIELDS, MAX_LEVELS, canonicalLevelsEnd, l2Snap1s } from '../../src/shared/schemas';
 import { sampleEvents, T0, TOKEN, MARKET } from '../fixtures/events';
 import { stampEvent } from '../../src/shared/envelope';
 
@@ -182,5 +182,55 @@ describe('stampEvent', () => {
     expect(a.event_id).not.toBe(b.event_id);
     expect([a.ts_nyc, b.ts_nyc]).toEqual(['2026-01-29T12:53:02.114-05:00', '2026-01-29T12:53:02.114-05:00']);
     expect(c.ts_nyc).toBe('2026-01-29T13:53:02.114-05:00');
+  });
+});
+
+describe('canonical book sides', () => {
+  const side = l2Snap1s.shape.bids;
+  const accepts = (text: string) => canonicalLevelsEnd(text, 0) === text.length;
+
+  it('knows which fields hold book sides', () => {
+    expect(LEVEL_FIELDS.l2_snap_1s).toEqual(['bids', 'asks']);
+    expect(LEVEL_FIELDS.l2_deltas).toEqual([]);
+  });
+
+  it('accepts what JSON.stringify writes for valid sides, from where they start', () => {
+    const valid = [[], [{ p: 0, s: 0 }], [{ p: 1, s: 12.5 }, { p: 0.47, s: 100 }], Array.from({ length: MAX_LEVELS }, (_, i) => ({ p: i / 1000, s: i * 7 }))];
+    for (const levels of valid) {
+      const text = JSON.stringify(levels);
+      expect(accepts(text)).toBe(true);
+      expect(canonicalLevelsEnd(`{"bids":${text},"x":1}`, 8)).toBe(8 + text.length);
+    }
+  });
+
+  it('stops at the levels check’s limits: more than MAX_LEVELS levels, p above 1, sizes that overflow', () => {
+    const levels = (n: number) => JSON.stringify(Array.from({ length: n }, () => ({ p: 0.5, s: 1 })));
+    expect(accepts(levels(MAX_LEVELS))).toBe(true);
+    expect(accepts(levels(MAX_LEVELS + 1))).toBe(false);
+    expect(side.safeParse(JSON.parse(levels(MAX_LEVELS + 1))).success).toBe(false);
+    expect(accepts('[{"p":1.01,"s":1}]')).toBe(false);
+    expect(accepts(`[{"p":0.5,"s":${'9'.repeat(300)}}]`)).toBe(true);
+    expect(accepts(`[{"p":0.5,"s":${'9'.repeat(309)}}]`)).toBe(false); // JSON.parse: Infinity
+  });
+
+  it('accepts nothing the levels check would reject (random sides, valid and not)', () => {
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const numbers = ['0', '1', '0.5', '1.0', '1.5', '-0', '-0.1', '01', '0.', '.5', '1e-7', '2e3', '7', '123.45', '9'.repeat(300), '9'.repeat(301), '1' + '0'.repeat(400), 'NaN', 'null', '"0.5"', '0.99999999999999999999'];
+    const level = () => {
+      const p = numbers[Math.floor(random() * numbers.length)];
+      const s = numbers[Math.floor(random() * numbers.length)];
+      const forms = [`{"p":${p},"s":${s}}`, `{"s":${s},"p":${p}}`, `{"p":${p}}`, `{"p":${p},"s":${s},"x":1}`, `{"p": ${p},"s":${s}}`, `[${p},${s}]`, 'null'];
+      return random() < 0.7 ? forms[0] : forms[Math.floor(random() * forms.length)];
+    };
+    let accepted = 0;
+    for (let n = 0; n < 3000; n++) {
+      const count = random() < 0.05 ? MAX_LEVELS + Math.floor(random() * 3) - 1 : Math.floor(random() * 4);
+      const text = `[${Array.from({ length: count }, level).join(random() < 0.95 ? ',' : ', ')}]`;
+      if (!accepts(text)) continue;
+      accepted++;
+      expect(side.safeParse(JSON.parse(text)).success, text).toBe(true);
+    }
+    expect(accepted).toBeGreaterThan(300);
   });
 });

@@ -196,15 +196,14 @@ async function compactDayOrThrow(options: CompactDayOptions): Promise<CompactDay
     if (!checked.success) throw new CompactionError(`internal error: manifest does not match its schema: ${describeZodError(checked.error)}`);
 
     // Publish: part files, quarantine, and the manifest last (the commit point).
+    await Promise.all([...temps.values(), ...(spooled.quarantined > 0 ? [quarantineTemp] : [])].map(fsyncFile));
     for (const [ch, temp] of temps) {
-      await fsyncFile(temp);
       await rename(temp, root.parquetFile(day, ch));
       temps.delete(ch);
     }
     const quarantinePath = join(quarantineDir, QUARANTINE_FILE);
     if (spooled.quarantined > 0) {
       await mkdir(quarantineDir, { recursive: true });
-      await fsyncFile(quarantineTemp);
       await rename(quarantineTemp, quarantinePath);
     } else {
       await rm(quarantinePath, { force: true });

@@ -9,9 +9,9 @@
  * the default sample it stops at the first channel whose keys it did not sample.) The naive run
  * validates nothing, keeps duplicates, sorts nothing and writes one untyped-by-channel file.
  * Rounds alternate naive/compactor so background load hits both alike; the best round of each is
- * compared. Goals: time ≤ 1.5× naive, Parquet ≤ 8 % of the NDJSON bytes.
+ * compared, and the median of the per-round ratios shows how steady that is. Goals: time ≤ 1.5× naive, Parquet ≤ 8 % of the NDJSON bytes.
  *
- * BENCH_HOURS (default 4) and BENCH_ROUNDS (default 3) size the run; BENCH_JOURNAL=<a day's journal
+ * BENCH_HOURS (default 4) and BENCH_ROUNDS (default 5) size the run; BENCH_JOURNAL=<a day's journal
  * folder> (e.g. one written by `helios record`) benchmarks a copy of that journal instead.
  */
 import { cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { compactDay } from '../src/services/compactor/compact-day';
 import { writeSyntheticDay } from '../test/compactor/synthetic-day';
 
 const HOURS = Number(process.env.BENCH_HOURS ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SOURCE = process.env.BENCH_JOURNAL;
 const root = mkdtempSync(join(tmpdir(), 'helios-compact-bench-'));
 const station = SOURCE ? /station=([^/]+)/.exec(SOURCE)?.[1] ?? 'KLGA' : 'KLGA';
@@ -118,6 +118,8 @@ async function main(): Promise<void> {
     const share = parquetBytes / day.bytes;
     console.log(`best: naive ${(bestNaive / 1000).toFixed(2)} s (${fmt(Math.round(day.lines / (bestNaive / 1000)))} lines/s), compactor ${(bestOurs / 1000).toFixed(2)} s (${fmt(Math.round(day.lines / (bestOurs / 1000)))} lines/s)`);
     console.log(`time ratio compactor/naive: ${ratio.toFixed(2)}× (goal ≤ 1.5×) ${ratio <= 1.5 ? 'OK' : 'OVER'}`);
+    const paired = oursMs.map((ms, i) => ms / naiveMs[i]!).sort((x, y) => x - y);
+    console.log(`per-round ratios: median ${paired[Math.floor(paired.length / 2)]!.toFixed(2)}×, range ${paired[0]!.toFixed(2)}–${paired.at(-1)!.toFixed(2)}×`);
     console.log(`cpu ratio compactor/naive (all threads, best rounds): ${(Math.min(...oursCpu) / Math.min(...naiveCpu)).toFixed(2)}×`);
     console.log(
       `size: Parquet ${fmt(parquetBytes)} bytes = ${(share * 100).toFixed(2)} % of NDJSON (goal ≤ 8 %) ${share <= 0.08 ? 'OK' : 'OVER'}; naive file ${fmt(naiveBytes)} bytes = ${((naiveBytes / day.bytes) * 100).toFixed(2)} %; ${fmt(rows)} rows`,

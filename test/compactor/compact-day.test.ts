@@ -357,6 +357,23 @@ describe('compactDay on repeated event ids', () => {
   });
 });
 
+describe('compactDay on an event_id reused by another channel', () => {
+  it('quarantines the second line and writes no file for a channel left without rows', async () => {
+    const dir = tempRoot();
+    try {
+      const first = snapshot(TOKEN_A, '2026-01-29T15:00:00.000Z', 0.5);
+      const reused = { ...event('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN_A, p: 0.5, s: 10, side: 'buy', trade_id: null }, '2026-01-29T15:00:01.000Z'), event_id: first.event_id };
+      writeJournalFile(journalDir(dir, 'KLGA', '2026-01-29'), 'a.ndjson', [line(first), line(reused)]);
+      const result = await compactDay({ dataRoot: dir, station: 'KLGA', date: '2026-01-29', threads: 0 });
+      expect(result.manifest.totals).toMatchObject({ lines_read: 2, events_written: 1, quarantined: 1 });
+      expect(Object.keys(result.manifest.channels)).toEqual(['l2_snap_1s']);
+      expect(result.quarantinedByCode).toEqual({ duplicate_conflict: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('compactDay on lines with the same ts_ingest_utc', () => {
   const at = '2026-01-29T15:00:00.000Z';
   const withId = (token: string, id: string) => line({ ...snapshot(token, at, 0.5), event_id: id, correlation_id: id });

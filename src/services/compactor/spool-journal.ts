@@ -93,7 +93,6 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
     // Where each channel's current line starts in its spool piece, and the pieces' lines left out (repeated event_ids).
     const spoolAt = new Array<number>(CHANNELS.length).fill(0);
     const cuts = new Map<number, [number, number][]>();
-    for (let c = 0; c < chunk.spools.length; c++) if (chunk.spools[c]) await channel(CHANNELS[c]!);
     for (let i = 0; i < a.line.length; i++) {
       const c = a.ch[i]!;
       const spoolStart = spoolAt[c]!;
@@ -117,7 +116,7 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
       firstReads.add(a.ids, i * 4, fileIndex, a.line[i]!, chunkOffset + a.start[i]!, a.end[i]! - a.start[i]!);
 
       const ch = CHANNELS[c]!;
-      const t = channels.get(ch)!;
+      const t = channels.get(ch) ?? (await channel(ch));
       const lineBytes = a.spoolEnd[i]! - spoolStart;
       if (lineBytes > t.maxBytes) t.maxBytes = lineBytes;
       t.rows++;
@@ -134,7 +133,9 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
     }
     for (let c = 0; c < chunk.spools.length; c++) {
       const piece = chunk.spools[c];
-      if (piece) await channels.get(CHANNELS[c]!)!.spool.write(without(piece, cuts.get(c) ?? []));
+      const kept = piece ? without(piece, cuts.get(c) ?? []) : [];
+      // Only lines of a channel with a kept line are left, so its spool is open.
+      if (kept.length > 0) await channels.get(CHANNELS[c]!)!.spool.write(kept);
     }
     if (rejects.length) {
       rejects.sort((x, y) => x.line - y.line);

@@ -8,7 +8,7 @@
  * same values (DuckDB ignores keys that are not columns). Lines DuckDB would read differently
  * from JSON.parse — invalid UTF-8, `\u` escapes (lone surrogates) — never take the byte path.
  * Such a line's book sides need not become JS objects at all when they are written canonically
- * (see parseElidingLevels): that halves the cost of an L2 snapshot line.
+ * (see parseElidingLevels), which saves about a third of an L2 snapshot line's cost.
  */
 import { isUtf8 } from 'node:buffer';
 import { CHANNELS, type Channel } from '../../shared/channels';
@@ -123,9 +123,9 @@ const LEVEL_KEYS = [...new Set(Object.values(LEVEL_FIELDS).flat())].map((field) 
 
 /**
  * `parseLine(raw)`'s verdict without building the level objects of an L2 line (most of its
- * JSON.parse and zod time): the first canonical book side after each level key is replaced by
- * `[]` before parsing — `canonicalLevelsEnd` accepts only sides `levels` accepts, and JSON.parse
- * keeps a key's last occurrence, so the verdict cannot change. The shortcut stands only for a
+ * JSON.parse and zod time): where the first occurrence of a level key ("bids":) holds a canonical
+ * side, that side is replaced by `[]` before parsing — `canonicalLevelsEnd` accepts only sides
+ * `levels` accepts, and JSON.parse keeps a key's last occurrence, so the verdict cannot change. The shortcut stands only for a
  * valid current-version event of an identity schema whose level fields include every key
  * elided: its original bytes go to DuckDB, and the event (with empty sides) serves only the
  * checks below. Anything else — including every rejection, for its exact reason — is parsed whole.

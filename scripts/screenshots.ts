@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { DataRoot } from '../src/services/data-root';
 import { ensureDemoData } from '../src/services/demo';
 import { REPO_ROOT } from '../src/services/web/renderer-build';
@@ -16,7 +17,6 @@ import { runWeb } from '../src/services/web/run-web';
 
 const OUT = join(REPO_ROOT, 'docs', 'screenshots');
 const VIEWPORT = { width: 1600, height: 960 };
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 async function waitForPresence(page: Page, text: string): Promise<void> {
   await page.waitForFunction((t) => document.querySelector('[data-testid="presence"]')?.textContent === t, text, { timeout: 60_000 });
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   if (!day) throw new Error(`no compacted day under ${root}`);
 
   const web = await runWeb({ port: 0, dataRoot: root, live: true, demo: false, log });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: VIEWPORT });
     page.on('pageerror', (e) => log(`page error: ${e.message}`));

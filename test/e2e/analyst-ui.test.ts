@@ -14,7 +14,7 @@ import { loadSnapshot } from '../../src/shared/snapshot';
 import { DataRoot } from '../../src/services/data-root';
 import { ensureDemoData } from '../../src/services/demo';
 import { ensureRendererBuilt } from '../../src/services/web/renderer-build';
-import { attr, chromiumMissing, collectCspViolations, collectPageErrors, launchBrowser, openParquet, startWeb, waitForAttr, type WebProcess } from './harness';
+import { attr, chromiumMissing, collectCspViolations, collectPageErrors, launchChromium, openParquet, startWeb, waitForAttr, type WebProcess } from './harness';
 
 const DAY = { station_id: 'KLGA', date: '2026-01-29' };
 // 11:45–13:15 New York: two METARs (11:51, 12:51), their windows, shocks; 6 tokens.
@@ -41,7 +41,7 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     manifest = await new DataRoot(root).readManifest(DAY);
     parquet = await openParquet();
     web = await startWeb(root);
-    browser = await launchBrowser();
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
     pageErrors = collectPageErrors(page);
     cspViolations = await collectCspViolations(page);

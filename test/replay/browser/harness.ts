@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium as launchWithArgs } from '../../../scripts/chromium';
 import { build } from 'vite';
 import { isChannel } from '../../../src/shared/channels';
 import { DataRoot } from '../../../src/services/data-root';
@@ -16,16 +17,6 @@ import type { ReplayTestPage } from '../../../src/renderer/src/replay/test-page/
 const REPO = resolve(import.meta.dirname, '../../..');
 export const PAGE_OUT = join(REPO, 'out', 'replay-test-page');
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--enable-precise-memory-info',
-];
 
 export async function buildTestPage(): Promise<string> {
   await build({
@@ -97,8 +88,9 @@ export async function servePage(dataRoot: string, pageDir = PAGE_OUT): Promise<S
   };
 }
 
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+/** Chromium with precise `performance.memory` (the bench reports the page's heap). */
+export function launchChromium(): Promise<Browser> {
+  return launchWithArgs(['--enable-precise-memory-info']);
 }
 
 /** Open the test page and wait until the engine is exposed. */

@@ -11,26 +11,12 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { applyEvents, emptyChannelState, type ChannelState } from '../../../shared/channel-state';
 import type { Manifest, Marker } from '../../../shared/manifest';
-import type { Player, PlayerCapability, PlayerPresence, PlayerState } from '../../../shared/player';
+import type { Player, PlayerState } from '../../../shared/player';
 import { History } from './history';
 import { markersFromEvents, mergeMarkers } from './markers';
 
 /** PlayerState minus the per-frame messages: what the header and timeline draw. */
-export interface ClockView {
-  presence: PlayerPresence;
-  mode: 'live' | 'replay';
-  capabilities: readonly PlayerCapability[];
-  station_id: string | null;
-  date: string | null;
-  start_ms: number | null;
-  end_ms: number | null;
-  current_ms: number | null;
-  playing: boolean;
-  speed: number;
-  seek_id: number;
-  loaded_ranges: ReadonlyArray<readonly [number, number]>;
-  error: string | null;
-}
+export type ClockView = Omit<PlayerState, 'messages'>;
 
 export type SessionKind = 'none' | 'replay' | 'live' | 'snapshot';
 

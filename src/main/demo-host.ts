@@ -6,14 +6,9 @@
 import { DataRoot } from '../services/data-root';
 import type { DemoResult } from '../services/demo';
 import type { FromDemoProcess, ToDemoProcess } from './demo-worker';
+import type { UtilityChild } from './utility-child';
 
-export interface DemoChild {
-  postMessage(message: ToDemoProcess): void;
-  on(event: 'spawn', listener: () => void): unknown;
-  on(event: 'message', listener: (message: FromDemoProcess) => void): unknown;
-  on(event: 'exit', listener: (code: number) => void): unknown;
-  kill(): boolean;
-}
+export type DemoChild = UtilityChild<ToDemoProcess, FromDemoProcess>;
 
 /** A root is new when nothing was ever recorded or compacted in it. */
 export async function isEmptyDataRoot(root: DataRoot): Promise<boolean> {

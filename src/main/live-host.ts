@@ -8,14 +8,9 @@ import type { ChannelGroup } from '../shared/channels';
 import type { ServerMessage } from '../shared/protocol';
 import type { LiveRouter } from './ipc';
 import type { FromLiveProcess, LiveStartOptions, ToLiveProcess } from './live-messages';
+import type { UtilityChild } from './utility-child';
 
-export interface LiveChild {
-  postMessage(message: ToLiveProcess): void;
-  on(event: 'spawn', listener: () => void): unknown;
-  on(event: 'message', listener: (message: FromLiveProcess) => void): unknown;
-  on(event: 'exit', listener: (code: number) => void): unknown;
-  kill(): boolean;
-}
+export type LiveChild = UtilityChild<ToLiveProcess, FromLiveProcess>;
 
 export interface LiveStatus {
   /**

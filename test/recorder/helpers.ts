@@ -155,6 +155,21 @@ export function nowcast(at: number, p = [0.2, 0.5, 0.3]): SourceMessage {
   };
 }
 
+/**
+ * One message of every other input after token A's book: a METAR, a book change, a trade, PWS,
+ * features, a nowcast, and a change that carries the venue's best bid/ask. With the book and
+ * `finish`, the recorder has then emitted all ten channels (the tests that use it check so).
+ */
+export function ingestEveryInput(recorder: Pick<Recorder, 'ingest'>, v: Venue): void {
+  recorder.ingest(metar(T0 + 1_000, klgaMetar(T0)));
+  recorder.ingest(v.change(T0 + 1_500, [[A, 'BUY', 0.49, 900]]));
+  recorder.ingest(v.trade(T0 + 1_600, A, 0.51, 5, 'BUY'));
+  recorder.ingest(pws(T0 + 2_000, [['P1', 35], ['P2', 36]]));
+  recorder.ingest(features(T0 + 2_500));
+  recorder.ingest(nowcast(T0 + 2_600));
+  recorder.ingest(v.change(T0 + 2_700, [[A, 'BUY', 0.42, 1]], { best_bid: 0.1, best_ask: 0.51 }));
+}
+
 export interface Harness {
   recorder: Recorder;
   events: AnyEvent[];

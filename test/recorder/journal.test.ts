@@ -12,7 +12,7 @@ import { stampEvent } from '../../src/shared/envelope';
 import { parseLine } from '../../src/shared/registry';
 import type { AnyEvent } from '../../src/shared/schemas';
 import { stationDate } from '../../src/shared/time';
-import { A, B, T0, TOKENS, Venue, features, klgaMetar, ladder, metar, nowcast, pws } from './helpers';
+import { A, B, T0, TOKENS, Venue, features, ingestEveryInput, klgaMetar, ladder, metar, nowcast, pws } from './helpers';
 import { readJournal } from './journal-files';
 
 const roots: string[] = [];
@@ -87,13 +87,7 @@ describe('journal', () => {
     const v = new Venue();
     const l = ladder(0.5);
     recorder.ingest(v.bookMessage(A, T0 + 100, l.bids, l.asks));
-    recorder.ingest(metar(T0 + 1_000, klgaMetar(T0)));
-    recorder.ingest(v.change(T0 + 1_500, [[A, 'BUY', 0.49, 900]]));
-    recorder.ingest(v.trade(T0 + 1_600, A, 0.51, 5, 'BUY'));
-    recorder.ingest(pws(T0 + 2_000, [['P1', 35], ['P2', 36]]));
-    recorder.ingest(features(T0 + 2_500));
-    recorder.ingest(nowcast(T0 + 2_600));
-    recorder.ingest(v.change(T0 + 2_700, [[A, 'BUY', 0.42, 1]], { best_bid: 0.1, best_ask: 0.51 }));
+    ingestEveryInput(recorder, v);
     recorder.finish(T0 + 5_000);
     await writer.close();
     const lines = readJournal(root).flatMap((f) => f.lines);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../src/shared/registry';
 import type { AnyEvent } from '../../src/shared/schemas';
-import { A, B, T0, Venue, features, harness, klgaMetar, ladder, metar, nowcast, pws } from './helpers';
+import { A, B, T0, Venue, features, harness, ingestEveryInput, klgaMetar, ladder, metar, nowcast, pws } from './helpers';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -525,13 +525,7 @@ describe('world, models and rejections', () => {
 
   it('every event it builds is valid under the registry', () => {
     const { recorder, events, v } = synced();
-    recorder.ingest(metar(T0 + 1_000, klgaMetar(T0)));
-    recorder.ingest(v.change(T0 + 1_500, [[A, 'BUY', 0.49, 900]]));
-    recorder.ingest(v.trade(T0 + 1_600, A, 0.51, 5, 'BUY'));
-    recorder.ingest(pws(T0 + 2_000, [['P1', 35], ['P2', 36]]));
-    recorder.ingest(features(T0 + 2_500));
-    recorder.ingest(nowcast(T0 + 2_600));
-    recorder.ingest(v.change(T0 + 2_700, [[A, 'BUY', 0.42, 1]], { best_bid: 0.1, best_ask: 0.51 }));
+    ingestEveryInput(recorder, v);
     recorder.finish(T0 + 10_000);
     const channels = new Set(events.map((e) => e.ch));
     expect(channels.size).toBe(10);

@@ -40,20 +40,10 @@ export function stateByPlaying(events: readonly AnyEvent[], ms: number): Channel
   );
 }
 
-/** The parts of a channel state a user sees (drops `at_ms`, which a seek sets to the last event too). */
-export function visible(s: ChannelState) {
-  return {
-    books: s.books,
-    trades: s.trades,
-    metar: s.metar,
-    pws: s.pws,
-    features: s.features,
-    nowcast: s.nowcast,
-    health: s.health,
-    open_windows: s.open_windows,
-    last_event: s.last_event,
-    at_ms: s.at_ms,
-  };
+/** The parts of a channel state a user sees: all but `pending_book_events`, the reducer's own bookkeeping. */
+export function visible(s: ChannelState): Omit<ChannelState, 'pending_book_events'> {
+  const { pending_book_events: _pending, ...seen } = s;
+  return seen;
 }
 
 /** Sorted copy by ingest time then event id (the replay order). */

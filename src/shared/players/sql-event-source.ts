@@ -34,7 +34,11 @@ export interface SqlBackend {
   close(): Promise<void>;
 }
 
-export interface SqlEventSourceOptions {
+/** How far back a seek looks for what is current at t (see BackfillLookback). */
+export const DEFAULT_LOOKBACK: Required<BackfillLookback> = { snapshotLookbackMs: 30_000, tradeLookbackMs: 5 * 60_000 };
+
+/** The backfill's search spans; every replay source takes them. */
+export interface BackfillLookback {
   /**
    * How far before t a token's latest book snapshot is looked for (snapshots come every second,
    * so a token without one in this span is no longer being recorded). Default 30 s.
@@ -43,6 +47,8 @@ export interface SqlEventSourceOptions {
   /** First span searched for each token's recent trades; doubled until found. Default 5 min. */
   tradeLookbackMs?: number;
 }
+
+export type SqlEventSourceOptions = BackfillLookback;
 
 export interface RowGroupSpan {
   min_ms: number;
@@ -114,8 +120,8 @@ export class SqlEventSource implements EventSource {
     private readonly backend: SqlBackend,
     options: SqlEventSourceOptions = {},
   ) {
-    this.snapshotLookbackMs = options.snapshotLookbackMs ?? 30_000;
-    this.tradeLookbackMs = options.tradeLookbackMs ?? 5 * 60_000;
+    this.snapshotLookbackMs = options.snapshotLookbackMs ?? DEFAULT_LOOKBACK.snapshotLookbackMs;
+    this.tradeLookbackMs = options.tradeLookbackMs ?? DEFAULT_LOOKBACK.tradeLookbackMs;
     this.spans = daySpans(manifest);
   }
 

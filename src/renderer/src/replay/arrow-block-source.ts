@@ -24,15 +24,13 @@ import { parseIsoMs } from '../../../shared/time';
 import { uuidv7Time } from '../../../shared/uuid';
 import { BackfillTracker } from '../../../shared/players/backfill-tracker';
 import { isAbortError, mergeSorted, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from '../../../shared/players/event-source';
-import { daySourceInfo, daySpans, spansIn, type RowGroupSpan } from '../../../shared/players/sql-event-source';
+import { DEFAULT_LOOKBACK, daySourceInfo, daySpans, spansIn, type BackfillLookback, type RowGroupSpan } from '../../../shared/players/sql-event-source';
 import { arrowToEvents } from './arrow-events';
 import type { DecodePriority, Decoder } from './decoder';
 
-export interface BlockSourceOptions {
+export interface BlockSourceOptions extends BackfillLookback {
   /** Decoded bytes kept across all channels before evicting (default 128 MB). */
   maxCachedBytes?: number;
-  snapshotLookbackMs?: number;
-  tradeLookbackMs?: number;
 }
 
 interface Block {
@@ -122,8 +120,8 @@ export class ArrowBlockSource implements EventSource {
     options: BlockSourceOptions = {},
   ) {
     this.maxCachedBytes = options.maxCachedBytes ?? 128 * 1024 * 1024;
-    this.snapshotLookbackMs = options.snapshotLookbackMs ?? 30_000;
-    this.tradeLookbackMs = options.tradeLookbackMs ?? 5 * 60_000;
+    this.snapshotLookbackMs = options.snapshotLookbackMs ?? DEFAULT_LOOKBACK.snapshotLookbackMs;
+    this.tradeLookbackMs = options.tradeLookbackMs ?? DEFAULT_LOOKBACK.tradeLookbackMs;
     this.spans = daySpans(manifest);
   }
 

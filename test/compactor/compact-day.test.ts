@@ -400,3 +400,26 @@ describe('compactDay on lines with the same ts_ingest_utc', () => {
     }
   });
 });
+
+describe('compactDay on sub-millisecond ingest times', () => {
+  it('orders by the microseconds Parquet keeps, not by the millisecond', async () => {
+    const dir = tempRoot();
+    try {
+      const later = { ...snapshot(TOKEN_A, '2026-01-29T15:00:00.000Z', 0.5), ts_ingest_utc: '2026-01-29T15:00:00.000900Z' };
+      const earlier = { ...snapshot(TOKEN_B, '2026-01-29T15:00:00.000Z', 0.4), ts_ingest_utc: '2026-01-29T15:00:00.000100Z' };
+      writeJournalFile(journalDir(dir, 'KLGA', '2026-01-29'), 'a.ndjson', [line(later), line(earlier)]);
+      const result = await compactDay({ dataRoot: dir, station: 'KLGA', date: '2026-01-29', threads: 0 });
+      expect(result.reordered).toEqual(['l2_snap_1s']);
+      expect(result.manifest.channels.l2_snap_1s).toMatchObject({ min_ts: '2026-01-29T15:00:00.000100Z', max_ts: '2026-01-29T15:00:00.000900Z' });
+      const db = await duck();
+      try {
+        const rows = await db.all(`SELECT token_id FROM read_parquet('${parquetPath(dir, 'KLGA', '2026-01-29', 'l2_snap_1s')}')`);
+        expect(rows.map((r) => r.token_id)).toEqual([TOKEN_B, TOKEN_A]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

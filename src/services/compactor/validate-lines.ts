@@ -14,7 +14,7 @@ import { isUtf8 } from 'node:buffer';
 import { CHANNELS, type Channel } from '../../shared/channels';
 import { parseLine, type ParseResult, type RejectCode } from '../../shared/registry';
 import { CURRENT_SCHEMAS, LEVEL_FIELDS, canonicalLevelsEnd } from '../../shared/schemas';
-import { stationDate } from '../../shared/time';
+import { microsFromIso, stationDate } from '../../shared/time';
 import { int32Overflow } from './duckdb-columns';
 import { schemaIsIdentity } from './schema-identity';
 
@@ -112,13 +112,6 @@ const CR = 0x0d;
  */
 const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/i;
 
-/** Epoch µs of an ISO timestamp already parsed to `ms` (digits beyond the ms kept, beyond µs dropped). */
-function microsOf(iso: string, ms: number): number {
-  const dot = iso.indexOf('.');
-  if (dot === -1 || iso.length - dot - 2 <= 3) return ms * 1000;
-  return ms * 1000 + Number(iso.slice(dot + 4, dot + 7).padEnd(3, '0'));
-}
-
 const LEVEL_KEYS = [...new Set(Object.values(LEVEL_FIELDS).flat())].map((field) => `"${field}":`);
 
 /**
@@ -201,7 +194,8 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
       rejected.push({ line: current, code: 'wrong_station', reason: `station_id ${event.station_id} in the journal of ${day.station}`, raw });
       continue;
     }
-    const ts = Date.parse(event.ts_ingest_utc);
+    const us = microsFromIso(event.ts_ingest_utc);
+    const ts = Math.floor(us / 1000);
     if (!(ts >= day.startMs && ts < day.endMs)) {
       const belongs = stationDate(ts, day.station);
       rejected.push({
@@ -230,7 +224,7 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
     lineNo.push(current);
     chs.push(CHANNEL_INDEX.get(event.ch)!);
     versions.push(parsed.upgradedFrom ?? event.schema_version);
-    times.push(microsOf(event.ts_ingest_utc, ts));
+    times.push(us);
     starts.push(lineStart);
     ends.push(end);
     pushUuidWords(event.event_id, ids);

@@ -2,13 +2,14 @@
  * The on-disk layout of SPEC §4 and safe access to it. Every path under a data root is built here,
  * from validated parts, so nothing can escape the root (no `..`, no absolute ids).
  */
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { isChannel, type Channel } from '../shared/channels';
 import { manifest as manifestSchema, type Manifest } from '../shared/manifest';
 import type { DaySummary } from '../shared/api';
 import { STATION_ID_PATTERN } from '../shared/stations';
 import { DATE_PATTERN } from '../shared/time';
+import { readdirOrEmpty } from './files';
 import { describeZodError } from '../shared/registry';
 
 export interface DayRef {
@@ -129,14 +130,6 @@ export class DataRoot {
   }
 }
 
-async function readdirOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir)).sort();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-}
 
 function minOf(xs: (string | null)[]): string | null {
   const v = xs.filter((x): x is string => x !== null).sort();

@@ -4,11 +4,12 @@
  * recorder (journal) and compact it (Parquet + manifest) — the same path a live day takes, only
  * faster than real time. Used by `npm run web`, the desktop app's first start and the tests.
  */
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAlive } from './compactor/atomic-files';
 import { compactDay } from './compactor/compact-day';
 import { DataRoot } from './data-root';
+import { exists } from './files';
 import { recordDay } from './recorder';
 import { SimulatorSource } from './sources/simulator/simulator-source';
 import { getStation } from '../shared/stations';
@@ -102,11 +103,4 @@ export async function ensureDemoData(dataRoot: string | DataRoot, options: DemoO
 
 async function removeDay(root: DataRoot, day: { station_id: string; date: string }): Promise<void> {
   for (const dir of [root.parquetDayDir(day), root.quarantineDir(day), root.journalDir(day)]) await rm(dir, { recursive: true, force: true });
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }

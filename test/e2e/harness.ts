@@ -3,7 +3,7 @@
  * on a free port against it, and Debian's Chromium driven by playwright-core.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { REPO_ROOT } from '../../src/services/web/renderer-build';
 

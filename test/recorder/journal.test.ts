@@ -12,7 +12,7 @@ import { stampEvent } from '../../src/shared/envelope';
 import { parseLine } from '../../src/shared/registry';
 import type { AnyEvent } from '../../src/shared/schemas';
 import { stationDate } from '../../src/shared/time';
-import { A, B, T0, TOKENS, Venue, features, ingestEveryInput, klgaMetar, ladder, metar, nowcast, pws } from './helpers';
+import { A, B, T0, TOKENS, Venue, ingestEveryInput, klgaMetar, ladder, metar, nowcast, pws } from './helpers';
 import { readJournal } from './journal-files';
 
 const roots: string[] = [];

@@ -4,9 +4,10 @@
  * reader sees the old complete file or the new complete file, never a partial one. Temporaries
  * and work folders left by a killed run carry its pid and are removed by the next run.
  */
-import { open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { readdirOrEmpty } from '../files';
 import { DayBusyError } from './errors';
 
 const NONCE = () => randomBytes(4).toString('hex');
@@ -47,14 +48,6 @@ export async function removeStaleTemporaries(dir: string): Promise<number> {
   return removed;
 }
 
-export async function readdirOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-}
 
 export async function fsyncFile(path: string): Promise<void> {
   const handle = await open(path, 'r+');

@@ -4,6 +4,7 @@
  */
 import type { Channel } from '../../shared/channels';
 import { CHANNEL_COLUMNS, type ColumnType } from '../../shared/columns';
+import { ident, sqlString } from '../../shared/sql';
 
 export const DUCKDB_TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -20,8 +21,6 @@ export const DUCKDB_TYPES: Record<ColumnType, string> = {
   enum_list: 'VARCHAR[]',
 };
 
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** The `columns={…}` argument of `read_json` for a channel. */
 export function readJsonColumns(ch: Channel): string {
@@ -33,7 +32,6 @@ export function selectList(ch: Channel): string {
   return CHANNEL_COLUMNS[ch].map((c) => ident(c.name)).join(', ');
 }
 
-export { sqlString, ident };
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;

@@ -168,10 +168,11 @@ function cooldownS(cfg: TriggerConfig, reason: MarketReason): number {
   }
 }
 
-function fmt(x: number | null): string {
+/** A price for a window's reason text: 4 decimals at most, — for none. */
+export function fmt(x: number | null): string {
   return x === null ? '—' : String(Math.round(x * 1e4) / 1e4);
 }
 
-function round3(x: number): number {
+export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }

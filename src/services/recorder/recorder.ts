@@ -32,7 +32,7 @@ import type { MarketToken, PwsReading, SourceMessage } from '../sources/source';
 import type { RecordingConfig } from './config';
 import { EventWindowManager, type OpenWindow } from './event-windows';
 import { clobRestBook, featuresPayload, nowcastPayload, parsePriceChangeFast, pwsReading } from './inputs';
-import { MarketTriggers, type MarketTrigger } from './market-triggers';
+import { MarketTriggers, fmt, round3, type MarketTrigger } from './market-triggers';
 import { percentile } from './percentile';
 import { PwsClusterTracker, type ClusterUpdate } from './pws-cluster';
 import { TokenBook, type LevelChange } from './token-book';
@@ -653,12 +653,4 @@ export class Recorder {
 
 function toLevels(xs: readonly { price: number; size: number }[]): Level[] {
   return xs.map((x) => ({ p: x.price, s: x.size }));
-}
-
-function fmt(x: number | null): string {
-  return x === null ? '—' : String(Math.round(x * 1e4) / 1e4);
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

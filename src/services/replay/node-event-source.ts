@@ -18,9 +18,9 @@ import type { Manifest } from '../../shared/manifest';
 import type { AnyEvent } from '../../shared/schemas';
 import { rowToEvent } from '../../shared/players/rows';
 import { SqlEventSource, type Lease, type SqlBackend, type SqlEventSourceOptions } from '../../shared/players/sql-event-source';
+import { sqlString } from '../../shared/sql';
 import { DataRoot, type DayRef } from '../data-root';
 
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** DuckDB's JS conversion, except timestamps keep their microseconds (as bigint). */
 const convertValue: DuckDBValueConverter<unknown> = (value, type, converter) => {

@@ -6,11 +6,12 @@
  * the command line), `subscribeLive` over the WebSocket.
  */
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppInfo } from '../../shared/api';
 import { ApiArgsError, createDataApi, parseApiArgs } from '../api-data';
 import type { DataRoot } from '../data-root';
+import { exists } from '../files';
 
 export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot'] as const;
 export type BridgeOperation = (typeof BRIDGE_OPERATIONS)[number];
@@ -79,11 +80,4 @@ async function writeExport(dir: string, name: string, contents: string): Promise
     return path;
   }
   throw new Error(`too many exports named ${name} in ${dir}`);
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }

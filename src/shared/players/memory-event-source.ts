@@ -7,6 +7,7 @@ import type { Marker } from '../manifest';
 import type { AnyEvent } from '../schemas';
 import { getStation } from '../stations';
 import { localDayBoundsUtc, stationDate } from '../time';
+import { lowerBound } from '../sorted';
 import { BackfillTracker } from './backfill-tracker';
 import { compareEvents, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from './event-source';
 
@@ -52,22 +53,11 @@ export class MemoryEventSource implements EventSource {
     return this.info;
   }
 
-  /** Index of the first event with time ≥ ms. */
-  private lowerBound(ms: number): number {
-    let lo = 0;
-    let hi = this.times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.times[mid]! < ms) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
 
   async fetchEvents(t0: number, t1: number, options: FetchOptions = {}): Promise<AnyEvent[]> {
     await this.options.delay?.('fetch');
     throwIfAborted(options.signal);
-    return this.events.slice(this.lowerBound(t0), this.lowerBound(t1));
+    return this.events.slice(lowerBound(this.times, t0), lowerBound(this.times, t1));
   }
 
   async backfill(t: number, options: FetchOptions = {}): Promise<AnyEvent[]> {
@@ -75,7 +65,7 @@ export class MemoryEventSource implements EventSource {
     throwIfAborted(options.signal);
     const hi = Math.floor(t) + 1;
     const tracker = new BackfillTracker();
-    const end = this.lowerBound(hi);
+    const end = lowerBound(this.times, hi);
     for (let i = 0; i < end; i++) tracker.add(this.events[i]!);
     return tracker.backfill(hi - this.snapshotLookbackMs);
   }

@@ -11,6 +11,7 @@ import { CHANNELS, type Channel } from '../channels';
 import { RECENT_TRADES } from '../channel-state';
 import type { ChannelManifest, Manifest } from '../manifest';
 import type { AnyEvent } from '../schemas';
+import { sqlString } from '../sql';
 import { parseIsoMs } from '../time';
 import { compareEvents, mergeSorted, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from './event-source';
 import { isoFromMs } from './rows';
@@ -102,7 +103,6 @@ export function spansIn(spans: readonly RowGroupSpan[], lo: number, hi: number):
 }
 
 export const sqlTimestamp = (ms: number) => `TIMESTAMPTZ '${isoFromMs(ms)}'`;
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const NEWEST_FIRST = 'ORDER BY ts_ingest_utc DESC, event_id DESC';
 const OLDEST_FIRST = 'ORDER BY ts_ingest_utc, event_id';
 

@@ -20,6 +20,7 @@ import type { Channel } from '../../../shared/channels';
 import { RECENT_TRADES } from '../../../shared/channel-state';
 import type { Manifest } from '../../../shared/manifest';
 import type { AnyEvent } from '../../../shared/schemas';
+import { lowerBound } from '../../../shared/sorted';
 import { parseIsoMs } from '../../../shared/time';
 import { uuidv7Time } from '../../../shared/uuid';
 import { BackfillTracker } from '../../../shared/players/backfill-tracker';
@@ -79,18 +80,6 @@ function timesOf(table: Table): Float64Array {
     }
   }
   return out;
-}
-
-/** First row index with time ≥ ms. */
-function lowerBound(times: Float64Array, ms: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (times[mid]! < ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export class ArrowBlockSource implements EventSource {

@@ -79,7 +79,6 @@ export class DayHistory {
   private conn: Promise<AsyncDuckDBConnection> | null = null;
   private loading: Promise<void> | null = null;
   private chartsLoaded: Promise<void> | null = null;
-  private markChartsLoaded: () => void = () => {};
   private readonly listeners = new Set<(p: HistoryProgress) => void>();
   private state: HistoryProgress;
   private startedAt = 0;

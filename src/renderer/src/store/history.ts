@@ -9,6 +9,7 @@
  * chart only needs to know *what changed* (appends vs. a rewrite), which `SortedSeries` tracks.
  */
 import type { AnyEvent, Nowcast1m } from '../../../shared/schemas';
+import { lowerBound, upperBound } from '../../../shared/sorted';
 
 /** Points sorted by time (seconds), one per second; appends are cheap, inserts count as rewrites. */
 export class SortedSeries<V> {
@@ -41,28 +42,6 @@ export class SortedSeries<V> {
   indexAtOrBefore(t: number): number {
     return upperBound(this.t, t) - 1;
   }
-}
-
-export function lowerBound(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-export function upperBound(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export interface PricePoint {

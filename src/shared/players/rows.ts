@@ -9,9 +9,6 @@ import { CHANNEL_COLUMNS, type Column } from '../columns';
 import type { AnyEvent } from '../schemas';
 import { isoFromMicros } from '../time';
 
-// One implementation of the µs ↔ ISO conversions, in time.ts; re-exported for existing importers.
-export { isoFromMicros, microsFromIso } from '../time';
-
 /** Envelope fields that are absent (not null) on events that don't carry them. */
 const OPTIONAL_ENVELOPE = new Set(['market_id', 'token_id', 'window_id', 'obs_time_utc']);
 

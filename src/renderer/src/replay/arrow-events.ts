@@ -9,6 +9,7 @@ import { CHANNEL_COLUMNS } from '../../../shared/columns';
 import type { Level } from '../../../shared/book';
 import type { AnyEvent } from '../../../shared/schemas';
 import { rowToEvent } from '../../../shared/players/rows';
+import { upperBound } from '../../../shared/sorted';
 
 type Getter = (row: number) => unknown;
 
@@ -23,14 +24,8 @@ function chunkLocator(v: Vector): (i: number) => [Data, number] {
     acc += d.length;
   }
   return (i) => {
-    let lo = 0;
-    let hi = chunks.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return [chunks[lo]!, i - starts[lo]!];
+    const chunk = upperBound(starts, i) - 1;
+    return [chunks[chunk]!, i - starts[chunk]!];
   };
 }
 

@@ -12,9 +12,20 @@ const SEED = 11;
 const [DAY_START, DAY_END] = localDayBoundsUtc(DATE, NYC_TZ);
 const MINUTE = 60_000;
 
-async function startOn(src: SimulatorSource, sink: SourceSink, sched: FakeScheduler): Promise<void> {
+/** A sink that only collects: the simulator never rejects input nor reports connection states. */
+function sinkOf(push: SourceSink['push']): SourceSink {
+  return {
+    push,
+    reject: (r) => {
+      throw new Error(`the simulator rejected its own input: ${r.reason}`);
+    },
+    status: () => {},
+  };
+}
+
+async function startOn(src: SimulatorSource, push: SourceSink['push'], sched: FakeScheduler): Promise<void> {
   let started = false;
-  const p = src.start(sink).then(() => {
+  const p = src.start(sinkOf(push)).then(() => {
     started = true;
   });
   while (!started) await sched.advance(0);
@@ -69,7 +80,7 @@ describe('SimulatorSource pacing', () => {
     const start = DAY_START + 20 * MINUTE;
     const src = new SimulatorSource({ date: DATE, seed: SEED, start, speed: 60, scheduler: sched });
     const got: { wall: number; m: SourceMessage }[] = [];
-    await startOn(src, { push: (m) => got.push({ wall: sched.now(), m }) }, sched);
+    await startOn(src, (m) => got.push({ wall: sched.now(), m }), sched);
     const wall0 = sched.now();
     expect(src.now()).toBe(start);
 
@@ -91,7 +102,7 @@ describe('SimulatorSource pacing', () => {
     const start = DAY_START + 2 * 60 * MINUTE + 45 * MINUTE; // 02:45 local: the last METAR came at ~01:53
     const src = new SimulatorSource({ date: DATE, seed: SEED, start, speed: 1, scheduler: sched });
     const got: SourceMessage[] = [];
-    await startOn(src, { push: (m) => got.push(m) }, sched);
+    await startOn(src, (m) => got.push(m), sched);
     await sched.advance(0);
     const atStart = got.filter((m) => m.received_ms === start);
     // What a client connected all day last received before `start`:
@@ -117,7 +128,7 @@ describe('SimulatorSource pacing', () => {
     const start = DAY_START + 5 * MINUTE;
     const src = new SimulatorSource({ date: DATE, seed: SEED, start, speed: 1, scheduler: sched });
     const got: SourceMessage[] = [];
-    await startOn(src, { push: (m) => got.push(m) }, sched);
+    await startOn(src, (m) => got.push(m), sched);
     await sched.advance(3000);
     expect(src.now()).toBe(start + 3000);
     expect(got.length).toBeGreaterThan(10);
@@ -131,7 +142,7 @@ describe('SimulatorSource pacing', () => {
     const sched = new FakeScheduler();
     const src = new SimulatorSource({ date: DATE, seed: SEED, start: DAY_START + MINUTE, speed: 60, scheduler: sched });
     let count = 0;
-    await startOn(src, { push: () => count++ }, sched);
+    await startOn(src, () => count++, sched);
     await sched.advance(1000);
     const before = count;
     await src.stop();
@@ -149,10 +160,8 @@ describe('SimulatorSource pacing', () => {
     let calls = 0;
     await startOn(
       src,
-      {
-        push: () => {
-          if (++calls === 3) throw new Error('sink broke');
-        },
+      () => {
+        if (++calls === 3) throw new Error('sink broke');
       },
       sched,
     );
@@ -179,11 +188,9 @@ describe('SimulatorSource books', () => {
     const rest: Extract<SourceMessage, { kind: 'clob_rest_book' }>[] = [];
     await startOn(
       src,
-      {
-        push: (m) => {
-          consumer.push(m);
-          if (m.kind === 'clob_rest_book') rest.push(m);
-        },
+      (m) => {
+        consumer.push(m);
+        if (m.kind === 'clob_rest_book') rest.push(m);
       },
       sched,
     );
@@ -219,13 +226,13 @@ describe('SimulatorSource books', () => {
       const consumer = new Consumer(src);
       let lastReceived = -Infinity;
       let clockBehind = 0;
-      await src.start({
-        push: (m) => {
+      await src.start(
+        sinkOf((m) => {
           consumer.push(m);
           if (src.now() < m.received_ms) clockBehind++;
           lastReceived = m.received_ms;
-        },
-      });
+        }),
+      );
       await src.finished;
       expect(consumer.restBooks).toBe(consumer.mismatches);
       // After a REST resync the mirror is exact again: no further mismatch on that token from it.

@@ -40,7 +40,8 @@ import { TokenBook, type LevelChange } from './token-book';
 /** An input the recorder could not turn into an event, kept with its reason. */
 export interface Rejection {
   at_ms: number;
-  source: SourceMessage['kind'];
+  /** The SourceMessage kind, or the upstream a source names when it rejects a frame itself. */
+  source: SourceMessage['kind'] | (string & {});
   reason: string;
   input: unknown;
 }

@@ -118,6 +118,8 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
       guarded(() => recorder.ingest(message, clock.now()));
       schedulePublish();
     },
+    reject: (r) => writer.reject({ at_ms: r.received_ms, source: r.source, reason: r.reason, input: r.input }),
+    status: () => {},
   });
   guarded(() => recorder.advanceTo(startMs)); // initial BOOK_RESYNC_STARTs and book requests, once the source runs
   const timer = setInterval(() => {
@@ -280,6 +282,8 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
         recorder.ingest(message, message.received_ms);
         progress();
       },
+      reject: (r) => w.reject({ at_ms: r.received_ms, source: r.source, reason: r.reason, input: r.input }),
+      status: () => {},
     });
     await source.finished;
     ended = true;

@@ -31,10 +31,61 @@ export type SourceMessage =
   | { kind: 'pws'; received_ms: number; readings: PwsReading[] }
   /** HELIOS model outputs pushed through the ingest endpoint. */
   | { kind: 'features'; received_ms: number; payload: ModelPayload<Features1m> }
-  | { kind: 'nowcast'; received_ms: number; payload: ModelPayload<Nowcast1m> };
+  | { kind: 'nowcast'; received_ms: number; payload: ModelPayload<Nowcast1m> }
+  /**
+   * A market (one station-local date's event) found by discovery, e.g. Polymarket Gamma's
+   * `highest-temperature-in-nyc-on-…` event: its YES tokens join the operating cone and the event
+   * (with its settlement rules, verbatim) is recorded. Sent again when re-discovered; a repeat that
+   * changes nothing records nothing, a changed rules text is recorded again.
+   */
+  | { kind: 'market_listed'; received_ms: number; market: ListedMarket }
+  /** The market of `market_date` is no longer followed (after its day, at local midnight): its tokens leave the cone. */
+  | { kind: 'market_unlisted'; received_ms: number; market_date: string; detail: string };
+
+/** A day's market as discovery lists it (Polymarket: a Gamma event; the simulator: its own). */
+export interface ListedMarket {
+  /** Station-local date the market settles on. */
+  market_date: string;
+  /** Venue id of the event (Gamma `id`) and its slug. */
+  event_id: string;
+  slug: string;
+  title: string;
+  /** Settlement rules as the venue states them (Gamma `description`), verbatim. */
+  rules: string;
+  /** Gamma `resolutionSource` (may be empty). */
+  resolution_source: string;
+  /** One YES token per bucket, in the venue's bucket order. */
+  tokens: MarketToken[];
+}
+
+/** Input a source received but could not turn into a message: kept in quarantine with its reason. */
+export interface SourceRejection {
+  /** Which upstream: 'clob', 'gamma', 'metar', 'pws', 'ingest', 'capture', … */
+  source: string;
+  received_ms: number;
+  reason: string;
+  /** What arrived (a frame's text, a parsed body); large inputs may be truncated by the sink. */
+  input: unknown;
+}
+
+export const SOURCE_STATES = ['connecting', 'connected', 'reconnecting', 'stale', 'failing', 'not_configured', 'stopped'] as const;
+export type SourceState = (typeof SOURCE_STATES)[number];
+
+/** Connection state of one upstream, for `health` and the LIVE badge. */
+export interface SourceStatus {
+  source: string;
+  state: SourceState;
+  /** Why (last error, backoff, "no frame for 30 s", …); null when there is nothing to say. */
+  detail: string | null;
+  at_ms: number;
+}
 
 export interface SourceSink {
   push(message: SourceMessage): void;
+  /** A frame or response that could not be understood: never dropped silently. */
+  reject(rejection: SourceRejection): void;
+  /** An upstream's connection state changed. */
+  status(status: SourceStatus): void;
 }
 
 /** Markets a source covers: one bucket token per temperature range of the day's market. */
@@ -43,11 +94,14 @@ export interface MarketToken {
   market_id: string;
   /** Bucket label as the market shows it, e.g. "34-35°F". */
   bucket: string;
+  /** Station-local date of the market the token settles on (YYYY-MM-DD), when known. */
+  market_date?: string;
 }
 
 export interface SourceInfo {
   id: string;
   station_id: string;
+  /** The cone known at start; sources that discover markets add them with `market_listed`. */
   tokens: MarketToken[];
 }
 

@@ -6,7 +6,7 @@
  * Updates are immutable at the granularity panels subscribe to (one token's book, the METAR, …),
  * so a zustand selector re-renders only what changed.
  */
-import { BookMirror, bookMetrics, type BookMetrics, type Level } from './book';
+import { OrderBook, bookMetrics, type BookMetrics, type Level } from './book';
 import { eventTimeMs } from './envelope';
 import type {
   AnyEvent,
@@ -116,7 +116,7 @@ export function applyEvents(state: ChannelState, events: readonly AnyEvent[]): C
   let windows: Record<string, EventWindow> | null = null;
   let pending: Record<string, BookEvent> | null = null;
   // Deltas for one token are folded through a mirror and materialized once per batch.
-  const mirrors = new Map<string, BookMirror>();
+  const mirrors = new Map<string, OrderBook>();
 
   const materialize = (tokenId: string) => {
     const mirror = mirrors.get(tokenId);
@@ -150,7 +150,7 @@ export function applyEvents(state: ChannelState, events: readonly AnyEvent[]): C
         if (!book) break; // a delta before any snapshot of its token has nothing to apply to
         let mirror = mirrors.get(e.token_id);
         if (!mirror) {
-          mirror = new BookMirror();
+          mirror = new OrderBook();
           mirror.reset(book.bids, book.asks);
           mirrors.set(e.token_id, mirror);
         }

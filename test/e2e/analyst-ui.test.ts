@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BookMirror } from '../../src/shared/book';
+import { OrderBook } from '../../src/shared/book';
 import type { Manifest } from '../../src/shared/manifest';
 import { loadSnapshot } from '../../src/shared/snapshot';
 import { DataRoot } from '../../src/services/data-root';
@@ -235,7 +235,7 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     const [snap] = await parquet.rows(
       `SELECT bids, asks, epoch_us(ts_ingest_utc) AS us FROM read_parquet(${file('l2_snap_1s')}) WHERE token_id = '${token}' AND epoch_us(ts_ingest_utc) < ${until} ORDER BY ts_ingest_utc DESC, event_id DESC LIMIT 1`,
     );
-    const mirror = new BookMirror();
+    const mirror = new OrderBook();
     mirror.reset(snap!.bids as { p: number; s: number }[], snap!.asks as { p: number; s: number }[]);
     const deltas = manifest.channels.l2_deltas
       ? await parquet.rows(

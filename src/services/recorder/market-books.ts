@@ -5,7 +5,7 @@
  * venue's after a `price_change` (or a full book disagreeing with a healthy mirror): GAP_DETECTED,
  * BOOK_RESYNC_START, a book request, book_ok=false until the fresh book, BOOK_RESYNC_DONE.
  */
-import { bookMetrics, type Level } from '../../shared/book';
+import { bookMetrics, OrderBook, type Level } from '../../shared/book';
 import { describeZodError } from '../../shared/registry';
 import type { EventOf } from '../../shared/schemas';
 import { clobMarketMessage, type ClobMarketMessage } from '../sources/polymarket-messages';
@@ -15,13 +15,13 @@ import type { EventOutput } from './event-output';
 import type { HealthSampler } from './health-sampler';
 import { clobRestBook, parsePriceChangeFast } from './inputs';
 import { fmt } from './market-triggers';
-import { TokenBook, type LevelChange } from './token-book';
+import { TokenMirror } from './token-mirror';
 import type { WindowPolicy } from './window-policy';
 
 type Message<K extends SourceMessage['kind']> = Extract<SourceMessage, { kind: K }>;
 
 export class MarketBooks {
-  private readonly books = new Map<string, TokenBook>();
+  private readonly books = new Map<string, TokenMirror>();
   private connectionUp = true;
   /** Tokens whose book is to be requested from the source once the current call is done. */
   private readonly requests = new Set<string>();
@@ -37,7 +37,7 @@ export class MarketBooks {
     private readonly canRequestBooks: boolean,
   ) {
     for (const t of tokens) {
-      const book = new TokenBook(t, config.triggers.defaultTick);
+      const book = new TokenMirror(t, config.triggers.defaultTick);
       this.books.set(t.token_id, book);
       windows.follow(book);
     }
@@ -63,7 +63,7 @@ export class MarketBooks {
   snapshots(): void {
     const n = this.config.snapshotLevels;
     for (const t of this.books.values()) {
-      const top = t.top(n);
+      const top = t.book.top(n);
       this.out.record('l2_snap_1s', {
         station_id: this.station,
         market_id: t.info.market_id,
@@ -169,19 +169,19 @@ export class MarketBooks {
       }
       const last = changes[changes.length - 1]!;
       if (t.ok && !t.agreesWith(last.best_bid, last.best_ask)) {
-        this.gap(t, `mirror best ${fmt(t.bestBid)}/${fmt(t.bestAsk)} ≠ venue best ${last.best_bid}/${last.best_ask} after price_change ${last.hash}`);
+        this.gap(t, `mirror best ${fmt(t.book.bestBid)}/${fmt(t.book.bestAsk)} ≠ venue best ${last.best_bid}/${last.best_ask} after price_change ${last.hash}`);
         this.beginResync(t, 'best bid/ask mismatch');
       } else this.windows.bookChanged(t, this.out.now);
     }
   }
 
-  private token(tokenId: string): TokenBook | null {
+  private token(tokenId: string): TokenMirror | null {
     const t = this.books.get(tokenId);
     if (!t) this.out.stats.ignored++;
     return t ?? null;
   }
 
-  private delta(t: TokenBook, seq: number, side: 'bid' | 'ask', p: number, s: number, hash: string | null): void {
+  private delta(t: TokenMirror, seq: number, side: 'bid' | 'ask', p: number, s: number, hash: string | null): void {
     this.out.record('l2_deltas', {
       station_id: this.station,
       market_id: t.info.market_id,
@@ -194,7 +194,7 @@ export class MarketBooks {
     });
   }
 
-  private bookEvent(t: TokenBook, kind: EventOf<'book_events'>['kind'], seqBefore: number | null, seqAfter: number | null, detail: string): void {
+  private bookEvent(t: TokenMirror, kind: EventOf<'book_events'>['kind'], seqBefore: number | null, seqAfter: number | null, detail: string): void {
     this.out.record('book_events', {
       station_id: this.station,
       market_id: t.info.market_id,
@@ -207,19 +207,19 @@ export class MarketBooks {
     });
   }
 
-  private gap(t: TokenBook, detail: string): void {
+  private gap(t: TokenMirror, detail: string): void {
     this.out.stats.gaps++;
     this.bookEvent(t, 'GAP_DETECTED', t.seq, null, detail);
   }
 
   /** Mark the book untrustworthy and (unless the fresh book is already in hand) ask for one. */
-  private beginResync(t: TokenBook, why: string, request = true): void {
+  private beginResync(t: TokenMirror, why: string, request = true): void {
     t.ok = false;
     this.bookEvent(t, 'BOOK_RESYNC_START', t.seq, null, why);
     if (request) this.requestResync(t);
   }
 
-  private requestResync(t: TokenBook): void {
+  private requestResync(t: TokenMirror): void {
     if (!this.canRequestBooks || !this.connectionUp) return;
     t.resyncRequestedAt = this.out.now;
     this.requests.add(t.info.token_id);
@@ -231,8 +231,8 @@ export class MarketBooks {
    * level differences are applied as changes (recorded as deltas inside a window, so a replay of
    * the window stays exact), the epoch increments and BOOK_RESYNC_DONE records seq before/after.
    */
-  private fullBook(t: TokenBook, bids: Level[], asks: Level[], hash: string, origin: string): void {
-    const changes: LevelChange[] = t.diffTo(bids, asks);
+  private fullBook(t: TokenMirror, bids: Level[], asks: Level[], hash: string, origin: string): void {
+    const changes = t.book.changesTo(OrderBook.from(bids, asks));
     if (t.ok) {
       if (changes.length === 0) return;
       this.gap(t, `${origin} ${hash} disagrees with the mirror at ${changes.length} level(s)`);

@@ -9,6 +9,7 @@
  *   recordDay       the fast path for synthesizing a past day: the same recorder driven by message
  *                   time as fast as possible, with backpressure (await the writer) instead of shedding.
  */
+import { wallClock, type Clock, type Scheduler } from '../clock';
 import { DataRoot } from '../data-root';
 import type { LiveFeed } from '../live-feed';
 import type { MarketToken, Source, SourceMessage } from '../sources/source';
@@ -17,12 +18,6 @@ import { resolveRecordingConfig, type RecordingConfig, type RecordingConfigInput
 import { JournalWriter, type JournalWriterStats } from './journal-writer';
 import { Recorder, type RecorderStats } from './recorder';
 import { RingBuffers } from './ring-buffers';
-
-export interface Clock {
-  now(): number;
-}
-
-export const wallClock: Clock = { now: () => Date.now() };
 
 export interface SessionStats {
   station_id: string;
@@ -150,13 +145,6 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
       return stopping;
     },
   };
-}
-
-/** Wall time and timers as a paced source (the simulator) takes them; see `recordDay`. */
-export interface Scheduler {
-  now(): number;
-  /** Run `fn` after `delayMs` (≤ 0: as soon as possible). Returns a cancel function. */
-  schedule(fn: () => void, delayMs: number): () => void;
 }
 
 /** A source that can run as fast as possible and says when it has delivered everything. */

@@ -8,13 +8,13 @@ import type { EventWindow } from '../../shared/schemas';
 import type { RecordingConfig } from './config';
 import { EventWindowManager, type OpenWindow } from './event-windows';
 import { MarketTriggers, type MarketTrigger } from './market-triggers';
-import type { TokenBook } from './token-book';
+import type { TokenMirror } from './token-mirror';
 
 export type WindowPolicyConfig = Pick<RecordingConfig, 'windows' | 'triggers'>;
 
 export class WindowPolicy {
   private readonly manager: EventWindowManager;
-  private readonly triggers = new Map<TokenBook, MarketTriggers>();
+  private readonly triggers = new Map<TokenMirror, MarketTriggers>();
   /** Earliest instant a pending spread regime will have held long enough (see MarketTriggers). */
   regimeDueMs = Infinity;
   private readonly fired: MarketTrigger[] = [];
@@ -50,7 +50,7 @@ export class WindowPolicy {
   }
 
   /** Watch a cone token's book for market triggers. */
-  follow(book: TokenBook): void {
+  follow(book: TokenMirror): void {
     this.triggers.set(book, new MarketTriggers(book, this.config.triggers));
   }
 
@@ -75,7 +75,7 @@ export class WindowPolicy {
   }
 
   /** After a message changed a trusted book at `nowMs`. */
-  bookChanged(book: TokenBook, nowMs: number): void {
+  bookChanged(book: TokenMirror, nowMs: number): void {
     if (!book.ok) return;
     this.triggers.get(book)!.evaluate(nowMs, this.fired);
     this.updateRegimeDue();
@@ -83,7 +83,7 @@ export class WindowPolicy {
   }
 
   /** A resync (or the first book): a new baseline for the market triggers, not a market move. */
-  rebased(book: TokenBook): void {
+  rebased(book: TokenMirror): void {
     this.triggers.get(book)!.rebase();
     this.updateRegimeDue();
   }

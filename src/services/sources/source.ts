@@ -98,7 +98,8 @@ export interface MarketToken {
   market_date?: string;
 }
 
-export interface SourceInfo {
+/** What a source records: its id, the station, and the operating cone it starts with. */
+export interface SourceScope {
   id: string;
   station_id: string;
   /** The cone known at start; sources that discover markets add them with `market_listed`. */
@@ -106,7 +107,7 @@ export interface SourceInfo {
 }
 
 export interface Source {
-  readonly info: SourceInfo;
+  readonly info: SourceScope;
   /** Begin delivering to `sink`; resolves once running. Messages carry their own receive time. */
   start(sink: SourceSink): Promise<void>;
   /** Stop delivering; resolves when no further `push` will happen. */

@@ -62,6 +62,7 @@ export function summaryLine(stats: SessionStats, mode: string): string {
     `dropped ${droppedTotal}${dropped.length ? ` (${dropped.map(([ch, n]) => `${ch}=${n}`).join(' ')})` : ''};`,
     `rejected ${rejected};`,
     `windows ${stats.recorder.windows}; gaps ${stats.recorder.gaps}; resyncs ${stats.recorder.resyncs};`,
+    ...(stats.sources.length ? [`sources ${stats.sources.map((s) => `${s.source}=${s.state}`).join(' ')};`] : []),
     `${files.length} file(s): ${files.join(', ')}`,
   ];
   if (stats.journal.write_errors > 0) parts.push(`; WRITE ERRORS ${stats.journal.write_errors}: ${stats.journal.last_error}`);

@@ -20,10 +20,13 @@ export interface Rejection {
 
 export interface RecorderStats {
   events: Record<Channel, number>;
-  rejected: Partial<Record<SourceMessage['kind'], number>>;
+  /** Inputs set aside, per SourceMessage kind or (for frames a source refused itself) per upstream. */
+  rejected: Record<string, number>;
   duplicate_metars: number;
-  /** Market messages about tokens outside the cone, and stale PWS batches. */
+  /** Market messages about tokens outside the cone, resolutions of markets not followed, stale PWS batches. */
   ignored: number;
+  /** The venue's `new_market` announcements (discovery, not the feed, decides the cone). */
+  new_markets: number;
   gaps: number;
   resyncs: number;
   reconnects: number;
@@ -43,6 +46,7 @@ export class EventOutput {
     rejected: {},
     duplicate_metars: 0,
     ignored: 0,
+    new_markets: 0,
     gaps: 0,
     resyncs: 0,
     reconnects: 0,
@@ -81,7 +85,12 @@ export class EventOutput {
 
   /** Set an input aside with its reason (quarantined by the sink) and count it per source. */
   reject(message: SourceMessage, reason: string, input: unknown = message): void {
-    this.stats.rejected[message.kind] = (this.stats.rejected[message.kind] ?? 0) + 1;
-    this.sinks.reject?.({ at_ms: this.now, source: message.kind, reason, input });
+    this.setAside({ at_ms: this.now, source: message.kind, reason, input });
+  }
+
+  /** Quarantine what a source could not understand itself (a frame, a response), counted by upstream. */
+  setAside(rejection: Rejection): void {
+    this.stats.rejected[rejection.source] = (this.stats.rejected[rejection.source] ?? 0) + 1;
+    this.sinks.reject?.(rejection);
   }
 }

@@ -3,6 +3,7 @@
  * each source last delivered, and the counters (reconnects, gaps, resyncs, rejected inputs) with
  * what the journal writer reports about itself.
  */
+import type { SourceStatus } from '../sources/source';
 import type { EventOutput } from './event-output';
 import { round3 } from './market-triggers';
 import { percentile } from './percentile';
@@ -24,6 +25,7 @@ const LATENCY_SAMPLE_CAP = 4096;
 export class HealthSampler {
   private readonly lastSeen = new Map<SourceKind, number>();
   private readonly latencies = new Map<string, { values: number[]; seen: number }>();
+  private readonly statuses = new Map<string, SourceStatus>();
 
   constructor(
     private readonly out: EventOutput,
@@ -35,6 +37,16 @@ export class HealthSampler {
   /** A source delivered something usable now (its staleness restarts from 0). */
   seen(kind: SourceKind): void {
     this.lastSeen.set(kind, this.out.now);
+  }
+
+  /** An upstream's connection state, as its source reports it. */
+  status(status: SourceStatus): void {
+    this.statuses.set(status.source, status);
+  }
+
+  /** Each upstream's latest reported state, by source name. */
+  sources(): SourceStatus[] {
+    return [...this.statuses.values()].sort((a, b) => a.source.localeCompare(b.source));
   }
 
   /** Latency samples of the current health interval; past the cap, a uniform reservoir sample. */
@@ -81,6 +93,7 @@ export class HealthSampler {
         events_written: writer?.events_written ?? 0,
         dropped: writer?.dropped ?? {},
         rejected: { ...stats.rejected },
+        sources: this.sources().map(({ source, state, detail }) => ({ source, state, detail })),
       },
       false,
     );

@@ -8,7 +8,7 @@
 import { bookMetrics, OrderBook, type Level } from '../../shared/book';
 import { describeZodError } from '../../shared/registry';
 import type { EventOf } from '../../shared/schemas';
-import { clobMarketMessage, type ClobMarketMessage } from '../sources/polymarket-messages';
+import { clobMarketMessage, unknownEventType, type ClobMarketMessage } from '../sources/polymarket-messages';
 import type { MarketToken, SourceMessage } from '../sources/source';
 import type { RecordingConfig } from './config';
 import type { EventOutput } from './event-output';
@@ -19,9 +19,11 @@ import { TokenMirror } from './token-mirror';
 import type { WindowPolicy } from './window-policy';
 
 type Message<K extends SourceMessage['kind']> = Extract<SourceMessage, { kind: K }>;
+export type MarketResolved = Extract<ClobMarketMessage, { event_type: 'market_resolved' }>;
 
 export class MarketBooks {
   private readonly books = new Map<string, TokenMirror>();
+  private started = false;
   private connectionUp = true;
   /** Tokens whose book is to be requested from the source once the current call is done. */
   private readonly requests = new Set<string>();
@@ -35,17 +37,43 @@ export class MarketBooks {
     tokens: readonly MarketToken[],
     /** Whether the source can be asked for a book (`requestBook`). */
     private readonly canRequestBooks: boolean,
+    /** A `market_resolved` from the feed (the markets channel records it). */
+    private readonly onResolved: (message: MarketResolved) => void,
   ) {
-    for (const t of tokens) {
-      const book = new TokenMirror(t, config.triggers.defaultTick);
-      this.books.set(t.token_id, book);
-      windows.follow(book);
-    }
+    for (const t of tokens) this.add(t);
   }
 
   /** Every book starts untrusted until its first book arrives. */
   start(): void {
+    this.started = true;
     for (const t of this.books.values()) this.beginResync(t, 'awaiting the first book');
+  }
+
+  /** The cone's tokens. */
+  *cone(): IterableIterator<MarketToken> {
+    for (const t of this.books.values()) yield t.info;
+  }
+
+  /** A token joins the cone: snapshots from the next second, untrusted until its first book. */
+  add(token: MarketToken): void {
+    const known = this.books.get(token.token_id);
+    if (known) {
+      known.info = token;
+      return;
+    }
+    const mirror = new TokenMirror(token, this.config.triggers.defaultTick);
+    this.books.set(token.token_id, mirror);
+    this.windows.follow(mirror);
+    if (this.started) this.beginResync(mirror, 'awaiting the first book');
+  }
+
+  /** A token leaves the cone: no more snapshots, its messages are ignored from now on. */
+  remove(tokenId: string): void {
+    const mirror = this.books.get(tokenId);
+    if (!mirror) return;
+    this.books.delete(tokenId);
+    this.windows.unfollow(mirror);
+    this.requests.delete(tokenId);
   }
 
   /** The book requests gathered since the last call, in the order they were made. */
@@ -93,7 +121,7 @@ export class MarketBooks {
     let m: ClobMarketMessage | null = parsePriceChangeFast(message.message);
     if (!m) {
       const parsed = clobMarketMessage.safeParse(message.message);
-      if (!parsed.success) return this.out.reject(message, `CLOB message: ${describeZodError(parsed.error)}`);
+      if (!parsed.success) return this.out.reject(message, `CLOB message: ${unknownEventType(message.message) ?? describeZodError(parsed.error)}`);
       m = parsed.data;
     }
     this.health.seen('clob');
@@ -101,7 +129,9 @@ export class MarketBooks {
     switch (m.event_type) {
       case 'book': {
         const t = this.token(m.asset_id);
-        if (t) this.fullBook(t, toLevels(m.bids), toLevels(m.asks), m.hash, 'book message');
+        if (!t) return;
+        if (m.tick_size !== undefined) t.tick = m.tick_size;
+        this.fullBook(t, toLevels(m.bids), toLevels(m.asks), m.hash, 'book message');
         return;
       }
       case 'price_change':
@@ -116,15 +146,28 @@ export class MarketBooks {
           p: m.price,
           s: m.size,
           side: m.side === 'BUY' ? 'buy' : 'sell',
-          trade_id: null,
+          trade_id: m.transaction_hash ?? null,
         });
         return;
       }
       case 'tick_size_change': {
+        // The venue re-prices the book on the new grid: the mirror is not trusted until the next book.
         const t = this.token(m.asset_id);
-        if (t) t.tick = m.new_tick_size;
+        if (!t) return;
+        t.tick = m.new_tick_size;
+        if (t.ok) this.beginResync(t, `tick size ${m.old_tick_size} → ${m.new_tick_size}: book dropped until the next book`);
         return;
       }
+      case 'best_bid_ask': {
+        const t = this.token(m.asset_id);
+        if (t?.ok && !t.agreesWith(m.best_bid, m.best_ask)) this.mismatch(t, m.best_bid, m.best_ask, 'best_bid_ask');
+        return;
+      }
+      case 'new_market':
+        this.out.stats.new_markets++;
+        return;
+      case 'market_resolved':
+        return this.onResolved(m);
     }
   }
 
@@ -136,12 +179,17 @@ export class MarketBooks {
     if (t) this.fullBook(t, toLevels(parsed.data.bids), toLevels(parsed.data.asks), parsed.data.hash, 'REST book');
   }
 
-  onConnection(message: Message<'clob_connection'>): void {
-    if (message.state === 'down') {
+  /**
+   * The market feed went down (every book may miss updates: a gap on each trusted one) or came
+   * back (ask for every untrusted book). A `clob_connection` message and a `clob` source status
+   * both land here.
+   */
+  connection(up: boolean, detail: string): void {
+    if (!up) {
       this.connectionUp = false;
       for (const t of this.books.values()) {
         if (!t.ok) continue;
-        this.gap(t, `market connection down: ${message.detail}`);
+        this.gap(t, `market connection down: ${detail}`);
         this.beginResync(t, 'connection lost');
       }
       return;
@@ -168,11 +216,15 @@ export class MarketBooks {
         if (inWindow) this.delta(t, seq, side, c.price, c.size, c.hash);
       }
       const last = changes[changes.length - 1]!;
-      if (t.ok && !t.agreesWith(last.best_bid, last.best_ask)) {
-        this.gap(t, `mirror best ${fmt(t.book.bestBid)}/${fmt(t.book.bestAsk)} ≠ venue best ${last.best_bid}/${last.best_ask} after price_change ${last.hash}`);
-        this.beginResync(t, 'best bid/ask mismatch');
-      } else this.windows.bookChanged(t, this.out.now);
+      if (t.ok && !t.agreesWith(last.best_bid, last.best_ask)) this.mismatch(t, last.best_bid, last.best_ask, `price_change ${last.hash}`);
+      else this.windows.bookChanged(t, this.out.now);
     }
+  }
+
+  /** The venue's best bid/ask disagree with a trusted mirror: an update was missed. */
+  private mismatch(t: TokenMirror, bestBid: number | null, bestAsk: number | null, after: string): void {
+    this.gap(t, `mirror best ${fmt(t.book.bestBid)}/${fmt(t.book.bestAsk)} ≠ venue best ${fmt(bestBid)}/${fmt(bestAsk)} after ${after}`);
+    this.beginResync(t, 'best bid/ask mismatch');
   }
 
   private token(tokenId: string): TokenMirror | null {

@@ -9,10 +9,11 @@
  * This class is the coordinator: the clock and the cadence, and routing each message to the part
  * that owns it —
  *   market-books.ts        market and book integrity (mirror, seq/epoch, gaps, resyncs, snapshots)
+ *   market-listings.ts     the markets followed: the cone from discovery, rules, resolutions
  *   world-observations.ts  METAR/SPECI and the PWS cluster
  *   model-inputs.ts        features and nowcast
  *   window-policy.ts       event windows, their triggers and correlation
- *   health-sampler.ts      latencies, staleness, counters → `health`
+ *   health-sampler.ts      latencies, staleness, counters, upstream states → `health`
  *   event-output.ts        stamping, emitting, rejecting, counting
  *
  * Capture policy: `l2_snap_1s` for every cone token at every whole second, always (book_ok=false
@@ -30,13 +31,16 @@
  *     correlation_id sent by the model itself wins), plus the window_id when inside a window.
  *   - Anything else correlates with itself (stampEvent's default).
  */
-import type { AnyEvent } from '../../shared/schemas';
-import type { MarketToken, SourceMessage } from '../sources/source';
+import { describeZodError } from '../../shared/registry';
+import type { AnyEvent, MarketsEvent } from '../../shared/schemas';
+import type { MarketToken, SourceMessage, SourceRejection, SourceStatus, SourceState } from '../sources/source';
 import type { RecordingConfig } from './config';
 import { EventOutput, type RecorderStats, type Rejection } from './event-output';
 import type { OpenWindow } from './event-windows';
 import { HealthSampler, type WriterHealth } from './health-sampler';
+import { sourceStatus } from './inputs';
 import { MarketBooks } from './market-books';
+import { MarketListings } from './market-listings';
 import { ModelInputs } from './model-inputs';
 import { WindowPolicy } from './window-policy';
 import { WorldObservations } from './world-observations';
@@ -55,7 +59,18 @@ export interface RecorderOptions {
   /** Ask the source for a full book (answered later as a `clob_rest_book` message). */
   requestBook?(token_id: string): void;
   writerHealth?(): WriterHealth;
+  /** What was already recorded today, when a recording restarts mid-day (see journal-history.ts). */
+  history?: RecordedHistory;
 }
+
+/** Recorded earlier the same day: METAR/SPECI raw texts and `markets` events, oldest first. */
+export interface RecordedHistory {
+  metars: readonly string[];
+  markets: readonly MarketsEvent[];
+}
+
+/** States of the `clob` upstream in which its books may be missing updates. */
+const FEED_DOWN: ReadonlySet<SourceState> = new Set(['reconnecting', 'stale', 'failing', 'stopped']);
 
 export class Recorder {
   private readonly config: RecordingConfig;
@@ -63,6 +78,7 @@ export class Recorder {
   private readonly windows: WindowPolicy;
   private readonly health: HealthSampler;
   private readonly market: MarketBooks;
+  private readonly listings: MarketListings;
   private readonly world: WorldObservations;
   private readonly models: ModelInputs;
   private started = false;
@@ -80,8 +96,10 @@ export class Recorder {
     const out = (this.out = new EventOutput(options.startMs, options, (now) => this.windows.activeAt(now)));
     this.windows = new WindowPolicy(station, config, (e) => out.emit(e));
     this.health = new HealthSampler(out, station, options.startMs, options.writerHealth);
-    this.market = new MarketBooks(out, this.health, this.windows, config, station, options.tokens, options.requestBook !== undefined);
-    this.world = new WorldObservations(out, this.health, this.windows, config, station);
+    const resolved = (m: Parameters<MarketListings['onResolved']>[0]) => this.listings.onResolved(m);
+    this.market = new MarketBooks(out, this.health, this.windows, config, station, options.tokens, options.requestBook !== undefined, resolved);
+    this.listings = new MarketListings(out, this.market, station, options.tokens, options.history?.markets);
+    this.world = new WorldObservations(out, this.health, this.windows, config, station, options.history?.metars);
     this.models = new ModelInputs(out, this.health, station, () => this.world.lastMetarCorrelation);
   }
 
@@ -120,6 +138,40 @@ export class Recorder {
     this.run(() => {
       this.advance(nowMs);
       this.windows.manual(this.out.now, durationMs, detail);
+    });
+  }
+
+  /**
+   * An upstream's connection state (`SourceSink.status`): kept for `health` and the session's
+   * stats; the market feed reconnecting, stale or failing is a gap on every book, exactly as a
+   * `clob_connection` down, and its return asks for fresh books.
+   */
+  sourceStatus(status: SourceStatus, nowMs: number = status.at_ms): void {
+    this.run(() => {
+      this.advance(nowMs);
+      const parsed = sourceStatus.safeParse(status);
+      if (!parsed.success) {
+        this.out.setAside({ at_ms: this.out.now, source: 'status', reason: `source status: ${describeZodError(parsed.error)}`, input: status });
+        return;
+      }
+      const s = parsed.data;
+      this.health.status(s);
+      if (s.source !== 'clob') return;
+      if (FEED_DOWN.has(s.state)) this.market.connection(false, `${s.state}${s.detail ? `: ${s.detail}` : ''}`);
+      else if (s.state === 'connected') this.market.connection(true, s.detail ?? 'connected');
+    });
+  }
+
+  /** Each upstream's latest reported state. */
+  sources(): SourceStatus[] {
+    return this.health.sources();
+  }
+
+  /** Input a source could not understand (`SourceSink.reject`): quarantined with its reason, counted by upstream. */
+  sourceRejected(rejection: SourceRejection, nowMs: number = rejection.received_ms): void {
+    this.run(() => {
+      this.advance(nowMs);
+      this.out.setAside({ at_ms: rejection.received_ms, source: rejection.source, reason: rejection.reason, input: rejection.input });
     });
   }
 
@@ -186,7 +238,11 @@ export class Recorder {
       case 'clob_rest_book':
         return this.market.onRestBook(message);
       case 'clob_connection':
-        return this.market.onConnection(message);
+        return this.market.connection(message.state !== 'down', message.detail);
+      case 'market_listed':
+        return this.listings.onListed(message);
+      case 'market_unlisted':
+        return this.listings.onUnlisted(message);
       case 'metar':
         return this.world.onMetar(message);
       case 'pws':

@@ -12,9 +12,10 @@
 import { wallClock, type Clock, type Scheduler } from '../clock';
 import { DataRoot } from '../data-root';
 import type { LiveFeed } from '../live-feed';
-import type { MarketToken, Source, SourceMessage } from '../sources/source';
+import type { MarketToken, Source, SourceMessage, SourceStatus } from '../sources/source';
 import { getStation } from '../../shared/stations';
 import { resolveRecordingConfig, type RecordingConfig, type RecordingConfigInput } from './config';
+import { readRecordedHistory } from './journal-history';
 import { JournalWriter, type JournalWriterStats } from './journal-writer';
 import { Recorder, type RecorderStats } from './recorder';
 import { RingBuffers } from './ring-buffers';
@@ -26,6 +27,8 @@ export interface SessionStats {
   now_ms: number;
   recorder: RecorderStats;
   journal: JournalWriterStats;
+  /** Each upstream's latest state as its source reported it (for the LIVE badge and the CLI). */
+  sources: SourceStatus[];
   /** Exceptions thrown while handling a message (each also printed); the message is skipped. */
   errors: number;
 }
@@ -62,7 +65,10 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
   const station_id = source.info.station_id;
   getStation(station_id); // unknown stations fail here, with the list of known ones
   const startMs = clock.now();
-  const writer = new JournalWriter({ dataRoot: dataRootOf(options.dataRoot), station_id, config: config.journal, shed: true });
+  const dataRoot = dataRootOf(options.dataRoot);
+  // A restart mid-day: what today's journal already holds is not recorded again.
+  const history = await readRecordedHistory(dataRoot, station_id, startMs);
+  const writer = new JournalWriter({ dataRoot, station_id, config: config.journal, shed: true });
   const ring = new RingBuffers({ station_id, config: config.ring, startMs });
   const recorder = new Recorder({
     station_id,
@@ -76,6 +82,7 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
     reject: (r) => writer.reject(r),
     requestBook: source.requestBook ? (token) => source.requestBook!(token) : undefined,
     writerHealth: () => writer.stats(),
+    history,
   });
 
   let errors = 0;
@@ -104,6 +111,7 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
     now_ms: recorder.time,
     recorder: recorder.stats(),
     journal: writer.stats(),
+    sources: recorder.sources(),
     errors,
   });
 
@@ -113,8 +121,16 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
       guarded(() => recorder.ingest(message, clock.now()));
       schedulePublish();
     },
-    reject: (r) => writer.reject({ at_ms: r.received_ms, source: r.source, reason: r.reason, input: r.input }),
-    status: () => {},
+    reject: (r) => {
+      if (stopped) return;
+      guarded(() => recorder.sourceRejected(r, clock.now()));
+      schedulePublish();
+    },
+    status: (s) => {
+      if (stopped) return;
+      guarded(() => recorder.sourceStatus(s, clock.now()));
+      schedulePublish();
+    },
   });
   guarded(() => recorder.advanceTo(startMs)); // initial BOOK_RESYNC_STARTs and book requests, once the source runs
   const timer = setInterval(() => {
@@ -235,6 +251,7 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
     now_ms: recorder.time,
     recorder: recorder.stats(),
     journal: w.stats(),
+    sources: recorder.sources(),
     errors: 0,
   });
   const progressEvery = options.progressEveryMs ?? 3_600_000;
@@ -270,8 +287,8 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
         recorder.ingest(message, message.received_ms);
         progress();
       },
-      reject: (r) => w.reject({ at_ms: r.received_ms, source: r.source, reason: r.reason, input: r.input }),
-      status: () => {},
+      reject: (r) => recorder.sourceRejected(r),
+      status: (s) => recorder.sourceStatus(s),
     });
     await source.finished;
     ended = true;

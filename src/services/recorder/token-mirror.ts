@@ -19,7 +19,7 @@ export class TokenMirror {
   resyncRequestedAt: number | null = null;
 
   constructor(
-    readonly info: MarketToken,
+    public info: MarketToken,
     defaultTick: number,
   ) {
     this.tick = defaultTick;
@@ -32,12 +32,15 @@ export class TokenMirror {
   }
 
   /**
-   * Whether the mirror agrees with the best bid/ask the venue reported after a change. The venue
-   * reports an empty side as 0 (bid) / 1 (ask).
+   * Whether the mirror agrees with the best bid/ask the venue reported (after a change, or in a
+   * `best_bid_ask`). The venue reports an empty side as "" (null here), or as a bid of 0 / an ask
+   * of 1, prices no order can rest at.
    */
-  agreesWith(bestBid: number, bestAsk: number): boolean {
-    const bid = this.book.bestBid ?? 0;
-    const ask = this.book.bestAsk ?? 1;
-    return Math.abs(bid - bestBid) < 1e-9 && Math.abs(ask - bestAsk) < 1e-9;
+  agreesWith(bestBid: number | null, bestAsk: number | null): boolean {
+    return same(this.book.bestBid, bestBid === 0 ? null : bestBid) && same(this.book.bestAsk, bestAsk === 1 ? null : bestAsk);
   }
+}
+
+function same(mirror: number | null, venue: number | null): boolean {
+  return mirror === null || venue === null ? mirror === venue : Math.abs(mirror - venue) < 1e-9;
 }

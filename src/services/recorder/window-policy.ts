@@ -54,6 +54,11 @@ export class WindowPolicy {
     this.triggers.set(book, new MarketTriggers(book, this.config.triggers));
   }
 
+  unfollow(book: TokenMirror): void {
+    this.triggers.delete(book);
+    this.updateRegimeDue();
+  }
+
   /** A new METAR: opens (or extends) a window that takes the METAR's correlation. */
   metar(nowMs: number, detail: string, correlation: string): OpenWindow {
     return this.manager.trigger('METAR', nowMs, this.config.windows.metarS * 1000, detail, correlation);

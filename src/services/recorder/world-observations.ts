@@ -34,8 +34,11 @@ export class WorldObservations {
     private readonly windows: WindowPolicy,
     config: RecordingConfig,
     private readonly station: string,
+    /** Reports already recorded (a restart mid-day): the next poll's repeats of them are not new. */
+    recorded: readonly string[] = [],
   ) {
     this.pws = new PwsClusterTracker(config.pws);
+    for (const raw of recorded) this.seenMetars.add(raw);
   }
 
   onMetar(message: Message<'metar'>): void {

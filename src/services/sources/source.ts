@@ -5,7 +5,7 @@
  * (book mirror, snapshots, windows, envelope) is the recorder's job, identical for every source.
  */
 import type { ClobMarketMessageWire } from './polymarket-messages';
-import type { Features1m, Nowcast1m } from '../../shared/schemas';
+import { SOURCE_STATES, type Features1m, type Nowcast1m, type SourceStateName } from '../../shared/schemas';
 
 /** One personal weather station reading, °F. */
 export interface PwsReading {
@@ -68,8 +68,8 @@ export interface SourceRejection {
   input: unknown;
 }
 
-export const SOURCE_STATES = ['connecting', 'connected', 'reconnecting', 'stale', 'failing', 'not_configured', 'stopped'] as const;
-export type SourceState = (typeof SOURCE_STATES)[number];
+export { SOURCE_STATES };
+export type SourceState = SourceStateName;
 
 /** Connection state of one upstream, for `health` and the LIVE badge. */
 export interface SourceStatus {

@@ -134,7 +134,7 @@ export class SortedLevels {
   topInto(n: number, out: number[]): void {
     const { prices, sizes } = this;
     const count = Math.min(n, prices.length);
-    out.length = 2 * count;
+    if (out.length !== 2 * count) out.length = 2 * count;
     for (let i = 0; i < count; i++) {
       out[2 * i] = prices[i]!;
       out[2 * i + 1] = sizes[i]!;
@@ -144,6 +144,18 @@ export class SortedLevels {
   clear(): void {
     this.prices.length = 0;
     this.sizes.length = 0;
+  }
+
+  /** Replace every level with the first `count` given, already sorted best first (a snapshot's side). */
+  assign(prices: ArrayLike<number>, sizes: ArrayLike<number>, count: number): void {
+    if (this.prices.length !== count) {
+      this.prices.length = count;
+      this.sizes.length = count;
+    }
+    for (let i = 0; i < count; i++) {
+      this.prices[i] = roundPrice(prices[i]!);
+      this.sizes[i] = sizes[i]!;
+    }
   }
 }
 

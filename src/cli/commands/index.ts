@@ -2,7 +2,8 @@
 import type { Command } from './command';
 import { compactCommand } from './compact';
 import { recordCommand } from './record';
+import { sweepCommand } from './sweep';
 
 export const COMMANDS: Record<string, Command> = Object.fromEntries(
-  ([compactCommand, recordCommand] as Command[]).map((c) => [c.name, c]),
+  ([compactCommand, recordCommand, sweepCommand] as Command[]).map((c) => [c.name, c]),
 );

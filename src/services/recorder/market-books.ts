@@ -16,7 +16,7 @@ import type { HealthSampler } from './health-sampler';
 import { clobRestBook, parsePriceChangeFast } from './inputs';
 import { fmt } from './market-triggers';
 import { TokenMirror } from './token-mirror';
-import type { WindowPolicy } from './window-policy';
+import type { WindowTriggers } from './window-policy';
 
 type Message<K extends SourceMessage['kind']> = Extract<SourceMessage, { kind: K }>;
 export type MarketResolved = Extract<ClobMarketMessage, { event_type: 'market_resolved' }>;
@@ -31,7 +31,7 @@ export class MarketBooks {
   constructor(
     private readonly out: EventOutput,
     private readonly health: HealthSampler,
-    private readonly windows: WindowPolicy,
+    private readonly windows: WindowTriggers,
     private readonly config: RecordingConfig,
     private readonly station: string,
     tokens: readonly MarketToken[],

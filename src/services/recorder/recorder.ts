@@ -42,7 +42,7 @@ import { sourceStatus } from './inputs';
 import { MarketBooks } from './market-books';
 import { MarketListings } from './market-listings';
 import { ModelInputs } from './model-inputs';
-import { WindowPolicy } from './window-policy';
+import { PolicyWithShadows, WindowPolicy, type WindowTriggers } from './window-policy';
 import { WorldObservations } from './world-observations';
 
 export type { RecorderStats, Rejection, WriterHealth };
@@ -61,6 +61,8 @@ export interface RecorderOptions {
   writerHealth?(): WriterHealth;
   /** What was already recorded today, when a recording restarts mid-day (see journal-history.ts). */
   history?: RecordedHistory;
+  /** Other window policies to evaluate on the same inputs, recording nothing (the window sweep). */
+  shadowPolicies?: readonly WindowPolicy[];
 }
 
 /** Recorded earlier the same day: METAR/SPECI raw texts and `markets` events, oldest first. */
@@ -75,7 +77,7 @@ const FEED_DOWN: ReadonlySet<SourceState> = new Set(['reconnecting', 'stale', 'f
 export class Recorder {
   private readonly config: RecordingConfig;
   private readonly out: EventOutput;
-  private readonly windows: WindowPolicy;
+  private readonly windows: WindowTriggers;
   private readonly health: HealthSampler;
   private readonly market: MarketBooks;
   private readonly listings: MarketListings;
@@ -94,7 +96,8 @@ export class Recorder {
     this.nextSnapshotMs = Math.ceil(options.startMs / 1000) * 1000;
     this.nextHealthMs = Math.ceil(options.startMs / config.healthIntervalMs) * config.healthIntervalMs;
     const out = (this.out = new EventOutput(options.startMs, options, (now) => this.windows.activeAt(now)));
-    this.windows = new WindowPolicy(station, config, (e) => out.emit(e));
+    const policy = WindowPolicy.of(station, config, (e) => out.emit(e));
+    this.windows = options.shadowPolicies?.length ? new PolicyWithShadows(policy, options.shadowPolicies) : policy;
     this.health = new HealthSampler(out, station, options.startMs, options.writerHealth);
     const resolved = (m: Parameters<MarketListings['onResolved']>[0]) => this.listings.onResolved(m);
     this.market = new MarketBooks(out, this.health, this.windows, config, station, options.tokens, options.requestBook !== undefined, resolved);

@@ -17,7 +17,8 @@ import { getStation } from '../../shared/stations';
 import { resolveRecordingConfig, type RecordingConfig, type RecordingConfigInput } from './config';
 import { readRecordedHistory } from './journal-history';
 import { JournalWriter, type JournalWriterStats } from './journal-writer';
-import { Recorder, type RecorderStats } from './recorder';
+import type { AnyEvent } from '../../shared/schemas';
+import { Recorder, type RecorderOptions, type RecorderStats, type Rejection, type WriterHealth } from './recorder';
 import { RingBuffers } from './ring-buffers';
 
 export interface SessionStats {
@@ -210,7 +211,56 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
   const config = resolveRecordingConfig(options.config);
   const highWater = Math.max(1000, Math.min(20_000, config.journal.maxQueueEvents >> 1));
   let writer: JournalWriter | null = null;
-  const behind = () => writer !== null && writer.queueDepth >= highWater;
+  let station_id = '';
+  const stats = (recorder: Recorder): SessionStats => ({
+    station_id,
+    started_ms: options.startMs,
+    now_ms: recorder.time,
+    recorder: recorder.stats(),
+    journal: writer!.stats(),
+    sources: recorder.sources(),
+    errors: 0,
+  });
+  const recorder = await driveDay({
+    ...options,
+    config,
+    output(station) {
+      station_id = station;
+      const w = (writer = new JournalWriter({ dataRoot: dataRootOf(options.dataRoot), station_id, config: config.journal, shed: false }));
+      return { emit: (e) => w.enqueue(e), reject: (r) => w.reject(r), writerHealth: () => w.stats(), behind: () => w.queueDepth >= highWater, drain: () => w.drain() };
+    },
+    progress: options.onProgress && { everyMs: options.progressEveryMs ?? 3_600_000, report: (r) => options.onProgress!(stats(r)) },
+  });
+  await writer!.close();
+  return stats(recorder);
+}
+
+/** Where a day driven by `driveDay` goes; with backpressure, the producer waits while `behind()`. */
+export interface DayOutput {
+  emit(event: AnyEvent): void;
+  reject?(rejection: Rejection): void;
+  writerHealth?(): WriterHealth;
+  behind?(): boolean;
+  drain?(): Promise<void>;
+}
+
+export type DriveDayOptions = Omit<RecordDayCommon, 'dataRoot' | 'config' | 'onProgress' | 'progressEveryMs'> &
+  (Pick<Extract<RecordDayOptions, { messages: unknown }>, 'station_id' | 'tokens' | 'messages'> | Pick<Extract<RecordDayOptions, { source: unknown }>, 'source'>) & {
+    config: RecordingConfig;
+    /** Called once the station is known (from the source), before anything is recorded. */
+    output(station_id: string): DayOutput;
+    /** Window policies evaluated beside the recording one (the window sweep). */
+    shadowPolicies?: RecorderOptions['shadowPolicies'];
+    progress?: { everyMs: number; report(recorder: Recorder): void };
+  };
+
+/**
+ * A recorder driven by message time over a day (or `[startMs, endMs)` of it), as fast as the
+ * output takes it: the engine of `recordDay`, and of the window sweep on regenerated inputs.
+ */
+export async function driveDay(options: DriveDayOptions): Promise<Recorder> {
+  let out: DayOutput | null = null;
+  const behind = () => out?.behind?.() === true;
   const scheduler: Scheduler = {
     now: () => Date.now(),
     schedule(fn, delayMs) {
@@ -222,7 +272,7 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
         const t = setTimeout(run, delayMs);
         return () => clearTimeout(t);
       }
-      if (behind()) void writer!.drain().then(run);
+      if (behind()) void out!.drain!().then(run);
       else setImmediate(run);
       return () => {
         cancelled = true;
@@ -233,39 +283,32 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
   const station_id = source ? source.info.station_id : (options as { station_id: string }).station_id;
   const tokens = source ? source.info.tokens : (options as { tokens: readonly MarketToken[] }).tokens;
   getStation(station_id);
-  writer = new JournalWriter({ dataRoot: dataRootOf(options.dataRoot), station_id, config: config.journal, shed: false });
-  const w = writer;
+  const o = (out = options.output(station_id));
   const recorder = new Recorder({
     station_id,
     tokens,
-    config,
+    config: options.config,
     startMs: options.startMs,
-    emit: (event) => w.enqueue(event),
-    reject: (r) => w.reject(r),
+    emit: (event) => o.emit(event),
+    reject: o.reject,
     requestBook: source?.requestBook ? (token) => source.requestBook!(token) : undefined,
-    writerHealth: () => w.stats(),
+    writerHealth: o.writerHealth,
+    shadowPolicies: options.shadowPolicies,
   });
-  const stats = (): SessionStats => ({
-    station_id,
-    started_ms: options.startMs,
-    now_ms: recorder.time,
-    recorder: recorder.stats(),
-    journal: w.stats(),
-    sources: recorder.sources(),
-    errors: 0,
-  });
-  const progressEvery = options.progressEveryMs ?? 3_600_000;
-  let nextProgress = options.startMs + progressEvery;
+  const wait = async () => {
+    if (behind()) await o.drain!();
+  };
+  let nextProgress = options.progress ? options.startMs + options.progress.everyMs : Infinity;
   const progress = () => {
-    if (options.onProgress && recorder.time >= nextProgress) {
-      options.onProgress(stats());
-      nextProgress += progressEvery;
+    if (recorder.time >= nextProgress) {
+      options.progress!.report(recorder);
+      nextProgress += options.progress!.everyMs;
     }
   };
   const advanceTo = async (target: number) => {
     while (recorder.time < target) {
       recorder.advanceTo(Math.min(target, recorder.time + ADVANCE_STEP_MS));
-      if (behind()) await w.drain();
+      await wait();
       progress();
     }
   };
@@ -301,7 +344,7 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
       if (message.received_ms - recorder.time > 1000) await advanceTo(message.received_ms);
       recorder.ingest(message, message.received_ms);
       if ((++count & 255) === 0) {
-        if (behind()) await w.drain();
+        await wait();
         progress();
       }
     }
@@ -310,6 +353,5 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
   const end = options.signal?.aborted || options.endMs === undefined ? recorder.time : options.endMs - 1;
   await advanceTo(end);
   recorder.finish(end);
-  await w.close();
-  return stats();
+  return recorder;
 }

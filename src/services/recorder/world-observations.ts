@@ -13,7 +13,7 @@ import type { EventOutput } from './event-output';
 import type { HealthSampler } from './health-sampler';
 import { pwsReading } from './inputs';
 import { PwsClusterTracker, type ClusterUpdate } from './pws-cluster';
-import type { WindowPolicy } from './window-policy';
+import type { WindowTriggers } from './window-policy';
 
 type Message<K extends SourceMessage['kind']> = Extract<SourceMessage, { kind: K }>;
 
@@ -31,7 +31,7 @@ export class WorldObservations {
   constructor(
     private readonly out: EventOutput,
     private readonly health: HealthSampler,
-    private readonly windows: WindowPolicy,
+    private readonly windows: WindowTriggers,
     config: RecordingConfig,
     private readonly station: string,
     /** Reports already recorded (a restart mid-day): the next poll's repeats of them are not new. */

@@ -16,8 +16,8 @@ import { driveDay } from '../recorder/session';
 import { SimulatorSource } from '../sources/simulator';
 import { DayFigures, type Interval, type SettingFigures } from './day-figures';
 import { columnName, configOf, DEFAULT_GRID, isCurrent, settingAsConfig, settingsOf, valueIn, type Grid, type Setting, type SweepParam } from './grid';
-import { DayReader } from './read-day';
-import { policiesFor, tickOf, WindowCollector, WindowReplay } from './window-replay';
+import { DayReader, type DayInputs } from './read-day';
+import { policiesFor, tickOf, WindowCollector, WindowReplay, type SnapshotRow } from './window-replay';
 
 /** Parquet bytes per delta when a day recorded none to measure it on (the simulator's days: 11–13). */
 export const DEFAULT_DELTA_BYTES = 12;
@@ -117,6 +117,55 @@ function rows(p: Plan, perDay: SettingFigures[][], day_s: number): SweepRow[] {
   return out;
 }
 
+/** A snapshot stream: calls `onInstant` for every instant's rows, in time order. */
+export type SnapshotStream = (onInstant: (t: number, rows: readonly SnapshotRow[]) => void) => Promise<void>;
+
+/**
+ * One day through every config's window logic: its world inputs and its snapshots, read once.
+ * Returns each config's figures (in config order).
+ */
+export async function scoreDay(options: {
+  station: string;
+  dayStart: number;
+  dayEnd: number;
+  configs: readonly RecordingConfig[];
+  inputs: DayInputs;
+  snapshots: SnapshotStream;
+  /** Called with the share of the day done. */
+  onProgress?(fraction: number): void;
+  signal?: AbortSignal;
+}): Promise<SettingFigures[]> {
+  const { dayStart, dayEnd, inputs } = options;
+  const figures = new DayFigures(dayStart, dayEnd, inputs.deltaRows > 0 ? inputs.deltaBytes / inputs.deltaRows : DEFAULT_DELTA_BYTES);
+  figures.recorded = inputs.recorded;
+  const replay = new WindowReplay(options.station, options.configs);
+  const world = [
+    ...inputs.metars.map((m) => ({ t: m.t, apply: () => replay.metar(m.t, m.label, m.event_id) })),
+    ...inputs.qc.map((q) => ({ t: q.t, apply: () => replay.qc(q.t, q.detail) })),
+    ...inputs.manual.map((m) => ({ t: m.t, apply: () => replay.manual(m.t, m.durationMs, m.detail) })),
+  ].sort((a, b) => a.t - b.t);
+  let next = 0;
+  let last = dayStart;
+  let reported = dayStart;
+  await options.snapshots((t, snapshots) => {
+    while (next < world.length && world[next]!.t < t) world[next++]!.apply();
+    replay.second(t, snapshots);
+    for (const r of snapshots) {
+      const mid = r.bidCount > 0 && r.askCount > 0 ? (r.bidPrices[0]! + r.askPrices[0]!) / 2 : null;
+      figures.snapshot(t, r.token_id, r.seq, r.epoch, r.ok, mid, tickOf(r));
+    }
+    last = t;
+    if (options.onProgress && t - reported >= 600_000) {
+      reported = t;
+      options.onProgress((t - dayStart) / (dayEnd - dayStart));
+    }
+    if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+  });
+  while (next < world.length) world[next++]!.apply();
+  replay.finish(Math.max(last, world.at(-1)?.t ?? last) + 1);
+  return replay.collectors.map((c) => figures.score(c.windows));
+}
+
 /** Each compacted day's snapshots, METARs, PWS cluster and windows, read once for every setting. */
 export async function sweepRecordedDays(options: SweepCommon & { dataRoot: string | DataRoot }): Promise<SweepResult> {
   const t0 = performance.now();
@@ -133,35 +182,19 @@ export async function sweepRecordedDays(options: SweepCommon & { dataRoot: strin
     const reader = await DayReader.open(root, { station_id: station.id, date });
     try {
       const inputs = await reader.inputs();
-      const figures = new DayFigures(dayStart, dayEnd, inputs.deltaRows > 0 ? inputs.deltaBytes / inputs.deltaRows : DEFAULT_DELTA_BYTES);
-      figures.recorded = inputs.recorded;
       recorded += inputs.recorded.length;
-      const replay = new WindowReplay(station.id, p.configs);
-      const world = [
-        ...inputs.metars.map((m) => ({ t: m.t, apply: () => replay.metar(m.t, m.label, m.event_id) })),
-        ...inputs.qc.map((q) => ({ t: q.t, apply: () => replay.qc(q.t, q.detail) })),
-        ...inputs.manual.map((m) => ({ t: m.t, apply: () => replay.manual(m.t, m.durationMs, m.detail) })),
-      ].sort((a, b) => a.t - b.t);
-      let next = 0;
-      let last = dayStart;
-      let reported = dayStart;
-      await reader.snapshots(levels, (t, snapshots) => {
-        while (next < world.length && world[next]!.t < t) world[next++]!.apply();
-        replay.second(t, snapshots);
-        for (const r of snapshots) {
-          const mid = r.bidCount > 0 && r.askCount > 0 ? (r.bidPrices[0]! + r.askPrices[0]!) / 2 : null;
-          figures.snapshot(t, r.token_id, r.seq, r.epoch, r.ok, mid, tickOf(r));
-        }
-        last = t;
-        if (options.onProgress && t - reported >= 600_000) {
-          reported = t;
-          options.onProgress({ fraction: (d + (t - dayStart) / (dayEnd - dayStart)) / options.dates.length, date });
-        }
-        if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-      });
-      while (next < world.length) world[next++]!.apply();
-      replay.finish(Math.max(last, world.at(-1)?.t ?? last) + 1);
-      perDay.push(replay.collectors.map((c) => figures.score(c.windows)));
+      perDay.push(
+        await scoreDay({
+          station: station.id,
+          dayStart,
+          dayEnd,
+          configs: p.configs,
+          inputs,
+          snapshots: (onInstant) => reader.snapshots(levels, onInstant),
+          onProgress: options.onProgress && ((f) => options.onProgress!({ fraction: (d + f) / options.dates.length, date })),
+          signal: options.signal,
+        }),
+      );
     } finally {
       reader.close();
     }

@@ -24,7 +24,7 @@ export const MAX_SETTINGS = 2000;
 export const DEFAULT_GRID: Grid = { midShockTicks: [2, 3, 4, 6, 8], midShockMinMove: [0.01, 0.02, 0.03], window_s: [60, 120, 180] };
 
 export const gridSchema = z
-  .record(z.enum(SWEEP_PARAMS as unknown as [SweepParam, ...SweepParam[]]), z.array(z.number().refine(Number.isFinite, 'expected a finite number')).min(1).max(100))
+  .partialRecord(z.enum(SWEEP_PARAMS as unknown as [SweepParam, ...SweepParam[]]), z.array(z.number().refine(Number.isFinite, 'expected a finite number')).min(1).max(100))
   .refine((g) => Object.keys(g).length > 0, 'a grid varies at least one parameter');
 
 /** Every combination of the grid's values, the first parameter varying slowest. */

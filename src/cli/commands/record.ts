@@ -11,6 +11,7 @@ import { SimulatorSource } from '../../services/sources/simulator';
 import { getStation } from '../../shared/stations';
 import { DATE_PATTERN, localDayBoundsUtc, stationDate } from '../../shared/time';
 import { DataRoot } from '../../services/data-root';
+import { readRecordingConfig, type RecordingConfigInput } from '../../services/recorder/config';
 
 const usage = `usage: npm run -s helios -- record --source sim --data DIR [options]
 
@@ -28,6 +29,8 @@ Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-loc
   --station ID        station (default KLGA)
   --tokens N          bucket tokens in the simulated market, 6–12 (default 8)
   --progress          print a progress line every second (max speed: every 15 recorded minutes)
+  --settings FILE     recording settings (JSON: window lengths, trigger thresholds, journal, …;
+                      see src/services/recorder/config.ts; e.g. a setting copied from \`helios sweep\`)
 
 SIGINT / SIGTERM stop the recording cleanly (flushed, files closed). Prints a one-line summary.`;
 
@@ -91,6 +94,7 @@ async function run(args: string[]): Promise<number> {
         station: { type: 'string', default: 'KLGA' },
         tokens: { type: 'string', default: '8' },
         progress: { type: 'boolean', default: false },
+        settings: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -115,6 +119,12 @@ async function run(args: string[]): Promise<number> {
   if (speed !== 'max' && !(speed > 0 && speed <= 10_000)) throw new CliError(`--speed must be a number in (0, 10000] or "max", got "${speedText}"`);
   if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
   const dataRoot = new DataRoot(values.data);
+  let config: RecordingConfigInput | undefined;
+  try {
+    config = values.settings === undefined ? undefined : await readRecordingConfig(values.settings);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
 
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -143,6 +153,7 @@ async function run(args: string[]): Promise<number> {
         source: (scheduler) => new SimulatorSource({ station, seed, tokens, date, start: from, to, speed: Infinity, scheduler }),
         startMs: from,
         endMs: to,
+        config,
         signal: abort.signal,
         progressEveryMs: values.progress ? 15 * 60_000 : undefined,
         onProgress: values.progress ? (s) => console.log(progressLine(s)) : undefined,
@@ -153,7 +164,7 @@ async function run(args: string[]): Promise<number> {
 
     // Live: the simulator on a virtual clock at `speed` (from now, or from the day's local midnight).
     const source = new SimulatorSource({ station, seed, tokens, speed, ...(values.day !== undefined ? { date: values.day } : {}) });
-    const session = await startRecording({ dataRoot, source, clock: source.clock });
+    const session = await startRecording({ dataRoot, source, clock: source.clock, config });
     const started = source.clock.now();
     const progress = values.progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
     let dayOver = false; // the simulator covers one local day

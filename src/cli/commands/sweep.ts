@@ -6,7 +6,7 @@ import { CliError } from '../cli-error';
 import { describeZodError } from '../../shared/registry';
 import { STATION_ID_PATTERN } from '../../shared/stations';
 import { datesBetween, DATE_PATTERN } from '../../shared/time';
-import { resolveRecordingConfig, type RecordingConfig } from '../../services/recorder/config';
+import { readRecordingConfig, resolveRecordingConfig, type RecordingConfig } from '../../services/recorder/config';
 import { configOf, DEFAULT_GRID, gridSchema, settingsOf, type Grid } from '../../services/sweep/grid';
 import type { SweepRecord, SweepResult } from '../../services/sweep/sweep';
 
@@ -149,10 +149,9 @@ export const sweepCommand: Command = {
     }
     let current: RecordingConfig;
     try {
-      current = resolveRecordingConfig(values.settings ? ((await readJson(values.settings, 'settings')) as never) : {});
+      current = values.settings ? await readRecordingConfig(values.settings) : resolveRecordingConfig();
     } catch (e) {
-      if (e instanceof CliError) throw e;
-      throw new CliError(`sweep: settings ${values.settings}: ${(e as Error).message}`);
+      throw new CliError(`sweep: ${(e as Error).message}`);
     }
 
     try {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { API_ARGS } from '../../src/shared/api';
 import type { Manifest } from '../../src/shared/manifest';
 import { createDataApi } from '../../src/services/api-data';
+import { createSweepApi } from '../../src/services/sweep/sweep-jobs';
 import { DataRoot } from '../../src/services/data-root';
 import { createInvokeHandlers, createLiveHandlers, registerIpc, UNTRUSTED_SENDER, type IpcEventLike, type ShellServices } from '../../src/main/ipc';
 import { INVOKE_OPERATIONS, invokeChannel, LIVE_BATCH, LIVE_SUBSCRIBE, LIVE_UNSUBSCRIBE } from '../../src/preload/ipc-contract';
@@ -71,6 +72,7 @@ function services(overrides: Partial<ShellServices> = {}): ShellServices {
   return {
     info: () => ({ version: '0.1.0', shell: 'electron', data_root: root.root, live_available: true, live_station_id: 'KLGA' }),
     data: createDataApi(() => root),
+    sweeps: createSweepApi(() => root),
     saveSnapshot: vi.fn(async () => ({ saved: true, path: '/tmp/x.json' })),
     openSnapshot: vi.fn(async () => null),
     chooseDataRoot: vi.fn(async () => null),

@@ -15,6 +15,9 @@ import { recordDay } from '../../src/services/recorder/session';
 import { SimulatorSource } from '../../src/services/sources/simulator';
 import { configOf } from '../../src/services/sweep/grid';
 import { evaluateSimulatedDay } from '../../src/services/sweep/sweep';
+import { DataRoot } from '../../src/services/data-root';
+import { createBridgeApi } from '../../src/services/web/bridge-api';
+import type { SweepJobStatus } from '../../src/shared/api';
 import { WindowCollector } from '../../src/services/sweep/window-replay';
 import { parseLine } from '../../src/shared/registry';
 import { localDayBoundsUtc, NYC_TZ } from '../../src/shared/time';
@@ -130,5 +133,29 @@ describe('window sweep on a recorded day', () => {
     writeFileSync(grid, JSON.stringify({ midShockMinMove: [2] }));
     await expect(cli(['--data', root, '--from', DATE, '--grid', grid])).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('midShockMinMove') });
     await expect(cli(['--data', root, '--from', '2026-01-30'])).rejects.toThrow(CliError);
+  }, 120_000);
+
+  it('runs on a worker through the app’s API (the browser bridge here): progress, then the report', async () => {
+    const api = createBridgeApi({ dataRoot: new DataRoot(root), info: () => ({ version: 'test', live_available: false, live_station_id: null }) });
+    const { job } = (await api.call('startSweep', [{ station_id: 'KLGA', date: DATE, grid: { midShockTicks: [3, 4], window_s: [60, 120] } }])) as { job: string };
+    let status: SweepJobStatus;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await api.call('sweepStatus', [{ job }])) as SweepJobStatus;
+      expect(status.fraction).toBeGreaterThanOrEqual(0);
+    } while (status.state === 'running');
+    expect(status).toMatchObject({ state: 'done', fraction: 1, error: null });
+    const rows = status.report!.rows;
+    expect(rows.map((r) => r.params)).toEqual([
+      { mid_shock_ticks: 3, window_s: 60 },
+      { mid_shock_ticks: 3, window_s: 120 },
+      { mid_shock_ticks: 4, window_s: 60 },
+      { mid_shock_ticks: 4, window_s: 120 },
+    ]);
+    expect(rows.filter((r) => r.current).map((r) => r.params)).toEqual([{ mid_shock_ticks: 4, window_s: 60 }]);
+    expect(rows[1]!.settings).toEqual({ triggers: { midShockTicks: 3 }, windows: { midShockS: 120, spreadRegimeS: 120, depthCliffS: 120 } });
+    await expect(api.call('startSweep', [{ station_id: 'KLGA', date: DATE, grid: { midShockTicks: ['x'] } }])).rejects.toThrow(/startSweep: invalid arguments/);
+    await expect(api.call('startSweep', [{ station_id: 'KLGA', date: DATE, grid: { mid_shock: [2] } }])).rejects.toThrow(/startSweep: grid: .*mid_shock/);
+    await expect(api.call('startSweep', [{ station_id: 'KLGA', date: '2026-01-30' }])).rejects.toThrow(/no compacted day KLGA 2026-01-30/);
   }, 120_000);
 });

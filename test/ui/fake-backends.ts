@@ -107,6 +107,8 @@ export function fakeApi(): HeliosApi & { saved: { suggested_name: string; conten
     },
     openSnapshot: async () => null,
     chooseDataRoot: async () => null,
+    startSweep: async () => ({ job: '0123456789abcdef' }),
+    sweepStatus: async ({ job }) => ({ job, state: 'running', fraction: 0.5, report: null, error: null }),
     subscribeLive: () => () => {},
   };
 }

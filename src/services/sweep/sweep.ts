@@ -8,6 +8,7 @@
  *                        recorder (every message, every resync): the current setting then gives
  *                        exactly the windows the recording had.
  */
+import type { SweepReport, SweepReportRow } from '../../shared/api';
 import { getStation } from '../../shared/stations';
 import { localDayBoundsUtc } from '../../shared/time';
 import { DataRoot } from '../data-root';
@@ -287,4 +288,15 @@ export function sweepRecords(result: SweepResult): SweepRecord[] {
     current: row.current,
     best: row.best,
   }));
+}
+
+/** The result as the app shows it (HeliosApi's SweepReport). */
+export function reportOf(result: SweepResult): SweepReport {
+  return {
+    station_id: result.station_id,
+    dates: result.dates,
+    day_s: result.day_s,
+    elapsed_ms: result.elapsed_ms,
+    rows: result.rows.map(({ setting: _, config, ...row }) => ({ ...row, settings: config as SweepReportRow['settings'] })),
+  };
 }

@@ -12,8 +12,9 @@ import type { AppInfo } from '../../shared/api';
 import { ApiArgsError, createDataApi, parseApiArgs } from '../api-data';
 import type { DataRoot } from '../data-root';
 import { exists } from '../files';
+import { createSweepApi } from '../sweep/sweep-jobs';
 
-export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot'] as const;
+export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot', 'startSweep', 'sweepStatus'] as const;
 export type BridgeOperation = (typeof BRIDGE_OPERATIONS)[number];
 
 export function isBridgeOperation(op: string): op is BridgeOperation {
@@ -35,6 +36,7 @@ export interface BridgeApi {
 
 export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi {
   const data = createDataApi(() => dataRoot);
+  const sweeps = createSweepApi(() => dataRoot);
   const exportsDir = join(dataRoot.root, 'exports');
   const asList = (args: unknown): unknown[] => {
     if (!Array.isArray(args)) throw new ApiArgsError('arguments must be a JSON array');
@@ -58,6 +60,10 @@ export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi
           const [{ suggested_name, contents }] = parseApiArgs('saveSnapshot', list);
           return { saved: true, path: await writeExport(exportsDir, suggested_name, contents) };
         }
+        case 'startSweep':
+          return sweeps.startSweep(...list);
+        case 'sweepStatus':
+          return sweeps.sweepStatus(...list);
       }
     },
   };

@@ -3,7 +3,7 @@
  * argument tuple as JSON, live as the protocol over a WebSocket on /live. The server validates
  * every argument again; this side validates every live message with the protocol's zod schemas.
  */
-import type { AppInfo, DaySummary, HeliosApi } from '../../../shared/api';
+import type { AppInfo, DaySummary, HeliosApi, SweepJobStatus } from '../../../shared/api';
 import type { ChannelGroup } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
 import { encodeMessage, serverMessage, type ServerMessage } from '../../../shared/protocol';
@@ -74,6 +74,8 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
     saveSnapshot: (args) => json<{ saved: boolean; path: string | null }>('saveSnapshot', [args]),
     openSnapshot: () => (options.pickFile ?? pickFileWithInput)(),
     chooseDataRoot: async () => null, // the bridge's data root is chosen on its command line
+    startSweep: (args) => json<{ job: string }>('startSweep', [args]),
+    sweepStatus: (args) => json<SweepJobStatus>('sweepStatus', [args]),
     subscribeLive: (groups, listener) => subscribeLive(base, Ws, groups, listener, options.reconnectMs ?? 500),
   };
 }

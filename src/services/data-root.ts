@@ -59,6 +59,24 @@ export class DataRoot {
     return this.inside('quarantine', `station=${day.station_id}`, `date=${day.date}`);
   }
 
+  /** Raw upstream captures of a day (SPEC #9: every frame and response as received). */
+  rawDir(day: DayRef): string {
+    assertDayRef(day);
+    return this.inside('raw', `station=${day.station_id}`, `date=${day.date}`);
+  }
+
+  /** What retention keeps of a day's Parquet once the day itself has expired: its event windows. */
+  windowsDayDir(day: DayRef): string {
+    assertDayRef(day);
+    return this.inside('windows', `station=${day.station_id}`, `date=${day.date}`);
+  }
+
+  /** Every Parquet file of a channel in a tree (`parquet` or `windows`), as a DuckDB glob. */
+  channelGlob(tree: 'parquet' | 'windows', ch: Channel): string {
+    if (!isChannel(ch)) throw new Error(`unknown channel: ${JSON.stringify(ch)}`);
+    return join(this.inside(tree), 'station=*', 'date=*', `ch=${ch}`, '*.parquet');
+  }
+
   /** Days that have a journal folder, oldest first. */
   async journalDays(): Promise<DayRef[]> {
     return this.listPartitions('journal');
@@ -69,7 +87,17 @@ export class DataRoot {
     return this.listPartitions('parquet');
   }
 
-  private async listPartitions(kind: 'journal' | 'parquet'): Promise<DayRef[]> {
+  /** Days that have raw captures, oldest first. */
+  async rawDays(): Promise<DayRef[]> {
+    return this.listPartitions('raw');
+  }
+
+  /** Days whose event windows outlived their Parquet (retention), oldest first. */
+  async windowsDays(): Promise<DayRef[]> {
+    return this.listPartitions('windows');
+  }
+
+  private async listPartitions(kind: 'journal' | 'parquet' | 'raw' | 'windows'): Promise<DayRef[]> {
     const days: DayRef[] = [];
     for (const s of await readdirOrEmpty(this.inside(kind))) {
       const station = /^station=(.+)$/.exec(s)?.[1];

@@ -92,12 +92,17 @@ export class DataRoot {
     return this.listPartitions('raw');
   }
 
+  /** Days with quarantined lines, oldest first. */
+  async quarantineDays(): Promise<DayRef[]> {
+    return this.listPartitions('quarantine');
+  }
+
   /** Days whose event windows outlived their Parquet (retention), oldest first. */
   async windowsDays(): Promise<DayRef[]> {
     return this.listPartitions('windows');
   }
 
-  private async listPartitions(kind: 'journal' | 'parquet' | 'raw' | 'windows'): Promise<DayRef[]> {
+  private async listPartitions(kind: 'journal' | 'parquet' | 'raw' | 'quarantine' | 'windows'): Promise<DayRef[]> {
     const days: DayRef[] = [];
     for (const s of await readdirOrEmpty(this.inside(kind))) {
       const station = /^station=(.+)$/.exec(s)?.[1];

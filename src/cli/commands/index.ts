@@ -3,7 +3,8 @@ import type { Command } from './command';
 import { compactCommand } from './compact';
 import { queryCommand } from './query';
 import { recordCommand } from './record';
+import { retentionCommand } from './retention';
 
 export const COMMANDS: Record<string, Command> = Object.fromEntries(
-  ([compactCommand, recordCommand, queryCommand] as Command[]).map((c) => [c.name, c]),
+  ([compactCommand, recordCommand, queryCommand, retentionCommand] as Command[]).map((c) => [c.name, c]),
 );

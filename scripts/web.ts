@@ -8,6 +8,8 @@
 import { parseArgs } from 'node:util';
 import { defaultDataRoot } from '../src/services/web/default-root';
 import { runWeb } from '../src/services/web/run-web';
+import { readConfigSection } from '../src/services/config-file';
+import { retentionPolicySchema } from '../src/services/retention/policy';
 
 const USAGE = `usage: npm run web -- [options]
 
@@ -17,6 +19,8 @@ const USAGE = `usage: npm run web -- [options]
   --no-live     do not record the simulator live (LIVE mode unavailable)
   --no-demo     do not synthesize a demo day when the data root has none
   --rebuild     rebuild the renderer even if out/renderer looks current
+  --retention   delete what has outlived the retention policy once a day (see helios retention)
+  --config FILE a JSON file whose "retention" section sets that policy
   -h, --help    this text`;
 
 class UsageError extends Error {}
@@ -29,6 +33,8 @@ async function main(): Promise<void> {
       'no-live': { type: 'boolean', default: false },
       'no-demo': { type: 'boolean', default: false },
       rebuild: { type: 'boolean', default: false },
+      retention: { type: 'boolean', default: false },
+      config: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -45,6 +51,7 @@ async function main(): Promise<void> {
     live: !values['no-live'],
     demo: !values['no-demo'],
     rebuild: values.rebuild,
+    retention: values.retention ? (values.config ? await readConfigSection(values.config, 'retention', retentionPolicySchema) : {}) : undefined,
   });
   // Handlers first: a signal during start-up waits for it, then stops cleanly (journal flushed).
   let stopping = false;

@@ -8,6 +8,7 @@
  * the next day's starts; subscribers are moved over and get the new day's hello + backfill.
  */
 import { startPeriodicCompaction } from './compactor';
+import { retentionPolicySchema, startDailyRetention, type RetentionPolicyInput } from './retention';
 import { DataRoot } from './data-root';
 import { ensureDemoData } from './demo';
 import type { LiveFeed } from './live-feed';
@@ -34,6 +35,8 @@ export interface LiveStartOptions {
   compact_every_ms?: number;
   /** Instant the simulated live clock starts at (UTC ms); default now. Tests start near midnight. */
   start_ms?: number;
+  /** Run retention daily with this policy (SPEC §8 defaults for what it leaves out); absent = never. */
+  retention?: RetentionPolicyInput;
 }
 
 export type LiveLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -129,6 +132,19 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
     onWarning: (m, date) => log('warn', `compacting ${station.id} ${date}: ${m}`),
   });
 
+  const retention = options.retention
+    ? startDailyRetention({
+        dataRoot,
+        policy: retentionPolicySchema.parse(options.retention),
+        onReport: (r) => {
+          const kept = r.items.filter((i) => i.outcome !== 'deleted');
+          log('info', `retention: freed ${r.freed} bytes (${r.items.length - kept.length} day folders deleted)`);
+          for (const i of kept) log(i.outcome === 'failed' ? 'error' : 'warn', `retention: kept ${i.tree} ${i.day.station_id} ${i.day.date}: ${i.detail ?? i.reason}`);
+        },
+        onError: (e) => log('error', `retention failed: ${e.message}`),
+      })
+    : null;
+
   return {
     station_id: station.id,
     feed,
@@ -137,6 +153,7 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
       await rolling;
       await recording.stop(); // close the journal first: nothing recorded is lost
       await compaction.stop();
+      await retention?.stop();
     },
   };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DataRoot } from '../../src/services/data-root';
-import { applyRetention, planRetention, retentionPolicySchema, type RetentionPolicyInput } from '../../src/services/retention';
+import { applyRetention, planRetention, retentionPolicySchema, startDailyRetention, type RetentionPolicyInput, type RetentionReport } from '../../src/services/retention';
 import { minusMonths } from '../../src/services/retention/policy';
 import { openQueryDatabase } from '../../src/services/query';
 import { copyParquetDay, recordAndCompact, tempDir, type RecordedDay } from './fixtures';
@@ -224,6 +224,23 @@ describe('retention of Parquet days', () => {
     expect(existsSync(gen)).toBe(false);
     expect(await readdir(join(stationDir, '.gen'))).toEqual([]);
     expect((await readdir(stationDir)).filter((n) => n !== '.gen')).toEqual([]);
+  });
+});
+
+describe('daily retention (the app setting)', () => {
+  it('runs after the first delay, then every period, never overlapping; stop waits for a run', async () => {
+    const root = await freshRoot();
+    const reports: RetentionReport[] = [];
+    const daily = startDailyRetention({ dataRoot: root, policy: policy({ journal_days: 1 }), firstDelayMs: 20, everyMs: 150, onReport: (r) => reports.push(r), onError: (e) => reports.push(e as never) });
+    await new Promise((r) => setTimeout(r, 600));
+    await daily.stop();
+    const count = reports.length;
+    expect(count).toBeGreaterThanOrEqual(2);
+    expect(reports[0]!.items.map((i) => [i.tree, i.outcome])).toEqual([['journal', 'deleted']]);
+    expect(reports[1]!.items).toEqual([]);
+    expect(existsSync(root.journalDir(day()))).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reports.length).toBe(count); // stopped
   });
 });
 

@@ -22,6 +22,12 @@ export function assertDayRef(day: DayRef): void {
   if (!DATE_PATTERN.test(day.date)) throw new Error(`invalid date: ${JSON.stringify(day.date)}`);
 }
 
+/** The Parquet files of one channel of a day as its manifest lists them, relative to the day folder. */
+export function manifestChannelFiles(manifest: Manifest, ch: Channel): string[] {
+  const c = manifest.channels[ch];
+  return c ? [c.file] : [];
+}
+
 export class DataRoot {
   readonly root: string;
 

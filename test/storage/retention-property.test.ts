@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataRoot } from '../../src/services/data-root';
 import { applyRetention, retentionPolicySchema } from '../../src/services/retention';
-import { checkParquetDay, openDuck } from '../../src/services/retention/day-check';
+import { checkParquetDay } from '../../src/services/retention/day-check';
+import { openDuck } from '../../src/services/duckdb';
 import { minusDays } from '../../src/services/retention/policy';
 import { copyParquetDay, recordAndCompact, tempDir } from './fixtures';
 

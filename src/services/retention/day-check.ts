@@ -10,43 +10,16 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { Channel } from '../../shared/channels';
 import type { Manifest } from '../../shared/manifest';
 import { sqlString } from '../../shared/sql';
-import type { DataRoot, DayRef } from '../data-root';
+import { manifestChannelFiles, type DataRoot, type DayRef } from '../data-root';
 import { exists } from '../files';
+import type { Duck } from '../duckdb';
 
 export type ParquetVerdict =
   | { ok: true; generatedMs: number; manifest: Manifest }
   | { ok: false; reason: string };
-
-/** The files of a channel as the manifest lists them, relative to the day folder. */
-export function channelFiles(manifest: Manifest, ch: Channel): string[] {
-  const c = manifest.channels[ch];
-  return c ? [c.file] : [];
-}
-
-/** One DuckDB connection for a retention run: footers to check, window rows to copy. */
-export interface Duck {
-  run(sql: string): Promise<void>;
-  /** The first row's `n`, as a number. */
-  count(sql: string): Promise<number>;
-  close(): void;
-}
-
-export async function openDuck(): Promise<Duck> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const connection = await instance.connect();
-  return {
-    run: async (sql) => void (await connection.run(sql)),
-    count: async (sql) => Number((await connection.runAndReadAll(sql)).getRowObjectsJS()[0]!.n),
-    close() {
-      connection.closeSync();
-      instance.closeSync();
-    },
-  };
-}
 
 export async function checkParquetDay(duck: Duck, dataRoot: DataRoot, day: DayRef): Promise<ParquetVerdict> {
   const dir = dataRoot.parquetDayDir(day);
@@ -62,7 +35,7 @@ export async function checkParquetDay(duck: Duck, dataRoot: DataRoot, day: DayRe
   }
   for (const ch of Object.keys(manifest.channels) as Channel[]) {
     const c = manifest.channels[ch]!;
-    const files = channelFiles(manifest, ch);
+    const files = manifestChannelFiles(manifest, ch);
     let bytes = 0;
     for (const file of files) {
       try {
@@ -74,13 +47,18 @@ export async function checkParquetDay(duck: Duck, dataRoot: DataRoot, day: DayRe
     if (bytes !== c.bytes) return { ok: false, reason: `its Parquet is damaged: ${ch} has ${bytes} bytes, the manifest says ${c.bytes}` };
     let rows: number;
     try {
-      rows = await duck.count(`SELECT coalesce(sum(num_rows), 0)::BIGINT AS n FROM parquet_file_metadata(${fileList(dir, files)})`);
+      rows = await countOf(duck, `SELECT coalesce(sum(num_rows), 0)::BIGINT AS n FROM parquet_file_metadata(${fileList(dir, files)})`);
     } catch (e) {
       return { ok: false, reason: `its Parquet is damaged: ${ch} is unreadable (${(e as Error).message.split('\n')[0]})` };
     }
     if (rows !== c.rows) return { ok: false, reason: `its Parquet is damaged: ${ch} holds ${rows} rows, the manifest says ${c.rows}` };
   }
   return { ok: true, generatedMs: Date.parse(manifest.generated_at), manifest };
+}
+
+/** The `n` of a one-row query, as a number. */
+export async function countOf(duck: Duck, sql: string): Promise<number> {
+  return Number((await duck.all<{ n: bigint | number }>(sql))[0]!.n);
 }
 
 /** A DuckDB list literal of a channel's files. */

@@ -17,9 +17,10 @@ import { sqlString } from '../../shared/sql';
 import { stationDate } from '../../shared/time';
 import { acquireLock, isAlive } from '../compactor/atomic-files';
 import { DayBusyError } from '../compactor/errors';
-import type { DataRoot, DayRef } from '../data-root';
+import { manifestChannelFiles, type DataRoot, type DayRef } from '../data-root';
 import { exists, readdirOrEmpty } from '../files';
-import { channelFiles, checkParquetDay, fileList, newestWrite, openDuck, treeBytes, type Duck } from './day-check';
+import { checkParquetDay, countOf, fileList, newestWrite, treeBytes } from './day-check';
+import { openDuck, type Duck } from '../duckdb';
 import { keepFrom, type RetentionPolicy } from './policy';
 
 export const TREES = ['journal', 'raw', 'parquet', 'quarantine', 'windows'] as const;
@@ -293,15 +294,15 @@ async function extractWindows(duck: Duck, dataRoot: DataRoot, day: DayRef): Prom
   try {
     await mkdir(work, { recursive: true });
     for (const ch of CHANNELS) {
-      const files = channelFiles(manifest, ch);
+      const files = manifestChannelFiles(manifest, ch);
       if (files.length === 0) continue;
       const select = `SELECT * FROM read_parquet(${fileList(dataRoot.parquetDayDir(day), files)}, hive_partitioning = false) WHERE window_id IS NOT NULL`;
-      const n = await duck.count(`SELECT count(*)::BIGINT AS n FROM (${select})`);
+      const n = await countOf(duck, `SELECT count(*)::BIGINT AS n FROM (${select})`);
       if (n === 0) continue;
       await mkdir(join(work, `ch=${ch}`));
       const file = join(work, `ch=${ch}`, 'part-0000.parquet');
       await duck.run(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
-      const written = await duck.count(`SELECT count(*)::BIGINT AS n FROM read_parquet(${sqlString(file)})`);
+      const written = await countOf(duck, `SELECT count(*)::BIGINT AS n FROM read_parquet(${sqlString(file)})`);
       if (written !== n) throw new Error(`${relative(dataRoot.root, file)}: wrote ${written} of ${n} window rows`);
       rows[ch] = n;
       total += n;

@@ -77,6 +77,11 @@ export class DataRoot {
     return this.inside('windows', `station=${day.station_id}`, `date=${day.date}`);
   }
 
+  /** Batches the ClickHouse sink could not send yet (sent by the next sink on this root). */
+  clickhouseSpoolDir(): string {
+    return this.inside('spool', 'clickhouse');
+  }
+
   /** Every Parquet file of a channel in a tree (`parquet` or `windows`), as a DuckDB glob. */
   channelGlob(tree: 'parquet' | 'windows', ch: Channel): string {
     if (!isChannel(ch)) throw new Error(`unknown channel: ${JSON.stringify(ch)}`);

@@ -9,6 +9,7 @@
  */
 import { startPeriodicCompaction } from './compactor';
 import { retentionPolicySchema, startDailyRetention, type RetentionPolicyInput } from './retention';
+import type { ClickHouseConfigInput } from './clickhouse';
 import { DataRoot } from './data-root';
 import { ensureDemoData } from './demo';
 import type { LiveFeed } from './live-feed';
@@ -37,6 +38,8 @@ export interface LiveStartOptions {
   start_ms?: number;
   /** Run retention daily with this policy (SPEC §8 defaults for what it leaves out); absent = never. */
   retention?: RetentionPolicyInput;
+  /** Also stream what is recorded to ClickHouse (off when absent). */
+  clickhouse?: ClickHouseConfigInput;
 }
 
 export type LiveLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -85,6 +88,13 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
     if (demo.created) log('info', `demo day ${demo.station_id} ${demo.date} synthesized`);
   }
 
+  let sink: import('./clickhouse').ClickHouseSink | null = null;
+  if (options.clickhouse) {
+    const { ClickHouseSink, clickhouseConfigSchema } = await import('./clickhouse'); // only when configured
+    sink = new ClickHouseSink({ config: clickhouseConfigSchema.parse(options.clickhouse), spoolDir: dataRoot.clickhouseSpoolDir(), log: (level, m) => log(level, `clickhouse: ${m}`) });
+    await sink.start();
+  }
+
   const feed = new RelayFeed();
   let stopped = false;
   let recording: RecordingSession;
@@ -93,7 +103,7 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
   /** Record the simulated market of the local day that contains `startMs`, until its end. */
   const recordDayFrom = async (startMs: number): Promise<void> => {
     const source = new SimulatorSource({ station: station.id, start: startMs, speed: 1 });
-    recording = await startRecording({ dataRoot, source, clock: source.clock });
+    recording = await startRecording({ dataRoot, source, clock: source.clock, onEvent: sink ? (e) => sink!.push(e) : undefined });
     feed.switchTo(recording.feed);
     log('info', `recording ${station.id} ${stationDate(startMs, station.id)} (simulator, ${source.info.tokens.length} tokens)`);
     const [, dayEnd] = localDayBoundsUtc(stationDate(startMs, station.id), station.timeZone);
@@ -154,6 +164,7 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
       await recording.stop(); // close the journal first: nothing recorded is lost
       await compaction.stop();
       await retention?.stop();
+      await sink?.stop();
     },
   };
 }

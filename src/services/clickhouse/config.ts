@@ -5,6 +5,7 @@
  * `password_env`.
  */
 import { z } from 'zod';
+import { describeZodError } from '../../shared/registry';
 
 export const clickhouseConfigSchema = z
   .object({
@@ -43,6 +44,6 @@ export function clickhouseConfigFromUrl(text: string, base: ClickHouseConfigInpu
     ...(database ? { database } : {}),
     ...(user ? { user } : {}),
   });
-  if (!parsed.success) throw new Error(`--clickhouse ${text}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`${text}: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }

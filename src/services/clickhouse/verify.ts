@@ -6,6 +6,7 @@
  * ClickHouse side is read with FINAL (after deduplication) and without (rows stored, duplicates
  * from retried batches included until merges remove them).
  */
+import { join } from 'node:path';
 import { sqlString } from '../../shared/sql';
 import { manifestChannelFiles, type DataRoot, type DayRef } from '../data-root';
 import type { Duck } from '../duckdb';
@@ -29,7 +30,7 @@ export interface ChannelDayCheck {
 const TWO_64 = '18446744073709551616';
 
 export async function parquetChecksum(duck: Duck, dataRoot: DataRoot, day: DayRef, files: string[]): Promise<{ rows: number; checksum: string }> {
-  const list = `[${files.map((f) => sqlString(`${dataRoot.parquetDayDir(day)}/${f}`)).join(', ')}]`;
+  const list = `[${files.map((f) => sqlString(join(dataRoot.parquetDayDir(day), f))).join(', ')}]`;
   const [row] = await duck.all<{ n: bigint; checksum: string }>(
     `SELECT count(*)::BIGINT AS n,
             coalesce(sum(md5_number_upper(event_id || ' ' || epoch_us(ts_ingest_utc)::VARCHAR)::HUGEINT) % ${TWO_64}, 0)::VARCHAR AS checksum

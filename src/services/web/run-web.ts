@@ -9,6 +9,7 @@ import { DataRoot } from '../data-root';
 import { ensureDemoData } from '../demo';
 import { startLiveSession, type LiveSession } from '../live-session';
 import type { RetentionPolicyInput } from '../retention';
+import type { ClickHouseConfigInput } from '../clickhouse';
 import { createBridgeApi } from './bridge-api';
 import { ensureRendererBuilt, REPO_ROOT, RENDERER_OUT } from './renderer-build';
 import { startWebServer, type WebServer } from './server';
@@ -22,6 +23,8 @@ export interface RunWebOptions {
   rebuild?: boolean;
   /** Run retention daily in the live session with this policy. */
   retention?: RetentionPolicyInput;
+  /** Stream what is recorded to ClickHouse. */
+  clickhouse?: ClickHouseConfigInput;
   log?: (message: string) => void;
 }
 
@@ -46,7 +49,7 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
   let live: LiveSession | null = null;
   if (options.live) {
     try {
-      live = await startLiveSession({ data_root: root, demo: false, retention: options.retention }, (level, message) => log(`live ${level}: ${message}`));
+      live = await startLiveSession({ data_root: root, demo: false, retention: options.retention, clickhouse: options.clickhouse }, (level, message) => log(`live ${level}: ${message}`));
       log(`recording the simulator live for ${live.station_id}`);
     } catch (e) {
       log(`live mode unavailable: ${(e as Error).message}`);

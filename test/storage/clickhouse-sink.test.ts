@@ -10,6 +10,7 @@ import { compactDay } from '../../src/services/compactor';
 import { DataRoot } from '../../src/services/data-root';
 import { openDuck } from '../../src/services/duckdb';
 import { startRecording } from '../../src/services/recorder';
+import { startLiveSession } from '../../src/services/live-session';
 import { SimulatorSource } from '../../src/services/sources/simulator';
 import { ClickHouseSink, clickhouseConfigSchema, connectClickHouse, prepareServer, verifyDays, type ClickHouseConfigInput } from '../../src/services/clickhouse';
 import { getStation } from '../../src/shared/stations';
@@ -136,6 +137,15 @@ describe.skipIf(!installed)('ClickHouse sink (real server)', () => {
     expect((await server.sql('SELECT count() FROM helios_retry.health FINAL')).trim()).toBe('200');
     await server.sql('OPTIMIZE TABLE helios_retry.health FINAL');
     expect((await server.sql('SELECT count() FROM helios_retry.health')).trim()).toBe('200');
+  }, 60_000);
+
+  it('streams the live session of the app when it has a clickhouse option', async () => {
+    const root = await tempDir('helios-clickhouse-app-');
+    const session = await startLiveSession({ data_root: root, clickhouse: { url: server.url, database: 'helios_app', flush_ms: 200 } }, log);
+    await new Promise((r) => setTimeout(r, 3000));
+    await session.stop();
+    expect(Number(await server.sql('SELECT count() FROM helios_app.l2_snap_1s FINAL'))).toBeGreaterThan(0);
+    expect(Number(await server.sql('SELECT count() FROM helios_app.health FINAL'))).toBeGreaterThan(0);
   }, 60_000);
 
   it('keeps what it could not send on disk, and the next sink on that data root sends it', async () => {

@@ -8,7 +8,7 @@ import { DataRoot } from '../../src/services/data-root';
 import { applyRetention, planRetention, retentionPolicySchema, startDailyRetention, type RetentionPolicyInput, type RetentionReport } from '../../src/services/retention';
 import { minusMonths } from '../../src/services/retention/policy';
 import { openQueryDatabase } from '../../src/services/query';
-import { copyParquetDay, recordAndCompact, tempDir, type RecordedDay } from './fixtures';
+import { copyParquetDay, recordAndCompact, tempDir } from './fixtures';
 
 const run = promisify(execFile);
 const DATE = '2026-01-10';
@@ -17,11 +17,10 @@ const NOW_30_DAYS = Date.parse('2026-02-09T17:00:00Z');
 const policy = (p: RetentionPolicyInput = {}) => retentionPolicySchema.parse(p);
 
 let template: string;
-let recorded: RecordedDay;
 
 beforeAll(async () => {
   template = await tempDir('helios-retention-template-');
-  recorded = await recordAndCompact(template, { date: DATE });
+  await recordAndCompact(template, { date: DATE });
 }, 120_000);
 
 async function freshRoot(): Promise<DataRoot> {

@@ -1,9 +1,9 @@
 /** `helios clickhouse ddl|load|verify`: the optional ClickHouse store (SPEC §8, analytics only). */
 import { parseArgs } from 'node:util';
-import { stat } from 'node:fs/promises';
 import type { Command } from './command';
 import { CliError } from '../cli-error';
-import { DataRoot, type DayRef } from '../../services/data-root';
+import { existingDataRoot } from '../data-root-arg';
+import type { DataRoot, DayRef } from '../../services/data-root';
 import { readConfigSection } from '../../services/config-file';
 import { clickhouseConfigFromUrl, clickhouseConfigSchema, schemaSql, type ClickHouseConfig } from '../../services/clickhouse';
 import { STATION_ID_PATTERN } from '../../shared/stations';
@@ -44,12 +44,7 @@ async function daysFrom(values: { data?: string; from?: string; to?: string; sta
     if (!values[flag] || !DATE_PATTERN.test(values[flag]!)) throw new CliError(`clickhouse: --${flag} YYYY-MM-DD is required`);
   }
   if (values.station && !STATION_ID_PATTERN.test(values.station)) throw new CliError(`clickhouse: invalid --station ${JSON.stringify(values.station)}`);
-  const dataRoot = new DataRoot(values.data);
-  try {
-    if (!(await stat(dataRoot.root)).isDirectory()) throw new Error('not a directory');
-  } catch (e) {
-    throw new CliError(`clickhouse: cannot use data root ${dataRoot.root}: ${(e as Error).message}`);
-  }
+  const dataRoot = await existingDataRoot('clickhouse', values.data);
   const days = (await dataRoot.parquetDays()).filter(
     (d) => d.date >= values.from! && d.date <= values.to! && (!values.station || d.station_id === values.station),
   );

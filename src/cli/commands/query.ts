@@ -1,9 +1,8 @@
 /** `helios query`: one SQL statement over every compacted day of a data root. */
 import { parseArgs } from 'node:util';
-import { stat } from 'node:fs/promises';
 import type { Command } from './command';
 import { CliError } from '../cli-error';
-import { DataRoot } from '../../services/data-root';
+import { existingDataRoot } from '../data-root-arg';
 import { QUERY_FORMATS, type QueryFormat } from '../../services/query';
 
 const usage = `usage: npm run -s helios -- query --data DIR [--format table|csv|json|parquet] [--out FILE] "SQL"
@@ -52,12 +51,7 @@ export const queryCommand: Command = {
     if (format === 'parquet' && !values.out) throw new CliError('query: --format parquet needs --out FILE');
     const maxRows = values['max-rows'] === undefined ? undefined : Number(values['max-rows']);
     if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows > 0)) throw new CliError(`query: --max-rows must be a positive integer, got ${JSON.stringify(values['max-rows'])}`);
-    const dataRoot = new DataRoot(values.data);
-    try {
-      if (!(await stat(dataRoot.root)).isDirectory()) throw new Error('not a directory');
-    } catch (e) {
-      throw new CliError(`query: cannot use data root ${dataRoot.root}: ${(e as Error).message}`);
-    }
+    const dataRoot = await existingDataRoot('query', values.data);
     // Loaded here so other commands do not pay for DuckDB's native binding at startup.
     const { runQuery, QuerySqlError } = await import('../../services/query');
     try {

@@ -1,9 +1,8 @@
 /** `helios retention`: what expires in a data root (dry run), and deleting it (`--apply`). */
 import { parseArgs } from 'node:util';
-import { stat } from 'node:fs/promises';
 import type { Command } from './command';
 import { CliError } from '../cli-error';
-import { DataRoot } from '../../services/data-root';
+import { existingDataRoot } from '../data-root-arg';
 import { readConfigSection } from '../../services/config-file';
 import { describeZodError } from '../../shared/registry';
 import { retentionPolicySchema, type AppliedItem, type RetentionItem, type RetentionPolicy } from '../../services/retention';
@@ -37,7 +36,7 @@ const FLAGS = {
   'windows-months': 'windows_months',
 } as const;
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   if (bytes < 1e3) return `${bytes} B`;
   if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
   if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -93,12 +92,7 @@ export const retentionCommand: Command = {
     }
     if (!values.data) throw new CliError(`retention: --data DIR is required\n${usage}`);
     const policy = await policyFrom(values);
-    const dataRoot = new DataRoot(values.data);
-    try {
-      if (!(await stat(dataRoot.root)).isDirectory()) throw new Error('not a directory');
-    } catch (e) {
-      throw new CliError(`retention: cannot use data root ${dataRoot.root}: ${(e as Error).message}`);
-    }
+    const dataRoot = await existingDataRoot('retention', values.data);
     const { planRetention, applyRetention } = await import('../../services/retention');
     const policyText = `journal ${policy.journal_days} d, raw ${policy.raw_days} d, Parquet ${policy.parquet_months} mo, windows ${policy.windows_months} mo`;
 

@@ -12,7 +12,7 @@ import { compactDay } from '../../src/services/compactor';
 import { DataRoot } from '../../src/services/data-root';
 import { CLICKHOUSE_CHANNELS, schemaSql } from '../../src/services/clickhouse';
 import { tableColumns } from '../../src/services/clickhouse/schema';
-import { clickhouseServerCommand, SKIP_MESSAGE, TestClickHouse } from './clickhouse-server';
+import { clickhouseServerCommand, NOT_INSTALLED, TestClickHouse } from '../../scripts/clickhouse-server';
 import { recordAndCompact, tempDir } from './fixtures';
 
 const run = promisify(execFile);
@@ -31,7 +31,7 @@ describe('the ClickHouse schema in the repo', () => {
 });
 
 const installed = clickhouseServerCommand() !== null;
-if (!installed) console.warn(SKIP_MESSAGE);
+if (!installed) console.warn(`${NOT_INSTALLED}: the ClickHouse tests are skipped`);
 
 describe.skipIf(!installed)('ClickHouse bulk load and record --clickhouse (real server)', () => {
   let server: TestClickHouse;
@@ -43,7 +43,7 @@ describe.skipIf(!installed)('ClickHouse bulk load and record --clickhouse (real 
     await recordAndCompact(root, { date: '2026-03-08', minutes: 10, seed: 2 }); // the spring-forward day
   }, 180_000);
   afterAll(async () => {
-    await server?.stop();
+    await server?.dispose();
   });
 
   it('loads days from Parquet, verifies them, and a second load changes nothing', async () => {

@@ -15,13 +15,13 @@ import { SimulatorSource } from '../../src/services/sources/simulator';
 import { ClickHouseSink, clickhouseConfigSchema, connectClickHouse, prepareServer, verifyDays, type ClickHouseConfigInput } from '../../src/services/clickhouse';
 import { getStation } from '../../src/shared/stations';
 import { localDayBoundsUtc } from '../../src/shared/time';
-import { clickhouseServerCommand, SKIP_MESSAGE, TestClickHouse } from './clickhouse-server';
+import { clickhouseServerCommand, NOT_INSTALLED, TestClickHouse } from '../../scripts/clickhouse-server';
 import { tempDir } from './fixtures';
 import { stampEvent } from '../../src/shared/envelope';
 import type { AnyEvent } from '../../src/shared/schemas';
 
 const installed = clickhouseServerCommand() !== null;
-if (!installed) console.warn(SKIP_MESSAGE);
+if (!installed) console.warn(`${NOT_INSTALLED}: the ClickHouse tests are skipped`);
 
 describe.skipIf(!installed)('ClickHouse sink (real server)', () => {
   let server: TestClickHouse;
@@ -29,7 +29,7 @@ describe.skipIf(!installed)('ClickHouse sink (real server)', () => {
     server = await TestClickHouse.start();
   }, 120_000);
   afterAll(async () => {
-    await server?.stop();
+    await server?.dispose();
   });
 
   const config = (extra: ClickHouseConfigInput = {}) => clickhouseConfigSchema.parse({ url: server.url, flush_ms: 200, ...extra });

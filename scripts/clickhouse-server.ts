@@ -1,12 +1,12 @@
 /**
- * A real clickhouse-server for the tests: its own config, data folder and ports on 127.0.0.1 (no
- * systemd, nothing shared with a system instance), started, stopped, killed and restarted on the
- * same data by the test. Debian's package (`apt-get install clickhouse-server`, 18.16) provides
+ * A real clickhouse-server for the tests and the bench: its own config, data folder and ports on
+ * 127.0.0.1 (no systemd, nothing shared with a system instance), started, stopped, killed and
+ * restarted on the same data by the caller. Debian's package (`apt-get install clickhouse-server`, 18.16) provides
  * `clickhouse-server`; newer packages provide `clickhouse server`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ export function clickhouseServerCommand(): string[] | null {
   return which.endsWith('/clickhouse') ? [which, 'server'] : [which];
 }
 
-export const SKIP_MESSAGE = 'clickhouse-server is not installed here (apt-get install -y clickhouse-server clickhouse-client); the ClickHouse tests are skipped';
+export const NOT_INSTALLED = 'clickhouse-server is not installed here (apt-get install -y clickhouse-server clickhouse-client)';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,7 +48,7 @@ export class TestClickHouse {
 
   static async start(): Promise<TestClickHouse> {
     const command = clickhouseServerCommand();
-    if (!command) throw new Error(SKIP_MESSAGE);
+    if (!command) throw new Error(NOT_INSTALLED);
     const dir = await mkdtemp(join(tmpdir(), 'helios-clickhouse-'));
     const [httpPort, tcpPort] = [await freePort(), await freePort()];
     await mkdir(join(dir, 'data'), { recursive: true });
@@ -122,6 +122,12 @@ export class TestClickHouse {
     await this.exited;
     clearTimeout(timer);
     this.child = null;
+  }
+
+  /** Stops the server and deletes its data folder. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    await rm(this.dir, { recursive: true, force: true });
   }
 
   async sql(query: string): Promise<string> {

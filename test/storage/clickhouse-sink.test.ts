@@ -169,6 +169,20 @@ describe.skipIf(!installed)('ClickHouse sink (real server)', () => {
     expect((await server.sql('SELECT count() FROM helios_spool.health FINAL')).trim()).toBe('500');
   }, 60_000);
 
+  it('drops and counts new rows once the spool is full, keeping what it holds', async () => {
+    const spoolDir = join(await tempDir('helios-clickhouse-full-'), 'spool');
+    const cfg = config({ database: 'helios_full', url: 'http://127.0.0.1:9', max_spool_bytes: 1 << 20, batch_rows: 500 });
+    const sink = new ClickHouseSink({ config: cfg, spoolDir, log, retry: { minMs: 50, maxMs: 100 } });
+    await sink.start();
+    for (const e of fakeEvents(5000)) sink.push(e);
+    const stats = await sink.stop({ drainMs: 500 });
+    expect(stats.dropped_rows).toBeGreaterThan(0);
+    expect(stats.spooled_bytes).toBeLessThanOrEqual(1 << 20);
+    const spooledRows = (await readdir(spoolDir)).filter((n) => n.endsWith('.ndjson')).map((n) => Number(/-(\d+)\.ndjson$/.exec(n)![1])).reduce((a, b) => a + b, 0);
+    expect(spooledRows + stats.dropped_rows).toBe(5000);
+    expect(logs.join('\n')).toMatch(/spool full \(1048576 bytes\): dropping new rows/);
+  }, 60_000);
+
   it('sets aside a batch the server refuses as data, with the reason, and goes on', async () => {
     const root = await tempDir('helios-clickhouse-reject-');
     // a table from an older schema: a column missing

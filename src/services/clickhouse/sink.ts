@@ -40,7 +40,7 @@ export interface SinkStats {
   /** Failed attempts (each followed by a retry). */
   failures: number;
   last_error: string | null;
-  /** Rows not sent because the spool was full. */
+  /** Rows not sent because the spool was full (or could not be written). */
   dropped_rows: number;
   /** Batches the server refused as data, kept in spool/clickhouse/rejected/. */
   rejected_batches: number;
@@ -94,6 +94,8 @@ export class ClickHouseSink {
   private stopRequested = false;
   private loop: Promise<void> | null = null;
   private cutScheduled = false;
+  /** Cuts run one after another, so batches enter the queue in sequence order. */
+  private cutting: Promise<void> = Promise.resolve();
   private readonly http: ClickHouseHttp;
   private readonly log: NonNullable<ClickHouseSinkOptions['log']>;
   private readonly retry: { minMs: number; maxMs: number };
@@ -159,7 +161,8 @@ export class ClickHouseSink {
     await this.cut();
     this.closing = true;
     const deadline = Date.now() + drainMs;
-    while (this.queue.length > 0 && Date.now() < deadline) await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
+    // while the server is down everything is on disk already: no point waiting for it
+    while (this.queue.length > 0 && this.state !== 'down' && Date.now() < deadline) await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
     this.stopRequested = true;
     this.wakeUp(true);
     await this.loop;
@@ -169,12 +172,17 @@ export class ClickHouseSink {
     return this.stats();
   }
 
-  /** Pending events → one batch per channel, queued (or spooled when the queue is already on disk). */
-  private async cut(): Promise<void> {
+  private cut(): Promise<void> {
     this.cutScheduled = false;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0) return this.cutting;
     const events = this.pending;
     this.pending = [];
+    this.cutting = this.cutting.then(() => this.batch(events)).catch((e: unknown) => this.log('error', `batching failed: ${(e as Error).message}`));
+    return this.cutting;
+  }
+
+  /** Events → one batch per channel, queued (or spooled when the queue is already on disk). */
+  private async batch(events: AnyEvent[]): Promise<void> {
     const lines = new Map<ClickHouseChannel, string[]>();
     for (const event of events) {
       const ch = event.ch as ClickHouseChannel;
@@ -203,8 +211,15 @@ export class ClickHouseSink {
     const name = `${String(batch.seq).padStart(12, '0')}-${batch.ch}-${batch.rows}.ndjson`;
     const file = join(this.options.spoolDir, name);
     const temp = join(this.options.spoolDir, `.${name}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-    await writeFile(temp, batch.body!);
-    await rename(temp, file);
+    try {
+      await writeFile(temp, batch.body!);
+      await rename(temp, file);
+    } catch (e) {
+      await rm(temp, { force: true });
+      this.log('error', `cannot spool ${batch.rows} ${batch.ch} rows (dropped): ${(e as Error).message}`);
+      this.counters.dropped_rows += batch.rows;
+      return false;
+    }
     batch.file = file;
     batch.body = null;
     this.spooled.batches++;

@@ -12,6 +12,7 @@ import { getStation } from '../../shared/stations';
 import { DATE_PATTERN, localDayBoundsUtc, stationDate } from '../../shared/time';
 import { DataRoot } from '../../services/data-root';
 import { readRecordingConfig, type RecordingConfigInput } from '../../services/recorder/config';
+import type { AnyEvent } from '../../shared/schemas';
 
 const usage = `usage: npm run -s helios -- record --source sim --data DIR [options]
 
@@ -31,6 +32,9 @@ Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-loc
   --progress          print a progress line every second (max speed: every 15 recorded minutes)
   --settings FILE     recording settings (JSON: window lengths, trigger thresholds, journal, …;
                       see src/services/recorder/config.ts; e.g. a setting copied from \`helios sweep\`)
+  --clickhouse URL    also stream to ClickHouse: http://[user@]host:port[/database] (password from
+                      $HELIOS_CLICKHOUSE_PASSWORD); batches wait in DIR/spool/clickhouse while the
+                      server is down (see helios clickhouse)
 
 SIGINT / SIGTERM stop the recording cleanly (flushed, files closed). Prints a one-line summary.`;
 
@@ -95,6 +99,7 @@ async function run(args: string[]): Promise<number> {
         tokens: { type: 'string', default: '8' },
         progress: { type: 'boolean', default: false },
         settings: { type: 'string' },
+        clickhouse: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -125,6 +130,8 @@ async function run(args: string[]): Promise<number> {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+  const sink = values.clickhouse ? await startClickHouseSink(values.clickhouse, dataRoot) : null;
+  const onEvent = sink ? (event: AnyEvent) => sink.push(event) : undefined;
 
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -157,6 +164,7 @@ async function run(args: string[]): Promise<number> {
         signal: abort.signal,
         progressEveryMs: values.progress ? 15 * 60_000 : undefined,
         onProgress: values.progress ? (s) => console.log(progressLine(s)) : undefined,
+        onEvent,
       });
       console.log(summaryLine(stats, values.day !== undefined ? `day ${date}, seed ${seed}, max speed` : `seed ${seed}, max speed`));
       return stats.journal.write_errors > 0 ? 1 : 0;
@@ -164,7 +172,7 @@ async function run(args: string[]): Promise<number> {
 
     // Live: the simulator on a virtual clock at `speed` (from now, or from the day's local midnight).
     const source = new SimulatorSource({ station, seed, tokens, speed, ...(values.day !== undefined ? { date: values.day } : {}) });
-    const session = await startRecording({ dataRoot, source, clock: source.clock, config });
+    const session = await startRecording({ dataRoot, source, clock: source.clock, config, onEvent });
     const started = source.clock.now();
     const progress = values.progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
     let dayOver = false; // the simulator covers one local day
@@ -187,7 +195,26 @@ async function run(args: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (sink) {
+      const s = await sink.stop({ drainMs: 30_000 });
+      console.log(
+        `clickhouse: sent ${s.sent_rows} rows in ${s.sent_batches} batches${s.spooled_batches ? `; ${s.spooled_batches} batch(es) left in ${dataRoot.clickhouseSpoolDir()} for the next run` : ''}${s.dropped_rows ? `; ${s.dropped_rows} rows dropped (spool full)` : ''}${s.rejected_batches ? `; ${s.rejected_batches} batch(es) refused, see the spool's rejected/` : ''}`,
+      );
+    }
   }
+}
+
+async function startClickHouseSink(url: string, dataRoot: DataRoot) {
+  const { ClickHouseSink, clickhouseConfigFromUrl } = await import('../../services/clickhouse');
+  let config;
+  try {
+    config = clickhouseConfigFromUrl(url);
+  } catch (e) {
+    throw new CliError(`--clickhouse: ${(e as Error).message}`);
+  }
+  const sink = new ClickHouseSink({ config, spoolDir: dataRoot.clickhouseSpoolDir(), log: (level, message) => console.error(`clickhouse ${level}: ${message}`) });
+  await sink.start();
+  return sink;
 }
 
 export const recordCommand: Command = {

@@ -42,6 +42,8 @@ export interface StartRecordingOptions {
   config?: RecordingConfigInput;
   /** Real milliseconds between cadence ticks (snapshots, health, window closes). Default 20. */
   tickMs?: number;
+  /** Sees every event the recorder emits, after the journal and ring buffers (e.g. the ClickHouse sink); must not block. */
+  onEvent?: (event: AnyEvent) => void;
 }
 
 export interface RecordingSession {
@@ -79,6 +81,7 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
     emit: (event) => {
       writer.enqueue(event);
       ring.push(event);
+      options.onEvent?.(event);
     },
     reject: (r) => writer.reject(r),
     requestBook: source.requestBook ? (token) => source.requestBook!(token) : undefined,
@@ -179,6 +182,8 @@ interface RecordDayCommon {
   /** Called about every `progressEveryMs` of recorded time (default one hour). */
   onProgress?(stats: SessionStats): void;
   progressEveryMs?: number;
+  /** Sees every event the recorder emits, after the journal writer; must not block. */
+  onEvent?: (event: AnyEvent) => void;
 }
 
 export type RecordDayOptions = RecordDayCommon &
@@ -227,7 +232,11 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
     output(station) {
       station_id = station;
       const w = (writer = new JournalWriter({ dataRoot: dataRootOf(options.dataRoot), station_id, config: config.journal, shed: false }));
-      return { emit: (e) => w.enqueue(e), reject: (r) => w.reject(r), writerHealth: () => w.stats(), behind: () => w.queueDepth >= highWater, drain: () => w.drain() };
+      const emit = (e: AnyEvent) => {
+        w.enqueue(e);
+        options.onEvent?.(e);
+      };
+      return { emit, reject: (r) => w.reject(r), writerHealth: () => w.stats(), behind: () => w.queueDepth >= highWater, drain: () => w.drain() };
     },
     progress: options.onProgress && { everyMs: options.progressEveryMs ?? 3_600_000, report: (r) => options.onProgress!(stats(r)) },
   });
@@ -244,7 +253,7 @@ export interface DayOutput {
   drain?(): Promise<void>;
 }
 
-export type DriveDayOptions = Omit<RecordDayCommon, 'dataRoot' | 'config' | 'onProgress' | 'progressEveryMs'> &
+export type DriveDayOptions = Omit<RecordDayCommon, 'dataRoot' | 'config' | 'onProgress' | 'progressEveryMs' | 'onEvent'> &
   (Pick<Extract<RecordDayOptions, { messages: unknown }>, 'station_id' | 'tokens' | 'messages'> | Pick<Extract<RecordDayOptions, { source: unknown }>, 'source'>) & {
     config: RecordingConfig;
     /** Called once the station is known (from the source), before anything is recorded. */

@@ -167,43 +167,47 @@ export async function scoreDay(options: {
   return replay.collectors.map((c) => figures.score(c.windows));
 }
 
-/** Each compacted day's snapshots, METARs, PWS cluster and windows, read once for every setting. */
-export async function sweepRecordedDays(options: SweepCommon & { dataRoot: string | DataRoot }): Promise<SweepResult> {
+/** Every day of `options.dates` scored by `scoreDate` for the plan's configs, summed into rows. */
+async function sweepDays(
+  options: SweepCommon,
+  scoreDate: (p: Plan, date: string, dayStart: number, dayEnd: number, onProgress?: (fraction: number) => void) => Promise<{ figures: SettingFigures[]; recorded: number }>,
+): Promise<SweepResult> {
   const t0 = performance.now();
-  const root = typeof options.dataRoot === 'string' ? new DataRoot(options.dataRoot) : options.dataRoot;
   const station = getStation(options.station);
   const p = plan(options);
-  const levels = Math.max(1, ...p.configs.map((c) => c.triggers.depthCliffLevels));
   const perDay: SettingFigures[][] = [];
   let day_s = 0;
   let recorded = 0;
   for (const [d, date] of options.dates.entries()) {
     const [dayStart, dayEnd] = localDayBoundsUtc(date, station.timeZone);
     day_s += (dayEnd - dayStart) / 1000;
-    const reader = await DayReader.open(root, { station_id: station.id, date });
-    try {
-      const inputs = await reader.inputs();
-      recorded += inputs.recorded.length;
-      perDay.push(
-        await scoreDay({
-          station: station.id,
-          dayStart,
-          dayEnd,
-          configs: p.configs,
-          inputs,
-          snapshots: (onInstant) => reader.snapshots(levels, onInstant),
-          onProgress: options.onProgress && ((f) => options.onProgress!({ fraction: (d + f) / options.dates.length, date })),
-          signal: options.signal,
-        }),
-      );
-    } finally {
-      reader.close();
-    }
+    options.onProgress?.({ fraction: d / options.dates.length, date });
+    const day = await scoreDate(p, date, dayStart, dayEnd, options.onProgress && ((f) => options.onProgress!({ fraction: (d + f) / options.dates.length, date })));
+    perDay.push(day.figures);
+    recorded += day.recorded;
   }
   options.onProgress?.({ fraction: 1, date: options.dates.at(-1) ?? '' });
   const out = rows(p, perDay, day_s);
   for (const r of out) r.recorded_windows = recorded;
   return { station_id: station.id, dates: [...options.dates], day_s, varied: p.varied, rows: out, elapsed_ms: performance.now() - t0 };
+}
+
+/** Each compacted day's snapshots, METARs, PWS cluster and windows, read once for every setting. */
+export async function sweepRecordedDays(options: SweepCommon & { dataRoot: string | DataRoot }): Promise<SweepResult> {
+  const root = typeof options.dataRoot === 'string' ? new DataRoot(options.dataRoot) : options.dataRoot;
+  const station = getStation(options.station).id;
+  return sweepDays(options, async (p, date, dayStart, dayEnd, onProgress) => {
+    const levels = Math.max(1, ...p.configs.map((c) => c.triggers.depthCliffLevels));
+    const reader = await DayReader.open(root, { station_id: station, date });
+    try {
+      const inputs = await reader.inputs();
+      const snapshots: SnapshotStream = (onInstant) => reader.snapshots(levels, onInstant);
+      const figures = await scoreDay({ station, dayStart, dayEnd, configs: p.configs, inputs, snapshots, onProgress, signal: options.signal });
+      return { figures, recorded: inputs.recorded.length };
+    } finally {
+      reader.close();
+    }
+  });
 }
 
 /** One simulated day through the recorder with every setting as a shadow policy. */
@@ -248,24 +252,11 @@ export async function evaluateSimulatedDay(options: {
 
 /** The simulator's days regenerated from their seed, every message through the recorder. */
 export async function sweepSimulatedDays(options: SweepCommon & { seed: string | number; tokens?: number }): Promise<SweepResult> {
-  const t0 = performance.now();
-  const station = getStation(options.station);
-  const p = plan(options);
-  const perDay: SettingFigures[][] = [];
-  let day_s = 0;
-  let recorded = 0;
-  for (const [d, date] of options.dates.entries()) {
-    const [dayStart, dayEnd] = localDayBoundsUtc(date, station.timeZone);
-    day_s += (dayEnd - dayStart) / 1000;
-    options.onProgress?.({ fraction: d / options.dates.length, date });
-    const day = await evaluateSimulatedDay({ station: station.id, date, seed: options.seed, tokens: options.tokens, current: p.current, configs: p.configs });
-    recorded += day.recorded.length;
-    perDay.push(day.windows.map((w) => day.figures.score(w)));
-  }
-  options.onProgress?.({ fraction: 1, date: options.dates.at(-1) ?? '' });
-  const out = rows(p, perDay, day_s);
-  for (const r of out) r.recorded_windows = recorded;
-  return { station_id: station.id, dates: [...options.dates], day_s, varied: p.varied, rows: out, elapsed_ms: performance.now() - t0 };
+  const station = getStation(options.station).id;
+  return sweepDays(options, async (p, date) => {
+    const day = await evaluateSimulatedDay({ station, date, seed: options.seed, tokens: options.tokens, current: p.current, configs: p.configs });
+    return { figures: day.windows.map((w) => day.figures.score(w)), recorded: day.recorded.length };
+  });
 }
 
 /** One output record per setting, the issue's fields (what `--format json` prints). */

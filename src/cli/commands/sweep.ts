@@ -82,7 +82,7 @@ function table(result: SweepResult, records: SweepRecord[]): string {
   out.push('');
   out.push(
     `${result.station_id} ${result.dates[0]}${days > 1 ? ` … ${result.dates.at(-1)}` : ''} (${days} day${days === 1 ? '' : 's'}, ${hours(result.day_s)}): ` +
-      `${result.rows.length} settings in ${(result.elapsed_ms / 1000).toFixed(1)} s (${settingsPerSecond.toFixed(1)} settings×days/s); ${result.rows[0]?.moves ?? 0} moves of ≥ 3 ticks`,
+      `${result.rows.length} settings in ${(result.elapsed_ms / 1000).toFixed(1)} s (${settingsPerSecond.toFixed(settingsPerSecond < 1 ? 3 : 1)} settings×days/s); ${result.rows[0]?.moves ?? 0} moves of ≥ 3 ticks`,
   );
   if (current >= 0) {
     const c = result.rows[current]!;

@@ -13,7 +13,7 @@ import type { MarketToken, SourceMessage } from '../sources/source';
 import type { RecordingConfig } from './config';
 import type { EventOutput } from './event-output';
 import type { HealthSampler } from './health-sampler';
-import { clobRestBook, parsePriceChangeFast } from './inputs';
+import { clobRestBook, parsePriceChangeFast } from './input-schemas';
 import { fmt } from './market-triggers';
 import { TokenMirror } from './token-mirror';
 import type { WindowTriggers } from './window-policy';

@@ -10,7 +10,7 @@ import { describeZodError } from '../../shared/registry';
 import type { MarketsEvent, PayloadOf } from '../../shared/schemas';
 import type { ListedMarket, MarketToken, SourceMessage } from '../sources/source';
 import type { EventOutput } from './event-output';
-import { listedMarket, marketDate } from './inputs';
+import { listedMarket, marketDate } from './input-schemas';
 import type { MarketBooks, MarketResolved } from './market-books';
 
 type Message<K extends SourceMessage['kind']> = Extract<SourceMessage, { kind: K }>;

@@ -7,7 +7,7 @@ import type { PayloadOf } from '../../shared/schemas';
 import type { SourceMessage } from '../sources/source';
 import type { EventOutput } from './event-output';
 import type { HealthSampler } from './health-sampler';
-import { featuresPayload, nowcastPayload } from './inputs';
+import { featuresPayload, nowcastPayload } from './input-schemas';
 
 export class ModelInputs {
   constructor(

@@ -38,7 +38,7 @@ import type { RecordingConfig } from './config';
 import { EventOutput, type RecorderStats, type Rejection } from './event-output';
 import type { OpenWindow } from './event-windows';
 import { HealthSampler, type WriterHealth } from './health-sampler';
-import { sourceStatus } from './inputs';
+import { sourceStatus } from './input-schemas';
 import { MarketBooks } from './market-books';
 import { MarketListings } from './market-listings';
 import { ModelInputs } from './model-inputs';

@@ -11,7 +11,7 @@ import type { PwsReading, SourceMessage } from '../sources/source';
 import type { RecordingConfig } from './config';
 import type { EventOutput } from './event-output';
 import type { HealthSampler } from './health-sampler';
-import { pwsReading } from './inputs';
+import { pwsReading } from './input-schemas';
 import { PwsClusterTracker, type ClusterUpdate } from './pws-cluster';
 import type { WindowTriggers } from './window-policy';
 

@@ -19,9 +19,12 @@ const readParquetArgs = dayRef.extend({
   offset: z.number().int().nonnegative().optional(),
   length: z.number().int().positive().max(512 * 1024 * 1024).optional(),
 });
+/** Largest snapshot file, saved or reopened (its text, in UTF-16 units or UTF-8 bytes). */
+export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+export const snapshotFileName = z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json');
 const saveSnapshotArgs = z.object({
-  suggested_name: z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json'),
-  contents: z.string().max(256 * 1024 * 1024),
+  suggested_name: snapshotFileName,
+  contents: z.string().max(MAX_SNAPSHOT_BYTES),
 });
 
 export const API_ARGS = {

@@ -197,6 +197,27 @@ describe('LiveHost (main side)', () => {
     expect(got).toEqual([[hello]]);
   });
 
+  it('survives the fatal-error event of a dying recorder process and restarts it after the exit', async () => {
+    const logs: string[] = [];
+    const children: FakeChild[] = [];
+    const h = new LiveHost({
+      fork: () => {
+        const c = new FakeChild();
+        children.push(c);
+        return c;
+      },
+      log: (level, message) => logs.push(`${level}: ${message}`),
+      restartDelaysMs: [0],
+    });
+    await h.start({ data_root: '/data', station: 'KLGA' });
+    children[0]!.emit('spawn');
+    // Electron's UtilityProcess emits 'error' as an EventEmitter: unheard, it would throw in main.
+    expect(() => children[0]!.emit('error', 'FatalError', 'v8::Isolate::ThrowOutOfMemory')).not.toThrow();
+    children[0]!.emit('exit', 134);
+    await vi.waitFor(() => expect(children).toHaveLength(2));
+    expect(logs.slice(0, 2)).toEqual(['error: FatalError at v8::Isolate::ThrowOutOfMemory', 'warn: exited (code 134); restarting in 0 ms']);
+  });
+
   it('drops every subscription of a closed or reloaded window', async () => {
     const { h, children } = host();
     await h.start({ data_root: '/data', demo: false });

@@ -1,7 +1,8 @@
 /**
  * HeliosApi over the browser bridge (src/services/web): data operations as POST /api/<op> with the
- * argument tuple as JSON, live as the protocol over a WebSocket on /live. The server validates
- * every argument again; this side validates every live message with the protocol's zod schemas.
+ * argument tuple as JSON (a snapshot export as its file's text), live as the protocol over a
+ * WebSocket on /live. The server validates every argument again; this side validates every live
+ * message with the protocol's zod schemas.
  */
 import type { AppInfo, DaySummary, HeliosApi } from '../../../shared/api';
 import type { ChannelGroup } from '../../../shared/channels';
@@ -47,11 +48,14 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const Ws = options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketFactory);
 
-  async function post(op: string, args: unknown[]): Promise<Response> {
-    const response = await doFetch(new URL(`/api/${op}`, base), {
+  /** POST the argument tuple as JSON, or (saveSnapshot) `body` as it is, with `query`. */
+  async function post(op: string, args: unknown[], raw?: { query: Record<string, string>; body: string }): Promise<Response> {
+    const url = new URL(`/api/${op}`, base);
+    for (const [k, v] of Object.entries(raw?.query ?? {})) url.searchParams.set(k, v);
+    const response = await doFetch(url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(args),
+      body: raw ? raw.body : JSON.stringify(args),
     });
     if (!response.ok) {
       let message = `${op}: HTTP ${response.status}`;
@@ -71,7 +75,9 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
     listDays: () => json<DaySummary[]>('listDays', []),
     readManifest: (day) => json<Manifest>('readManifest', [day]),
     readParquet: async (args) => new Uint8Array(await (await post('readParquet', [args])).arrayBuffer()),
-    saveSnapshot: (args) => json<{ saved: boolean; path: string | null }>('saveSnapshot', [args]),
+    // The file's text is the body, streamed to disk by the bridge (never parsed or held there).
+    saveSnapshot: async ({ suggested_name, contents }) =>
+      (await (await post('saveSnapshot', [], { query: { name: suggested_name }, body: contents })).json()) as { saved: boolean; path: string | null },
     openSnapshot: () => (options.pickFile ?? pickFileWithInput)(),
     chooseDataRoot: async () => null, // the bridge's data root is chosen on its command line
     subscribeLive: (groups, listener) => subscribeLive(base, Ws, groups, listener, options.reconnectMs ?? 500),

@@ -62,6 +62,7 @@ export const MENU_COMMANDS = [
   'time-zone:utc',
 ] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
+export const menuCommand = z.enum(MENU_COMMANDS);
 
 export interface AppInfo {
   version: string;

@@ -7,9 +7,7 @@
 import type { AppInfo, DaySummary, HeliosApi } from '../../../shared/api';
 import type { ChannelGroup } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
-import { encodeMessage, serverMessage, type ServerMessage } from '../../../shared/protocol';
-import { parseEvent } from '../../../shared/registry';
-import type { AnyEvent } from '../../../shared/schemas';
+import { encodeMessage, receiveServerMessage, type ServerMessage } from '../../../shared/protocol';
 
 /** The WebSocket constructor shape we use (the browser's, or `ws` in Node tests). */
 export type WebSocketLike = {
@@ -106,17 +104,14 @@ function subscribeLive(
       ws.send(encodeMessage({ type: 'subscribe', groups }));
     };
     ws.onmessage = (event) => {
-      let decoded: DecodedMessage;
+      let raw: unknown;
       try {
-        decoded = decodeLiveMessage(String(event.data));
+        raw = JSON.parse(String(event.data));
       } catch (e) {
         listener({ type: 'error', message: `invalid live message dropped: ${(e as Error).message.slice(0, 300)}` });
         return;
       }
-      if (decoded.rejected.length > 0) {
-        listener({ type: 'error', message: `${decoded.rejected.length} invalid live event(s) dropped: ${decoded.rejected[0]}` });
-      }
-      listener(decoded.message);
+      for (const message of receiveServerMessage(raw)) listener(message);
     };
     ws.onerror = () => {
       /* followed by onclose */
@@ -134,32 +129,6 @@ function subscribeLive(
     if (timer) clearTimeout(timer);
     socket?.close(1000, 'unsubscribed');
   };
-}
-
-interface DecodedMessage {
-  message: ServerMessage;
-  /** Reasons of events dropped from an events/backfill message. */
-  rejected: string[];
-}
-
-/**
- * Validate a live message with the protocol schemas. Events are validated one by one through the
- * registry, so one bad event costs only itself, not the batch it travelled in.
- */
-export function decodeLiveMessage(text: string): DecodedMessage {
-  const raw = JSON.parse(text) as { type?: unknown; events?: unknown };
-  if ((raw.type === 'events' || raw.type === 'backfill') && Array.isArray(raw.events)) {
-    const events: AnyEvent[] = [];
-    const rejected: string[] = [];
-    for (const e of raw.events as unknown[]) {
-      const parsed = parseEvent(e);
-      if (parsed.ok) events.push(parsed.event);
-      else rejected.push(parsed.reason);
-    }
-    const message = serverMessage.parse({ ...raw, events: [] });
-    return { message: { ...message, events } as ServerMessage, rejected };
-  }
-  return { message: serverMessage.parse(raw), rejected: [] };
 }
 
 /** A hidden file input: resolves with the chosen file's text, or null when the user cancels. */

@@ -231,6 +231,11 @@ export const health = channelSchema('health', 1, {
   dropped: z.record(z.string().max(64), count),
   /** Source inputs refused since start (kept in quarantine with their reason), per input kind. */
   rejected: z.record(z.string().max(64), count).default({}),
+  /** Failed journal write attempts since start (each retried; what could not be kept is in `dropped`). */
+  write_errors: count.default(0),
+  /** The journal write failure going on now — errno code (EROFS, ENOSPC, EACCES, …) and message — or null. */
+  write_error_code: z.string().max(32).nullable().default(null),
+  write_error: z.string().max(2000).nullable().default(null),
 });
 
 export const eventWindows = channelSchema('event_windows', 1, {

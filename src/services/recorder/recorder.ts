@@ -54,6 +54,9 @@ export interface WriterHealth {
   events_written: number;
   dropped: Record<string, number>;
   ingest_to_journal_ms_p99: number | null;
+  /** Failed write attempts since start, and the failure going on now (null while writes succeed). */
+  write_errors: number;
+  write_failure: { code: string; message: string } | null;
 }
 
 export interface RecorderOptions {
@@ -340,6 +343,9 @@ export class Recorder {
         events_written: writer?.events_written ?? 0,
         dropped: writer?.dropped ?? {},
         rejected: { ...this.statsData.rejected },
+        write_errors: writer?.write_errors ?? 0,
+        write_error_code: writer?.write_failure?.code ?? null,
+        write_error: writer?.write_failure?.message.slice(0, 2000) ?? null,
       },
       false,
     );

@@ -14,7 +14,7 @@ import type { LiveFeed } from '../live-feed';
 import type { MarketToken, Source, SourceMessage } from '../sources/source';
 import { getStation } from '../../shared/stations';
 import { resolveRecordingConfig, type RecordingConfig, type RecordingConfigInput } from './config';
-import { JournalWriter, type JournalWriterStats } from './journal-writer';
+import { JournalWriter, type JournalFs, type JournalWriterOptions, type JournalWriterStats } from './journal-writer';
 import { Recorder, type RecorderStats } from './recorder';
 import { RingBuffers } from './ring-buffers';
 
@@ -43,6 +43,10 @@ export interface StartRecordingOptions {
   config?: RecordingConfigInput;
   /** Real milliseconds between cadence ticks (snapshots, health, window closes). Default 20. */
   tickMs?: number;
+  /** Told at once when journal writes start failing (errno and message) and when they work again. */
+  onWriteFailure?: JournalWriterOptions['onWriteFailure'];
+  /** The journal's file operations (tests inject failing disks). */
+  journalFs?: JournalFs;
 }
 
 export interface RecordingSession {
@@ -67,7 +71,14 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
   const station_id = source.info.station_id;
   getStation(station_id); // unknown stations fail here, with the list of known ones
   const startMs = clock.now();
-  const writer = new JournalWriter({ dataRoot: dataRootOf(options.dataRoot), station_id, config: config.journal, shed: true });
+  const writer = new JournalWriter({
+    dataRoot: dataRootOf(options.dataRoot),
+    station_id,
+    config: config.journal,
+    shed: true,
+    fs: options.journalFs,
+    onWriteFailure: options.onWriteFailure,
+  });
   const ring = new RingBuffers({ station_id, config: config.ring, startMs });
   const recorder = new Recorder({
     station_id,
@@ -174,6 +185,9 @@ interface RecordDayCommon {
   /** Called about every `progressEveryMs` of recorded time (default one hour). */
   onProgress?(stats: SessionStats): void;
   progressEveryMs?: number;
+  /** Told at once when journal writes start failing and when they work again (the synthesis waits for the disk meanwhile). */
+  onWriteFailure?: JournalWriterOptions['onWriteFailure'];
+  journalFs?: JournalFs;
 }
 
 export type RecordDayOptions = RecordDayCommon &
@@ -229,7 +243,15 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
   const station_id = source ? source.info.station_id : (options as { station_id: string }).station_id;
   const tokens = source ? source.info.tokens : (options as { tokens: readonly MarketToken[] }).tokens;
   getStation(station_id);
-  writer = new JournalWriter({ dataRoot: dataRootOf(options.dataRoot), station_id, config: config.journal, shed: false });
+  writer = new JournalWriter({
+    dataRoot: dataRootOf(options.dataRoot),
+    station_id,
+    config: config.journal,
+    shed: false,
+    fs: options.journalFs,
+    onWriteFailure: options.onWriteFailure,
+    signal: options.signal,
+  });
   const w = writer;
   const recorder = new Recorder({
     station_id,

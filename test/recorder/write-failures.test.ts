@@ -15,13 +15,15 @@ import { DataRoot } from '../../src/services/data-root';
 import { makeDirectory } from '../../src/services/files';
 import { resolveRecordingConfig, type RecordingConfigInput } from '../../src/services/recorder/config';
 import { JournalWriter, type WriteFailure } from '../../src/services/recorder/journal-writer';
-import { startRecording } from '../../src/services/recorder/session';
+import { recordDay, startRecording } from '../../src/services/recorder/session';
+import type { SourceMessage } from '../../src/services/sources/source';
 import { parseLine } from '../../src/shared/registry';
 import type { AnyEvent, Health } from '../../src/shared/schemas';
 import { sampleEvents, T0 } from '../fixtures/events';
 import { FaultyDisk } from './faulty-disk';
 import { readJournal } from './journal-files';
 import { SteadySource, cone } from './fixtures/steady-source';
+import { A, B, T0 as T1, TOKENS, Venue, ladder } from './helpers';
 
 const roots: string[] = [];
 function tempRoot(): string {
@@ -182,6 +184,54 @@ describe('a live recording on a failing disk (injected)', () => {
     expect(stats.journal.events_written + shed).toBe(recorded);
     console.log(`full disk, live: ${recorded} events recorded, ${stats.journal.events_written} on disk, ${shed} shed by policy (counted), 0 lost`);
   }, 30_000);
+});
+
+describe('synthesizing a day (backpressure, no shedding) on a failing disk (injected)', () => {
+  function day(n: number) {
+    const v = new Venue();
+    const l = ladder(0.5);
+    const messages: SourceMessage[] = [v.bookMessage(A, T1 + 10, l.bids, l.asks), v.bookMessage(B, T1 + 10, l.bids, l.asks)];
+    for (let k = 1; k <= n; k++) messages.push(v.change(T1 + k * 100, [[A, 'BUY', 0.45, 100 + k]]));
+    return messages;
+  }
+
+  it('waits for the disk while it is full and loses nothing once it frees', async () => {
+    const root = tempRoot();
+    const disk = new FaultyDisk();
+    disk.free = 20_000;
+    const failures: (WriteFailure | null)[] = [];
+    const freeing = setTimeout(() => (disk.free = Infinity), 300);
+    const stats = await recordDay({ dataRoot: root, station_id: 'KLGA', tokens: TOKENS, messages: day(600), startMs: T1, endMs: T1 + 61_000, journalFs: disk, onWriteFailure: (f) => failures.push(f) });
+    clearTimeout(freeing);
+    const d = onDisk(root);
+    const recorded = Object.values(stats.recorder.events).reduce((a, b) => a + b, 0);
+    expect(failures.map((f) => f?.code ?? null)).toEqual(['ENOSPC', null]);
+    expect(stats.journal).toMatchObject({ events_written: recorded, unwritten_events: 0, bytes_written: d.bytes });
+    expect(Object.values(stats.journal.dropped).every((n) => n === 0)).toBe(true);
+    expect(d).toMatchObject({ lines: recorded, distinct: recorded, tail: '' });
+  });
+
+  it('stops waiting when aborted, and says what did not reach the disk', async () => {
+    const root = tempRoot();
+    const disk = new FaultyDisk();
+    disk.refuse = 'EROFS';
+    const abort = new AbortController();
+    const stats = await recordDay({
+      dataRoot: root,
+      station_id: 'KLGA',
+      tokens: TOKENS,
+      messages: day(600),
+      startMs: T1,
+      endMs: T1 + 61_000,
+      journalFs: disk,
+      signal: abort.signal,
+      onWriteFailure: (f) => f && setTimeout(() => abort.abort(), 100),
+    });
+    const recorded = Object.values(stats.recorder.events).reduce((a, b) => a + b, 0);
+    expect(stats.journal.events_written).toBe(0);
+    expect(stats.journal.unwritten_events).toBe(recorded);
+    expect(stats.journal.write_failure?.code).toBe('EROFS');
+  });
 });
 
 describe('makeDirectory', () => {

@@ -26,7 +26,7 @@ import { CHANNELS, type Channel } from '../../shared/channels';
 import { stampEvent } from '../../shared/envelope';
 import { parseMetarReport } from '../../shared/metar';
 import { describeZodError } from '../../shared/registry';
-import { CURRENT_SCHEMAS, type AnyEvent, type EventOf, type PayloadOf, type WindowReason } from '../../shared/schemas';
+import { CURRENT_SCHEMAS, isCrossed, type AnyEvent, type EventOf, type PayloadOf, type WindowReason } from '../../shared/schemas';
 import { clobMarketMessage, type ClobMarketMessage } from '../sources/polymarket-messages';
 import type { MarketToken, PwsReading, SourceMessage } from '../sources/source';
 import type { RecordingConfig } from './config';
@@ -298,6 +298,7 @@ export class Recorder {
     const n = this.config.snapshotLevels;
     for (const t of this.books.values()) {
       const top = t.top(n);
+      const metrics = bookMetrics(top.bids, top.asks);
       this.record('l2_snap_1s', {
         station_id: this.station,
         market_id: t.info.market_id,
@@ -307,8 +308,8 @@ export class Recorder {
         resync_epoch_id: t.epoch,
         bids: top.bids,
         asks: top.asks,
-        ...bookMetrics(top.bids, top.asks),
-        book_ok: t.ok,
+        ...metrics,
+        book_ok: t.ok && !isCrossed(metrics.spread), // a crossed mirror missed something (schemas.ts)
       });
       this.triggers.get(t)!.onSecond();
     }

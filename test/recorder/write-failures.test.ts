@@ -42,7 +42,8 @@ function events(n: number, from = 0): AnyEvent[] {
   return out;
 }
 
-function writer(root: string, disk: FaultyDisk, failures: (WriteFailure | null)[], journal: RecordingConfigInput['journal'] = {}) {
+/** A writer over `disk` (a real one when undefined), reporting its failures into `failures`. */
+function writer(root: string, disk: FaultyDisk | undefined, failures: (WriteFailure | null)[], journal: RecordingConfigInput['journal'] = {}) {
   const config = resolveRecordingConfig({ journal: { flushIntervalMs: 5, fsync: 'none', ...journal } }).journal;
   return new JournalWriter({ dataRoot: new DataRoot(root), station_id: 'KLGA', config, fs: disk, retryMs: 20, onWriteFailure: (f) => failures.push(f) });
 }
@@ -260,8 +261,7 @@ describe('on real file systems (where a tmpfs can be mounted)', () => {
     try {
       await expect(makeDirectory(join(ro.dir, 'data', 'journal', 'station=KLGA'))).rejects.toMatchObject({ code: 'EROFS' });
       const failures: (WriteFailure | null)[] = [];
-      const config = resolveRecordingConfig({ journal: { flushIntervalMs: 5 } }).journal;
-      const w = new JournalWriter({ dataRoot: new DataRoot(join(ro.dir, 'data')), station_id: 'KLGA', config, onWriteFailure: (f) => failures.push(f) });
+      const w = writer(join(ro.dir, 'data'), undefined, failures);
       w.enqueue(events(1)[0]!);
       await vi.waitFor(() => expect(failures[0]?.code).toBe('EROFS'));
       await w.close();
@@ -279,8 +279,7 @@ describe('on real file systems (where a tmpfs can be mounted)', () => {
       const filler = join(fs.dir, 'filler');
       writeFileSync(filler, Buffer.alloc(1024 * 1024 - 64 * 1024)); // leaves ~64 KiB
       const failures: (WriteFailure | null)[] = [];
-      const config = resolveRecordingConfig({ journal: { flushIntervalMs: 5, fsync: 'none' } }).journal;
-      const w = new JournalWriter({ dataRoot: new DataRoot(root), station_id: 'KLGA', config, retryMs: 20, onWriteFailure: (f) => failures.push(f) });
+      const w = writer(root, undefined, failures);
       for (const e of events(400)) w.enqueue(e);
       await vi.waitFor(() => expect(w.stats().write_errors).toBeGreaterThan(0));
       expect(failures[0]?.code).toBe('ENOSPC');

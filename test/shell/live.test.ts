@@ -161,7 +161,7 @@ class FakeChild extends EventEmitter implements LiveChild {
 }
 
 describe('LiveHost (main side)', () => {
-  function host(restartDelaysMs = [1000]) {
+  function host(restartDelaysMs = [1000], log: (level: string, message: string) => void = () => {}) {
     const children: FakeChild[] = [];
     const h = new LiveHost({
       fork: () => {
@@ -169,7 +169,7 @@ describe('LiveHost (main side)', () => {
         children.push(c);
         return c;
       },
-      log: () => {},
+      log,
       restartDelaysMs,
       stopTimeoutMs: 500,
     });
@@ -199,16 +199,7 @@ describe('LiveHost (main side)', () => {
 
   it('survives the fatal-error event of a dying recorder process and restarts it after the exit', async () => {
     const logs: string[] = [];
-    const children: FakeChild[] = [];
-    const h = new LiveHost({
-      fork: () => {
-        const c = new FakeChild();
-        children.push(c);
-        return c;
-      },
-      log: (level, message) => logs.push(`${level}: ${message}`),
-      restartDelaysMs: [0],
-    });
+    const { h, children } = host([0], (level, message) => logs.push(`${level}: ${message}`));
     await h.start({ data_root: '/data', station: 'KLGA' });
     children[0]!.emit('spawn');
     // Electron's UtilityProcess emits 'error' as an EventEmitter: unheard, it would throw in main.

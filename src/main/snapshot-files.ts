@@ -2,8 +2,8 @@
  * Snapshot export and reopen through the system dialogs: the renderer never names a path; the user
  * picks it. The dialog functions are injected so this is tested without Electron.
  */
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
 
 /** Same cap as API_ARGS.saveSnapshot's contents. */
 export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
@@ -28,6 +28,33 @@ export async function saveSnapshotFile(
   const tmp = `${result.filePath}.${process.pid}.tmp`;
   await writeFile(tmp, args.contents, 'utf8');
   await rename(tmp, result.filePath);
+  return { saved: true, path: result.filePath };
+}
+
+/**
+ * Exported files (a range of the day, a query result): one file is saved where the user says; several
+ * go into a new folder named in the same save dialog.
+ */
+export async function saveExportFiles(
+  dialogs: SnapshotDialogs,
+  defaultDir: string,
+  args: { name: string; files: ReadonlyArray<{ name: string; bytes: Uint8Array }> },
+): Promise<{ saved: boolean; path: string | null }> {
+  const single = args.files.length === 1 ? args.files[0]! : null;
+  const extension = single ? extname(single.name).slice(1) : null;
+  const result = await dialogs.showSave({
+    defaultPath: join(defaultDir, single ? single.name : args.name),
+    filters: extension ? [{ name: extension.toUpperCase(), extensions: [extension] }] : [{ name: 'Folder', extensions: ['*'] }],
+  });
+  if (result.canceled || !result.filePath) return { saved: false, path: null };
+  if (single) {
+    const tmp = `${result.filePath}.${process.pid}.tmp`;
+    await writeFile(tmp, single.bytes);
+    await rename(tmp, result.filePath);
+  } else {
+    await mkdir(result.filePath); // a new folder: never into an existing one
+    for (const f of args.files) await writeFile(join(result.filePath, f.name), f.bytes);
+  }
   return { saved: true, path: result.filePath };
 }
 

@@ -23,6 +23,23 @@ const saveSnapshotArgs = z.object({
   suggested_name: z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json'),
   contents: z.string().max(256 * 1024 * 1024),
 });
+/** Most bytes one export may carry (every file together). */
+export const MAX_EXPORT_BYTES = 512 * 1024 * 1024;
+const saveExportArgs = z.object({
+  /** The folder the files go in when there are several; a single file is saved by its own name. */
+  name: z.string().regex(/^[\w.@=+-]{1,200}$/, 'a plain folder name'),
+  files: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[\w.@=+-]{1,200}\.(parquet|csv)$/, 'a plain file name ending in .parquet or .csv'),
+        bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes'),
+      }),
+    )
+    .min(1)
+    .max(64)
+    .refine((files) => new Set(files.map((f) => f.name)).size === files.length, 'file names must not repeat')
+    .refine((files) => files.reduce((n, f) => n + f.bytes.byteLength, 0) <= MAX_EXPORT_BYTES, `at most ${MAX_EXPORT_BYTES} bytes in all`),
+});
 
 export const API_ARGS = {
   getInfo: z.tuple([]),
@@ -32,6 +49,8 @@ export const API_ARGS = {
   saveSnapshot: z.tuple([saveSnapshotArgs]),
   openSnapshot: z.tuple([]),
   chooseDataRoot: z.tuple([]),
+  saveExport: z.tuple([saveExportArgs]),
+  recompactDay: z.tuple([dayRef]),
 } as const;
 
 export type ApiOperation = keyof typeof API_ARGS;
@@ -49,6 +68,7 @@ export const MENU_COMMANDS = [
   'toggle-live',
   'toggle-panel:depth',
   'toggle-panel:price',
+  'toggle-panel:probability',
   'toggle-panel:nowcast',
   'toggle-panel:world',
   'toggle-panel:health',
@@ -76,6 +96,10 @@ export interface DaySummary {
   bytes: number;
   min_ts: string | null;
   max_ts: string | null;
+  /** Why the day's manifest cannot be read (the day is listed so it can be re-compacted); absent when it can. */
+  damaged?: string | null;
+  /** Whether the day's journal is still there (so the day can be compacted again). */
+  journal?: boolean;
 }
 
 export interface HeliosApi {
@@ -91,6 +115,14 @@ export interface HeliosApi {
   openSnapshot(): Promise<{ name: string; contents: string } | null>;
   /** Let the user pick another data root; null when cancelled or unsupported. */
   chooseDataRoot(): Promise<string | null>;
+  /**
+   * Save exported files (a range of the day, a query result): one file by its name, several in a
+   * folder `name` (a save dialog in Electron, `<data>/exports/` in the browser). `path` is the file
+   * or folder written.
+   */
+  saveExport(args: z.input<typeof saveExportArgs>): Promise<{ saved: boolean; path: string | null }>;
+  /** Compact a day again from its journal (a damaged part or manifest); a one-line summary. */
+  recompactDay(day: z.input<typeof dayRef>): Promise<{ summary: string }>;
   /** The live protocol stream; returns an unsubscribe function. */
   subscribeLive(groups: ChannelGroup[], listener: (message: ServerMessage) => void): () => void;
   /** Menu commands of the desktop app (absent in the browser); returns an unsubscribe function. */

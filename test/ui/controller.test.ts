@@ -111,33 +111,33 @@ describe('session controller', () => {
 
 describe('keyboard', () => {
   test('space, arrows, M/W/S with and without Shift, and 1–5 drive the controller', async () => {
-    const { controller, session, opened } = setup();
+    const { controller, session, opened, ui } = setup();
     await controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
     const player = opened[0]!.player;
-    handleKey(key(' '), controller);
+    handleKey(key(' '), controller, ui);
     expect(session.getState().clock?.playing).toBe(true);
-    handleKey(key(' '), controller);
+    handleKey(key(' '), controller, ui);
     expect(session.getState().clock?.playing).toBe(false);
-    handleKey(key('3', { code: 'Digit3' }), controller);
+    handleKey(key('3', { code: 'Digit3' }), controller, ui);
     expect(session.getState().clock?.speed).toBe(10);
-    handleKey(key('5', { code: 'Digit5' }), controller);
+    handleKey(key('5', { code: 'Digit5' }), controller, ui);
     expect(session.getState().clock?.speed).toBe(600);
-    handleKey(key('M', { shiftKey: false }), controller);
+    handleKey(key('M', { shiftKey: false }), controller, ui);
     expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]);
-    handleKey(key('ArrowRight'), controller);
+    handleKey(key('ArrowRight'), controller, ui);
     expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]! + 1000);
-    handleKey(key('ArrowLeft', { shiftKey: true }), controller);
+    handleKey(key('ArrowLeft', { shiftKey: true }), controller, ui);
     expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]! - 9000);
-    handleKey(key('W'), controller);
+    handleKey(key('W'), controller, ui);
     expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]); // the window opens with the METAR
-    handleKey(key('M', { shiftKey: true }), controller);
+    handleKey(key('M', { shiftKey: true }), controller, ui);
     expect(player.calls.filter((c) => c.startsWith('seek')).length).toBe(4); // nothing before the first METAR
   });
 
   test('typing in the SQL console is not a shortcut', () => {
-    const { controller } = setup();
+    const { controller, ui } = setup();
     const e = key(' ', { target: { tagName: 'TEXTAREA' } as unknown as EventTarget });
-    expect(handleKey(e, controller)).toBe(false);
+    expect(handleKey(e, controller, ui)).toBe(false);
     expect(e.prevented).toBe(false);
   });
 });

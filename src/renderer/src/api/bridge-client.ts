@@ -74,8 +74,19 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
     saveSnapshot: (args) => json<{ saved: boolean; path: string | null }>('saveSnapshot', [args]),
     openSnapshot: () => (options.pickFile ?? pickFileWithInput)(),
     chooseDataRoot: async () => null, // the bridge's data root is chosen on its command line
+    // bytes travel as base64 in the JSON body (the bridge decodes them before validating)
+    saveExport: ({ name, files }) =>
+      json<{ saved: boolean; path: string | null }>('saveExport', [{ name, files: files.map((f) => ({ name: f.name, bytes_base64: base64(f.bytes) })) }]),
+    recompactDay: (day) => json<{ summary: string }>('recompactDay', [day]),
     subscribeLive: (groups, listener) => subscribeLive(base, Ws, groups, listener, options.reconnectMs ?? 500),
   };
+}
+
+function base64(bytes: Uint8Array): string {
+  let binary = '';
+  const CHUNK = 0x8000;
+  for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  return btoa(binary);
 }
 
 function subscribeLive(

@@ -1,9 +1,8 @@
 /** `helios compact`: journal → Parquet for one day or every day that has a journal. */
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
-import { stat } from 'node:fs/promises';
 import type { Command } from './command';
-import { CliError } from '../cli-error';
+import { CliError, dataFolder } from '../cli-error';
 import { DataRoot, assertDayRef, type DayRef } from '../../services/data-root';
 import type { CompactDayResult, CompactProgress } from '../../services/compactor';
 import { STATION_ID_PATTERN } from '../../shared/stations';
@@ -81,12 +80,7 @@ export const compactCommand: Command = {
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
       throw new CliError(`compact: invalid --threads ${JSON.stringify(values.threads)} (0–64)`);
     }
-    const root = new DataRoot(values.data);
-    try {
-      if (!(await stat(root.root)).isDirectory()) throw new Error('not a directory');
-    } catch (e) {
-      throw new CliError(`compact: cannot use data root ${root.root}: ${(e as Error).message}`);
-    }
+    const root = new DataRoot(await dataFolder(values.data, { create: false }));
 
     let days: DayRef[];
     if (values.station && values.date) {

@@ -4,7 +4,7 @@
  * of today, `--speed N` (default 1) records live at N× virtual speed until `--for` or a signal.
  */
 import { parseArgs } from 'node:util';
-import { CliError } from '../cli-error';
+import { CliError, dataFolder } from '../cli-error';
 import type { Command } from './command';
 import { recordDay, startRecording, type SessionStats } from '../../services/recorder/session';
 import { SimulatorSource } from '../../services/sources/simulator';
@@ -17,7 +17,8 @@ const usage = `usage: npm run -s helios -- record --source sim --data DIR [optio
 Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-local date).
 
   --source sim        the embedded simulator (the only source so far)
-  --data DIR          data root (created if missing)
+  --data DIR          data root (created if missing, and said so; a file or a folder of
+                      other things is refused)
   --for DURATION      how much time to record, in recorded (virtual) time: 500ms, 30s, 15m, 2h
                       (default: until Ctrl-C / SIGTERM; with --day: the whole day)
   --speed N|max       virtual-clock speed of a live recording (default 1); max = synthesize
@@ -113,7 +114,8 @@ async function run(args: string[]): Promise<number> {
   const speed = speedText === 'max' ? 'max' : Number(speedText);
   if (speed !== 'max' && !(speed > 0 && speed <= 10_000)) throw new CliError(`--speed must be a number in (0, 10000] or "max", got "${speedText}"`);
   if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
-  const dataRoot = new DataRoot(values.data);
+  if (speed === 'max' && values.day === undefined && forMs === undefined) throw new CliError('--speed max needs --for (or use --day for a whole day)');
+  const dataRoot = new DataRoot(await dataFolder(values.data, { create: true }));
 
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -131,11 +133,10 @@ async function run(args: string[]): Promise<number> {
         from = start;
         to = forMs !== undefined ? Math.min(end, start + forMs) : end;
       } else {
-        if (forMs === undefined) throw new CliError('--speed max needs --for (or use --day for a whole day)');
         from = Date.now();
         date = stationDate(from, station);
         const [, end] = localDayBoundsUtc(date, getStation(station).timeZone);
-        to = Math.min(end, from + forMs); // the simulator makes one local day at a time
+        to = Math.min(end, from + forMs!); // --for was required above; the simulator makes one local day at a time
       }
       const stats = await recordDay({
         dataRoot,

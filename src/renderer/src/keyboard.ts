@@ -5,6 +5,7 @@
  * cursor, L loop the selection, Esc clear it. Ignored while typing in a field (the SQL console).
  */
 import type { SessionController } from './session/controller';
+import { selectedTokenNow } from './panels/tokens';
 import { zoomView } from './timeline-view';
 import type { UiStore } from './store/ui-store';
 
@@ -61,7 +62,7 @@ export function handleKey(e: KeyLike, controller: SessionController, ui: UiStore
       void controller.stepEvent(key === '.' ? 1 : -1);
       break;
     case 'd': {
-      const token = ui.getState().selectedToken;
+      const token = selectedTokenNow(ui.getState().selectedToken, session);
       if (token) void controller.stepEvent(dir, { channel: 'l2_deltas', token });
       break;
     }

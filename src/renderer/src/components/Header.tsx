@@ -9,6 +9,7 @@ import { useApp, useSession, useUi } from '../app-context';
 import { formatDateTime, formatSpeed, formatTime, offsetLabel, ZONES, type ZoneChoice } from '../format';
 import { copyText, linkToMoment } from '../session/moment';
 import { PANEL_TITLES, PANELS, type StepChannel } from '../store/ui-store';
+import { useSelectedToken } from '../panels/tokens';
 
 export function Header() {
   const { controller, ui, info } = useApp();
@@ -17,7 +18,7 @@ export function Header() {
   const zone = useUi((s) => s.zone);
   const hidden = useUi((s) => s.hidden);
   const stepChannel = useUi((s) => s.stepChannel);
-  const selectedToken = useUi((s) => s.selectedToken);
+  const selectedToken = useSelectedToken();
   const canPlay = clock?.capabilities.includes('playbackControl') ?? false;
   const canSeek = clock?.capabilities.includes('seek') ?? false;
   const canSpeed = clock?.capabilities.includes('setSpeed') ?? false;

@@ -334,14 +334,10 @@ export function PricePanel() {
             <i style={{ background: COLORS.micro }} />
             micro {formatPrice(metrics?.microprice ?? null, format.precision)}
           </span>
-          <span title="buy / sell trades; METARs">
+          <span title="trades (▲ buy, ▼ sell), METARs (M), and the day’s max so far in °F on the left scale">
             <i style={{ background: COLORS.bid, height: 6, width: 6 }} />
-            buy <i style={{ background: COLORS.ask, height: 6, width: 6 }} />
-            sell <i style={{ background: COLORS.metar, height: 6, width: 6 }} />
-            METAR
-          </span>
-          <span title="the day’s max so far, °F (left scale)">
-            <i style={{ background: COLORS.cursor }} />
+            <i style={{ background: COLORS.ask, height: 6, width: 6 }} />
+            trades <i style={{ background: COLORS.metar, height: 6, width: 6 }} />M <i style={{ background: COLORS.cursor }} />
             max °F
           </span>
           {loadingDay && (

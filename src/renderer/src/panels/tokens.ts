@@ -103,3 +103,9 @@ export function useSelectedToken(): string | null {
   }, [valid, tokens, priced, session, ui]);
   return valid ? picked : (tokens[0] ?? null);
 }
+
+/** The token the panels show as selected, as of now (for one-off actions: keys, buttons). */
+export function selectedTokenNow(picked: string | null, state: Pick<SessionState, 'tokens'> & { channels: Pick<ChannelState, 'books' | 'nowcast'> }): string | null {
+  const tokens = orderTokens(Object.keys(state.channels.books), state);
+  return picked !== null && tokens.includes(picked) ? picked : (tokens[0] ?? null);
+}

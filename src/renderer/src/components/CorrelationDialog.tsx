@@ -4,11 +4,16 @@
  * cursor goes to that event); ◀ ▶ step through them. In a reopened snapshot, which holds only its
  * moment, stepping shows each event of the story in full instead.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { AnyEvent } from '../../../shared/schemas';
 import { useApp, useSession, useUi } from '../app-context';
 import { formatPrice, formatTimeMs, shortId, ZONES } from '../format';
 import { tokenLabelNow } from '../panels/tokens';
+import { useSize } from '../hooks/useSize';
+
+/** Rows are drawn only around what is in view (a METAR's story can be thousands of events). */
+const ROW_PX = 21;
+const OVERSCAN = 20;
 
 export function CorrelationDialog() {
   const { controller, ui, session } = useApp();
@@ -19,6 +24,9 @@ export function CorrelationDialog() {
   const [events, setEvents] = useState<AnyEvent[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
+  const list = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const { height } = useSize(list);
 
   useEffect(() => {
     setEvents(null);
@@ -44,6 +52,8 @@ export function CorrelationDialog() {
   const go = (i: number) => {
     if (!events || i < 0 || i >= events.length) return;
     setSelected(i);
+    const el = list.current;
+    if (el && (i * ROW_PX < el.scrollTop || (i + 2) * ROW_PX > el.scrollTop + el.clientHeight)) el.scrollTop = Math.max(0, i * ROW_PX - el.clientHeight / 2);
     if (canSeek) {
       controller.pause();
       controller.seek(Math.floor(Date.parse(events[i]!.ts_ingest_utc)));
@@ -62,37 +72,56 @@ export function CorrelationDialog() {
         <button data-testid="correlation-prev" disabled={!events || (selected ?? 0) <= 0} onClick={() => go((selected ?? 1) - 1)} title="Previous event of the story" aria-label="Previous event of the story">
           ◀
         </button>
-        <span className="dim mono">{events ? `${selected === null ? '–' : selected + 1}/${events.length}` : ''}</span>
+        <span className="dim mono" data-testid="correlation-position">
+          {events ? `${selected === null ? '–' : selected + 1}/${events.length}` : ''}
+        </span>
         <button data-testid="correlation-next" disabled={!events || (selected ?? -1) >= events.length - 1} onClick={() => go(selected === null ? 0 : selected + 1)} title="Next event of the story" aria-label="Next event of the story">
           ▶
         </button>
-        <button onClick={close}>Close</button>
+        <button data-testid="correlation-close" onClick={close}>
+          Close
+        </button>
       </header>
       <div className="body">
         {error && <div className="alert bad">{error}</div>}
         {!events && !error && <div className="empty">Finding every event with this id…</div>}
         {events && events.length === 0 && <div className="empty">No event carries this id{kind === 'live' ? ' in what the live stream still holds' : ''}.</div>}
         {events && events.length > 0 && (
-          <table className="grid" data-testid="correlation-events">
-            <thead>
-              <tr>
-                <th>time ({ZONES[zone].label})</th>
-                <th>channel</th>
-                <th>bucket</th>
-                <th>what</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((e, i) => (
-                <tr key={e.event_id} className={`clickable${i === selected ? ' selected' : ''}`} data-testid="correlation-row" data-ts={e.ts_ingest_utc} data-ch={e.ch} onClick={() => go(i)} title={`event ${e.event_id}`}>
-                  <td className="mono">{formatTimeMs(Date.parse(e.ts_ingest_utc), zone)}</td>
-                  <td>{e.ch}</td>
-                  <td className="mono">{e.token_id ? nameOf(e.token_id) : ''}</td>
-                  <td className="mono what">{summary(e)}</td>
+          <div className="correlation-list" ref={list} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
+            <table className="grid" data-testid="correlation-events" data-rows={events.length}>
+              <thead>
+                <tr>
+                  <th>time ({ZONES[zone].label})</th>
+                  <th>channel</th>
+                  <th>bucket</th>
+                  <th>what</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {(() => {
+                  const first = Math.max(0, Math.floor(scrollTop / ROW_PX) - OVERSCAN);
+                  const last = Math.min(events.length, Math.ceil((scrollTop + Math.max(height, 400)) / ROW_PX) + OVERSCAN);
+                  return (
+                    <>
+                      {first > 0 && <tr style={{ height: first * ROW_PX }} aria-hidden />}
+                      {events.slice(first, last).map((e, k) => {
+                        const i = first + k;
+                        return (
+                          <tr key={e.event_id} className={`clickable${i === selected ? ' selected' : ''}`} style={{ height: ROW_PX }} data-testid="correlation-row" data-index={i} data-ts={e.ts_ingest_utc} data-ch={e.ch} onClick={() => go(i)} title={`event ${e.event_id}`}>
+                            <td className="mono">{formatTimeMs(Date.parse(e.ts_ingest_utc), zone)}</td>
+                            <td>{e.ch}</td>
+                            <td className="mono">{e.token_id ? nameOf(e.token_id) : ''}</td>
+                            <td className="mono what">{summary(e)}</td>
+                          </tr>
+                        );
+                      })}
+                      {last < events.length && <tr style={{ height: (events.length - last) * ROW_PX }} aria-hidden />}
+                    </>
+                  );
+                })()}
+              </tbody>
+            </table>
+          </div>
         )}
         {current && (
           <>

@@ -25,7 +25,7 @@ export interface Settlement {
   bucket: string | null;
   /** Every METAR of the day up to the cursor is known (replay with the day's history loaded). */
   complete: boolean;
-  /** The first METAR known, when the record starts after the day's first hour (live, or replay before the history loads). */
+  /** Live: the first METAR this window received, when that is after the day's first hour. */
   knownFrom: number | null;
 }
 
@@ -44,6 +44,6 @@ export function useSettlement(): Settlement {
     max,
     bucket: max ? bucketOfTemp(max.temp, tokens.map((t) => t.bucket)) : null,
     complete,
-    knownFrom: !complete && first !== null && first > dayStart + 3_600_000 ? first : null,
+    knownFrom: kind === 'live' && first !== null && first > dayStart + 3_600_000 ? first : null,
   };
 }

@@ -18,6 +18,7 @@ import { DayHistory, describeTables, type TableLoad } from './day-history';
 import { DaySet, dayKey, querySeveralDays, type DayRef } from './day-set';
 import { replayEngine } from './duckdb';
 import { inlineDecoder, workerDecoder, type ChannelFile, type Decoder } from './decoder';
+import { checkParquetEnds } from './parquet';
 import { exportRange, type RangeExport } from './range-export';
 
 export type ReplayApi = Pick<HeliosApi, 'readManifest' | 'readParquet'>;
@@ -77,11 +78,15 @@ export async function openReplayDay(api: ReplayApi, day: DayRef, options: OpenRe
   };
   const decoder = options.decodeWorkers === 0 || typeof Worker === 'undefined' ? inlineDecoder(channelFile) : workerDecoder(channelFile, options.decodeWorkers ?? 2);
   progress({ label: 'Opening the Parquet files', fraction: 0.3 });
+  const withRows = CHANNELS.filter((ch) => (manifest.channels[ch]?.rows ?? 0) > 0);
+  // A truncated or overwritten file is found before any decode touches it (cheap: two small reads).
+  const ends = await Promise.all(withRows.map((ch) => checkParquetEnds(manifest.channels[ch]!.bytes, channelFile(ch).read).then(() => null, (e: unknown) => ({ ch, e }))));
   const source = new ArrowBlockSource(manifest, decoder, options);
+  for (const bad of ends) if (bad) source.markDamaged(bad.ch, bad.e);
   // Footers are read (and checked against the manifest) while the first block loads; a file that
   // fails costs its channel only.
   const checked = Promise.all(
-    CHANNELS.filter((ch) => (manifest.channels[ch]?.rows ?? 0) > 0).map(async (ch) => {
+    source.channels.map(async (ch) => {
       const c = manifest.channels[ch]!;
       try {
         const groups = await decoder.open(ch);

@@ -331,6 +331,7 @@ export class SessionController {
 
   private attach(kind: Active['kind'], player: Player, sources: { day?: OpenedDay; snapshot?: OpenedSnapshot; markers?: OpenedDay['manifest']['markers'] }): void {
     const day = sources.day ?? null;
+    this.o.ui.getState().showCorrelation(null); // it listed events of the previous source
     const detachPlayer = attachPlayer(this.o.session, this.o.history, player, {
       kind,
       markers: day?.manifest.markers ?? sources.markers,

@@ -255,16 +255,17 @@ export function PricePanel() {
     }
   }, [overlayKey, token, tokens, revision, step, history]);
 
-  // Max so far, as steps up to the cursor (snapped to the chart's bars).
+  // Max so far, as steps up to the cursor, on the price line's own bars: a time the chart doesn't
+  // have yet would add a bar and shift every index the cursor is placed by.
   useEffect(() => {
     const c = chart.current;
     if (!c) return;
-    if (current === null || dayStart === null) return c.maxSoFar.setData([]);
-    const bar = (sec: number) => Math.floor(sec / step) * step;
+    if (current === null || dayStart === null || !series || series.length === 0) return c.maxSoFar.setData([]);
+    const bar = (sec: number) => series.t[Math.max(0, series.indexAtOrBefore(sec))]!;
     const points = new Map<number, number>();
     for (const p of maxSoFarSteps(history.metars, dayStart, current)) points.set(bar(p.t), p.temp);
     c.maxSoFar.setData([...points].map(([t, value]) => ({ time: t as UTCTimestamp, value })));
-  }, [current, dayStart, revision, step, history]);
+  }, [current, dayStart, revision, series, history]);
 
   /** The bar nearest to `ms` (the cursor's exact second may have none). */
   function barIndex(ms: number): number | null {
@@ -302,6 +303,9 @@ export function PricePanel() {
     }
     followedAt.current = current;
     placeCursor();
+    // the chart lays new data out on its next frame: place the cursor again once it has
+    const frame = requestAnimationFrame(placeCursor);
+    return () => cancelAnimationFrame(frame);
   }, [current, revision, follow]);
 
   /** Frame the whole day (the timeline's range), and stop following so it stays framed. */

@@ -42,9 +42,14 @@ export function ProbabilityPanel() {
       className="area-probability"
       flush
       extra={
-        <span className="dim" data-testid="probability-raw-sum" data-value={ladder.rawSum ?? ''} title="Sum of the YES mids of every bucket: the market’s probabilities are each mid divided by it">
-          Σ mid {formatPrice(ladder.rawSum, 3)}
-          {ladder.missing > 0 ? ` · ${ladder.missing} without a mid` : ''}
+        <span className="legend">
+          <span className="dim" title="The chart stacks the market’s probability of each bucket (lowest at the bottom); the dashed lines are the nowcast’s cumulative probabilities">
+            bands: market · dashed: model
+          </span>
+          <span className="dim" data-testid="probability-raw-sum" data-value={ladder.rawSum ?? ''} title="Sum of the YES mids of every bucket: the market’s probabilities are each mid divided by it">
+            Σ mid {formatPrice(ladder.rawSum, 3)}
+            {ladder.missing > 0 ? ` · ${ladder.missing} without a mid` : ''}
+          </span>
         </span>
       }
     >
@@ -227,9 +232,6 @@ function ChartSvg({ tokens, W, H }: { tokens: BucketToken[]; W: number; H: numbe
         ))}
         {cursor !== null && cursor >= shown.from && cursor <= shown.to && <line x1={x(cursor)} x2={x(cursor)} y1={PAD.t} y2={H - PAD.b} stroke={COLORS.cursor} strokeDasharray="3 3" />}
         {hover !== null && <line x1={hover} x2={hover} y1={PAD.t} y2={H - PAD.b} stroke={COLORS.text} opacity={0.5} />}
-        <text x={W - PAD.r} y={PAD.t + 9} fill={COLORS.dim} fontSize={9} textAnchor="end">
-          market (bands) · model (dashed) · {ZONES[zone].label}
-        </text>
       </svg>
       {hoverMs !== null && <Readout atMs={hoverMs} tokens={tokens} series={drawing.series} left={hover! + 12 > W - 220 ? hover! - 222 : hover! + 12} zone={zone} />}
     </>
@@ -252,6 +254,7 @@ function Readout({ atMs, tokens, series, left, zone }: { atMs: number; tokens: B
         {formatTime(atMs, zone)} {ZONES[zone].label}
         {m >= 0 && !Number.isNaN(series.rawSum[m]!) ? ` · Σ mid ${series.rawSum[m]!.toFixed(3)}` : ''}
       </div>
+      <div className="dim">{'bucket'.padEnd(8)} market · model</div>
       {tokens.map((t, i) => {
         const market = m >= 0 ? series.market[i]![m]! : NaN;
         const model = n >= 0 ? series.nowcast[i]![n]! : NaN;

@@ -246,6 +246,21 @@ describe.skipIf(missing)('the analyst’s workbench (npm run web)', () => {
       const [{ snaps }] = (await duck.rows(`SELECT count(*)::INTEGER AS snaps FROM read_parquet(${files('l2_snap_1s')}) WHERE ${range}`)) as [{ snaps: number }];
       expect(csv[0]!.split(',').slice(0, 3)).toEqual(['ts_ingest_utc', 'token_id', 'bucket']);
       expect(csv).toHaveLength(snaps + 1);
+      // played in a loop (at 60×: the range goes by in about a second)
+      await page.keyboard.press('4');
+      await page.getByTestId('selection-loop').click();
+      const seen: number[] = [];
+      for (let i = 0; i < 25; i++) {
+        seen.push(await clockMs(page));
+        await page.waitForTimeout(120);
+      }
+      await page.keyboard.press(' ');
+      await page.getByTestId('selection-loop').click();
+      await page.keyboard.press('1');
+      expect(Math.min(...seen)).toBeGreaterThanOrEqual(from);
+      // one frame may pass the end before the jump back: at 60×, up to 6 s of the day (100 ms frames)
+      expect(Math.max(...seen)).toBeLessThan(to + 6500);
+      expect(seen.some((t, i) => i > 0 && t < seen[i - 1]!)).toBe(true); // it went round
       // the same range in the SQL console
       await page.getByTestId('selection-sql').click();
       await page.getByTestId('sql-run').click();

@@ -55,6 +55,9 @@ export const API_ARGS = {
 
 export type ApiOperation = keyof typeof API_ARGS;
 
+/** One recorded day: a station and its local date. */
+export type DayRef = z.input<typeof dayRef>;
+
 /**
  * Commands from the desktop app's menu that only the UI can carry out (it owns the day picker, the
  * snapshot being exported and the panel layout). Main sends them through the preload; the browser

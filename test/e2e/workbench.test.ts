@@ -145,6 +145,24 @@ describe.skipIf(missing)('the analyst’s workbench (npm run web)', () => {
       await page.mouse.move(1, 1);
     }, 30_000);
 
+    test('the price chart: "whole day" frames the day, prices print the tick’s precision, other buckets overlay, one legend name per marker kind', async () => {
+      const start = Number(await attr(page, 'timeline', 'data-from'));
+      const end = Number(await attr(page, 'timeline', 'data-to'));
+      await page.getByTestId('price-fit').click();
+      await expect.poll(async () => Number(await attr(page, 'price-chart', 'data-visible-from'))).toBeLessThanOrEqual(start + 10_000);
+      expect(Number(await attr(page, 'price-chart', 'data-visible-to'))).toBeGreaterThanOrEqual(end - 10_000);
+      expect(await attr(page, 'price-chart', 'data-precision')).toBe('3'); // the simulator's books tick by 0.01
+      const selected = (await attr(page, 'price-chart', 'data-token'))!;
+      const overlay = manifest.tokens.find((tk) => tk.token_id !== selected)!.token_id;
+      await page.getByTestId('price-overlays').locator('summary').click();
+      await page.getByTestId(`overlay-${overlay}`).check();
+      await page.getByTestId('price-overlays').locator('summary').click();
+      expect(await attr(page, 'price-chart', 'data-overlays')).toBe(overlay);
+      const names = await page.getByTestId('timeline-legend').locator('span').allTextContents();
+      expect(new Set(names.map((n) => n.trim().toLowerCase())).size).toBe(names.length);
+      expect(names.map((n) => n.trim())).toEqual(['METAR window', 'QC window', 'shock window', 'spread window', 'depth window', 'METAR', 'shock', 'gap', 'resync', 'loaded']);
+    }, 20_000);
+
     test('the settlement view: max so far and its bucket as of the cursor; rules not recorded, the manifest’s buckets instead', async () => {
       const t = await clockMs(page);
       const [{ max }] = (await duck.rows(`SELECT max(judge_aligned_temp)::INTEGER AS max FROM read_parquet(${files('metar_obs')}) WHERE epoch_us(ts_ingest_utc) < ${(t + 1) * 1000}`)) as [{ max: number }];

@@ -5,17 +5,14 @@
  * is from. Days other than the replayed one are opened for their tables only (no player).
  */
 import type { Table } from 'apache-arrow';
-import type { HeliosApi } from '../../../shared/api';
+import type { DayRef, HeliosApi } from '../../../shared/api';
 import type { Channel } from '../../../shared/channels';
 import { ident, sqlString } from '../../../shared/sql';
 import { DayHistory, type TableLoad } from './day-history';
 import { workerDecoder, type Decoder } from './decoder';
 import { replayEngine } from './duckdb';
 
-export interface DayRef {
-  station_id: string;
-  date: string;
-}
+export type { DayRef };
 
 export interface DayTables {
   day: DayRef;

@@ -3,7 +3,7 @@
  * The controller only talks to these; main.tsx wires the real implementations (src/shared/players,
  * src/renderer/src/replay, src/shared/snapshot.ts) and the tests wire fakes.
  */
-import type { DaySummary, HeliosApi } from '../../../shared/api';
+import type { DayRef, HeliosApi } from '../../../shared/api';
 import type { ChannelState } from '../../../shared/channel-state';
 import type { Manifest } from '../../../shared/manifest';
 import type { Player } from '../../../shared/player';
@@ -12,7 +12,7 @@ import type { JumpKind } from '../../../shared/players/jumps';
 import type { DayChartData } from '../store/history';
 import type { HistoryLoad, StepChannel } from '../store/ui-store';
 
-export type DayRef = Pick<DaySummary, 'station_id' | 'date'>;
+export type { DayRef };
 
 /** A query's whole result: its exact size, its rows page by page, and the result as a file. */
 export interface QueryResult {

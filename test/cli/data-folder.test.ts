@@ -67,11 +67,11 @@ describe('the commands', () => {
   it('record (writes): refuses a file with one line and exit 2; creates a missing folder and says so', () => {
     const refused = helios('record', '--data', join(base, 'a-file.txt'), '--day', '2026-01-29', '--for', '2s');
     expect(refused.status).toBe(2);
-    expect(refused.stderr.trim()).toBe(`helios: ${join(base, 'a-file.txt')} is a file, not a data folder: pass a folder (an empty one, or one that holds journal/ and parquet/)`);
+    expect(refused.stderr.trim()).toBe(`helios: record: ${join(base, 'a-file.txt')} is a file, not a data folder: pass a folder (an empty one, or one that holds journal/ and parquet/)`);
     const fresh = join(base, 'new-root');
     const r = helios('record', '--data', fresh, '--day', '2026-01-29', '--for', '2s');
     expect(r.status).toBe(0);
-    expect(r.stderr.trim()).toBe(`helios: created the data folder ${fresh}`);
+    expect(r.stderr.trim()).toBe(`helios record: created the data folder ${fresh}`);
     expect(existsSync(join(fresh, 'journal'))).toBe(true);
   }, 60_000);
 

@@ -2,8 +2,9 @@
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import type { Command } from './command';
-import { CliError, dataFolder } from '../cli-error';
-import { DataRoot, assertDayRef, type DayRef } from '../../services/data-root';
+import { CliError } from '../cli-error';
+import { existingDataRoot } from '../data-root-arg';
+import { assertDayRef, type DataRoot, type DayRef } from '../../services/data-root';
 import type { CompactDayResult, CompactProgress } from '../../services/compactor';
 import { STATION_ID_PATTERN } from '../../shared/stations';
 import { DATE_PATTERN } from '../../shared/time';
@@ -80,7 +81,7 @@ export const compactCommand: Command = {
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
       throw new CliError(`compact: invalid --threads ${JSON.stringify(values.threads)} (0–64)`);
     }
-    const root = new DataRoot(await dataFolder(values.data, { create: false }));
+    const root = await existingDataRoot('compact', values.data);
 
     let days: DayRef[];
     if (values.station && values.date) {

@@ -4,13 +4,15 @@
  * of today, `--speed N` (default 1) records live at N× virtual speed until `--for` or a signal.
  */
 import { parseArgs } from 'node:util';
-import { CliError, dataFolder } from '../cli-error';
+import { CliError } from '../cli-error';
+import { dataRootToWrite } from '../data-root-arg';
 import type { Command } from './command';
 import { recordDay, startRecording, type SessionStats } from '../../services/recorder/session';
 import { SimulatorSource } from '../../services/sources/simulator';
 import { getStation } from '../../shared/stations';
 import { DATE_PATTERN, localDayBoundsUtc, stationDate } from '../../shared/time';
-import { DataRoot } from '../../services/data-root';
+import type { DataRoot } from '../../services/data-root';
+import type { AnyEvent } from '../../shared/schemas';
 
 const usage = `usage: npm run -s helios -- record --source sim --data DIR [options]
 
@@ -29,6 +31,9 @@ Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-loc
   --station ID        station (default KLGA)
   --tokens N          bucket tokens in the simulated market, 6–12 (default 8)
   --progress          print a progress line every second (max speed: every 15 recorded minutes)
+  --clickhouse URL    also stream to ClickHouse: http://[user@]host:port[/database] (password from
+                      $HELIOS_CLICKHOUSE_PASSWORD); batches wait in DIR/spool/clickhouse while the
+                      server is down (see helios clickhouse)
 
 SIGINT / SIGTERM stop the recording cleanly (flushed, files closed). Prints a one-line summary.`;
 
@@ -91,6 +96,7 @@ async function run(args: string[]): Promise<number> {
         station: { type: 'string', default: 'KLGA' },
         tokens: { type: 'string', default: '8' },
         progress: { type: 'boolean', default: false },
+        clickhouse: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -115,7 +121,9 @@ async function run(args: string[]): Promise<number> {
   if (speed !== 'max' && !(speed > 0 && speed <= 10_000)) throw new CliError(`--speed must be a number in (0, 10000] or "max", got "${speedText}"`);
   if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
   if (speed === 'max' && values.day === undefined && forMs === undefined) throw new CliError('--speed max needs --for (or use --day for a whole day)');
-  const dataRoot = new DataRoot(await dataFolder(values.data, { create: true }));
+  const dataRoot = await dataRootToWrite('record', values.data);
+  const sink = values.clickhouse ? await startClickHouseSink(values.clickhouse, dataRoot) : null;
+  const onEvent = sink ? (event: AnyEvent) => sink.push(event) : undefined;
 
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -146,6 +154,7 @@ async function run(args: string[]): Promise<number> {
         signal: abort.signal,
         progressEveryMs: values.progress ? 15 * 60_000 : undefined,
         onProgress: values.progress ? (s) => console.log(progressLine(s)) : undefined,
+        onEvent,
       });
       console.log(summaryLine(stats, values.day !== undefined ? `day ${date}, seed ${seed}, max speed` : `seed ${seed}, max speed`));
       return stats.journal.write_errors > 0 ? 1 : 0;
@@ -153,7 +162,7 @@ async function run(args: string[]): Promise<number> {
 
     // Live: the simulator on a virtual clock at `speed` (from now, or from the day's local midnight).
     const source = new SimulatorSource({ station, seed, tokens, speed, ...(values.day !== undefined ? { date: values.day } : {}) });
-    const session = await startRecording({ dataRoot, source, clock: source.clock });
+    const session = await startRecording({ dataRoot, source, clock: source.clock, onEvent });
     const started = source.clock.now();
     const progress = values.progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
     let dayOver = false; // the simulator covers one local day
@@ -176,7 +185,26 @@ async function run(args: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (sink) {
+      const s = await sink.stop({ drainMs: 30_000 });
+      console.log(
+        `clickhouse: sent ${s.sent_rows} rows in ${s.sent_batches} batches${s.spooled_batches ? `; ${s.spooled_batches} batch(es) left in ${dataRoot.clickhouseSpoolDir()} for the next run` : ''}${s.dropped_rows ? `; ${s.dropped_rows} rows dropped (spool full)` : ''}${s.rejected_batches ? `; ${s.rejected_batches} batch(es) refused, see the spool's rejected/` : ''}`,
+      );
+    }
   }
+}
+
+async function startClickHouseSink(url: string, dataRoot: DataRoot) {
+  const { ClickHouseSink, clickhouseConfigFromUrl } = await import('../../services/clickhouse');
+  let config;
+  try {
+    config = clickhouseConfigFromUrl(url);
+  } catch (e) {
+    throw new CliError(`--clickhouse: ${(e as Error).message}`);
+  }
+  const sink = new ClickHouseSink({ config, spoolDir: dataRoot.clickhouseSpoolDir(), log: (level, message) => console.error(`clickhouse ${level}: ${message}`) });
+  await sink.start();
+  return sink;
 }
 
 export const recordCommand: Command = {

@@ -146,6 +146,14 @@ describe.skipIf(missing)('the analyst’s workbench (npm run web)', () => {
     }, 30_000);
 
     test('the price chart: "whole day" frames the day, prices print the tick’s precision, other buckets overlay, one legend name per marker kind', async () => {
+      // the cursor line stands on the cursor's bar: the readout there says that bar's time
+      const step = Number(await attr(page, 'price-chart', 'data-step')) * 1000;
+      const bar = Math.floor((await clockMs(page)) / step) * step;
+      const line = (await page.getByTestId('price-cursor').boundingBox())!;
+      await page.mouse.move(line.x + line.width / 2, line.y + 40);
+      const hms = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(bar);
+      await expect.poll(() => page.getByTestId('price-readout').locator('.strong').textContent()).toBe(`${hms} NYC`);
+      await page.mouse.move(1, 1);
       const start = Number(await attr(page, 'timeline', 'data-from'));
       const end = Number(await attr(page, 'timeline', 'data-to'));
       await page.getByTestId('price-fit').click();

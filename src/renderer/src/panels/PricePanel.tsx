@@ -281,7 +281,8 @@ export function PricePanel() {
     const index = chart.current && ms !== null ? barIndex(ms) : null;
     const x = index === null ? null : chart.current!.api.timeScale().logicalToCoordinate(index as Logical);
     el.hidden = x === null;
-    if (x !== null) el.style.left = `${x}px`;
+    // coordinates are the pane's: it starts after the left (°F) scale
+    if (x !== null) el.style.left = `${x + chart.current!.api.priceScale('left').width()}px`;
   }
 
   // Cursor: follow it while playing (keeping the zoom), and draw it. The time scale counts bars

@@ -1,8 +1,9 @@
 /**
  * `npm run screenshots [-- --data DIR]`: regenerates docs/screenshots/*.png of the analyst UI —
- * the main screen replaying a day, paused on a METAR, and the same screen in LIVE mode. Runs the
- * real `npm run web` stack in-process against a generated day (or the given data root) and drives
- * Debian's Chromium with playwright-core.
+ * the main screen replaying a day, paused on a METAR; the settlement view (max so far on the World
+ * panel and on the price chart); the market-vs-nowcast panel with its readout; the SQL console;
+ * and the same screen in LIVE mode. Runs the real `npm run web` stack in-process against a
+ * generated day (or the given data root) and drives Debian's Chromium with playwright-core.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,22 @@ async function main(): Promise<void> {
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(OUT, 'replay.png') });
     log(`wrote ${join(OUT, 'replay.png')}`);
+
+    // The settlement view: the price chart with the max-so-far steps, and the World panel.
+    const price = (await page.getByTestId('panel-price').boundingBox())!;
+    const world = (await page.getByTestId('panel-world').boundingBox())!;
+    const settlement = (await page.getByTestId('settlement').boundingBox())!;
+    const clip = { x: price.x, y: price.y, width: world.x + world.width - price.x, height: Math.max(price.height, settlement.y + settlement.height + 150 - price.y) };
+    await page.screenshot({ path: join(OUT, 'settlement.png'), clip });
+    log(`wrote ${join(OUT, 'settlement.png')}`);
+
+    // Market vs nowcast, with the readout of the numbers under the pointer.
+    const chart = (await page.getByTestId('probability-chart').boundingBox())!;
+    await page.mouse.move(chart.x + chart.width * 0.62, chart.y + chart.height * 0.5);
+    await page.getByTestId('probability-readout').waitFor();
+    await page.getByTestId('panel-probability').screenshot({ path: join(OUT, 'probability.png') });
+    log(`wrote ${join(OUT, 'probability.png')}`);
+    await page.mouse.move(1, 1);
 
     await page.getByTestId('toggle-sql').click();
     await page.getByTestId('sql-run').click();

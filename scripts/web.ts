@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { defaultDataRoot } from '../src/services/web/default-root';
 import { runWeb } from '../src/services/web/run-web';
+import { DataFolderError } from '../src/services/data-folder';
 import { readConfigSection } from '../src/services/config-file';
 import { retentionPolicySchema } from '../src/services/retention/policy';
 import { clickhouseConfigFromUrl, clickhouseConfigSchema } from '../src/services/clickhouse/config';
@@ -78,6 +79,10 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   const code = (e as { code?: string }).code;
+  if (e instanceof DataFolderError) {
+    console.error(`helios web: ${e.message}`);
+    process.exit(2);
+  }
   if (e instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
     console.error(`helios web: ${(e as Error).message}\n\n${USAGE}`);
     process.exit(2);

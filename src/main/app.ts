@@ -26,13 +26,13 @@ import { createSweepApi } from '../services/sweep/sweep-jobs';
 import { DataRoot } from '../services/data-root';
 import { MENU_COMMAND } from '../preload/ipc-contract';
 import { registerIpc, type IpcEventLike, type ShellServices } from './ipc';
-import { isEmptyDataRoot, synthesizeDemoDay, type DemoChild, type DemoRun } from './demo-host';
+import { isEmptyDataRoot, recompactInChild, synthesizeDemoDay, type DemoChild, type DemoRun } from './demo-host';
 import { LiveHost, type LiveChild } from './live-host';
 import { buildMenuTemplate } from './menu';
 import { APP_ENTRY_URL, APP_SCHEME, createAppProtocolHandler, privilegedSchemes } from './protocol';
 import { hardenSession, hardenWebContents, mainWindowOptions } from './security';
 import { createSettingsStore, loadSettings, restoreBounds, settingsFile, type SettingsStore } from './settings';
-import { openSnapshotFile, saveSnapshotFile, type SnapshotDialogs } from './snapshot-files';
+import { openSnapshotFile, saveExportFiles, saveSnapshotFile, type SnapshotDialogs } from './snapshot-files';
 import { UTILITY_PROCESS_EXEC_ARGV } from './utility-process-flags';
 
 export const APP_NAME = 'HELIOS Tape';
@@ -87,14 +87,16 @@ export function startApp(mainDir: string): void {
       }) as unknown as LiveChild,
   });
 
+  const forkOneShot = () =>
+    utilityProcess.fork(paths.demoProcess, [], {
+      serviceName: `${APP_NAME} demo day`,
+      stdio: 'inherit',
+      execArgv: [...UTILITY_PROCESS_EXEC_ARGV],
+    }) as unknown as DemoChild;
+
   const startDemo = (root: string) => {
     demo = synthesizeDemoDay({
-      fork: () =>
-        utilityProcess.fork(paths.demoProcess, [], {
-          serviceName: `${APP_NAME} demo day`,
-          stdio: 'inherit',
-          execArgv: [...UTILITY_PROCESS_EXEC_ARGV],
-        }) as unknown as DemoChild,
+      fork: forkOneShot,
       dataRoot: root,
       log: (level, message) => console[level](`HELIOS: ${message}`),
     });
@@ -156,6 +158,8 @@ export function startApp(mainDir: string): void {
     data: createDataApi(() => dataRoot),
     sweeps: createSweepApi(() => dataRoot),
     saveSnapshot: (args, sender) => saveSnapshotFile(dialogsFor(focusedWindow(sender)), app.getPath('documents'), args),
+    saveExport: (args, sender) => saveExportFiles(dialogsFor(focusedWindow(sender)), app.getPath('documents'), args),
+    recompactDay: (day) => recompactInChild({ fork: forkOneShot, dataRoot: dataRoot.root, day }),
     openSnapshot: (sender) => openSnapshotFile(dialogsFor(focusedWindow(sender))),
     chooseDataRoot: (sender) => chooseDataRoot(focusedWindow(sender)),
     live,

@@ -34,7 +34,7 @@ export function synthesizeDemoDay(opts: {
     child.on('message', (message) => {
       if (message.type === 'progress') opts.log('info', `demo: ${message.message}`);
       else if (message.type === 'failed') opts.log('error', `demo day not synthesized: ${message.message}`);
-      else result = message.result;
+      else if (message.type === 'done') result = message.result;
     });
     child.on('error', (type, location) => opts.log('error', `demo process: ${type} at ${location}`));
     child.on('exit', (code) => {
@@ -49,4 +49,20 @@ export function synthesizeDemoDay(opts: {
       child.kill(); // an interrupted demo day is started over next time (ensureDemoData's marker)
     },
   };
+}
+
+/** Compact `day` of `dataRoot` again in a one-shot utility process; its summary, or its error. */
+export function recompactInChild(opts: { fork: () => DemoChild; dataRoot: string; day: { station_id: string; date: string } }): Promise<{ summary: string }> {
+  const child = opts.fork();
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    child.on('spawn', () => child.postMessage({ type: 'recompact', data_root: opts.dataRoot, ...opts.day }));
+    child.on('message', (message) => {
+      if (message.type === 'recompacted') (settled = true), resolve({ summary: message.summary });
+      else if (message.type === 'failed') (settled = true), reject(new Error(message.message));
+    });
+    child.on('exit', (code) => {
+      if (!settled) reject(new Error(`the compaction process exited (code ${code}) before finishing`));
+    });
+  });
 }

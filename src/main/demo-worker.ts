@@ -1,16 +1,23 @@
 /**
  * The demo day's one-shot process (Electron utilityProcess): synthesizes and compacts a past day
  * into a fresh data root while the recorder process already records live, so neither waits for
- * the other and the live loop never shares a thread with the synthesis. Electron-free for tests.
+ * the other and the live loop never shares a thread with the synthesis. The same process, forked
+ * on demand, compacts a damaged day again from its journal (*Re-compact this day*), so main never
+ * compacts on its own thread. Electron-free for tests.
  */
 import type { DemoOptions, DemoResult } from '../services/demo';
 
 /** `hours` (a slice of the local day, as DemoOptions) keeps tests of the built process short. */
-export type ToDemoProcess = { type: 'synthesize'; data_root: string; hours?: [number, number] };
+export type ToDemoProcess =
+  | { type: 'synthesize'; data_root: string; hours?: [number, number] }
+  | { type: 'recompact'; data_root: string; station_id: string; date: string };
 export type FromDemoProcess =
   | { type: 'progress'; message: string }
   | { type: 'done'; result: DemoResult }
+  | { type: 'recompacted'; summary: string }
   | { type: 'failed'; message: string };
+
+export type Recompact = (dataRoot: string, day: { station_id: string; date: string }) => Promise<{ summary: string }>;
 
 export interface DemoPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
@@ -19,11 +26,26 @@ export interface DemoPort {
 
 export type EnsureDemoData = (dataRoot: string, options: DemoOptions) => Promise<DemoResult>;
 
-export function runDemoWorker(port: DemoPort, ensure: EnsureDemoData, exit: (code: number) => void = (c) => process.exit(c)): void {
+export function runDemoWorker(port: DemoPort, ensure: EnsureDemoData, exit: (code: number) => void = (c) => process.exit(c), recompact?: Recompact): void {
   let started = false;
   port.on('message', ({ data }) => {
     const message = data as ToDemoProcess;
-    if (message.type !== 'synthesize' || started) return;
+    if (started) return;
+    if (message.type === 'recompact' && recompact) {
+      started = true;
+      recompact(message.data_root, { station_id: message.station_id, date: message.date }).then(
+        ({ summary }) => {
+          port.postMessage({ type: 'recompacted', summary });
+          exit(0);
+        },
+        (e: unknown) => {
+          port.postMessage({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
+          exit(1);
+        },
+      );
+      return;
+    }
+    if (message.type !== 'synthesize') return;
     started = true;
     // Main checked that the root had no day before recording started; `force` keeps the live
     // recorder's first compaction of today from making ensureDemoData think a day already exists.

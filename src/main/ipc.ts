@@ -39,6 +39,8 @@ export interface ShellServices {
   saveSnapshot(args: ApiArgs<'saveSnapshot'>[0], sender: IpcEventLike['sender']): Promise<{ saved: boolean; path: string | null }>;
   openSnapshot(sender: IpcEventLike['sender']): Promise<{ name: string; contents: string } | null>;
   chooseDataRoot(sender: IpcEventLike['sender']): Promise<string | null>;
+  saveExport(args: ApiArgs<'saveExport'>[0], sender: IpcEventLike['sender']): Promise<{ saved: boolean; path: string | null }>;
+  recompactDay(day: ApiArgs<'recompactDay'>[0]): Promise<{ summary: string }>;
   live: LiveRouter;
 }
 
@@ -66,6 +68,8 @@ export function createInvokeHandlers(
     chooseDataRoot: async (e, args) => (parseApiArgs('chooseDataRoot', args), services.chooseDataRoot(e.sender)),
     startSweep: async (_e, args) => services.sweeps.startSweep(...args),
     sweepStatus: async (_e, args) => services.sweeps.sweepStatus(...args),
+    saveExport: async (e, args) => services.saveExport(parseApiArgs('saveExport', args)[0], e.sender),
+    recompactDay: async (_e, args) => services.recompactDay(parseApiArgs('recompactDay', args)[0]),
   };
   return Object.fromEntries(
     INVOKE_OPERATIONS.map((op): [InvokeOperation, InvokeHandler] => [

@@ -80,6 +80,7 @@ export function buildMenuTemplate(opts: {
       command('Health Panel', 'toggle-panel:health', 'CmdOrCtrl+5'),
       command('Inputs Panel', 'toggle-panel:inputs', 'CmdOrCtrl+6'),
       command('SQL Console', 'toggle-panel:sql', 'CmdOrCtrl+7'),
+      command('Market vs Nowcast Panel', 'toggle-panel:probability', 'CmdOrCtrl+8'),
       { type: 'separator' },
       {
         label: 'Time Zone',

@@ -19,6 +19,8 @@ export const INVOKE_OPERATIONS = [
   'chooseDataRoot',
   'startSweep',
   'sweepStatus',
+  'saveExport',
+  'recompactDay',
 ] as const satisfies readonly (InvokeOperation & ApiOperation)[];
 
 export function invokeChannel(op: InvokeOperation): string {

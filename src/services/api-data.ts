@@ -11,6 +11,7 @@ import { API_ARGS, type ApiOperation, type DaySummary } from '../shared/api';
 import type { Manifest } from '../shared/manifest';
 import { describeZodError } from '../shared/registry';
 import type { DataRoot } from './data-root';
+import { exists } from './files';
 
 export type ApiArgs<Op extends ApiOperation> = z.output<(typeof API_ARGS)[Op]>;
 
@@ -46,7 +47,9 @@ export function createDataApi(root: () => DataRoot): DataApi {
   return {
     async listDays(...args) {
       parseApiArgs('listDays', args);
-      return root().listDays();
+      const dataRoot = root();
+      const days = await dataRoot.listDays();
+      return Promise.all(days.map(async (d) => ({ ...d, journal: await exists(dataRoot.journalDir(d)) })));
     },
     async readManifest(...args) {
       const [day] = parseApiArgs('readManifest', args);

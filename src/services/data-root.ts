@@ -3,7 +3,7 @@
  * from validated parts, so nothing can escape the root (no `..`, no absolute ids).
  */
 import { open, readFile, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { isChannel, type Channel } from '../shared/channels';
 import { manifest as manifestSchema, type Manifest } from '../shared/manifest';
 import type { DaySummary } from '../shared/api';
@@ -140,8 +140,12 @@ export class DataRoot {
       let m: Manifest;
       try {
         m = await this.readManifest(day);
-      } catch {
-        continue; // a day being compacted for the first time has no manifest yet
+      } catch (e) {
+        // a day being compacted for the first time has no manifest yet; any other failure is a
+        // damaged manifest: listed, with the reason, so it can be compacted again
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        out.push({ ...day, rows: {}, bytes: 0, min_ts: null, max_ts: null, damaged: `${relative(this.root, this.manifestFile(day))}: ${(e as Error).message.replace(`${this.manifestFile(day)}: `, '')}` });
+        continue;
       }
       const channels = Object.entries(m.channels);
       out.push({

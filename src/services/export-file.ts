@@ -11,7 +11,7 @@
  * writes nothing outside; it fails the save).
  */
 import { constants } from 'node:fs';
-import { copyFile, link, lstat, mkdir, open, readlink, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, extname, join, sep } from 'node:path';
 
@@ -33,7 +33,7 @@ export class UnsafeExportPathError extends Error {
 export async function writeNewFile(
   dir: string,
   name: string,
-  contents: string | AsyncIterable<Uint8Array>,
+  contents: string | Uint8Array | AsyncIterable<Uint8Array>,
   { within }: { within?: string } = {},
 ): Promise<string> {
   const realDir = within ? await confinedDir(dir, within) : dir;
@@ -42,7 +42,7 @@ export async function writeNewFile(
   let handle: FileHandle | null = await open(tmp, CREATE_NEW, 0o644);
   try {
     if (within) await assertDescriptorAt(handle, tmp);
-    for await (const bytes of typeof contents === 'string' ? utf8Slices(contents) : contents) {
+    for await (const bytes of typeof contents === 'string' ? utf8Slices(contents) : contents instanceof Uint8Array ? [contents] : contents) {
       for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done, bytes.length - done)).bytesWritten;
     }
     await handle.close();
@@ -54,6 +54,48 @@ export async function writeNewFile(
     await handle?.close().catch(() => {});
     await unlink(tmp).catch(() => {});
   }
+}
+
+/**
+ * Several files as a new folder `name` (or `name-N` when taken) in `dir`; returns its path. The
+ * folder is filled under a temporary name and renamed whole, and a rename never lands on a folder
+ * that holds anything (ENOTEMPTY/EEXIST/ENOTDIR: the next name is tried), so no export is replaced
+ * and nobody sees half of one. `within` as for `writeNewFile`.
+ */
+export async function writeNewFolder(
+  dir: string,
+  name: string,
+  files: ReadonlyArray<{ name: string; contents: string | Uint8Array | AsyncIterable<Uint8Array> }>,
+  { within }: { within?: string } = {},
+): Promise<string> {
+  const realDir = within ? await confinedDir(dir, within) : dir;
+  const tmp = join(realDir, `.${basename(name)}.${randomBytes(6).toString('hex')}.tmp`);
+  await mkdir(tmp);
+  try {
+    for (const f of files) await writeNewFile(tmp, basename(f.name), f.contents);
+    for (let i = 0; i < MAX_NAME_TRIES; i++) {
+      const candidate = join(realDir, i === 0 ? name : `${name}-${i}`);
+      // An empty folder of that name is taken over (nothing is lost); anything else is left alone.
+      if (await isNonEmpty(candidate)) continue;
+      try {
+        await rename(tmp, candidate);
+        return candidate;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOTDIR') throw e;
+      }
+    }
+    throw new Error(`too many folders named like ${name} in ${dir}`);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function isNonEmpty(path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => null);
+  if (!info) return false;
+  if (!info.isDirectory()) return true;
+  return (await readdir(path)).length > 0;
 }
 
 /** `dir` created if missing (not through a link), checked to be a real directory inside `within`. */

@@ -31,6 +31,30 @@ const saveSnapshotArgs = z.object({
   suggested_name: snapshotFileName,
   contents: z.string().max(MAX_SNAPSHOT_BYTES),
 });
+/** Most bytes one export may carry (every file together). */
+export const MAX_EXPORT_BYTES = 512 * 1024 * 1024;
+const exportFileName = z.string().regex(/^[\w.@=+-]{1,200}\.(parquet|csv)$/, 'a plain file name ending in .parquet or .csv');
+const exportFolderName = z.string().regex(/^[\w.@=+-]{1,200}$/, 'a plain folder name');
+const exportFiles = <F extends z.ZodType<{ name: string }>>(file: F, size: (f: z.output<F>) => number) =>
+  z
+    .array(file)
+    .min(1)
+    .max(64)
+    .refine((files) => new Set(files.map((f) => f.name)).size === files.length, 'file names must not repeat')
+    .refine((files) => files.reduce((n, f) => n + size(f), 0) <= MAX_EXPORT_BYTES, `at most ${MAX_EXPORT_BYTES} bytes in all`);
+const saveExportArgs = z.object({
+  /** The folder the files go in when there are several; a single file is saved by its own name. */
+  name: exportFolderName,
+  files: exportFiles(z.object({ name: exportFileName, bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes') }), (f) => f.bytes.byteLength),
+});
+/**
+ * saveExport over HTTP (the browser bridge): the files' names and sizes in the query, their bytes
+ * one after the other as the request body, streamed to disk (never held whole).
+ */
+export const streamedExport = z.object({
+  name: exportFolderName,
+  files: exportFiles(z.object({ name: exportFileName, size: z.number().int().nonnegative() }), (f) => f.size),
+});
 
 export const API_ARGS = {
   getInfo: z.tuple([]),
@@ -42,9 +66,14 @@ export const API_ARGS = {
   chooseDataRoot: z.tuple([]),
   startSweep: z.tuple([startSweepArgs]),
   sweepStatus: z.tuple([sweepStatusArgs]),
+  saveExport: z.tuple([saveExportArgs]),
+  recompactDay: z.tuple([dayRef]),
 } as const;
 
 export type ApiOperation = keyof typeof API_ARGS;
+
+/** One recorded day: a station and its local date. */
+export type DayRef = z.input<typeof dayRef>;
 
 /**
  * Commands from the desktop app's menu that only the UI can carry out (it owns the day picker, the
@@ -59,6 +88,7 @@ export const MENU_COMMANDS = [
   'toggle-live',
   'toggle-panel:depth',
   'toggle-panel:price',
+  'toggle-panel:probability',
   'toggle-panel:nowcast',
   'toggle-panel:world',
   'toggle-panel:health',
@@ -88,6 +118,10 @@ export interface DaySummary {
   bytes: number;
   min_ts: string | null;
   max_ts: string | null;
+  /** Why the day's manifest cannot be read (the day is listed so it can be re-compacted); absent when it can. */
+  damaged?: string | null;
+  /** Whether the day's journal is still there (so the day can be compacted again). */
+  journal?: boolean;
 }
 
 /** One setting of a window sweep (see `helios sweep`). */
@@ -142,6 +176,14 @@ export interface HeliosApi {
   /** Start a window sweep of a compacted day (in a worker); poll it with `sweepStatus`. */
   startSweep(args: z.input<typeof startSweepArgs>): Promise<{ job: string }>;
   sweepStatus(args: z.input<typeof sweepStatusArgs>): Promise<SweepJobStatus>;
+  /**
+   * Save exported files (a range of the day, a query result): one file by its name, several in a
+   * folder `name` (a save dialog in Electron, `<data>/exports/` in the browser). `path` is the file
+   * or folder written.
+   */
+  saveExport(args: z.input<typeof saveExportArgs>): Promise<{ saved: boolean; path: string | null }>;
+  /** Compact a day again from its journal (a damaged part or manifest); a one-line summary. */
+  recompactDay(day: z.input<typeof dayRef>): Promise<{ summary: string }>;
   /** The live protocol stream; returns an unsubscribe function. */
   subscribeLive(groups: ChannelGroup[], listener: (message: ServerMessage) => void): () => void;
   /** Menu commands of the desktop app (absent in the browser); returns an unsubscribe function. */

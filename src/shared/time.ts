@@ -76,9 +76,14 @@ export function stationDate(ms: number, stationId: string): string {
  * zones we care about on every day (their DST switches happen at 02:00/03:00 local).
  */
 export function localMidnightUtc(date: string, timeZone: string): number {
-  const naive = Date.parse(`${date}T00:00:00Z`);
-  if (Number.isNaN(naive)) throw new Error(`not a date: ${date}`);
-  // Two passes converge for any offset change that doesn't straddle midnight itself.
+  return localTimeUtc(date, '00:00', timeZone);
+}
+
+/** UTC instant of the local wall-clock time `time` (HH:MM) on `date` in `timeZone`. */
+export function localTimeUtc(date: string, time: string, timeZone: string): number {
+  const naive = Date.parse(`${date}T${time}:00Z`);
+  if (Number.isNaN(naive)) throw new Error(`not a date and time: ${date} ${time}`);
+  // Two passes converge for any offset change that doesn't straddle that time itself.
   let guess = naive - utcOffsetMinutes(naive, timeZone) * 60_000;
   guess = naive - utcOffsetMinutes(guess, timeZone) * 60_000;
   return guess;

@@ -211,6 +211,15 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     expect(await page.getByTestId('presence').textContent()).toBe('SNAPSHOT');
     await waitForAttr(page, 'metar-raw', 'data-event-id', { eq: metar.event_id });
     expect((await page.getByTestId('cursor-correlation-id').textContent())!.trim()).toBe(story);
+    // its story's events are listed, to step through one by one
+    const loaded = loadSnapshot(await readFile(exportedPath, 'utf8'));
+    if (!loaded.ok) throw new Error(loaded.reason);
+    const events = loaded.snapshot.file.events;
+    expect(Number(await waitForAttr(page, 'correlation-events', 'data-rows', { ne: null }))).toBe(events.length);
+    expect(await page.getByTestId('correlation-event-json').textContent()).toContain(events[0]!.event_id);
+    await page.getByTestId('correlation-next').click();
+    expect(await page.getByTestId('correlation-event-json').textContent()).toContain(events[1]!.event_id);
+    expect(await page.getByTestId('correlation-position').textContent()).toBe(`2/${events.length}`);
   }, 20_000);
 
   test('a seek on the timeline shows the book of that instant: best bid equals the Parquet’s', async () => {

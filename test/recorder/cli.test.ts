@@ -107,7 +107,9 @@ describe('helios record', () => {
   it('records with the settings of a --settings file (e.g. a setting copied from helios sweep)', async () => {
     const root = mkdtempSync(join(tmpdir(), 'helios-cli-'));
     roots.push(root);
-    const settings = join(root, 'settings.json');
+    const settingsDir = mkdtempSync(join(tmpdir(), 'helios-cli-settings-'));
+    roots.push(settingsDir);
+    const settings = join(settingsDir, 'settings.json'); // not inside the data root: that would be a folder of other things
     writeFileSync(settings, JSON.stringify({ windows: { metarS: 75 }, triggers: { midShockTicks: 6 } }));
     const r = await helios(['record', '--source', 'sim', '--data', root, '--day', '2026-01-29', '--for', '90m', '--settings', settings]);
     expect(r.code).toBe(0);

@@ -304,7 +304,7 @@ describe('on real file systems (where a tmpfs can be mounted)', () => {
     try {
       const started = Date.now();
       const lines: { at: number; text: string }[] = [];
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'record', '--source', 'sim', '--data', join(ro.dir, 'data'), '--speed', '2', '--for', '8s'], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'record', '--source', 'sim', '--data', ro.dir, '--speed', '2', '--for', '8s'], {
         cwd: resolve(__dirname, '../..'),
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -87,7 +87,7 @@ describe('whole-day history (DuckDB-WASM)', () => {
     const { progress, tables } = await call(page, 'loadHistory');
     expect(progress).toMatchObject({ done: true, chartsReady: true, error: null });
     expect(progress.loadedRows).toBe(progress.totalRows);
-    expect(tables).not.toContain('l2_deltas'); // deltas and level arrays stay in the row-group cache
+    expect(tables).not.toContain('l2_deltas'); // loaded when a query first names it; level arrays stay in the row-group cache
     const result = await call(page, 'query', 'SELECT count(*) AS n, min(ts_ingest_utc) AS first, max(ts_ingest_utc) AS last, count(DISTINCT bucket) AS buckets FROM l2_snap_1s');
     const [n, first, last, buckets] = result.rows[0] as [number, string, string, number];
     const l2 = fx.manifest.channels.l2_snap_1s!;

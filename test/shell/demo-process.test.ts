@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { DataRoot } from '../../src/services/data-root';
 import type { DemoResult } from '../../src/services/demo';
-import { isEmptyDataRoot, synthesizeDemoDay, type DemoChild } from '../../src/main/demo-host';
+import { isEmptyDataRoot, recompactInChild, synthesizeDemoDay, type DemoChild } from '../../src/main/demo-host';
 import { runDemoWorker, type FromDemoProcess, type ToDemoProcess } from '../../src/main/demo-worker';
 
 const RESULT: DemoResult = { created: true, station_id: 'KLGA', date: '2026-01-28', elapsed_ms: 10, events_written: 1000 };
@@ -41,6 +41,20 @@ describe('demo day process', () => {
     port.emit('message', { data: { type: 'synthesize', data_root: '/data' } });
     await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(1));
     expect(posted).toEqual([{ type: 'failed', message: 'journal already holds a journal; refusing to mix a demo day into it' }]);
+  });
+
+  it('re-compacts a damaged day when asked instead, and says how it went', async () => {
+    const port = new EventEmitter();
+    const posted: FromDemoProcess[] = [];
+    const exit = vi.fn();
+    const ensure = vi.fn(async () => RESULT);
+    const recompact = vi.fn(async () => ({ summary: 'KLGA 2026-01-29 compacted again: 10 rows' }));
+    runDemoWorker({ on: (e, l) => port.on(e, l), postMessage: (m) => void posted.push(m) }, ensure, exit, recompact);
+    port.emit('message', { data: { type: 'recompact', data_root: '/data', station_id: 'KLGA', date: '2026-01-29' } satisfies ToDemoProcess });
+    await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0));
+    expect(ensure).not.toHaveBeenCalled();
+    expect(recompact).toHaveBeenCalledWith('/data', { station_id: 'KLGA', date: '2026-01-29' });
+    expect(posted).toEqual([{ type: 'recompacted', summary: 'KLGA 2026-01-29 compacted again: 10 rows' }]);
   });
 });
 
@@ -97,6 +111,23 @@ describe('demo day host (main)', () => {
     child.emit('exit', 134);
     expect(await run.done).toBeNull();
     expect(logs).toEqual(['demo process: FatalError at heap limit', 'demo process exited (code 134) before finishing']);
+  });
+
+  it('re-compacts in a child: its summary, its error, or the exit it died of', async () => {
+    const ok = new FakeDemoChild();
+    const done = recompactInChild({ fork: () => ok, dataRoot: '/data', day: { station_id: 'KLGA', date: '2026-01-29' } });
+    ok.emit('spawn');
+    expect(ok.received).toEqual([{ type: 'recompact', data_root: '/data', station_id: 'KLGA', date: '2026-01-29' }]);
+    ok.emit('message', { type: 'recompacted', summary: 'compacted again' });
+    await expect(done).resolves.toEqual({ summary: 'compacted again' });
+    const failed = new FakeDemoChild();
+    const refused = recompactInChild({ fork: () => failed, dataRoot: '/data', day: { station_id: 'KLGA', date: '2026-01-29' } });
+    failed.emit('message', { type: 'failed', message: 'its journal is not under /data/journal any more' });
+    await expect(refused).rejects.toThrow('its journal is not under');
+    const died = new FakeDemoChild();
+    const crashed = recompactInChild({ fork: () => died, dataRoot: '/data', day: { station_id: 'KLGA', date: '2026-01-29' } });
+    died.emit('exit', 134);
+    await expect(crashed).rejects.toThrow('exited (code 134)');
   });
 
   it('treats a folder as new only when nothing was ever recorded or compacted in it', async () => {

@@ -76,6 +76,8 @@ function services(overrides: Partial<ShellServices> = {}): ShellServices {
     saveSnapshot: vi.fn(async () => ({ saved: true, path: '/tmp/x.json' })),
     openSnapshot: vi.fn(async () => null),
     chooseDataRoot: vi.fn(async () => null),
+    saveExport: vi.fn(async () => ({ saved: true, path: '/tmp/x' })),
+    recompactDay: vi.fn(async () => ({ summary: 'compacted again' })),
     live: { subscribe: vi.fn(), unsubscribe: vi.fn() },
     ...overrides,
   };

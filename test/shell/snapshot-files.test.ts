@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_SNAPSHOT_BYTES } from '../../src/shared/api';
-import { openSnapshotFile, saveSnapshotFile, type SnapshotDialogs } from '../../src/main/snapshot-files';
+import { openSnapshotFile, saveExportFiles, saveSnapshotFile, type SnapshotDialogs } from '../../src/main/snapshot-files';
 
 let dir: string;
 beforeAll(async () => {
@@ -28,6 +28,26 @@ describe('snapshot export and reopen through dialogs', () => {
     expect(d.showSave).toHaveBeenCalledWith(expect.objectContaining({ defaultPath: '/home/analyst/Documents/KLGA-2026-01-29.json' }));
     expect(await readFile(target, 'utf8')).toBe(CONTENTS);
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('saves an export: one file where the user says, several in the new folder the user names', async () => {
+    const bytes = new Uint8Array([1, 2, 3, 250]);
+    const one = join(dir, 'query.parquet');
+    const d1 = dialogs({ canceled: false, filePath: one }, { canceled: true, filePaths: [] });
+    expect(await saveExportFiles(d1, '/docs', { name: 'q', files: [{ name: 'q.parquet', bytes }] })).toEqual({ saved: true, path: one });
+    expect(d1.showSave).toHaveBeenCalledWith(expect.objectContaining({ defaultPath: '/docs/q.parquet', filters: [{ name: 'PARQUET', extensions: ['parquet'] }] }));
+    expect(new Uint8Array(await readFile(one))).toEqual(bytes);
+    const folder = join(dir, 'range-export');
+    const files = [
+      { name: 'l2_snap_1s.parquet', bytes },
+      { name: 'l2_snap_1s.csv', bytes: new TextEncoder().encode('a\n') },
+    ];
+    const d2 = dialogs({ canceled: false, filePath: folder }, { canceled: true, filePaths: [] });
+    expect(await saveExportFiles(d2, '/docs', { name: 'range', files })).toEqual({ saved: true, path: folder });
+    expect((await readdir(folder)).sort()).toEqual(['l2_snap_1s.csv', 'l2_snap_1s.parquet']);
+    // never into a folder that is there already: the next free name
+    expect(await saveExportFiles(d2, '/docs', { name: 'range', files })).toEqual({ saved: true, path: `${folder}-1` });
+    expect((await readdir(folder)).sort()).toEqual(['l2_snap_1s.csv', 'l2_snap_1s.parquet']);
   });
 
   it('writes nothing when the save dialog is cancelled', async () => {

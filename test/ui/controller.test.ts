@@ -82,6 +82,40 @@ describe('session controller', () => {
     expect(api.saved[0]!.suggested_name).toBe(`snapshot-${metarCorrelation}.json`);
   });
 
+  test('an export shows its progress and then its own message, never the one of an earlier export', async () => {
+    const { controller, api, ui, backends } = setup();
+    await controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
+    controller.jump('metar', 1);
+    ui.getState().notify('Snapshot saved to /tmp/exports/an-earlier-one.json');
+    let release!: () => void;
+    const build = backends.buildSnapshot.bind(backends);
+    backends.buildSnapshot = async (request, opened) => {
+      request.onProgress?.(0.5);
+      await new Promise<void>((r) => (release = r));
+      return build(request, opened);
+    };
+    const exporting = controller.exportSnapshot();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(ui.getState().notice).toMatchObject({ tone: 'info', progress: 0.45 });
+    expect(ui.getState().notice!.text).toMatch(/^Exporting the snapshot of correlation /);
+    release();
+    await exporting;
+    expect(ui.getState().notice!.text).toBe(`Snapshot saved to /tmp/exports/${api.saved[0]!.suggested_name}`);
+    expect(ui.getState().notice!.progress).toBeUndefined();
+  });
+
+  test('a selected range is exported as one folder of files, named after the day and the range', async () => {
+    const { controller, api, ui, backends } = setup();
+    const openDay = backends.openDay.bind(backends);
+    backends.openDay = async (...args) => ({ ...(await openDay(...args)), exportRange: async (_from, _to, onProgress) => (onProgress(1), [{ name: 'l2_snap_1s.parquet', bytes: new Uint8Array([1]) }, { name: 'l2_snap_1s.csv', bytes: new Uint8Array([2]) }]) });
+    await controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
+    expect(await controller.exportSelection()).toBeNull(); // nothing selected yet
+    ui.getState().setSelection({ from: Date.parse('2026-01-29T16:00:00Z'), to: Date.parse('2026-01-29T16:05:30Z') });
+    expect(await controller.exportSelection()).toBe('/tmp/exports/helios-KLGA-2026-01-29-160000-160530Z');
+    expect(api.exports[0]!.files.map((f) => f.name)).toEqual(['l2_snap_1s.parquet', 'l2_snap_1s.csv']);
+    expect(ui.getState().notice!.text).toBe('Range saved to /tmp/exports/helios-KLGA-2026-01-29-160000-160530Z');
+  });
+
   test('once the first frame is shown the whole day loads in the background and fills the charts', async () => {
     const { controller, ui, history, historyLoads } = setup();
     await controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
@@ -111,33 +145,33 @@ describe('session controller', () => {
 
 describe('keyboard', () => {
   test('space, arrows, M/W/S with and without Shift, and 1–5 drive the controller', async () => {
-    const { controller, session, opened } = setup();
+    const { controller, session, opened, ui } = setup();
     await controller.openDay({ station_id: 'KLGA', date: '2026-01-29' });
     const player = opened[0]!.player;
-    handleKey(key(' '), controller);
+    handleKey(key(' '), controller, ui);
     expect(session.getState().clock?.playing).toBe(true);
-    handleKey(key(' '), controller);
+    handleKey(key(' '), controller, ui);
     expect(session.getState().clock?.playing).toBe(false);
-    handleKey(key('3', { code: 'Digit3' }), controller);
+    handleKey(key('3', { code: 'Digit3' }), controller, ui);
     expect(session.getState().clock?.speed).toBe(10);
-    handleKey(key('5', { code: 'Digit5' }), controller);
+    handleKey(key('5', { code: 'Digit5' }), controller, ui);
     expect(session.getState().clock?.speed).toBe(600);
-    handleKey(key('M', { shiftKey: false }), controller);
+    handleKey(key('M', { shiftKey: false }), controller, ui);
     expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]);
-    handleKey(key('ArrowRight'), controller);
+    handleKey(key('ArrowRight'), controller, ui);
     expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]! + 1000);
-    handleKey(key('ArrowLeft', { shiftKey: true }), controller);
+    handleKey(key('ArrowLeft', { shiftKey: true }), controller, ui);
     expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]! - 9000);
-    handleKey(key('W'), controller);
+    handleKey(key('W'), controller, ui);
     expect(session.getState().clock?.current_ms).toBe(day.metar_ms[0]); // the window opens with the METAR
-    handleKey(key('M', { shiftKey: true }), controller);
+    handleKey(key('M', { shiftKey: true }), controller, ui);
     expect(player.calls.filter((c) => c.startsWith('seek')).length).toBe(4); // nothing before the first METAR
   });
 
   test('typing in the SQL console is not a shortcut', () => {
-    const { controller } = setup();
+    const { controller, ui } = setup();
     const e = key(' ', { target: { tagName: 'TEXTAREA' } as unknown as EventTarget });
-    expect(handleKey(e, controller)).toBe(false);
+    expect(handleKey(e, controller, ui)).toBe(false);
     expect(e.prevented).toBe(false);
   });
 });

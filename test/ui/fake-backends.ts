@@ -42,7 +42,7 @@ export function dayChartsOf(day: SyntheticDay): DayChartData {
       s.micro.push(e.microprice);
       s.ok.push(e.book_ok);
     } else if (e.ch === 'tape_trades') trades.push({ ms, event_id: e.event_id, token_id: e.token_id, p: e.p, s: e.s, side: e.side });
-    else if (e.ch === 'nowcast_1m') nowcast.push({ ms, tmax_mean: e.tmax_mean, sigma: e.sigma, confidence: e.confidence });
+    else if (e.ch === 'nowcast_1m') nowcast.push({ ms, tmax_mean: e.tmax_mean, sigma: e.sigma, confidence: e.confidence, p_bucket: e.p_bucket });
     else if (e.ch === 'metar_obs') metars.push({ ms, event_id: e.event_id, raw: e.raw, judge_aligned_temp: e.judge_aligned_temp });
   }
   return { step_s: 10, price, trades, nowcast, metars };
@@ -63,7 +63,8 @@ export function fakeBackends(day: SyntheticDay) {
         manifest: manifestOf(day),
         player,
         exampleQuery: 'SELECT 1',
-        query: async (sql) => ({ columns: ['sql'], rows: [[sql]] }),
+        query: async (sql) => ({ columns: ['sql'], rowCount: 1, rows: (from, to) => [[sql]].slice(from, to), file: async () => new TextEncoder().encode(sql) }),
+        eventsByCorrelation: async (id) => day.events.filter((e) => e.correlation_id === id),
         loadHistory: async (onProgress) => {
           historyLoads.push({ presence: player.state.presence, seek_id: player.state.seek_id });
           onProgress({ fraction: 0.5, chartsReady: false, done: false, error: null, elapsedMs: 1 });
@@ -87,14 +88,17 @@ export function fakeBackends(day: SyntheticDay) {
       const parsed = JSON.parse(contents) as { correlation_id: string };
       return { player: new FakePlayer(day.events.slice(0, 10), day), station_id: 'KLGA', at_ms: day.start_ms, correlation_id: parsed.correlation_id, events: [] };
     },
+    liveEventsByCorrelation: () => [],
   };
   return { backends, opened, snapshots, historyLoads };
 }
 
-export function fakeApi(): HeliosApi & { saved: { suggested_name: string; contents: string }[] } {
+export function fakeApi(): HeliosApi & { saved: { suggested_name: string; contents: string }[]; exports: { name: string; files: { name: string; bytes: Uint8Array }[] }[] } {
   const saved: { suggested_name: string; contents: string }[] = [];
+  const exports: { name: string; files: { name: string; bytes: Uint8Array }[] }[] = [];
   return {
     saved,
+    exports,
     getInfo: async () => ({ version: 'test', shell: 'web', data_root: '/tmp/x', live_available: true, live_station_id: 'KLGA' }),
     listDays: async () => [],
     readManifest: async () => {
@@ -109,6 +113,11 @@ export function fakeApi(): HeliosApi & { saved: { suggested_name: string; conten
     chooseDataRoot: async () => null,
     startSweep: async () => ({ job: '0123456789abcdef' }),
     sweepStatus: async ({ job }) => ({ job, state: 'running', fraction: 0.5, report: null, error: null }),
+    saveExport: async (args) => {
+      exports.push(args);
+      return { saved: true, path: `/tmp/exports/${args.files.length === 1 ? args.files[0]!.name : args.name}` };
+    },
+    recompactDay: async (day) => ({ summary: `${day.station_id} ${day.date} compacted again` }),
     subscribeLive: () => () => {},
   };
 }

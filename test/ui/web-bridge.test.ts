@@ -106,6 +106,59 @@ describe('browser bridge: data operations', () => {
     expect(await readFile(second.path!, 'utf8')).toBe('{"a":2}');
     await expect(client.saveSnapshot({ suggested_name: '../evil.json', contents: '{}' })).rejects.toMatchObject({ status: 400 });
   });
+
+  test('saves exported files: one by its name, several in a new folder, bytes intact', async () => {
+    const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256); // every byte value, base64 across chunks
+    const one = await client.saveExport({ name: 'query', files: [{ name: 'result.parquet', bytes }] });
+    expect(one.path).toBe(join(root, 'exports', 'result.parquet'));
+    expect(new Uint8Array(await readFile(one.path!))).toEqual(bytes);
+    const files = [
+      { name: 'l2_snap_1s.parquet', bytes },
+      { name: 'l2_snap_1s.csv', bytes: new TextEncoder().encode('a,b\n1,2\n') },
+    ];
+    const first = await client.saveExport({ name: 'range-1', files });
+    const second = await client.saveExport({ name: 'range-1', files });
+    expect([first.path, second.path]).toEqual([join(root, 'exports', 'range-1'), join(root, 'exports', 'range-1-1')]);
+    expect(await readFile(join(second.path!, 'l2_snap_1s.csv'), 'utf8')).toBe('a,b\n1,2\n');
+    await expect(client.saveExport({ name: '../up', files })).rejects.toMatchObject({ status: 400 });
+    await expect(client.saveExport({ name: 'x', files: [{ name: 'evil.sh', bytes }] })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('.parquet or .csv') });
+    await expect(client.saveExport({ name: 'x', files: [files[0]!, files[0]!] })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('must not repeat') });
+  });
+
+  test('streams large exports (far over the 1 MiB argument cap) and never lets two same-named ones collide', async () => {
+    const big = new Uint8Array(6 * 2 ** 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251;
+    const files = [
+      { name: 'l2_snap_1s.parquet', bytes: big },
+      { name: 'l2_snap_1s.csv', bytes: big.subarray(0, 3 * 2 ** 20 + 17) },
+    ];
+    const saved = await Promise.all(Array.from({ length: 6 }, () => client.saveExport({ name: 'big-range', files })));
+    const paths = saved.map((r) => r.path!);
+    expect(new Set(paths).size).toBe(6);
+    for (const path of paths) {
+      // Buffer#equals: a deep toEqual over millions of bytes takes minutes
+      expect((await readFile(join(path, 'l2_snap_1s.parquet'))).equals(big)).toBe(true);
+      expect((await readFile(join(path, 'l2_snap_1s.csv'))).equals(files[1]!.bytes)).toBe(true);
+    }
+  });
+
+  test('re-compacting a day without a journal says so', async () => {
+    await expect(client.recompactDay({ station_id: 'KLGA', date: '2026-01-29' })).rejects.toThrow(/cannot be compacted again: its journal is not under/);
+  });
+
+  test('a day whose manifest is damaged is listed as damaged, naming the file and the reason', async () => {
+    const dayDir = join(root, 'parquet', 'station=KLGA', 'date=2026-01-28');
+    await mkdir(dayDir, { recursive: true });
+    await writeFile(join(dayDir, '_manifest.json'), '{"manifest_version": 1, "station_id": "KL');
+    try {
+      const days = await client.listDays();
+      expect(days.find((d) => d.date === '2026-01-28')).toMatchObject({ damaged: expect.stringMatching(/^parquet\/station=KLGA\/date=2026-01-28\/_manifest\.json: .*JSON/), journal: false });
+      expect(days.find((d) => d.date === '2026-01-29')).toMatchObject({ journal: false });
+      expect(days.find((d) => d.date === '2026-01-29')!.damaged).toBeUndefined();
+    } finally {
+      await rm(dayDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('browser bridge: serving and guarding the page', () => {

@@ -23,6 +23,7 @@ export async function startBridgeProcess({ live }: { live: boolean }): Promise<B
   const dataRoot = join(dir, 'data');
   const staticDir = join(dir, 'static');
   mkdirSync(staticDir, { recursive: true });
+  mkdirSync(dataRoot); // without live recording the bridge only reads: it creates no data folder
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>bridge under test</title>');
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures/bridge-process.ts'), dataRoot, staticDir, ...(live ? [] : ['--no-live'])], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,13 +5,14 @@
  */
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error';
+import { dataRootToWrite } from '../data-root-arg';
 import type { Command } from './command';
 import type { WriteFailure } from '../../services/recorder/journal-writer';
 import { recordDay, startRecording, type SessionStats } from '../../services/recorder/session';
 import { SimulatorSource } from '../../services/sources/simulator';
 import { getStation } from '../../shared/stations';
 import { DATE_PATTERN, localDayBoundsUtc, stationDate } from '../../shared/time';
-import { DataRoot } from '../../services/data-root';
+import type { DataRoot } from '../../services/data-root';
 import { readRecordingConfig, type RecordingConfigInput } from '../../services/recorder/config';
 import type { AnyEvent } from '../../shared/schemas';
 
@@ -20,7 +21,8 @@ const usage = `usage: npm run -s helios -- record --source sim --data DIR [optio
 Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-local date).
 
   --source sim        the embedded simulator (the only source so far)
-  --data DIR          data root (created if missing)
+  --data DIR          data root (created if missing, and said so; a file or a folder of
+                      other things is refused)
   --for DURATION      how much time to record, in recorded (virtual) time: 500ms, 30s, 15m, 2h
                       (default: until Ctrl-C / SIGTERM; with --day: the whole day)
   --speed N|max       virtual-clock speed of a live recording (default 1); max = synthesize
@@ -131,13 +133,14 @@ async function run(args: string[]): Promise<number> {
   const speed = speedText === 'max' ? 'max' : Number(speedText);
   if (speed !== 'max' && !(speed > 0 && speed <= 10_000)) throw new CliError(`--speed must be a number in (0, 10000] or "max", got "${speedText}"`);
   if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
-  const dataRoot = new DataRoot(values.data);
+  if (speed === 'max' && values.day === undefined && forMs === undefined) throw new CliError('--speed max needs --for (or use --day for a whole day)');
   let config: RecordingConfigInput | undefined;
   try {
     config = values.settings === undefined ? undefined : await readRecordingConfig(values.settings);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+  const dataRoot = await dataRootToWrite('record', values.data);
   const sink = values.clickhouse ? await startClickHouseSink(values.clickhouse, dataRoot) : null;
   const onEvent = sink ? (event: AnyEvent) => sink.push(event) : undefined;
 
@@ -157,11 +160,10 @@ async function run(args: string[]): Promise<number> {
         from = start;
         to = forMs !== undefined ? Math.min(end, start + forMs) : end;
       } else {
-        if (forMs === undefined) throw new CliError('--speed max needs --for (or use --day for a whole day)');
         from = Date.now();
         date = stationDate(from, station);
         const [, end] = localDayBoundsUtc(date, getStation(station).timeZone);
-        to = Math.min(end, from + forMs); // the simulator makes one local day at a time
+        to = Math.min(end, from + forMs!); // --for was required above; the simulator makes one local day at a time
       }
       const stats = await recordDay({
         dataRoot,

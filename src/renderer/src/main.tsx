@@ -8,6 +8,7 @@ import { AppContext, type AppContextValue } from './app-context';
 import { prewarmDecodeWorkers } from './replay/open-day';
 import { createBackends } from './session/real-backends';
 import { SessionController } from './session/controller';
+import { startMoment } from './session/moment';
 import { History } from './store/history';
 import { createSessionStore } from './store/session-store';
 import { createUiStore } from './store/ui-store';
@@ -31,7 +32,15 @@ async function boot(): Promise<void> {
       <App />
     </AppContext.Provider>,
   );
-  ui.getState().setDayPickerOpen(true);
+  // Back to the moment the address names, or where the last run left off; else pick a day.
+  const start = startMoment(location.search);
+  if (start) {
+    const { station_id, date, t_ms } = start.moment;
+    controller.openDay({ station_id, date }, { startMs: t_ms ?? undefined }).catch(() => {
+      if (!start.fromUrl) ui.getState().notify(`The last day shown, ${station_id} ${date}, could not be opened again`, 'error');
+      ui.getState().setDayPickerOpen(true);
+    });
+  } else ui.getState().setDayPickerOpen(true);
   // The Parquet decode workers start while the analyst picks a day (DuckDB-WASM waits for the
   // first frame of a day: it is only needed for the history).
   prewarmDecodeWorkers();

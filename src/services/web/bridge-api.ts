@@ -7,14 +7,26 @@
  * the command line), `subscribeLive` over the WebSocket.
  */
 import { join } from 'node:path';
-import { snapshotFileName, type AppInfo } from '../../shared/api';
+import { snapshotFileName, streamedExport, type AppInfo } from '../../shared/api';
 import { describeZodError } from '../../shared/registry';
 import { ApiArgsError, createDataApi, parseApiArgs } from '../api-data';
 import type { DataRoot } from '../data-root';
-import { writeNewFile } from '../export-file';
+import { writeNewFile, writeNewFolder } from '../export-file';
+import { splitStream } from './request-body';
+import { recompactDay } from '../recompact';
 import { createSweepApi } from '../sweep/sweep-jobs';
 
-export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot', 'startSweep', 'sweepStatus'] as const;
+export const BRIDGE_OPERATIONS = [
+  'getInfo',
+  'listDays',
+  'readManifest',
+  'readParquet',
+  'saveSnapshot',
+  'saveExport',
+  'recompactDay',
+  'startSweep',
+  'sweepStatus',
+] as const;
 export type BridgeOperation = (typeof BRIDGE_OPERATIONS)[number];
 
 export function isBridgeOperation(op: string): op is BridgeOperation {
@@ -30,7 +42,9 @@ export interface BridgeApiOptions {
 
 export interface BridgeApi {
   /** `args` is the raw, untrusted argument tuple; ApiArgsError when it does not validate. */
-  call(op: Exclude<BridgeOperation, 'saveSnapshot'>, args: unknown): Promise<unknown>;
+  call(op: Exclude<BridgeOperation, 'saveSnapshot' | 'saveExport'>, args: unknown): Promise<unknown>;
+  /** Save exported files (`query`: untrusted `{name, files: [{name, size}]}`), their bytes one after the other in `body`. */
+  saveExport(query: unknown, body: AsyncIterable<Uint8Array>): Promise<{ saved: boolean; path: string }>;
   /** Save an export as `name` (untrusted) under `<data>/exports/`, never replacing a file. */
   saveSnapshot(name: unknown, contents: AsyncIterable<Uint8Array>): Promise<{ saved: boolean; path: string }>;
 }
@@ -60,7 +74,21 @@ export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi
           return sweeps.startSweep(...list);
         case 'sweepStatus':
           return sweeps.sweepStatus(...list);
+        case 'recompactDay':
+          return recompactDay(dataRoot, parseApiArgs('recompactDay', list)[0]);
       }
+    },
+    async saveExport(query, body) {
+      const parsed = streamedExport.safeParse(query);
+      if (!parsed.success) throw new ApiArgsError(`saveExport: ${describeZodError(parsed.error)}`);
+      const { name, files } = parsed.data;
+      const pieces = splitStream(body, files.map((f) => f.size));
+      const within = { within: dataRoot.root };
+      const path =
+        files.length === 1
+          ? await writeNewFile(exportsDir, files[0]!.name, pieces[0]!, within)
+          : await writeNewFolder(exportsDir, name, files.map((f, i) => ({ name: f.name, contents: pieces[i]! })), within);
+      return { saved: true, path };
     },
     async saveSnapshot(name, contents) {
       const parsed = snapshotFileName.safeParse(name);
@@ -70,3 +98,4 @@ export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi
     },
   };
 }
+

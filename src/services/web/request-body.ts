@@ -109,20 +109,18 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /**
- * The body's chunks as they arrive, checked to be UTF-8 text of at most `limit` bytes (throws
- * BodyTooLargeError, BodyNotTextError or BodyIncompleteError). Stopping early leaves the request
- * readable, so the caller can discard the rest (`req.resume()`) and still answer on the connection.
+ * The body's chunks as they arrive, at most `limit` bytes (throws BodyTooLargeError or
+ * BodyIncompleteError). Stopping early leaves the request readable, so the caller can discard the
+ * rest (`req.resume()`) and still answer on the connection.
  */
-export async function* limitedText(req: IncomingMessage, limit: number): AsyncGenerator<Uint8Array> {
+export async function* limitedBytes(req: IncomingMessage, limit: number): AsyncGenerator<Uint8Array> {
   const declared = declaredLength(req);
   if (declared !== null && declared > limit) throw new BodyTooLargeError(limit);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   let size = 0;
   try {
     for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > limit) throw new BodyTooLargeError(limit);
-      decode(decoder, chunk, true);
       yield chunk;
     }
   } catch (e) {
@@ -130,7 +128,45 @@ export async function* limitedText(req: IncomingMessage, limit: number): AsyncGe
     throw e;
   }
   if (declared !== null && size !== declared) throw new BodyIncompleteError(`body ended after ${size} of ${declared} bytes`);
+}
+
+/** `limitedBytes`, checked to be UTF-8 text (else BodyNotTextError). */
+export async function* limitedText(req: IncomingMessage, limit: number): AsyncGenerator<Uint8Array> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for await (const chunk of limitedBytes(req, limit)) {
+    decode(decoder, chunk, true);
+    yield chunk;
+  }
   decode(decoder, new Uint8Array(0), false);
+}
+
+/**
+ * Split a stream into consecutive pieces of the given sizes, each consumed in turn (piece i must be
+ * read to its end before piece i+1); the stream must hold exactly their sum.
+ */
+export function splitStream(source: AsyncIterable<Uint8Array>, sizes: readonly number[]): AsyncIterable<Uint8Array>[] {
+  const it = source[Symbol.asyncIterator]();
+  let pending: Uint8Array | null = null;
+  const pieces = sizes.map((size, i) =>
+    (async function* () {
+      let left = size;
+      while (left > 0) {
+        if (!pending || pending.length === 0) {
+          const next = await it.next();
+          if (next.done) throw new BodyIncompleteError(`the body ended inside file ${i + 1} of ${sizes.length}`);
+          pending = next.value;
+        }
+        const take = Math.min(left, pending.length);
+        yield pending.subarray(0, take);
+        pending = pending.subarray(take);
+        left -= take;
+      }
+      if (i === sizes.length - 1 && ((pending && pending.length > 0) || !(await it.next()).done)) {
+        throw new BodyTooLargeError(sizes.reduce((a, b) => a + b, 0));
+      }
+    })(),
+  );
+  return pieces;
 }
 
 function decode(decoder: TextDecoder, chunk: Uint8Array, stream: boolean): void {

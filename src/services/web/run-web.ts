@@ -3,8 +3,9 @@
  * screenshot script calls it directly): the renderer built, the live simulator recording, the
  * bridge serving, and optionally a demo day synthesized in the background.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { useDataFolder } from '../data-folder';
 import { DataRoot } from '../data-root';
 import { ensureDemoData } from '../demo';
 import { startLiveSession, type LiveSession } from '../live-session';
@@ -40,8 +41,10 @@ export interface RunningWeb {
 
 export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
   const log = options.log ?? ((m: string) => console.log(`helios web: ${m}`));
-  const root = resolve(options.dataRoot);
-  await mkdir(root, { recursive: true });
+  // Recording live or synthesizing a demo day writes: only then may the folder be created.
+  const folder = await useDataFolder(options.dataRoot, { create: options.live || options.demo });
+  const root = folder.root;
+  if (folder.created) log(`created the data folder ${root}`);
   const dataRoot = new DataRoot(root);
   const version = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 

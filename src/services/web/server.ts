@@ -18,13 +18,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_SNAPSHOT_BYTES } from '../../shared/api';
+import { MAX_EXPORT_BYTES, MAX_SNAPSHOT_BYTES } from '../../shared/api';
 import { decodeClientMessage, encodeMessage, type ServerMessage } from '../../shared/protocol';
 import { ApiArgsError } from '../api-data';
 import type { LiveFeed } from '../live-feed';
 import { createLiveBatcher } from '../live-batcher';
 import { isBridgeOperation, type BridgeApi } from './bridge-api';
-import { BodyIncompleteError, BodyNotTextError, BodyTooLargeError, ByteBudget, declaredLength, limitedText, readBody } from './request-body';
+import { BodyIncompleteError, BodyNotTextError, BodyTooLargeError, ByteBudget, declaredLength, limitedBytes, limitedText, readBody } from './request-body';
 import { serveStatic } from './static-files';
 
 export const BRIDGE_HOST = '127.0.0.1';
@@ -145,6 +145,16 @@ async function handleApi(api: BridgeApi, bodies: ByteBudget, url: URL, req: Inco
     if (!isBridgeOperation(op)) return sendJson(res, 404, { error: `unknown operation ${JSON.stringify(op)}` });
     if (op === 'saveSnapshot') {
       return sendJson(res, 200, await api.saveSnapshot(url.searchParams.get('name'), limitedText(req, MAX_SNAPSHOT_BYTES)));
+    }
+    if (op === 'saveExport') {
+      let files: unknown;
+      try {
+        files = JSON.parse(url.searchParams.get('files') ?? 'null');
+      } catch {
+        return sendJson(res, 400, { error: 'saveExport: files is not JSON' });
+      }
+      const query = { name: url.searchParams.get('name'), files };
+      return sendJson(res, 200, await api.saveExport(query, limitedBytes(req, MAX_EXPORT_BYTES)));
     }
     const declared = declaredLength(req);
     if (declared !== null && declared > MAX_ARGS_BYTES) throw new BodyTooLargeError(MAX_ARGS_BYTES);

@@ -45,8 +45,11 @@ export interface EventSource {
    * Applied with `applyEvents` to an empty state, they give what playing the day up to t gives.
    */
   backfill(t: number, options?: FetchOptions): Promise<AnyEvent[]>;
-  /** Every event of the day carrying `correlationId`, in order. */
-  eventsByCorrelation(correlationId: string): Promise<AnyEvent[]>;
+  /**
+   * Every event of the day carrying `correlationId`, in order; `onProgress` (optional) hears how
+   * much of the day has been searched.
+   */
+  eventsByCorrelation(correlationId: string, onProgress?: (done: number, total: number) => void): Promise<AnyEvent[]>;
   /** Time ranges whose data is decoded and ready (for the timeline); absent when all is. */
   loadedRanges?(): Array<[number, number]>;
   close(): Promise<void>;

@@ -17,6 +17,8 @@ export interface ExportRequest {
   /** The state the UI shows; default: rebuilt from the backfill at `at_ms`. */
   state?: ChannelState;
   generator?: string;
+  /** How far the search for the correlation's events is (replay). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ExportedFile {
@@ -35,7 +37,7 @@ export async function exportFromSource(source: EventSource, request: ExportReque
   const state = request.state ?? applyEvents(emptyChannelState(), backfill);
   const correlation_id = request.correlation_id ?? state.last_event?.correlation_id;
   if (!correlation_id) throw new Error('nothing to export: no event at the cursor');
-  const events = await source.eventsByCorrelation(correlation_id);
+  const events = await source.eventsByCorrelation(correlation_id, request.onProgress);
   return finish(
     buildSnapshot({
       mode: 'replay',

@@ -72,16 +72,36 @@ export function activeInputs(state: ChannelState, atMs: number): ActiveInput[] {
     });
   }
   if (health) {
-    const age = seconds(atMs - parseIsoMs(health.ts_ingest_utc));
-    for (const [name, staleness] of Object.entries(health.staleness_s)) {
-      out.push({
-        kind: 'source',
-        name,
-        value: null,
-        staleness_s: staleness + age,
-        ...origin(health),
-      });
+    for (const [name, staleness_s] of Object.entries(sourceStaleness(state, atMs))) {
+      out.push({ kind: 'source', name, value: null, staleness_s, ...origin(health) });
     }
+  }
+  return out;
+}
+
+/** The events that show a source delivered (health's source names → the latest such event). */
+const DELIVERED: Record<string, (state: ChannelState) => { ts_ingest_utc: string } | null> = {
+  metar: (s) => s.metar,
+  pws: (s) => s.pws,
+  features: (s) => s.features,
+  nowcast: (s) => s.nowcast,
+};
+
+/**
+ * How stale each source is at `atMs`, every panel alike: the recorder's figure (`health`, as of
+ * its last record) aged to the cursor, unless an event from that source arrived after the record —
+ * then the time since that event. So a METAR received a second ago is one second stale, even if
+ * the last health record (a few seconds older) still counted an hour.
+ */
+export function sourceStaleness(state: ChannelState, atMs: number): Record<string, number> {
+  const { health } = state;
+  if (!health) return {};
+  const age = seconds(atMs - parseIsoMs(health.ts_ingest_utc));
+  const out: Record<string, number> = {};
+  for (const [name, staleness] of Object.entries(health.staleness_s)) {
+    const last = DELIVERED[name]?.(state);
+    const sinceLast = last ? seconds(atMs - parseIsoMs(last.ts_ingest_utc)) : Infinity;
+    out[name] = Math.min(staleness + age, sinceLast);
   }
   return out;
 }

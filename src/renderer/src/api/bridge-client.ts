@@ -46,13 +46,13 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const Ws = options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketFactory);
 
-  /** POST the argument tuple as JSON, or (saveSnapshot) `body` as it is, with `query`. */
-  async function post(op: string, args: unknown[], raw?: { query: Record<string, string>; body: string }): Promise<Response> {
+  /** POST the argument tuple as JSON, or (saveSnapshot, saveExport) `body` as it is, with `query`. */
+  async function post(op: string, args: unknown[], raw?: { query: Record<string, string>; body: string | Blob }): Promise<Response> {
     const url = new URL(`/api/${op}`, base);
     for (const [k, v] of Object.entries(raw?.query ?? {})) url.searchParams.set(k, v);
     const response = await doFetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': raw?.body instanceof Blob ? 'application/octet-stream' : 'application/json' },
       body: raw ? raw.body : JSON.stringify(args),
     });
     if (!response.ok) {
@@ -80,9 +80,17 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
     chooseDataRoot: async () => null, // the bridge's data root is chosen on its command line
     startSweep: (args) => json<{ job: string }>('startSweep', [args]),
     sweepStatus: (args) => json<SweepJobStatus>('sweepStatus', [args]),
+    // the files' bytes one after the other as the body, their names and sizes in the query
+    saveExport: async ({ name, files }) => {
+      const query = { name, files: JSON.stringify(files.map((f) => ({ name: f.name, size: f.bytes.byteLength }))) };
+      const body = new Blob(files.map((f) => f.bytes as Uint8Array<ArrayBuffer>));
+      return (await (await post('saveExport', [], { query, body })).json()) as { saved: boolean; path: string | null };
+    },
+    recompactDay: (day) => json<{ summary: string }>('recompactDay', [day]),
     subscribeLive: (groups, listener) => subscribeLive(base, Ws, groups, listener, options.reconnectMs ?? 500),
   };
 }
+
 
 function subscribeLive(
   base: URL,

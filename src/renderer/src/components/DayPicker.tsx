@@ -1,4 +1,8 @@
-/** The days of the data root (from their `_manifest.json`), and the progress of opening one. */
+/**
+ * The days of the data root (from their `_manifest.json`), and the progress of opening one. A day
+ * whose manifest cannot be read is listed as damaged with the reason, and can be compacted again
+ * from its journal when that is still there.
+ */
 import { useEffect, useState } from 'react';
 import type { DaySummary } from '../../../shared/api';
 import { useApp, useUi } from '../app-context';
@@ -25,6 +29,8 @@ export function DayPicker() {
   // The desktop app can switch data roots while running: show the current one.
   const [root, setRoot] = useState<string | null>(info?.data_root ?? null);
   const [error, setError] = useState<string | null>(null);
+  const [relist, setRelist] = useState(0);
+  const [recompacting, setRecompacting] = useState<string | null>(null);
 
   useEffect(() => {
     if (!open) return;
@@ -50,7 +56,16 @@ export function DayPicker() {
       cancelled = true;
       if (timer) clearTimeout(timer);
     };
-  }, [open, api]);
+  }, [open, api, relist]);
+
+  const recompact = async (d: DaySummary) => {
+    setRecompacting(`${d.station_id}/${d.date}`);
+    try {
+      if (await controller.recompact(d)) setRelist((n) => n + 1);
+    } finally {
+      setRecompacting(null);
+    }
+  };
 
   if (!open && !loading) return null;
   const close = () => ui.getState().setDayPickerOpen(false);
@@ -94,24 +109,49 @@ export function DayPicker() {
                 </tr>
               </thead>
               <tbody>
-                {days.map((d) => (
-                  <tr key={`${d.station_id}/${d.date}`} data-testid="day-row" data-day={`${d.station_id}/${d.date}`}>
-                    <td className="strong">{d.station_id}</td>
-                    <td className="mono">{d.date}</td>
-                    <td className="mono dim">{d.min_ts && d.max_ts ? `${formatTime(Date.parse(d.min_ts), zone)}–${formatTime(Date.parse(d.max_ts), zone)}` : '—'}</td>
-                    {SHOWN_CHANNELS.map((c) => (
-                      <td key={c} className="num">
-                        {formatSize(d.rows[c] ?? 0)}
+                {days.map((d) =>
+                  d.damaged ? (
+                    <tr key={`${d.station_id}/${d.date}`} className="damaged" data-testid="day-row" data-day={`${d.station_id}/${d.date}`} data-damaged="true">
+                      <td className="strong">{d.station_id}</td>
+                      <td className="mono">{d.date}</td>
+                      <td colSpan={SHOWN_CHANNELS.length + 2} className="bad wrap" data-testid="day-damage">
+                        damaged: {d.damaged}
                       </td>
-                    ))}
-                    <td className="num">{formatSize(d.bytes)}B</td>
-                    <td>
-                      <button className="primary" data-testid={`open-day-${d.station_id}-${d.date}`} disabled={loading !== null} onClick={() => void controller.openDay(d).catch(() => {})}>
-                        Open
-                      </button>
-                    </td>
-                  </tr>
-                ))}
+                      <td>
+                        {d.journal ? (
+                          <button
+                            className="primary"
+                            data-testid={`recompact-${d.station_id}-${d.date}`}
+                            disabled={recompacting !== null || loading !== null}
+                            onClick={() => void recompact(d)}
+                            title="Compact this day again from its journal"
+                          >
+                            {recompacting === `${d.station_id}/${d.date}` ? 'Re-compacting…' : 'Re-compact this day'}
+                          </button>
+                        ) : (
+                          <span className="dim" title="The journal of this day is gone">no journal</span>
+                        )}
+                      </td>
+                    </tr>
+                  ) : (
+                    <tr key={`${d.station_id}/${d.date}`} data-testid="day-row" data-day={`${d.station_id}/${d.date}`}>
+                      <td className="strong">{d.station_id}</td>
+                      <td className="mono">{d.date}</td>
+                      <td className="mono dim">{d.min_ts && d.max_ts ? `${formatTime(Date.parse(d.min_ts), zone)}–${formatTime(Date.parse(d.max_ts), zone)}` : '—'}</td>
+                      {SHOWN_CHANNELS.map((c) => (
+                        <td key={c} className="num">
+                          {formatSize(d.rows[c] ?? 0)}
+                        </td>
+                      ))}
+                      <td className="num">{formatSize(d.bytes)}B</td>
+                      <td>
+                        <button className="primary" data-testid={`open-day-${d.station_id}-${d.date}`} disabled={loading !== null} onClick={() => void controller.openDay(d).catch(() => {})}>
+                          Open
+                        </button>
+                      </td>
+                    </tr>
+                  ),
+                )}
               </tbody>
             </table>
           )}

@@ -1,7 +1,15 @@
-/** The top bar: mode toggle, day, transport, speed, clock, time-zone switch and actions. */
+/**
+ * The top bar: mode toggle and day, transport (seconds, events, METARs, windows, shocks), speed,
+ * clock, time zone, and the actions (export, open snapshot, copy a link to the moment, panels,
+ * SQL). It wraps onto a second line on a narrow window rather than push anything out of reach.
+ */
+import { CHANNELS } from '../../../shared/channels';
 import { PLAYBACK_SPEEDS } from '../../../shared/player';
 import { useApp, useSession, useUi } from '../app-context';
 import { formatDateTime, formatSpeed, formatTime, offsetLabel, ZONES, type ZoneChoice } from '../format';
+import { copyText, linkToMoment } from '../session/moment';
+import { PANEL_TITLES, PANELS, type StepChannel } from '../store/ui-store';
+import { useSelectedToken } from '../panels/tokens';
 
 export function Header() {
   const { controller, ui, info } = useApp();
@@ -9,9 +17,12 @@ export function Header() {
   const clock = useSession((s) => s.clock);
   const zone = useUi((s) => s.zone);
   const hidden = useUi((s) => s.hidden);
+  const stepChannel = useUi((s) => s.stepChannel);
+  const selectedToken = useSelectedToken();
   const canPlay = clock?.capabilities.includes('playbackControl') ?? false;
   const canSeek = clock?.capabilities.includes('seek') ?? false;
   const canSpeed = clock?.capabilities.includes('setSpeed') ?? false;
+  const canStepEvents = canSeek && kind === 'replay';
   const liveAvailable = info?.live_available ?? false;
 
   const onReplay = () => {
@@ -21,35 +32,43 @@ export function Header() {
     else ui.getState().setDayPickerOpen(true);
   };
 
+  const copyLink = async () => {
+    if (kind !== 'replay' || !clock?.station_id || !clock.date) return;
+    const link = linkToMoment(location.href, { station_id: clock.station_id, date: clock.date, t_ms: clock.current_ms });
+    const copied = await copyText(link);
+    ui.getState().notify(copied ? `Link copied: ${link}` : `Copy this link: ${link}`);
+  };
+
   return (
     <header className="header" data-testid="header">
       <div className="brand">
         HELIOS<small>Tape</small>
       </div>
-      <div className="group seg" role="group" aria-label="Data source">
-        <button
-          className="mode-live"
-          data-testid="mode-live"
-          aria-pressed={kind === 'live'}
-          disabled={!liveAvailable}
-          title={liveAvailable ? 'Live: the recorder’s stream' : 'No live source is recording'}
-          onClick={() => kind !== 'live' && controller.goLive()}
-        >
-          {kind === 'live' && <span className="live-dot" />}LIVE
-        </button>
-        <button data-testid="mode-replay" aria-pressed={kind === 'replay'} onClick={onReplay} title="Replay a recorded day">
-          REPLAY
+      <div className="group" role="group" aria-label="Data source">
+        <div className="group seg">
+          <button
+            className="mode-live"
+            data-testid="mode-live"
+            aria-pressed={kind === 'live'}
+            disabled={!liveAvailable}
+            title={liveAvailable ? 'Live: the recorder’s stream' : 'No live source is recording'}
+            onClick={() => kind !== 'live' && controller.goLive()}
+          >
+            {kind === 'live' && <span className="live-dot" />}LIVE
+          </button>
+          <button data-testid="mode-replay" aria-pressed={kind === 'replay'} onClick={onReplay} title="Replay a recorded day">
+            REPLAY
+          </button>
+        </div>
+        <button data-testid="open-day" onClick={() => ui.getState().setDayPickerOpen(true)} title="Open a recorded day">
+          {clock?.station_id ?? '—'} {kind === 'replay' ? clock?.date : kind === 'live' ? 'today' : kind === 'snapshot' ? 'snapshot' : 'Open day…'}
         </button>
       </div>
-      <button data-testid="open-day" onClick={() => ui.getState().setDayPickerOpen(true)} title="Open a recorded day">
-        {clock?.station_id ?? '—'} {kind === 'replay' ? clock?.date : kind === 'live' ? 'today' : kind === 'snapshot' ? 'snapshot' : 'Open day…'}
-      </button>
-      <div className="sep" />
       <div className="group" role="group" aria-label="Transport">
-        <button disabled={!canSeek} onClick={() => controller.jump('metar', -1)} title="Previous METAR (Shift+M)" aria-label="Previous METAR">
+        <button data-testid="prev-metar" disabled={!canSeek} onClick={() => controller.jump('metar', -1)} title="Previous METAR (Shift+M)" aria-label="Previous METAR">
           « M
         </button>
-        <button disabled={!canSeek} onClick={() => controller.stepSeconds(-1)} title="Back 1 s (←)" aria-label="Back one second">
+        <button data-testid="step-back" disabled={!canSeek} onClick={() => controller.stepSeconds(-1)} title="Back 1 s (←)" aria-label="Back one second">
           ◀
         </button>
         <button
@@ -63,17 +82,49 @@ export function Header() {
         >
           {clock?.playing ? '❚❚ Pause' : '▶ Play'}
         </button>
-        <button disabled={!canSeek} onClick={() => controller.stepSeconds(1)} title="Forward 1 s (→)" aria-label="Forward one second">
+        <button data-testid="step-forward" disabled={!canSeek} onClick={() => controller.stepSeconds(1)} title="Forward 1 s (→)" aria-label="Forward one second">
           ▶
         </button>
         <button data-testid="next-metar" disabled={!canSeek} onClick={() => controller.jump('metar', 1)} title="Next METAR (M)" aria-label="Next METAR">
           M »
         </button>
-        <button disabled={!canSeek} onClick={() => controller.jump('window', 1)} title="Next event window (W, Shift+W previous)" aria-label="Next window">
+        <button data-testid="next-window" disabled={!canSeek} onClick={() => controller.jump('window', 1)} title="Next event window (W, Shift+W previous)" aria-label="Next window">
           W »
         </button>
-        <button disabled={!canSeek} onClick={() => controller.jump('shock', 1)} title="Next shock (S)" aria-label="Next shock">
+        <button data-testid="next-shock" disabled={!canSeek} onClick={() => controller.jump('shock', 1)} title="Next shock (S, Shift+S previous)" aria-label="Next shock">
           S »
+        </button>
+      </div>
+      <div className="group" role="group" aria-label="Step by event">
+        <button data-testid="prev-event" disabled={!canStepEvents} onClick={() => void controller.stepEvent(-1)} title="Previous event of the chosen channel (,)" aria-label="Previous event">
+          ‹ ev
+        </button>
+        <select
+          data-testid="step-channel"
+          aria-label="Channel to step through"
+          value={stepChannel}
+          disabled={!canStepEvents}
+          onChange={(e) => ui.getState().setStepChannel(e.target.value as StepChannel)}
+          title="Which channel’s events ‹ ev / ev › step through"
+        >
+          <option value="any">any channel</option>
+          {CHANNELS.map((ch) => (
+            <option key={ch} value={ch}>
+              {ch}
+            </option>
+          ))}
+        </select>
+        <button data-testid="next-event" disabled={!canStepEvents} onClick={() => void controller.stepEvent(1)} title="Next event of the chosen channel (.)" aria-label="Next event">
+          ev ›
+        </button>
+        <button
+          data-testid="next-delta"
+          disabled={!canStepEvents || !selectedToken}
+          onClick={() => selectedToken && void controller.stepEvent(1, { channel: 'l2_deltas', token: selectedToken })}
+          title="Next book delta of the selected token (D, Shift+D previous)"
+          aria-label="Next delta of the selected token"
+        >
+          Δ ›
         </button>
       </div>
       <div className="group seg" role="group" aria-label="Speed">
@@ -100,19 +151,38 @@ export function Header() {
           </button>
         ))}
       </div>
-      <div className="sep" />
-      <button data-testid="export-snapshot" disabled={kind === 'none'} onClick={() => void controller.exportSnapshot()} title="Export the correlation-id snapshot at the cursor">
-        Export
-      </button>
-      <button data-testid="open-snapshot" onClick={() => void controller.openSnapshotFile()} title="Reopen an exported snapshot">
-        Open snapshot
-      </button>
-      <button data-testid="toggle-sql" aria-pressed={!hidden.sql} onClick={() => ui.getState().togglePanel('sql')} title="SQL console over the loaded day">
-        SQL
-      </button>
-      <button data-testid="open-sweep" disabled={kind !== 'replay'} onClick={() => ui.getState().setSweepOpen(true)} title="Window sweep: what each trigger setting would have captured on this day (Tools ▸ Window Sweep…)">
-        Sweep
-      </button>
+      <div className="group" role="group" aria-label="Actions">
+        <button data-testid="export-snapshot" disabled={kind === 'none'} onClick={() => void controller.exportSnapshot()} title="Export the correlation-id snapshot at the cursor">
+          Export
+        </button>
+        <button data-testid="open-snapshot" onClick={() => void controller.openSnapshotFile()} title="Reopen an exported snapshot">
+          Open snapshot
+        </button>
+        <button data-testid="copy-link" disabled={kind !== 'replay'} onClick={() => void copyLink()} title="Copy a link that opens this day at this moment">
+          Copy link
+        </button>
+        <details className="menu" data-testid="panels-menu">
+          <summary role="button" aria-label="Show or hide panels">
+            Panels ▾
+          </summary>
+          <div className="menu-list" role="menu">
+            {PANELS.map((p) => (
+              <label key={p} role="menuitemcheckbox" aria-checked={!hidden[p]}>
+                <input type="checkbox" data-testid={`panel-toggle-${p}`} checked={!hidden[p]} onChange={() => ui.getState().togglePanel(p)} /> {PANEL_TITLES[p]}
+              </label>
+            ))}
+            <button data-testid="reset-layout" onClick={() => ui.getState().resetLayout()}>
+              Reset layout
+            </button>
+          </div>
+        </details>
+        <button data-testid="toggle-sql" aria-pressed={!hidden.sql} onClick={() => ui.getState().togglePanel('sql')} title="SQL console over the loaded day">
+          SQL
+        </button>
+        <button data-testid="open-sweep" disabled={kind !== 'replay'} onClick={() => ui.getState().setSweepOpen(true)} title="Window sweep: what each trigger setting would have captured on this day (Tools ▸ Window Sweep…)">
+          Sweep
+        </button>
+      </div>
     </header>
   );
 }

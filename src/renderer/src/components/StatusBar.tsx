@@ -13,25 +13,33 @@ export function StatusBar() {
   const frames = useSession((s) => s.framesApplied);
   const history = useUi((s) => s.historyLoad);
 
+  // A notice stays while its work goes on, then NOTICE_MS; a newer notice replaces it at once.
+  const working = notice !== null && notice.progress !== undefined;
   useEffect(() => {
-    if (!notice) return;
-    const timer = setTimeout(() => ui.setState({ notice: null }), NOTICE_MS);
+    if (!notice || working) return;
+    const id = notice.id;
+    const timer = setTimeout(() => ui.setState((s) => (s.notice?.id === id ? { notice: null } : {})), NOTICE_MS);
     return () => clearTimeout(timer);
-  }, [notice, ui]);
+  }, [notice?.id, working, ui]);
 
   return (
     <footer className="status" data-testid="status-bar">
       <span>{kind === 'none' ? 'no source' : kind}</span>
       {error && <span className="bad">{error}</span>}
       {notice && (
-        <span className={`notice ${notice.tone}`} data-testid="notice" role="status">
+        <span className={`notice ${notice.tone}`} data-testid="notice" data-notice-id={notice.id} data-working={working} role="status" title={notice.text}>
           {notice.text}
+          {working && (
+            <span className="notice-progress" role="progressbar" aria-valuenow={notice.progress == null ? undefined : Math.round(notice.progress * 100)}>
+              <span className={notice.progress == null ? 'indeterminate' : ''} style={notice.progress == null ? undefined : { width: `${Math.round(notice.progress * 100)}%` }} />
+            </span>
+          )}
         </span>
       )}
       <div className="spacer" />
       {history && <HistoryProgress load={history} />}
       <span title={SHORTCUTS.map(([k, v]) => `${k}: ${v}`).join('\n')}>
-        <span className="kbd">Space</span> play · <span className="kbd">M</span> METAR · <span className="kbd">W</span> window · <span className="kbd">S</span> shock · <span className="kbd">1–5</span> speed
+        <span className="kbd">Space</span> play · <span className="kbd">.</span> event · <span className="kbd">M</span> METAR · <span className="kbd">W</span> window · <span className="kbd">+/−</span> zoom
       </span>
       <span className="mono" title="player states folded into the store">
         {frames}

@@ -1,31 +1,44 @@
 /**
- * The whole day on one strip: hour ticks in the chosen zone, event windows as ranges coloured by
- * reason, METARs, shocks, gaps/resyncs, the loaded ranges, and the cursor. Click or drag to seek.
+ * The day on one strip: time ticks in the chosen zone, event windows as ranges coloured by
+ * reason, METARs, shocks, gaps/resyncs, the loaded ranges, the selected range and the cursor.
+ * Click or drag to seek; Shift+drag selects a range (play it in a loop, export it, open it in
+ * SQL); the wheel (or a pinch) zooms around the pointer, Shift+wheel or a sideways swipe pans, and
+ * the overview bar under the strip shows and moves the zoomed part. Nothing of the day is out of
+ * reach: "whole day" (or 0) shows all of it again.
  */
-import { memo, useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type PointerEvent, type WheelEvent } from 'react';
 import type { Marker } from '../../../shared/manifest';
 import { getStation } from '../../../shared/stations';
-import { localDayBoundsUtc, stationDate, utcOffsetMinutes } from '../../../shared/time';
+import { localDayBoundsUtc, stationDate } from '../../../shared/time';
 import type { ClockView, SessionKind } from '../store/session-store';
+import type { TimeRange } from '../store/ui-store';
 import { useApp, useSession, useUi } from '../app-context';
-import { formatHourMinute, formatTime, ZONES, type ZoneChoice } from '../format';
+import { formatTime, formatTimeMs, ZONES, type ZoneChoice } from '../format';
 import { COLORS, WINDOW_COLORS } from '../theme';
 import { tokenLabelNow } from '../panels/tokens';
+import { timeTicks } from '../time-ticks';
+import { clampView, panView, zoomView } from '../timeline-view';
+import { rangeSql } from '../sql-range';
 
-/** Drawing height; the legend sits below it. */
+/** Drawing height. */
 const HEIGHT = 60;
 const ROW = { labels: 11, windows: 16, points: 31, loaded: 50 } as const;
 const SEEK_THROTTLE_MS = 80;
+const WHEEL_ZOOM = 1.0015;
+
+type Drag = { mode: 'seek'; last: number; pending: number | null; timer: ReturnType<typeof setTimeout> | null } | { mode: 'select'; anchor: number };
 
 export function Timeline() {
-  const { controller, session } = useApp();
+  const { controller, session, ui } = useApp();
   const clock = useSession((s) => s.clock);
   const markers = useSession((s) => s.markers);
   const zone = useUi((s) => s.zone);
+  const view = useUi((s) => s.view);
+  const selection = useUi((s) => s.selection);
   const host = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   const [hover, setHover] = useState<{ x: number; ms: number; marker: Marker | null } | null>(null);
-  const drag = useRef<{ last: number; pending: number | null; timer: ReturnType<typeof setTimeout> | null } | null>(null);
+  const drag = useRef<Drag | null>(null);
 
   useEffect(() => {
     const el = host.current;
@@ -49,10 +62,11 @@ export function Timeline() {
     const state = session.getState(); // as of the last change of `tokens` or a bucket label
     return (id: string) => tokenLabelNow(state, id);
   }, [tokens, bucketsKey, session]);
-  const [start, end] = timelineRange(kind, clock);
-  const span = start !== null && end !== null && end > start ? end - start : null;
-  const x = (ms: number) => (span === null ? 0 : ((ms - start!) / span) * width);
-  const msAt = (px: number) => (span === null ? 0 : start! + (Math.min(Math.max(px, 0), width) / width) * span);
+  const day = timelineRange(kind, clock);
+  const shown = day ? (clampView(view, day) ?? { from: day[0], to: day[1] }) : null;
+  const span = shown && shown.to > shown.from ? shown.to - shown.from : null;
+  const x = (ms: number) => (span === null ? 0 : ((ms - shown!.from) / span) * width);
+  const msAt = (px: number) => (span === null ? 0 : shown!.from + (Math.min(Math.max(px, 0), width) / width) * span);
   const canSeek = clock?.capabilities.includes('seek') ?? false;
 
   const nearestMarker = (px: number): Marker | null => {
@@ -70,10 +84,10 @@ export function Timeline() {
     return best;
   };
 
-  const localX = (e: PointerEvent) => e.clientX - host.current!.getBoundingClientRect().left;
+  const localX = (e: { clientX: number }) => e.clientX - host.current!.getBoundingClientRect().left;
   const seekThrottled = (ms: number) => {
     const d = drag.current;
-    if (!d) return;
+    if (!d || d.mode !== 'seek') return;
     const now = performance.now();
     if (now - d.last >= SEEK_THROTTLE_MS) {
       d.last = now;
@@ -82,77 +96,221 @@ export function Timeline() {
     } else {
       d.pending = ms;
       d.timer ??= setTimeout(() => {
-        if (!drag.current) return;
-        drag.current.timer = null;
-        if (drag.current.pending !== null) seekThrottled(drag.current.pending);
+        const current = drag.current;
+        if (!current || current.mode !== 'seek') return;
+        current.timer = null;
+        if (current.pending !== null) seekThrottled(current.pending);
       }, SEEK_THROTTLE_MS);
     }
   };
 
+  const onWheel = (e: WheelEvent) => {
+    if (!day || span === null) return;
+    const sideways = e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY);
+    if (sideways) ui.getState().setView(panView(view, day, ((e.shiftKey ? e.deltaY : e.deltaX) / Math.max(1, width)) * span));
+    else ui.getState().setView(zoomView(view, day, msAt(localX(e)), Math.pow(WHEEL_ZOOM, e.deltaY * (e.ctrlKey ? 4 : 1))));
+  };
+
   return (
-    <div
-      ref={host}
-      className="timeline"
-      data-testid="timeline"
-      role="slider"
-      aria-label="Timeline"
-      aria-valuemin={start ?? undefined}
-      aria-valuemax={end ?? undefined}
-      aria-valuenow={clock?.current_ms ?? undefined}
-      aria-valuetext={clock?.current_ms ? formatTime(clock.current_ms, zone) : undefined}
-      onPointerDown={(e) => {
-        if (!canSeek || span === null) return;
-        e.currentTarget.setPointerCapture(e.pointerId);
-        drag.current = { last: 0, pending: null, timer: null };
-        seekThrottled(msAt(localX(e)));
-      }}
-      onPointerMove={(e) => {
-        if (span === null) return;
-        const px = localX(e);
-        setHover({ x: px, ms: msAt(px), marker: nearestMarker(px) });
-        if (drag.current) seekThrottled(msAt(px));
-      }}
-      onPointerUp={(e) => {
-        const d = drag.current;
-        drag.current = null;
-        if (d?.timer) clearTimeout(d.timer);
-        if (d && span !== null) controller.seek(msAt(localX(e)));
-      }}
-      onPointerLeave={() => setHover(null)}
-    >
-      {span !== null && width > 0 && (
-        <svg width={width} height={HEIGHT}>
-          <Background start={start!} end={end!} width={width} zone={zone} />
-          <Loaded ranges={clock?.loaded_ranges ?? []} x={x} start={start!} end={end!} />
-          <MarkerLayer markers={markers} start={start!} span={span} width={width} nameOf={nameOf} />
-          {clock?.current_ms !== null && clock?.current_ms !== undefined && (
-            <g data-testid="timeline-cursor" data-ms={clock.current_ms} data-x={x(clock.current_ms).toFixed(1)}>
-              <line x1={x(clock.current_ms)} x2={x(clock.current_ms)} y1={0} y2={HEIGHT} stroke={COLORS.cursor} strokeWidth={1.5} />
-              <path d={`M${x(clock.current_ms) - 5},0 L${x(clock.current_ms) + 5},0 L${x(clock.current_ms)},6 Z`} fill={COLORS.cursor} />
-            </g>
+    <div className="timeline-box" data-testid="timeline-box">
+      <div
+        ref={host}
+        className="timeline"
+        data-testid="timeline"
+        role="slider"
+        aria-label="Timeline"
+        aria-valuemin={shown?.from}
+        aria-valuemax={shown?.to}
+        aria-valuenow={clock?.current_ms ?? undefined}
+        aria-valuetext={clock?.current_ms ? formatTime(clock.current_ms, zone) : undefined}
+        data-from={shown?.from ?? ''}
+        data-to={shown?.to ?? ''}
+        onWheel={onWheel}
+        onPointerDown={(e) => {
+          if (span === null || e.button !== 0) return;
+          e.currentTarget.setPointerCapture(e.pointerId);
+          if (e.shiftKey) {
+            drag.current = { mode: 'select', anchor: msAt(localX(e)) };
+            return;
+          }
+          if (!canSeek) return;
+          drag.current = { mode: 'seek', last: 0, pending: null, timer: null };
+          seekThrottled(msAt(localX(e)));
+        }}
+        onPointerMove={(e) => {
+          if (span === null) return;
+          const px = localX(e);
+          setHover({ x: px, ms: msAt(px), marker: nearestMarker(px) });
+          const d = drag.current;
+          if (d?.mode === 'seek') seekThrottled(msAt(px));
+          else if (d?.mode === 'select') {
+            const ms = msAt(px);
+            if (Math.abs(ms - d.anchor) > 0) ui.getState().setSelection({ from: Math.min(d.anchor, ms), to: Math.max(d.anchor, ms) });
+          }
+        }}
+        onPointerUp={(e) => {
+          const d = drag.current;
+          drag.current = null;
+          if (d?.mode === 'seek') {
+            if (d.timer) clearTimeout(d.timer);
+            if (span !== null) controller.seek(msAt(localX(e)));
+          }
+        }}
+        onPointerLeave={() => setHover(null)}
+      >
+        {shown && span !== null && width > 0 && (
+          <svg width={width} height={HEIGHT}>
+            <Background from={shown.from} to={shown.to} width={width} zone={zone} />
+            <Loaded ranges={clock?.loaded_ranges ?? []} x={x} start={shown.from} end={shown.to} />
+            <MarkerLayer markers={markers} start={shown.from} span={span} width={width} nameOf={nameOf} />
+            {selection && <SelectionBand selection={selection} x={x} />}
+            {clock?.current_ms !== null && clock?.current_ms !== undefined && (
+              <g data-testid="timeline-cursor" data-ms={clock.current_ms} data-x={x(clock.current_ms).toFixed(1)}>
+                <line x1={x(clock.current_ms)} x2={x(clock.current_ms)} y1={0} y2={HEIGHT} stroke={COLORS.cursor} strokeWidth={1.5} />
+                <path d={`M${x(clock.current_ms) - 5},0 L${x(clock.current_ms) + 5},0 L${x(clock.current_ms)},6 Z`} fill={COLORS.cursor} />
+              </g>
+            )}
+          </svg>
+        )}
+        {span === null && <div className="empty" style={{ padding: '20px 12px' }}>No day open — press REPLAY or LIVE.</div>}
+        {hover && (
+          <div className="timeline-tip" style={{ left: Math.min(hover.x + 10, Math.max(0, width - 360)) }}>
+            {formatTime(hover.ms, zone)} {ZONES[zone].label}
+            {hover.marker && ` · ${markerName(hover.marker)}${hover.marker.token_id ? ` ${nameOf(hover.marker.token_id)}` : ''}: ${hover.marker.label}`}
+          </div>
+        )}
+      </div>
+      {day && <Overview day={day} shown={shown!} cursor={clock?.current_ms ?? null} onView={(v) => ui.getState().setView(clampView(v, day))} />}
+      <div className="timeline-bar">
+        <div className="group" role="group" aria-label="Timeline zoom">
+          <button data-testid="zoom-out" disabled={!day || view === null} onClick={() => day && ui.getState().setView(zoomView(view, day, clock?.current_ms ?? null, 2))} title="Zoom out (−)" aria-label="Zoom the timeline out">
+            −
+          </button>
+          <button data-testid="zoom-in" disabled={!day} onClick={() => day && ui.getState().setView(zoomView(view, day, clock?.current_ms ?? null, 0.5))} title="Zoom in around the cursor (+; or the wheel over the timeline)" aria-label="Zoom the timeline in">
+            +
+          </button>
+          <button data-testid="zoom-fit" disabled={!day || view === null} onClick={() => ui.getState().setView(null)} title="Show the whole day (0)">
+            whole day
+          </button>
+          {shown && view && (
+            <span className="dim mono" data-testid="timeline-view">
+              {formatTime(shown.from, zone)}–{formatTime(shown.to, zone)}
+            </span>
           )}
-        </svg>
-      )}
-      {span === null && <div className="empty" style={{ padding: '20px 12px' }}>No day open — press REPLAY or LIVE.</div>}
-      {span !== null && <Legend />}
-      {hover && (
-        <div className="timeline-tip" style={{ left: Math.min(hover.x + 10, Math.max(0, width - 360)) }}>
-          {formatTime(hover.ms, zone)} {ZONES[zone].label}
-          {hover.marker && ` · ${hover.marker.kind}${hover.marker.reason ? ` ${hover.marker.reason}` : ''}${hover.marker.token_id ? ` ${nameOf(hover.marker.token_id)}` : ''}: ${hover.marker.label}`}
         </div>
-      )}
+        <SelectionControls />
+        <div className="spacer" />
+        <Legend />
+      </div>
     </div>
   );
+}
+
+/** What to do with the selected range: loop it, export it, query it. */
+function SelectionControls() {
+  const { controller, ui } = useApp();
+  const selection = useUi((s) => s.selection);
+  const loop = useUi((s) => s.loop);
+  const zone = useUi((s) => s.zone);
+  const kind = useSession((s) => s.kind);
+  if (!selection) {
+    return (
+      <span className="dim timeline-hint" title="Shift+drag on the timeline, or I and O at the cursor">
+        Shift+drag to select a range
+      </span>
+    );
+  }
+  return (
+    <div className="group selection-controls" role="group" aria-label="Selected range" data-testid="selection" data-from={selection.from} data-to={selection.to}>
+      <span className="mono strong" title={`${formatTimeMs(selection.from, zone)} – ${formatTimeMs(selection.to, zone)} ${ZONES[zone].label}`}>
+        {formatTime(selection.from, zone)}–{formatTime(selection.to, zone)}
+      </span>
+      <button
+        data-testid="selection-loop"
+        aria-pressed={loop}
+        onClick={() => {
+          ui.getState().setLoop(!loop);
+          if (!loop) controller.play();
+        }}
+        title="Play the range in a loop (L)"
+      >
+        ⟲ loop
+      </button>
+      <button data-testid="selection-export" disabled={kind !== 'replay'} onClick={() => void controller.exportSelection()} title="Every channel of the range as Parquet, and its snapshots as CSV">
+        Export range
+      </button>
+      <button data-testid="selection-sql" disabled={kind !== 'replay'} onClick={() => ui.getState().openInSql(rangeSql(selection))} title="Query the range in the SQL console">
+        Open in SQL
+      </button>
+      <button data-testid="selection-clear" onClick={() => ui.getState().setSelection(null)} title="Clear the selection (Esc)" aria-label="Clear the selection">
+        ✕
+      </button>
+    </div>
+  );
+}
+
+/** The whole day under the strip, with the zoomed part framed: drag or click it to pan. */
+function Overview({ day, shown, cursor, onView }: { day: readonly [number, number]; shown: TimeRange; cursor: number | null; onView: (v: TimeRange) => void }) {
+  const el = useRef<HTMLDivElement>(null);
+  const grab = useRef<{ x: number; from: number } | null>(null);
+  const full = day[1] - day[0];
+  const pct = (ms: number) => `${((ms - day[0]) / full) * 100}%`;
+  const zoomed = shown.to - shown.from < full;
+  const msPerPx = () => full / Math.max(1, el.current?.clientWidth ?? 1);
+  return (
+    <div
+      ref={el}
+      className={`timeline-overview${zoomed ? ' zoomed' : ''}`}
+      data-testid="timeline-overview"
+      title={zoomed ? 'The whole day: drag the frame to pan, click to move it there' : 'The whole day is shown'}
+      onPointerDown={(e) => {
+        if (!zoomed) return;
+        e.currentTarget.setPointerCapture(e.pointerId);
+        const rect = e.currentTarget.getBoundingClientRect();
+        const at = day[0] + ((e.clientX - rect.left) / rect.width) * full;
+        const span = shown.to - shown.from;
+        const inside = at >= shown.from && at <= shown.to;
+        const from = inside ? shown.from : at - span / 2;
+        if (!inside) onView({ from, to: from + span });
+        grab.current = { x: e.clientX, from };
+      }}
+      onPointerMove={(e) => {
+        const g = grab.current;
+        if (!g) return;
+        const from = g.from + (e.clientX - g.x) * msPerPx();
+        onView({ from, to: from + (shown.to - shown.from) });
+      }}
+      onPointerUp={() => (grab.current = null)}
+    >
+      {zoomed && <div className="frame" style={{ left: pct(shown.from), width: `${((shown.to - shown.from) / full) * 100}%` }} />}
+      {cursor !== null && <div className="cursor" style={{ left: pct(cursor) }} />}
+    </div>
+  );
+}
+
+/** One name per kind: windows by reason ("… window"), instants by what they are. */
+const WINDOW_NAMES: Record<string, string> = {
+  METAR: 'METAR window',
+  QC: 'QC window',
+  MID_SHOCK: 'shock window',
+  SPREAD_REGIME: 'spread window',
+  DEPTH_CLIFF: 'depth window',
+  MANUAL: 'manual window',
+};
+
+function markerName(m: Marker): string {
+  if (m.kind === 'WINDOW') return m.reason ? WINDOW_NAMES[m.reason]! : 'window';
+  return { METAR: 'METAR', SHOCK: 'shock', GAP: 'gap', RESYNC: 'resync' }[m.kind];
 }
 
 const Legend = memo(function Legend() {
   const windows = Object.entries(WINDOW_COLORS).filter(([reason]) => reason !== 'MANUAL');
   return (
-    <div className="timeline-legend" aria-hidden>
+    <div className="timeline-legend" data-testid="timeline-legend" aria-hidden>
       {windows.map(([reason, color]) => (
         <span key={reason}>
           <i style={{ background: color }} />
-          {reason.replace('_', ' ').toLowerCase()}
+          {WINDOW_NAMES[reason]}
         </span>
       ))}
       <span>
@@ -179,24 +337,19 @@ const Legend = memo(function Legend() {
   );
 });
 
-const Background = memo(function Background({ start, end, width, zone }: { start: number; end: number; width: number; zone: ZoneChoice }) {
-  const ticks = useMemo(() => hourTicks(start, end, ZONES[zone].timeZone), [start, end, zone]);
-  const span = end - start;
-  const every = Math.max(1, Math.ceil(ticks.length / Math.max(1, width / 48)));
+const Background = memo(function Background({ from, to, width, zone }: { from: number; to: number; width: number; zone: ZoneChoice }) {
+  const ticks = useMemo(() => timeTicks(from, to, width, zone), [from, to, width, zone]);
   return (
     <g>
       <rect x={0} y={ROW.loaded} width={width} height={4} fill="#161b22" />
-      {ticks.map((ms, i) => {
-        const x = ((ms - start) / span) * width;
-        const labelled = i % every === 0;
+      {ticks.map((t) => {
+        const x = ((t.ms - from) / (to - from)) * width;
         return (
-          <g key={ms}>
-            <line x1={x} x2={x} y1={labelled ? 12 : 14} y2={HEIGHT} stroke={COLORS.grid} strokeWidth={1} />
-            {labelled && (
-              <text x={x + 3} y={ROW.labels - 1} fill={COLORS.dim} fontSize={9.5} style={{ fontFamily: "var(--mono)" }}>
-                {formatHourMinute(ms, zone)}
-              </text>
-            )}
+          <g key={t.ms}>
+            <line x1={x} x2={x} y1={12} y2={HEIGHT} stroke={COLORS.grid} strokeWidth={1} />
+            <text x={x + 3} y={ROW.labels - 1} fill={COLORS.dim} fontSize={9.5} style={{ fontFamily: 'var(--mono)' }} data-testid="timeline-tick" data-ms={t.ms}>
+              {t.label}
+            </text>
           </g>
         );
       })}
@@ -214,6 +367,12 @@ function Loaded({ ranges, x, start, end }: { ranges: ReadonlyArray<readonly [num
       })}
     </g>
   );
+}
+
+function SelectionBand({ selection, x }: { selection: TimeRange; x: (ms: number) => number }) {
+  const x0 = x(selection.from);
+  const x1 = x(selection.to);
+  return <rect data-testid="selection-band" x={x0} y={0} width={Math.max(1, x1 - x0)} height={HEIGHT} fill={COLORS.accent} opacity={0.14} stroke={COLORS.accent} strokeOpacity={0.6} />;
 }
 
 const MarkerLayer = memo(function MarkerLayer({
@@ -234,12 +393,13 @@ const MarkerLayer = memo(function MarkerLayer({
     <g>
       {markers.map((m, i) => {
         const ms = Date.parse(m.ts);
+        const endMs = m.kind === 'WINDOW' ? (m.end_ts ? Date.parse(m.end_ts) : ms + 60_000) : ms;
+        if (endMs < start || ms > start + span) return null;
         const mx = x(ms);
         const token = m.token_id ? nameOf(m.token_id) : undefined;
         const common = { 'data-testid': 'marker', 'data-kind': m.kind, 'data-ts': m.ts, 'data-token-label': token } as const;
         switch (m.kind) {
           case 'WINDOW': {
-            const endMs = m.end_ts ? Date.parse(m.end_ts) : ms + 60_000;
             const color = m.reason ? WINDOW_COLORS[m.reason] : COLORS.dim;
             return <rect key={i} {...common} data-reason={m.reason ?? ''} x={mx} y={ROW.windows} width={Math.max(2, x(endMs) - mx)} height={10} fill={color} opacity={0.85} rx={1} />;
           }
@@ -269,8 +429,8 @@ const MarkerLayer = memo(function MarkerLayer({
  * Replay and snapshots span the player's range; live spans the station's whole local day, so the
  * cursor (now) shows how far into the day the market is.
  */
-function timelineRange(kind: SessionKind, clock: ClockView | null): [number | null, number | null] {
-  if (!clock) return [null, null];
+export function timelineRange(kind: SessionKind, clock: ClockView | null): [number, number] | null {
+  if (!clock) return null;
   if (kind === 'live' && clock.current_ms !== null && clock.station_id) {
     try {
       const station = getStation(clock.station_id);
@@ -279,16 +439,5 @@ function timelineRange(kind: SessionKind, clock: ClockView | null): [number | nu
       /* unknown station: fall back to the player's range */
     }
   }
-  return [clock.start_ms, clock.end_ms];
-}
-
-/** Instants of whole local hours in [start, end] in `timeZone`. */
-export function hourTicks(start: number, end: number, timeZone: string): number[] {
-  const out: number[] = [];
-  const step = 15 * 60_000;
-  for (let ms = Math.ceil(start / step) * step; ms <= end; ms += step) {
-    const offset = timeZone === 'UTC' ? 0 : utcOffsetMinutes(ms, timeZone);
-    if ((((ms / 60_000 + offset) % 60) + 60) % 60 === 0) out.push(ms);
-  }
-  return out;
+  return clock.start_ms !== null && clock.end_ms !== null && clock.end_ms > clock.start_ms ? [clock.start_ms, clock.end_ms] : null;
 }

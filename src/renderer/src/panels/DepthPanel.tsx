@@ -42,14 +42,15 @@ function TokenTable({ tokens, selected }: { tokens: string[]; selected: string |
       </thead>
       <tbody>
         {tokens.map((t) => (
-          <TokenRow key={t} tokenId={t} selected={t === selected} onSelect={() => ui.getState().selectToken(t)} />
+          <TokenRow key={t} tokenId={t} selected={t === selected} onSelect={(overlay) => (overlay ? ui.getState().toggleOverlay(t) : ui.getState().selectToken(t))} />
         ))}
       </tbody>
     </table>
   );
 }
 
-const TokenRow = memo(function TokenRow({ tokenId, selected, onSelect }: { tokenId: string; selected: boolean; onSelect: () => void }) {
+/** Click selects the token; Shift+click draws it on the price chart with the selected one. */
+const TokenRow = memo(function TokenRow({ tokenId, selected, onSelect }: { tokenId: string; selected: boolean; onSelect: (overlay: boolean) => void }) {
   const book = useSession((s) => s.channels.books[tokenId]);
   const name = useTokenName(tokenId);
   if (!book) return null;
@@ -57,11 +58,11 @@ const TokenRow = memo(function TokenRow({ tokenId, selected, onSelect }: { token
   return (
     <tr
       className={`clickable${selected ? ' selected' : ''}`}
-      onClick={onSelect}
+      onClick={(e) => onSelect(e.shiftKey)}
       data-testid="depth-token-row"
       data-token={tokenId}
       aria-selected={selected}
-      title={`token ${tokenId}\nmarket ${book.market_id}`}
+      title={`token ${tokenId}\nmarket ${book.market_id}\nShift+click: overlay on the price chart`}
     >
       <td className="mono" data-testid="depth-token-label">
         {name}

@@ -1,4 +1,8 @@
-/** Health: per-hop latencies, per-source staleness, integrity counters and the recorder's queue. */
+/**
+ * Health: per-hop latencies, per-source staleness (as of the cursor, like every panel), integrity
+ * counters and the recorder's queue.
+ */
+import { sourceStaleness } from '../../../shared/players/inputs';
 import { useSession } from '../app-context';
 import { formatAge, formatNumber, formatSize } from '../format';
 import { Panel } from './Panel';
@@ -8,6 +12,7 @@ const STALE_BAD_S = 60;
 
 export function HealthPanel() {
   const health = useSession((s) => s.channels.health);
+  const channels = useSession((s) => s.channels);
   const at = useSession((s) => s.clock?.current_ms ?? s.channels.at_ms);
   if (!health) {
     return (
@@ -44,8 +49,8 @@ export function HealthPanel() {
             </tr>
           </thead>
           <tbody>
-            {Object.entries(health.staleness_s).map(([source, s]) => (
-              <tr key={source}>
+            {Object.entries(at === null ? health.staleness_s : sourceStaleness(channels, at)).map(([source, s]) => (
+              <tr key={source} data-testid="health-staleness" data-source={source} data-seconds={s}>
                 <td>{source}</td>
                 <td className={`num ${s > STALE_BAD_S ? 'bad' : s > STALE_WARN_S ? 'warn' : ''}`}>{formatAge(s * 1000)}</td>
               </tr>

@@ -1,8 +1,9 @@
 /**
  * Inputs at the cursor (shown when paused): the correlation the moment belongs to, the open event
- * windows, and every observation/feature that was active with its staleness.
+ * windows, and every observation/feature that was active with its staleness. Every correlation id
+ * is a link to the list of the events that carry it.
  */
-import { useSession } from '../app-context';
+import { useApp, useSession } from '../app-context';
 import { formatAge, formatNumber, shortId } from '../format';
 import { activeInputs, type ActiveInput } from '../../../shared/players/inputs';
 import { cursorStory } from '../session/cursor';
@@ -29,9 +30,13 @@ export function InputsPanel() {
   return (
     <Panel id="inputs" title="Inputs at cursor" className="grow">
       <div className="section-title">correlation_id</div>
-      <div className="corr" data-testid="cursor-correlation-id" data-source={story?.source ?? ''}>
-        {story?.correlation_id ?? '—'}
-      </div>
+      {story ? (
+        <CorrelationLink id={story.correlation_id} className="corr" testId="cursor-correlation-id" source={story.source} />
+      ) : (
+        <div className="corr" data-testid="cursor-correlation-id" data-source="">
+          —
+        </div>
+      )}
       <div className="dim" style={{ fontSize: 10.5, marginBottom: 4 }}>
         {story?.source === 'window' ? `from the open ${story.window?.reason} window` : story?.source === 'metar' ? 'from the latest METAR (no window open)' : 'from the last event'}
         {channels.last_event && ` · last event ${channels.last_event.ch} ${formatAge(at - Date.parse(channels.last_event.ts_ingest_utc))} before`}
@@ -61,6 +66,16 @@ export function InputsPanel() {
       <InputTable title="Features (staleness at cursor)" testId="feature-staleness" inputs={features} story={story?.correlation_id ?? null} />
       <InputTable title="Sources (staleness at cursor)" testId="source-staleness" inputs={sources} story={story?.correlation_id ?? null} />
     </Panel>
+  );
+}
+
+/** A correlation id that opens the list of every event carrying it. */
+function CorrelationLink({ id, label, className, testId, source }: { id: string; label?: string; className?: string; testId?: string; source?: string }) {
+  const { ui } = useApp();
+  return (
+    <button className={`link ${className ?? ''}`} data-testid={testId ?? 'correlation-link'} data-source={source} data-correlation={id} title={`${id}\nevery event with this id`} onClick={() => ui.getState().showCorrelation(id)}>
+      {label ?? id}
+    </button>
   );
 }
 
@@ -101,8 +116,8 @@ function InputTable({ title, testId, inputs, story }: { title: string; testId: s
               <td>{i.name.replaceAll('_', ' ')}</td>
               <td className="num">{typeof i.value === 'number' ? formatNumber(i.value, Number.isInteger(i.value) ? 0 : 2) : (i.value ?? '—')}</td>
               <td className={`num ${staleClass(i)}`}>{formatAge(i.staleness_s * 1000)}</td>
-              <td className="mono dim" title={i.correlation_id} style={{ fontSize: 10.5 }}>
-                {shortId(i.correlation_id, 8, 4)}
+              <td className="mono dim" style={{ fontSize: 10.5 }}>
+                <CorrelationLink id={i.correlation_id} label={shortId(i.correlation_id, 8, 4)} />
               </td>
             </tr>
           ))}

@@ -1,17 +1,46 @@
 /**
- * Nowcast: the distribution of today's max temperature by bucket, and how it evolved over the day
- * (in replay the whole day's nowcasts from the day's history once loaded, else those played).
+ * Nowcast: the distribution of today's max temperature by bucket, the likely time of the peak (in
+ * the chosen zone), and how the forecast evolved over the day (in replay the whole day's nowcasts
+ * from the day's history once loaded, else those played), over the timeline's span.
  */
 import { useMemo, useRef } from 'react';
+import { getStation } from '../../../shared/stations';
+import { localDate, localTimeUtc } from '../../../shared/time';
 import { useSize } from '../hooks/useSize';
 import { useApp, useSession, useUi } from '../app-context';
-import { formatAge, formatHourMinute, formatNumber } from '../format';
+import { formatAge, formatHourMinute, formatNumber, ZONES, type ZoneChoice } from '../format';
+import type { SessionState } from '../store/session-store';
+import { timeTicks } from '../time-ticks';
+import { clampView } from '../timeline-view';
+import { timelineRange } from '../components/Timeline';
 import { COLORS } from '../theme';
 import { Panel } from './Panel';
 import { QcBadge } from './QcBadge';
 
+/**
+ * A peak-time bin ("14:00", the station's local time on the day) as a label in `zone`; bins that
+ * are not a time of day are shown as they are.
+ */
+export function peakBinLabel(bin: string, date: string | null, stationTimeZone: string | null, zone: ZoneChoice): string {
+  if (!date || !stationTimeZone || !/^\d{2}:\d{2}$/.test(bin)) return bin;
+  return formatHourMinute(localTimeUtc(date, bin, stationTimeZone), zone);
+}
+
+function stationZone(s: Pick<SessionState, 'manifest' | 'clock'>): string | null {
+  if (s.manifest) return s.manifest.time_zone;
+  try {
+    return s.clock?.station_id ? getStation(s.clock.station_id).timeZone : null;
+  } catch {
+    return null;
+  }
+}
+
 export function NowcastPanel() {
   const nowcast = useSession((s) => s.channels.nowcast);
+  const zone = useUi((s) => s.zone);
+  const tz = useSession(stationZone);
+  const replayDate = useSession((s) => s.manifest?.date ?? null);
+  const date = replayDate ?? (nowcast && tz ? localDate(Date.parse(nowcast.ts_ingest_utc), tz) : null);
   const at = useSession((s) => s.clock?.current_ms ?? s.channels.at_ms);
   const top = nowcast ? nowcast.p_bucket.reduce((a, b) => (b.p > a.p ? b : a)) : null;
   const { history } = useApp();
@@ -32,7 +61,7 @@ export function NowcastPanel() {
           {!nowcast ? (
             <div className="empty">No nowcast yet at the cursor.</div>
           ) : (
-          <div>
+          <div className="nowcast-numbers">
             <div style={{ display: 'flex', gap: 14, alignItems: 'flex-end', marginBottom: 6 }}>
               <div>
                 <div className="dim" style={{ fontSize: 10 }}>
@@ -56,10 +85,12 @@ export function NowcastPanel() {
                 <BucketBar key={b.bucket} bucket={b.bucket} p={b.p} top={b === top} />
               ))}
             </div>
-            <div className="section-title">Peak time</div>
-            <div className="pbars">
+            <div className="section-title" data-testid="peak-time-title">
+              Peak time ({ZONES[zone].label})
+            </div>
+            <div className="pbars" data-testid="peak-time">
               {nowcast.t_peak_bins.map((b) => (
-                <BucketBar key={b.bin} bucket={b.bin} p={b.p} top={false} />
+                <BucketBar key={b.bin} bucket={peakBinLabel(b.bin, date, tz, zone)} p={b.p} top={false} />
               ))}
             </div>
           </div>
@@ -92,7 +123,7 @@ function Evolution() {
   const host = useRef<HTMLDivElement>(null);
   const { width: W, height: H } = useSize(host);
   return (
-    <div ref={host} style={{ position: 'relative', minHeight: 80, height: '100%' }}>
+    <div ref={host} className="nowcast-chart">
       {W > 0 && H > 0 && <EvolutionChart W={W} H={H} />}
     </div>
   );
@@ -102,24 +133,34 @@ function EvolutionChart({ W, H }: { W: number; H: number }) {
   const { history } = useApp();
   const revision = useSession((s) => s.historyRevision);
   const clock = useSession((s) => s.clock);
+  const kind = useSession((s) => s.kind);
   const zone = useUi((s) => s.zone);
+  const view = useUi((s) => s.view);
   const nowcastLength = history.nowcast.length;
   const rewrites = history.nowcast.rewrites;
   const metarCount = history.metars.length;
-  const start = clock?.start_ms ?? (nowcastLength ? history.nowcast.t[0]! * 1000 : null);
-  const end = clock?.end_ms ?? (nowcastLength ? history.nowcast.t[nowcastLength - 1]! * 1000 : null);
+  const day = timelineRange(kind, clock);
+  const shown = day ? (clampView(view, day) ?? { from: day[0], to: day[1] }) : null;
+  const start = shown?.from ?? (nowcastLength ? history.nowcast.t[0]! * 1000 : null);
+  const end = shown?.to ?? (nowcastLength ? history.nowcast.t[nowcastLength - 1]! * 1000 : null);
 
   const drawing = useMemo(() => {
     const series = history.nowcast;
     if (series.length === 0 || start === null || end === null || end <= start) return null;
     let lo = Infinity;
     let hi = -Infinity;
-    for (const v of series.v) {
+    const first = Math.max(0, series.indexAtOrBefore(Math.floor(start / 1000)));
+    const last = series.indexAtOrBefore(Math.ceil(end / 1000));
+    if (last < first) return null;
+    for (let i = first; i <= last; i++) {
+      const v = series.v[i]!;
       lo = Math.min(lo, v.tmax_mean - v.sigma);
       hi = Math.max(hi, v.tmax_mean + v.sigma);
     }
-    for (const m of history.metars.v) {
-      if (m.judge_aligned_temp !== null) {
+    for (let i = 0; i < history.metars.length; i++) {
+      const m = history.metars.v[i]!;
+      const ms = history.metars.t[i]! * 1000;
+      if (m.judge_aligned_temp !== null && ms >= start && ms <= end) {
         lo = Math.min(lo, m.judge_aligned_temp);
         hi = Math.max(hi, m.judge_aligned_temp);
       }
@@ -129,10 +170,10 @@ function EvolutionChart({ W, H }: { W: number; H: number }) {
     const x = (sec: number) => PAD.l + ((sec * 1000 - start) / (end - start)) * (W - PAD.l - PAD.r);
     const y = (t: number) => PAD.t + (1 - (t - lo) / (hi - lo)) * (H - PAD.t - PAD.b);
     // Downsample to ≤ 600 points for the path (one per pixel column).
-    const step = Math.max(1, Math.floor(series.length / 600));
+    const step = Math.max(1, Math.floor((last - first + 1) / 600));
     const idx: number[] = [];
-    for (let i = 0; i < series.length; i += step) idx.push(i);
-    if (idx[idx.length - 1] !== series.length - 1) idx.push(series.length - 1);
+    for (let i = first; i <= last; i += step) idx.push(i);
+    if (idx[idx.length - 1] !== last) idx.push(last);
     const mean = idx.map((i) => `${x(series.t[i]!).toFixed(1)},${y(series.v[i]!.tmax_mean).toFixed(1)}`).join(' ');
     const upper = idx.map((i) => `${x(series.t[i]!).toFixed(1)},${y(series.v[i]!.tmax_mean + series.v[i]!.sigma).toFixed(1)}`);
     const lower = idx.map((i) => `${x(series.t[i]!).toFixed(1)},${y(series.v[i]!.tmax_mean - series.v[i]!.sigma).toFixed(1)}`).reverse();
@@ -140,9 +181,10 @@ function EvolutionChart({ W, H }: { W: number; H: number }) {
     for (let t = lo; t <= hi; t += Math.max(1, Math.round((hi - lo) / 5))) ticks.push(t);
     const metars = history.metars.v
       .map((m, i) => ({ x: x(history.metars.t[i]!), y: m.judge_aligned_temp === null ? null : y(m.judge_aligned_temp), raw: m.raw }))
-      .filter((m) => m.y !== null);
+      .filter((m) => m.y !== null && m.x >= PAD.l && m.x <= W - PAD.r);
     return { mean, band: [...upper, ...lower].join(' '), ticks, y, metars, x };
   }, [history, nowcastLength, rewrites, metarCount, start, end, revision, W, H]);
+  const timeLabels = useMemo(() => (start === null || end === null ? [] : timeTicks(start, end, W - PAD.l - PAD.r, zone, 64)), [start, end, W, zone]);
 
   if (!drawing || start === null || end === null) return <div className="empty">No evolution yet.</div>;
   const cursor = clock?.current_ms ?? null;
@@ -165,14 +207,13 @@ function EvolutionChart({ W, H }: { W: number; H: number }) {
         </circle>
       ))}
       {cx !== null && <line x1={cx} x2={cx} y1={PAD.t} y2={H - PAD.b} stroke={COLORS.cursor} strokeDasharray="3 3" />}
-      <text x={PAD.l} y={H - 3} fill={COLORS.dim} fontSize={9}>
-        {formatHourMinute(start, zone)}
-      </text>
-      <text x={W - PAD.r} y={H - 3} fill={COLORS.dim} fontSize={9} textAnchor="end">
-        {formatHourMinute(end, zone)}
-      </text>
+      {timeLabels.map((t) => (
+        <text key={t.ms} x={PAD.l + ((t.ms - start) / (end - start)) * (W - PAD.l - PAD.r)} y={H - 3} fill={COLORS.dim} fontSize={9} textAnchor="middle" data-testid="nowcast-tick" data-ms={t.ms}>
+          {t.label}
+        </text>
+      ))}
       <text x={W - PAD.r} y={PAD.t + 8} fill={COLORS.dim} fontSize={9} textAnchor="end">
-        mean ± σ · ● METAR (judge °F)
+        mean ± σ · ● METAR (judge °F) · {ZONES[zone].label}
       </text>
     </svg>
   );

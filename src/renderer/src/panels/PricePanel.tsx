@@ -1,32 +1,42 @@
 /**
- * Price: the selected token's mid and microprice, its trades and the METARs as markers, and the
- * cursor. Drawn with lightweight-charts from the history: in replay the whole day (one point per
- * `step_s` bucket, from DuckDB-WASM) once it has loaded, else — live, or in the first seconds of a
- * replay — the points played so far (one per second), fed incrementally: appends become `update()`
- * calls, only a rewrite redraws all. Where the book was not trustworthy (book_ok false) the line
- * is drawn dimmed.
+ * Price: the selected token's mid and microprice, further buckets' mids overlaid (pick them in the
+ * legend), its trades and the METARs as markers, the day's max-so-far temperature as a step line
+ * on the left scale (°F), and the cursor. Drawn with lightweight-charts from the history: in
+ * replay the whole day (one point per `step_s` bucket, from DuckDB-WASM) once it has loaded, else
+ * — live, or in the first seconds of a replay — the points played so far (one per second), fed
+ * incrementally: appends become `update()` calls, only a rewrite redraws all. Where the book was
+ * not trustworthy (book_ok false) the line is dimmed. The price axis prints the market's tick
+ * precision; the time axis follows the chosen zone; "whole day" frames the day; hovering reads out
+ * every line at the pointer.
  */
 import { useEffect, useRef, useState } from 'react';
 import {
   createChart,
   createSeriesMarkers,
   LineSeries,
+  LineType,
   type IChartApi,
   type ISeriesApi,
   type ISeriesMarkersPluginApi,
   type LineData,
   type Logical,
+  type MouseEventParams,
   type SeriesMarker,
   type Time,
   type UTCTimestamp,
   type WhitespaceData,
 } from 'lightweight-charts';
 import { useApp, useSession, useUi } from '../app-context';
-import { formatHourMinute, formatPrice, formatTime, type ZoneChoice } from '../format';
+import { formatHourMinute, formatPrice, formatTime, ZONES, type ZoneChoice } from '../format';
+import { maxSoFarSteps } from '../settlement';
 import type { PricePoint, SortedSeries, TradePoint } from '../store/history';
 import { COLORS } from '../theme';
+import { priceFormatFor, tickSizeOf } from '../tick-size';
+import { timelineRange } from '../components/Timeline';
 import { Panel } from './Panel';
-import { useSelectedToken, useTokenName } from './tokens';
+import { bucketColor } from './ProbabilityPanel';
+import { useBucketTokens, useSelectedToken, useTokenName } from './tokens';
+import { dayStartOf } from './useSettlement';
 
 /** Time shown when a token is first drawn (15 minutes), and the fewest bars kept on a zoom. */
 const DEFAULT_SPAN_S = 15 * 60;
@@ -46,6 +56,21 @@ interface Drawn {
 
 const NOTHING_DRAWN: Drawn = { token: null, series: null, length: 0, rewrites: -1, trades: -1, tradeRewrites: -1, metars: -1 };
 
+interface ChartParts {
+  api: IChartApi;
+  mid: ISeriesApi<'Line'>;
+  micro: ISeriesApi<'Line'>;
+  maxSoFar: ISeriesApi<'Line'>;
+  markers: ISeriesMarkersPluginApi<Time>;
+  overlays: Map<string, ISeriesApi<'Line'>>;
+}
+
+interface Readout {
+  x: number;
+  time: number;
+  lines: Array<{ label: string; color: string; value: string }>;
+}
+
 export function PricePanel() {
   const { history } = useApp();
   const token = useSelectedToken();
@@ -53,20 +78,28 @@ export function PricePanel() {
   const revision = useSession((s) => s.historyRevision);
   const current = useSession((s) => s.clock?.current_ms ?? null);
   const metrics = useSession((s) => (token ? s.channels.books[token]?.metrics : undefined));
+  const tick = useSession((s) => (token && s.channels.books[token] ? tickSizeOf([...s.channels.books[token]!.bids, ...s.channels.books[token]!.asks]) : null));
   const kind = useSession((s) => s.kind);
+  const clock = useSession((s) => s.clock);
+  const dayStart = useSession(dayStartOf);
   const historyLoad = useUi((s) => s.historyLoad);
   const zone = useUi((s) => s.zone);
+  const overlayIds = useUi((s) => s.overlayTokens);
+  const tokens = useBucketTokens();
   const host = useRef<HTMLDivElement>(null);
-  const chart = useRef<{ api: IChartApi; mid: ISeriesApi<'Line'>; micro: ISeriesApi<'Line'>; markers: ISeriesMarkersPluginApi<Time> } | null>(null);
+  const wrap = useRef<HTMLDivElement>(null);
+  const chart = useRef<ChartParts | null>(null);
   const drawn = useRef<Drawn>(NOTHING_DRAWN);
   const cursorEl = useRef<HTMLDivElement>(null);
   /** Where the cursor is (ms), for re-placing it when the chart scrolls or zooms. */
   const cursorMs = useRef<number | null>(null);
   const [follow, setFollow] = useState(true);
+  const [readout, setReadout] = useState<Readout | null>(null);
   const followedAt = useRef<number | null>(null);
   const resetZoom = useRef(true);
   const zoneRef = useRef<ZoneChoice>(zone);
   zoneRef.current = zone;
+  const labels = useRef(new Map<ISeriesApi<'Line'>, { label: string; color: string }>());
 
   useEffect(() => {
     const el = host.current!;
@@ -75,32 +108,84 @@ export function PricePanel() {
       layout: { background: { color: COLORS.panel }, textColor: COLORS.dim, fontSize: 10, attributionLogo: false },
       grid: { vertLines: { color: COLORS.grid }, horzLines: { color: COLORS.grid } },
       rightPriceScale: { borderColor: COLORS.border },
-      timeScale: {
-        borderColor: COLORS.border,
-        timeVisible: true,
-        secondsVisible: true,
-        // TickMarkType 4 = a tick between whole minutes: show the seconds.
-        tickMarkFormatter: (t: Time, type: number) => (type === 4 ? formatTime : formatHourMinute)((t as number) * 1000, zoneRef.current),
-      },
-      localization: { timeFormatter: (t: Time) => formatTime((t as number) * 1000, zoneRef.current), priceFormatter: (p: number) => p.toFixed(3) },
+      leftPriceScale: { borderColor: COLORS.border, visible: true },
+      timeScale: { borderColor: COLORS.border, timeVisible: true, secondsVisible: true },
       crosshair: { mode: 0 },
     });
-    const priceFormat = { type: 'price' as const, precision: 4, minMove: 0.0001 };
-    const mid = api.addSeries(LineSeries, { color: COLORS.mid, lineWidth: 1, priceFormat, title: 'mid', lastValueVisible: true, priceLineVisible: false });
-    const micro = api.addSeries(LineSeries, { color: COLORS.micro, lineWidth: 1, lineStyle: 2, priceFormat, title: 'micro', lastValueVisible: false, priceLineVisible: false });
+    const mid = api.addSeries(LineSeries, { color: COLORS.mid, lineWidth: 1, title: 'mid', lastValueVisible: true, priceLineVisible: false });
+    const micro = api.addSeries(LineSeries, { color: COLORS.micro, lineWidth: 1, lineStyle: 2, title: 'micro', lastValueVisible: false, priceLineVisible: false });
+    const maxSoFar = api.addSeries(LineSeries, {
+      color: COLORS.cursor,
+      lineWidth: 2,
+      lineType: LineType.WithSteps,
+      priceScaleId: 'left',
+      title: 'max so far °F',
+      lastValueVisible: true,
+      priceLineVisible: false,
+      crosshairMarkerVisible: false,
+      priceFormat: { type: 'custom', formatter: (t: number) => `${Math.round(t)}°F`, minMove: 1 },
+    });
     const markers = createSeriesMarkers(mid, []);
-    chart.current = { api, mid, micro, markers };
+    chart.current = { api, mid, micro, maxSoFar, markers, overlays: new Map() };
+    labels.current.set(mid, { label: 'mid', color: COLORS.mid });
+    labels.current.set(micro, { label: 'micro', color: COLORS.micro });
+    labels.current.set(maxSoFar, { label: 'max so far', color: COLORS.cursor });
     // The cursor is placed imperatively, not through React state: at 600× the chart scrolls every
     // frame, and a state update per scroll chained renders past React's nested-update limit.
-    const onRange = () => placeCursor();
+    const onRange = () => {
+      placeCursor();
+      const range = api.timeScale().getVisibleRange();
+      if (wrap.current) {
+        wrap.current.dataset.visibleFrom = range ? String((range.from as number) * 1000) : '';
+        wrap.current.dataset.visibleTo = range ? String((range.to as number) * 1000) : '';
+      }
+    };
+    const onCrosshair = (p: MouseEventParams<Time>) => {
+      if (!p.point || p.time === undefined) return setReadout(null);
+      const lines: Readout['lines'] = [];
+      for (const [series, data] of p.seriesData) {
+        const meta = labels.current.get(series as ISeriesApi<'Line'>);
+        const value = (data as LineData<Time>).value;
+        if (!meta || value === undefined) continue;
+        lines.push({ ...meta, value: series === maxSoFar ? `${value}°F` : series.priceFormatter().format(value) });
+      }
+      setReadout({ x: p.point.x, time: (p.time as number) * 1000, lines });
+    };
     api.timeScale().subscribeVisibleTimeRangeChange(onRange);
+    api.subscribeCrosshairMove(onCrosshair);
     return () => {
       api.timeScale().unsubscribeVisibleTimeRangeChange(onRange);
+      api.unsubscribeCrosshairMove(onCrosshair);
       api.remove();
       chart.current = null;
+      labels.current.clear();
       drawn.current = NOTHING_DRAWN;
     };
   }, []);
+
+  // Every time label follows the zone at once: new formatter functions make the chart redraw them.
+  useEffect(() => {
+    chart.current?.api.applyOptions({
+      timeScale: {
+        // TickMarkType 4 = a tick between whole minutes: show the seconds.
+        tickMarkFormatter: (t: Time, type: number) => (type === 4 ? formatTime : formatHourMinute)((t as number) * 1000, zone),
+      },
+      localization: { timeFormatter: (t: Time) => `${formatTime((t as number) * 1000, zone)} ${ZONES[zone].label}` },
+    });
+    if (wrap.current) wrap.current.dataset.zone = zone;
+  }, [zone]);
+
+  // Axis precision from the market's tick size.
+  const format = priceFormatFor(tick);
+  useEffect(() => {
+    const c = chart.current;
+    if (!c) return;
+    const priceFormat = { type: 'price' as const, ...format };
+    c.mid.applyOptions({ priceFormat });
+    c.micro.applyOptions({ priceFormat });
+    for (const s of c.overlays.values()) s.applyOptions({ priceFormat });
+    if (wrap.current) wrap.current.dataset.precision = String(format.precision);
+  }, [format.precision, format.minMove]);
 
   // The whole day once loaded (replay), else the played seconds.
   const daySeries = token ? history.day?.price.get(token) : undefined;
@@ -131,6 +216,7 @@ export function PricePanel() {
       drawn.current = { ...d, length: series.length };
     }
     c.mid.applyOptions({ title: name });
+    labels.current.set(c.mid, { label: `${name} mid`, color: COLORS.mid });
     // Markers: trades of the token and METARs, only when they changed.
     const trades = token ? history.trades.get(token) : undefined;
     const tradeCount = trades?.length ?? 0;
@@ -141,6 +227,45 @@ export function PricePanel() {
       drawn.current = { ...now, trades: tradeCount, tradeRewrites, metars: history.metars.length };
     }
   }, [token, name, revision, history, series, step]);
+
+  // Overlaid buckets: one mid line each (redrawn when the history changes).
+  const overlayKey = overlayIds.join('|');
+  useEffect(() => {
+    const c = chart.current;
+    if (!c) return;
+    const wanted = overlayIds.filter((id) => id !== token);
+    for (const [id, s] of c.overlays) {
+      if (wanted.includes(id)) continue;
+      c.api.removeSeries(s);
+      labels.current.delete(s);
+      c.overlays.delete(id);
+    }
+    for (const id of wanted) {
+      const index = tokens.findIndex((t) => t.token_id === id);
+      const label = tokens[index]?.bucket ?? id;
+      const color = bucketColor(Math.max(0, index), tokens.length);
+      let s = c.overlays.get(id);
+      if (!s) {
+        s = c.api.addSeries(LineSeries, { color, lineWidth: 1, title: label, lastValueVisible: true, priceLineVisible: false, priceFormat: { type: 'price', ...format } });
+        c.overlays.set(id, s);
+      }
+      labels.current.set(s, { label: `${label} mid`, color });
+      const data = history.day?.price.get(id) ?? history.price.get(id);
+      s.setData(data ? toLine(data, 'mid', 0, step) : []);
+    }
+  }, [overlayKey, token, tokens, revision, step, history]);
+
+  // Max so far, as steps up to the cursor, on the price line's own bars: a time the chart doesn't
+  // have yet would add a bar and shift every index the cursor is placed by.
+  useEffect(() => {
+    const c = chart.current;
+    if (!c) return;
+    if (current === null || dayStart === null || !series || series.length === 0) return c.maxSoFar.setData([]);
+    const bar = (sec: number) => series.t[Math.max(0, series.indexAtOrBefore(sec))]!;
+    const points = new Map<number, number>();
+    for (const p of maxSoFarSteps(history.metars, dayStart, current)) points.set(bar(p.t), p.temp);
+    c.maxSoFar.setData([...points].map(([t, value]) => ({ time: t as UTCTimestamp, value })));
+  }, [current, dayStart, revision, series, history]);
 
   /** The bar nearest to `ms` (the cursor's exact second may have none). */
   function barIndex(ms: number): number | null {
@@ -156,7 +281,8 @@ export function PricePanel() {
     const index = chart.current && ms !== null ? barIndex(ms) : null;
     const x = index === null ? null : chart.current!.api.timeScale().logicalToCoordinate(index as Logical);
     el.hidden = x === null;
-    if (x !== null) el.style.left = `${x}px`;
+    // coordinates are the pane's: it starts after the left (°F) scale
+    if (x !== null) el.style.left = `${x + chart.current!.api.priceScale('left').width()}px`;
   }
 
   // Cursor: follow it while playing (keeping the zoom), and draw it. The time scale counts bars
@@ -178,7 +304,19 @@ export function PricePanel() {
     }
     followedAt.current = current;
     placeCursor();
+    // the chart lays new data out on its next frame: place the cursor again once it has
+    const frame = requestAnimationFrame(placeCursor);
+    return () => cancelAnimationFrame(frame);
   }, [current, revision, follow]);
+
+  /** Frame the whole day (the timeline's range), and stop following so it stays framed. */
+  const wholeDay = () => {
+    const range = timelineRange(kind, clock);
+    const c = chart.current;
+    if (!c || !range) return;
+    setFollow(false);
+    c.api.timeScale().setVisibleRange({ from: Math.floor(range[0] / 1000) as UTCTimestamp, to: Math.ceil(range[1] / 1000) as UTCTimestamp });
+  };
 
   const loadingDay = kind === 'replay' && historyLoad !== null && !historyLoad.chartsReady && !historyLoad.error;
 
@@ -195,51 +333,92 @@ export function PricePanel() {
           </span>
           <span>
             <i style={{ background: COLORS.mid }} />
-            mid {formatPrice(metrics?.mid ?? null, 4)}
+            mid {formatPrice(metrics?.mid ?? null, format.precision)}
           </span>
           <span>
             <i style={{ background: COLORS.micro }} />
-            micro {formatPrice(metrics?.microprice ?? null, 4)}
+            micro {formatPrice(metrics?.microprice ?? null, format.precision)}
           </span>
-          <span>
+          <span title="trades (▲ buy, ▼ sell), METARs (M), and the day’s max so far in °F on the left scale">
             <i style={{ background: COLORS.bid, height: 6, width: 6 }} />
-            buy
-          </span>
-          <span>
             <i style={{ background: COLORS.ask, height: 6, width: 6 }} />
-            sell
-          </span>
-          <span>
-            <i style={{ background: COLORS.metar, height: 6, width: 6 }} />
-            METAR
+            trades <i style={{ background: COLORS.metar, height: 6, width: 6 }} />M <i style={{ background: COLORS.cursor }} />
+            max °F
           </span>
           {loadingDay && (
             <span className="dim" data-testid="price-history-loading" title="The whole day loads in the background (DuckDB-WASM); until then the chart shows what was played">
               day history {Math.round(historyLoad!.fraction * 100)}%
             </span>
           )}
-          <button aria-pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the cursor in view" style={{ height: 18, fontSize: 10 }}>
+          <OverlayPicker selected={token} />
+          <button aria-pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the cursor in view" className="small">
             follow
           </button>
-          <button onClick={() => chart.current?.api.timeScale().fitContent()} title="Show the whole history" style={{ height: 18, fontSize: 10 }}>
-            fit
+          <button data-testid="price-fit" onClick={wholeDay} title="Show the whole day" className="small">
+            whole day
           </button>
         </div>
       }
     >
       <div
+        ref={wrap}
         className="chart-wrap"
         data-testid="price-chart"
         data-token={token ?? ''}
+        data-overlays={overlayIds.filter((id) => id !== token).join(',')}
         data-step={step}
         data-points={series?.length ?? 0}
         data-first={series && series.length > 0 ? series.t[0]! * 1000 : ''}
         data-last={series && series.length > 0 ? series.t[series.length - 1]! * 1000 : ''}
+        onPointerLeave={() => setReadout(null)}
       >
         <div className="chart-host" ref={host} />
         <div ref={cursorEl} className="chart-cursor" data-testid="price-cursor" hidden />
+        {readout && (
+          <div className="chart-readout" data-testid="price-readout" style={{ left: Math.max(4, readout.x > 240 ? readout.x - 230 : readout.x + 16) }}>
+            <div className="strong">
+              {formatTime(readout.time, zone)} {ZONES[zone].label}
+            </div>
+            {readout.lines.map((l) => (
+              <div key={l.label} className="mono">
+                <i className="swatch" style={{ background: l.color }} />
+                {l.label} {l.value}
+              </div>
+            ))}
+          </div>
+        )}
       </div>
     </Panel>
+  );
+}
+
+/** Which other buckets to draw with the selected one. */
+function OverlayPicker({ selected }: { selected: string | null }) {
+  const { ui } = useApp();
+  const tokens = useBucketTokens();
+  const overlays = useUi((s) => s.overlayTokens);
+  const chosen = overlays.filter((id) => id !== selected);
+  return (
+    <details className="menu" data-testid="price-overlays">
+      <summary role="button" className="small" title="Draw other buckets’ mids on the same chart">
+        + buckets{chosen.length ? ` (${chosen.length})` : ''}
+      </summary>
+      <div className="menu-list" role="menu">
+        {tokens.map((t, i) => (
+          <label key={t.token_id}>
+            <input
+              type="checkbox"
+              data-testid={`overlay-${t.token_id}`}
+              disabled={t.token_id === selected}
+              checked={t.token_id === selected || chosen.includes(t.token_id)}
+              onChange={() => ui.getState().toggleOverlay(t.token_id)}
+            />{' '}
+            <i className="swatch" style={{ background: bucketColor(i, tokens.length) }} />
+            {t.bucket}
+          </label>
+        ))}
+      </div>
+    </details>
   );
 }
 

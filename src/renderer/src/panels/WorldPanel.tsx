@@ -1,8 +1,16 @@
-/** World: the latest METAR (raw, parsed, judge-aligned) and the PWS cluster around the station. */
-import { useSession } from '../app-context';
-import { formatAge, formatNumber } from '../format';
+/**
+ * World: the settlement view (the highest settlement-aligned reading of the local day so far, the
+ * bucket it falls in, the buckets it rules out, the resolved bucket once recorded, and the day's
+ * rules one click away), the latest METAR (raw, parsed, judge-aligned) and the PWS cluster.
+ */
+import { useApp, useSession, useUi } from '../app-context';
+import { formatAge, formatNumber, formatTime, ZONES } from '../format';
+import { marketInfo } from '../market-info';
+import { ruledOut } from '../settlement';
 import { Panel } from './Panel';
 import { QcBadge } from './QcBadge';
+import { useBucketTokens } from './tokens';
+import { useSettlement } from './useSettlement';
 
 export function WorldPanel() {
   const metar = useSession((s) => s.channels.metar);
@@ -11,6 +19,7 @@ export function WorldPanel() {
   const age = (iso: string | undefined) => (iso && at !== null ? formatAge(at - Date.parse(iso)) : '—');
   return (
     <Panel id="world" title="World">
+      <SettlementView />
       <div className="section-title">
         METAR {metar && <span className="dim">· obs {age(metar.obs_time_utc)} ago · recv {age(metar.ts_ingest_utc)} ago</span>}
       </div>
@@ -87,5 +96,61 @@ export function WorldPanel() {
         </dl>
       )}
     </Panel>
+  );
+}
+
+/** Which bucket wins: the max so far, its bucket, what it rules out, the resolution once known. */
+function SettlementView() {
+  const { ui } = useApp();
+  const zone = useUi((s) => s.zone);
+  const manifest = useSession((s) => s.manifest);
+  const kind = useSession((s) => s.kind);
+  const { max, bucket, complete, knownFrom } = useSettlement();
+  const tokens = useBucketTokens();
+  const winner = marketInfo(manifest).winner;
+  const out = tokens.filter((t) => ruledOut(t.bucket, max?.temp ?? null));
+  return (
+    <div className="settlement" data-testid="settlement">
+      <div className="section-title">
+        Settlement
+        <button className="link" data-testid="open-rules" onClick={() => ui.getState().setRulesOpen(true)} title="The day’s settlement rules as recorded">
+          rules
+        </button>
+      </div>
+      <div className="world-top">
+        <div>
+          <div className="dim" style={{ fontSize: 10 }}>max so far</div>
+          <div className="judge" data-testid="max-so-far" data-temp={max?.temp ?? ''} data-event-id={max?.event_id ?? ''}>
+            {max ? `${max.temp}°F` : '—'}
+          </div>
+        </div>
+        <dl className="kv" style={{ flex: 1 }}>
+          <dt>Bucket</dt>
+          <dd className="strong" data-testid="max-bucket">
+            {bucket ?? (max ? 'no bucket holds it' : '—')}
+          </dd>
+          <dt>Set</dt>
+          <dd title={max?.raw}>{max ? `${formatTime(max.at_ms, zone)} ${ZONES[zone].label} · ${max.readings} reading${max.readings === 1 ? '' : 's'}` : 'no METAR yet today'}</dd>
+          <dt>Resolved</dt>
+          <dd data-testid="resolved-bucket" className={winner ? 'strong' : 'dim'}>
+            {winner ?? 'not yet (or not recorded)'}
+          </dd>
+        </dl>
+      </div>
+      {out.length > 0 && (
+        <div className="dim ruled-out" data-testid="ruled-out">
+          ruled out: {out.map((t) => t.bucket).join(', ')}
+        </div>
+      )}
+      {!complete && (
+        <div className="dim" style={{ fontSize: 10.5 }}>
+          {knownFrom !== null
+            ? `from the METARs seen since ${formatTime(knownFrom, zone)} only`
+            : kind === 'replay'
+              ? 'from the METARs played so far (the day’s history is loading)'
+              : 'from the METARs received since this window opened'}
+        </div>
+      )}
+    </div>
   );
 }

@@ -4,7 +4,7 @@
  * shortened id when neither knows it. Tokens are ordered like the market's buckets: the manifest's
  * order in replay, the latest nowcast's bucket order live.
  */
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { ChannelState } from '../../../shared/channel-state';
@@ -12,6 +12,7 @@ import type { Manifest } from '../../../shared/manifest';
 import { useApp, useSession } from '../app-context';
 import { shortId } from '../format';
 import type { SessionState } from '../store/session-store';
+import type { BucketToken } from '../probability';
 
 type ManifestTokens = Manifest['tokens'];
 
@@ -41,6 +42,31 @@ export function orderTokens(tokenIds: readonly string[], state: Pick<SessionStat
     if (ra !== rb) return ra - rb;
     return label(a).localeCompare(label(b), 'en', { numeric: true }) || (a < b ? -1 : a > b ? 1 : 0);
   });
+}
+
+/** Every token known (the manifest's, and any with a book), in bucket order, with its label. */
+export function bucketTokens(state: Pick<SessionState, 'tokens'> & { channels: Pick<ChannelState, 'books' | 'nowcast'> }): BucketToken[] {
+  const ids = new Set([...state.tokens.map((t) => t.token_id), ...Object.keys(state.channels.books)]);
+  return orderTokens([...ids], state).map((token_id) => ({ token_id, bucket: tokenLabel(token_id, state.channels.books, state.tokens) }));
+}
+
+/** `bucketTokens`, re-rendering only when the list or a label changes. */
+export function useBucketTokens(): BucketToken[] {
+  const key = useSession((s) =>
+    bucketTokens(s)
+      .map((t) => `${t.token_id}\u0000${t.bucket}`)
+      .join('\u0001'),
+  );
+  return useMemo(
+    () =>
+      key === ''
+        ? []
+        : key.split('\u0001').map((pair) => {
+            const [token_id, bucket] = pair.split('\u0000') as [string, string];
+            return { token_id, bucket };
+          }),
+    [key],
+  );
 }
 
 /** Tokens that have a book, in bucket order. */
@@ -76,4 +102,10 @@ export function useSelectedToken(): string | null {
     ui.getState().selectToken(favourite);
   }, [valid, tokens, priced, session, ui]);
   return valid ? picked : (tokens[0] ?? null);
+}
+
+/** The token the panels show as selected, as of now (for one-off actions: keys, buttons). */
+export function selectedTokenNow(picked: string | null, state: Pick<SessionState, 'tokens'> & { channels: Pick<ChannelState, 'books' | 'nowcast'> }): string | null {
+  const tokens = orderTokens(Object.keys(state.channels.books), state);
+  return picked !== null && tokens.includes(picked) ? picked : (tokens[0] ?? null);
 }

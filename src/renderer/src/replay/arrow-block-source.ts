@@ -34,6 +34,14 @@ export interface BlockSourceOptions extends BackfillLookback {
   maxCachedBytes?: number;
 }
 
+/** A channel whose file could not be read: the replay goes on without it. */
+export interface DamagedChannel {
+  ch: Channel;
+  /** The file, relative to the day's folder (as the manifest names it). */
+  file: string;
+  reason: string;
+}
+
 interface Block {
   ch: Channel;
   index: number;
@@ -90,6 +98,8 @@ export class ArrowBlockSource implements EventSource {
   private readonly decodes = new Map<string, Promise<Uint8Array>>();
   /** Ingest times of row groups read partially (8 bytes a row; kept for the session). */
   private readonly timeIndex = new Map<string, Promise<Float64Array>>();
+  /** Token ids of row groups, read when stepping through one token's events. */
+  private readonly tokenIndex = new Map<string, Promise<(string | null)[]>>();
   private readonly maxCachedBytes: number;
   private readonly snapshotLookbackMs: number;
   private readonly tradeLookbackMs: number;
@@ -101,6 +111,8 @@ export class ArrowBlockSource implements EventSource {
   private seeking = 0;
   private readonly quietWaiters: Array<() => void> = [];
   private info: SourceInfo | null = null;
+  private readonly damagedChannels = new Map<Channel, DamagedChannel>();
+  private readonly damageListeners = new Set<(d: DamagedChannel) => void>();
   readonly stats: BlockStats = { decodedGroups: 0, decodedRows: 0, decodedBytes: 0, evictedGroups: 0, decodeMs: 0, decodeMsByChannel: {}, cachedBytes: 0, lastSeek: null };
 
   constructor(
@@ -123,6 +135,46 @@ export class ArrowBlockSource implements EventSource {
 
   private groupsIn(ch: Channel, lo: number, hi: number): number[] {
     return spansIn(this.spans.get(ch) ?? [], lo, hi);
+  }
+
+  // ---- damaged files -------------------------------------------------------------------------
+
+  /**
+   * A channel whose file fails to read or decode (truncated, corrupt) costs only itself: it is
+   * taken out of the replay, named with its file and the reason, and every other channel goes on.
+   */
+  markDamaged(ch: Channel, error: unknown): void {
+    if (this.closed || isAbortError(error) || this.damagedChannels.has(ch)) return;
+    const reason = error instanceof Error ? error.message : String(error);
+    const damage: DamagedChannel = { ch, file: this.manifest.channels[ch]?.file ?? `ch=${ch}`, reason };
+    this.damagedChannels.set(ch, damage);
+    this.spans.delete(ch);
+    for (const [key, b] of this.blocks) {
+      if (b.ch !== ch) continue;
+      this.blocks.delete(key);
+      this.stats.cachedBytes -= b.bytes;
+    }
+    for (const listener of [...this.damageListeners]) listener(damage);
+  }
+
+  /** Channels left out so far, and who wants to hear of the next ones (called at once with each known). */
+  onDamage(listener: (d: DamagedChannel) => void): () => void {
+    this.damageListeners.add(listener);
+    for (const d of this.damagedChannels.values()) listener(d);
+    return () => this.damageListeners.delete(listener);
+  }
+
+  get damaged(): readonly DamagedChannel[] {
+    return [...this.damagedChannels.values()];
+  }
+
+  /** `work` on channel `ch`, or nothing from it when its file turns out to be damaged. */
+  private guard(ch: Channel, work: Promise<AnyEvent[]>): Promise<AnyEvent[]> {
+    return work.catch((e: unknown) => {
+      if (this.closed || isAbortError(e)) throw e;
+      this.markDamaged(ch, e);
+      return [];
+    });
   }
 
   private block(ch: Channel, index: number, priority: DecodePriority = 'later'): Promise<Block> {
@@ -310,13 +362,69 @@ export class ArrowBlockSource implements EventSource {
     return this.rowsNow(ch, times[end - 1]!, times[end - 1]! + 1e-3, signal).then((rows) => rows.slice(-1));
   }
 
+  /** A row group's token ids (that one column, kept for the session). */
+  private tokens(ch: Channel, index: number): Promise<(string | null)[]> {
+    const key = `${ch}/${index}`;
+    let t = this.tokenIndex.get(key);
+    if (!t) {
+      const block = this.blocks.get(key);
+      t = block
+        ? Promise.resolve([...(block.table.getChild('token_id') ?? [])] as (string | null)[])
+        : this.decoder.decode(ch, [index], { columns: ['token_id'], priority: 'urgent' }).then((ipc) => [...(tableFromIPC(ipc).getChild('token_id') ?? [])] as (string | null)[]);
+      t.catch(() => this.tokenIndex.delete(key));
+      this.tokenIndex.set(key, t);
+    }
+    return t;
+  }
+
+  /**
+   * Where "step to the next/previous event" of `ch` leads from the millisecond `fromMs` (what a
+   * seek to `fromMs` shows includes every event before fromMs + 1): the time of the first event at
+   * or after fromMs + 1 (direction 1) or of the last one before fromMs (−1), only of `tokenId` if
+   * given; null when there is none.
+   */
+  async adjacentEventTime(ch: Channel, fromMs: number, direction: 1 | -1, tokenId?: string): Promise<number | null> {
+    const spans = this.spans.get(ch) ?? [];
+    const groups = direction === 1 ? spansIn(spans, fromMs + 1, Number.MAX_SAFE_INTEGER) : spansIn(spans, -Infinity, fromMs).reverse();
+    for (const index of groups) {
+      const [times, tokens] = await Promise.all([this.times(ch, index), tokenId ? this.tokens(ch, index) : null]);
+      const wanted = (r: number) => !tokens || tokens[r] === tokenId;
+      if (direction === 1) {
+        for (let r = lowerBound(times, fromMs + 1); r < times.length; r++) if (wanted(r)) return times[r]!;
+      } else {
+        for (let r = lowerBound(times, fromMs) - 1; r >= 0; r--) if (wanted(r)) return times[r]!;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Every column of the rows of `ch` with lo ≤ ts < hi, as Arrow IPC streams (one per row group
+   * that holds any), decoded at background priority: what a range export writes.
+   */
+  async rangeIpc(ch: Channel, lo: number, hi: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    for (const index of this.groupsIn(ch, lo, hi)) {
+      const times = await this.times(ch, index);
+      const from = lowerBound(times, lo);
+      const to = lowerBound(times, hi);
+      if (to > from) out.push(await this.decoder.decode(ch, [index], { offset: from, limit: to - from, priority: 'background' }));
+    }
+    return out;
+  }
+
+  /** Channels still replayed (not damaged) that have rows. */
+  get channels(): Channel[] {
+    return [...this.spans.keys()];
+  }
+
   // ---- EventSource ---------------------------------------------------------------------------
 
   async fetchEvents(t0: number, t1: number, options: FetchOptions = {}): Promise<AnyEvent[]> {
     if (t1 <= t0) return [];
     this.focusMs = t1;
     try {
-      const perChannel = await Promise.all([...this.spans.keys()].map((ch) => this.rows(ch, t0, t1, options.signal)));
+      const perChannel = await Promise.all([...this.spans.keys()].map((ch) => this.guard(ch, this.rows(ch, t0, t1, options.signal))));
       throwIfAborted(options.signal);
       return mergeSorted(perChannel);
     } finally {
@@ -401,23 +509,26 @@ export class ArrowBlockSource implements EventSource {
     const timed = <T>(part: string, p: Promise<T>) => p.then((v) => ((profile[part] = performance.now() - t0), v));
     try {
       // a seek is waiting: these decodes go before any read-ahead
-      const snapshotsP = timed('snapshots', this.rowsNow('l2_snap_1s', snapFrom, hi, signal));
+      const snapshotsP = timed('snapshots', this.guard('l2_snap_1s', this.rowsNow('l2_snap_1s', snapFrom, hi, signal)));
       const latestP = Promise.all(
-        LATEST_OF.map((ch) => timed(ch, SMALL.has(ch) ? this.lastRow(ch, hi, signal, 'urgent') : this.lastRowNow(ch, hi, signal))),
+        LATEST_OF.map((ch) => timed(ch, this.guard(ch, SMALL.has(ch) ? this.lastRow(ch, hi, signal, 'urgent') : this.lastRowNow(ch, hi, signal)))),
       );
-      const bookEventsP = timed('book_events', this.rows('book_events', dayStart, hi, signal, 'urgent'));
-      const windowsP = timed('event_windows', this.rows('event_windows', dayStart, hi, signal, 'urgent'));
-      const marketsP = timed('markets', this.rows('markets', dayStart, hi, signal, 'urgent'));
+      const bookEventsP = timed('book_events', this.guard('book_events', this.rows('book_events', dayStart, hi, signal, 'urgent')));
+      const windowsP = timed('event_windows', this.guard('event_windows', this.rows('event_windows', dayStart, hi, signal, 'urgent')));
+      const marketsP = timed('markets', this.guard('markets', this.rows('markets', dayStart, hi, signal, 'urgent')));
       // Deltas and trades don't wait for the snapshots: every delta that can matter is after
       // snapFrom (the tracker keeps, per token, only those after its latest snapshot).
-      const deltasP = timed('deltas', this.rowsNow('l2_deltas', snapFrom, hi, signal));
+      const deltasP = timed('deltas', this.guard('l2_deltas', this.rowsNow('l2_deltas', snapFrom, hi, signal)));
       const tradesP = timed(
         'trades',
-        this.recentTrades(
-          snapshotsP.then((snaps) => new Set(snaps.map((e) => e.token_id!))),
-          hi,
-          dayStart,
-          signal,
+        this.guard(
+          'tape_trades',
+          this.recentTrades(
+            snapshotsP.then((snaps) => new Set(snaps.map((e) => e.token_id!))),
+            hi,
+            dayStart,
+            signal,
+          ),
         ),
       );
       const [snapshots, deltas, trades, bookEvents, windows, markets, latest] = await Promise.all([snapshotsP, deltasP, tradesP, bookEventsP, windowsP, marketsP, latestP]);
@@ -449,31 +560,45 @@ export class ArrowBlockSource implements EventSource {
     }
   }
 
-  async eventsByCorrelation(correlationId: string): Promise<AnyEvent[]> {
+  /**
+   * Every event of the day carrying `correlationId`. `onProgress` hears how many of the row groups
+   * to look through have been (each is read by its correlation_id column first).
+   */
+  async eventsByCorrelation(correlationId: string, onProgress?: (done: number, total: number) => void): Promise<AnyEvent[]> {
     const info = await this.initialize();
     const search = async (lo: number) => {
+      const channels = [...this.spans.keys()];
+      const total = channels.reduce((n, ch) => n + this.groupsIn(ch, lo, Number.MAX_SAFE_INTEGER).length, 0);
+      let done = 0;
+      onProgress?.(0, total);
       const perChannel = await Promise.all(
-        [...this.spans.keys()].map(async (ch) => {
-          const out: AnyEvent[] = [];
-          for (const index of this.groupsIn(ch, lo, Number.MAX_SAFE_INTEGER)) {
-            // look at the one column first; decode the block only when it holds the id
-            const cached = this.blocks.get(`${ch}/${index}`);
-            const ids = cached
-              ? cached.table.getChild('correlation_id')
-              : tableFromIPC(await this.decoder.decode(ch, [index], { columns: ['correlation_id'], priority: 'background' })).getChild('correlation_id');
-            if (!ids) continue;
-            const rows: number[] = [];
-            let k = 0;
-            for (const id of ids) {
-              if (id === correlationId) rows.push(k);
-              k++;
-            }
-            if (rows.length === 0) continue;
-            const b = await this.block(ch, index, 'background');
-            for (const r of rows) out.push(...this.eventsOf(b, r, r + 1).filter((e) => parseIsoMs(e.ts_ingest_utc) >= lo));
-          }
-          return out;
-        }),
+        channels.map((ch) =>
+          this.guard(
+            ch,
+            (async () => {
+              const out: AnyEvent[] = [];
+              for (const index of this.groupsIn(ch, lo, Number.MAX_SAFE_INTEGER)) {
+                // look at the one column first; decode the block only when it holds the id
+                const cached = this.blocks.get(`${ch}/${index}`);
+                const ids = cached
+                  ? cached.table.getChild('correlation_id')
+                  : tableFromIPC(await this.decoder.decode(ch, [index], { columns: ['correlation_id'], priority: 'background' })).getChild('correlation_id');
+                onProgress?.(++done, total);
+                if (!ids) continue;
+                const rows: number[] = [];
+                let k = 0;
+                for (const id of ids) {
+                  if (id === correlationId) rows.push(k);
+                  k++;
+                }
+                if (rows.length === 0) continue;
+                const b = await this.block(ch, index, 'background');
+                for (const r of rows) out.push(...this.eventsOf(b, r, r + 1).filter((e) => parseIsoMs(e.ts_ingest_utc) >= lo));
+              }
+              return out;
+            })(),
+          ),
+        ),
       );
       this.evict();
       return mergeSorted(perChannel);
@@ -506,6 +631,7 @@ export class ArrowBlockSource implements EventSource {
     this.closed = true;
     this.blocks.clear();
     this.timeIndex.clear();
+    this.tokenIndex.clear();
     this.stats.cachedBytes = 0;
   }
 }

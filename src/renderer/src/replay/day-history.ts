@@ -6,10 +6,11 @@
  * parquet-wasm in the decode workers at `background` priority (after any seek's and read-ahead's
  * work) and handed to DuckDB-WASM with `insertArrowFromIPCStream`, one table per channel in the
  * day's own schema. Between steps the loader waits while a seek is being answered, so it never
- * delays one. `l2_snap_1s` is projected to the chart columns (no level arrays), and `l2_deltas`
- * is not loaded: full books and deltas stay in the replay's row-group cache
- * (`arrow-block-source.ts`), which is also why events don't go through DuckDB at all (inserting
- * nested level lists costs 20–700 ms per row group).
+ * delays one. `l2_snap_1s` is projected to the chart columns (no level arrays): full books stay
+ * in the replay's row-group cache (`arrow-block-source.ts`), which is also why events don't go
+ * through DuckDB at all (inserting nested level lists costs 20–700 ms per row group). `l2_deltas`
+ * is loaded the first time a query names it. A channel whose file cannot be decoded is left out
+ * (reported through `onDamage`); the others load.
  */
 import type { Table } from 'apache-arrow';
 import type { Channel } from '../../../shared/channels';
@@ -24,6 +25,9 @@ export const HISTORY_SNAPSHOT_COLUMNS = ['ts_ingest_utc', 'token_id', 'bucket', 
 /** Load order: what the charts draw first, then the rest of what the console offers. */
 const CHART_TABLES: readonly Channel[] = ['nowcast_1m', 'metar_obs', 'tape_trades', 'l2_snap_1s'];
 const OTHER_TABLES: readonly Channel[] = ['event_windows', 'book_events', 'features_1m', 'pws_cluster', 'health'];
+/** Loaded when a query first names it (the biggest channel, and not needed by the charts). */
+const ON_DEMAND: Channel = 'l2_deltas';
+const NAMES_ON_DEMAND = /\bl2_deltas\b/i;
 
 /** Width of a price bucket in the charts' whole-day series. */
 export const PRICE_STEP_S = 10;
@@ -53,13 +57,8 @@ export interface DayCharts {
   step_s: number;
   price: Map<string, PriceSeries>;
   trades: Array<{ ms: number; event_id: string; token_id: string; p: number; s: number; side: 'buy' | 'sell' | null }>;
-  nowcast: Array<{ ms: number; tmax_mean: number; sigma: number; confidence: number }>;
+  nowcast: Array<{ ms: number; tmax_mean: number; sigma: number; confidence: number; p_bucket: Array<{ bucket: string; p: number }> }>;
   metars: Array<{ ms: number; event_id: string; raw: string; judge_aligned_temp: number | null }>;
-}
-
-export interface QueryResult {
-  columns: string[];
-  rows: unknown[][];
 }
 
 let nextSchema = 1;
@@ -69,13 +68,26 @@ export interface DayHistoryOptions {
   engine: () => Promise<AsyncDuckDB>;
   /** Resolves when no seek is being answered. */
   whenQuiet: () => Promise<void>;
+  /** A channel whose file failed to decode (it is left out of the tables). */
+  onDamage?: (ch: Channel, error: unknown) => void;
+  /** Channels already known to be damaged (not loaded at all). */
+  isDamaged?: (ch: Channel) => boolean;
+}
+
+/** Loading a table on first use: which, and how far. */
+export interface TableLoad {
+  ch: Channel;
+  loadedRows: number;
+  totalRows: number;
 }
 
 export class DayHistory {
   /** This day's schema: its channel tables live there. */
   readonly schema = `day${nextSchema++}`;
-  /** The tables the console will have, in load order. */
+  /** The tables the console will have, in load order (the on-demand one last). */
   readonly tables: Channel[];
+  private readonly loaded = new Set<Channel>();
+  private onDemand: Promise<void> | null = null;
   private conn: Promise<AsyncDuckDBConnection> | null = null;
   private loading: Promise<void> | null = null;
   private chartsLoaded: Promise<void> | null = null;
@@ -89,8 +101,8 @@ export class DayHistory {
     private readonly decoder: Decoder,
     private readonly options: DayHistoryOptions,
   ) {
-    this.tables = [...CHART_TABLES, ...OTHER_TABLES].filter((ch) => (manifest.channels[ch]?.rows ?? 0) > 0);
-    const totalRows = this.tables.reduce((n, ch) => n + manifest.channels[ch]!.rows, 0);
+    this.tables = [...CHART_TABLES, ...OTHER_TABLES, ON_DEMAND].filter((ch) => (manifest.channels[ch]?.rows ?? 0) > 0);
+    const totalRows = this.tables.filter((ch) => ch !== ON_DEMAND).reduce((n, ch) => n + manifest.channels[ch]!.rows, 0);
     this.state = { loadedRows: 0, totalRows, chartsReady: false, done: false, error: null, elapsedMs: 0 };
   }
 
@@ -116,7 +128,7 @@ export class DayHistory {
     void this.load().catch(() => {}); // its failure reaches us through chartsLoaded
     await this.chartsReady();
     const conn = await this.connection();
-    const has = (ch: Channel) => this.tables.includes(ch);
+    const has = (ch: Channel) => this.loaded.has(ch);
     const priceRows = has('l2_snap_1s')
       ? await rowsOf(
           conn,
@@ -141,7 +153,7 @@ export class DayHistory {
       ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, event_id, token_id, p, s, side FROM tape_trades ORDER BY ts_ingest_utc, event_id`)
       : [];
     const nowcast = has('nowcast_1m')
-      ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, tmax_mean, sigma, confidence FROM nowcast_1m ORDER BY ts_ingest_utc, event_id`)
+      ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, tmax_mean, sigma, confidence, p_bucket FROM nowcast_1m ORDER BY ts_ingest_utc, event_id`)
       : [];
     const metars = has('metar_obs')
       ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, event_id, raw, judge_aligned_temp FROM metar_obs ORDER BY ts_ingest_utc, event_id`)
@@ -155,17 +167,42 @@ export class DayHistory {
     };
   }
 
-  /** Ad-hoc SQL over the whole day (waits for the load; at most `maxRows` rows back). */
-  async query(sql: string, maxRows = 10_000): Promise<QueryResult> {
-    await this.load();
+  /**
+   * Ad-hoc SQL over the whole day: waits for the load (and loads `l2_deltas` first when the query
+   * names it), then returns the whole result as an Arrow table.
+   */
+  async query(sql: string, onTableLoad?: (p: TableLoad) => void): Promise<Table> {
+    await this.prepare(sql, onTableLoad);
     const conn = await this.connection();
-    const table = await conn.query(sql);
-    const columns = table.schema.fields.map((f) => f.name);
-    const types = table.schema.fields.map((f) => String(f.type));
-    const vectors = columns.map((name) => table.getChild(name)!);
-    const rows: unknown[][] = [];
-    for (let i = 0; i < Math.min(table.numRows, maxRows); i++) rows.push(vectors.map((v, k) => plainValue(v.get(i), types[k]!)));
-    return { columns, rows };
+    return conn.query(sql);
+  }
+
+  /** Wait until every table `sql` may name is loaded. */
+  async prepare(sql: string, onTableLoad?: (p: TableLoad) => void): Promise<void> {
+    await this.load();
+    if (NAMES_ON_DEMAND.test(sql)) await this.loadOnDemand(onTableLoad);
+  }
+
+  /** The tables loaded so far (in this day's schema). */
+  loadedTables(): Channel[] {
+    return this.tables.filter((ch) => this.loaded.has(ch));
+  }
+
+  /** Whether `ch` is (or will be, when named) a table of the console. */
+  hasTable(ch: Channel): boolean {
+    return this.tables.includes(ch) && !this.options.isDamaged?.(ch);
+  }
+
+  private loadOnDemand(onTableLoad?: (p: TableLoad) => void): Promise<void> {
+    if (!this.hasTable(ON_DEMAND)) return Promise.resolve();
+    this.onDemand ??= (async () => {
+      const conn = await this.connection();
+      const totalRows = this.manifest.channels[ON_DEMAND]!.rows;
+      let loadedRows = 0;
+      await this.loadTable(conn, ON_DEMAND, (rows) => onTableLoad?.({ ch: ON_DEMAND, loadedRows: (loadedRows += rows), totalRows }));
+    })();
+    this.onDemand.catch(() => (this.onDemand = null));
+    return this.onDemand;
   }
 
   close(): void {
@@ -220,10 +257,20 @@ export class DayHistory {
     this.startedAt = performance.now();
     try {
       const conn = await this.connection();
-      const lastChartTable = this.tables.filter((ch) => CHART_TABLES.includes(ch)).at(-1);
+      const upFront = this.tables.filter((ch) => ch !== ON_DEMAND);
+      const lastChartTable = upFront.filter((ch) => CHART_TABLES.includes(ch)).at(-1);
       if (!lastChartTable) this.update({ chartsReady: true });
-      for (const ch of this.tables) {
-        await this.loadTable(conn, ch);
+      for (const ch of upFront) {
+        if (!this.options.isDamaged?.(ch)) {
+          try {
+            await this.loadTable(conn, ch, (rows) => this.update({ loadedRows: this.state.loadedRows + rows }));
+          } catch (e) {
+            if (this.closed) throw e;
+            // a damaged file costs its table only
+            await conn.query(`DROP TABLE IF EXISTS "${this.schema}"."${ch}"`);
+            this.options.onDamage?.(ch, e);
+          }
+        }
         if (ch === lastChartTable) this.update({ chartsReady: true });
       }
       this.update({ chartsReady: true, done: true });
@@ -233,7 +280,7 @@ export class DayHistory {
     }
   }
 
-  private async loadTable(conn: AsyncDuckDBConnection, ch: Channel): Promise<void> {
+  private async loadTable(conn: AsyncDuckDBConnection, ch: Channel, onRows: (rows: number) => void): Promise<void> {
     const groups = this.manifest.channels[ch]!.row_groups;
     const columns = ch === 'l2_snap_1s' ? HISTORY_SNAPSHOT_COLUMNS : undefined;
     let created = false;
@@ -245,8 +292,9 @@ export class DayHistory {
       if (this.closed) throw new Error('the day was closed');
       await conn.insertArrowFromIPCStream(ipc, { schema: this.schema, name: ch, create: !created });
       created = true;
-      this.update({ loadedRows: this.state.loadedRows + groups[index]!.rows });
+      onRows(groups[index]!.rows);
     }
+    this.loaded.add(ch);
     // A day compacted before snapshots carried their bucket: the column exists, empty.
     if (ch === 'l2_snap_1s' && created) {
       const cols = await rowsOf(conn, `SELECT column_name FROM information_schema.columns WHERE table_schema = '${this.schema}' AND table_name = 'l2_snap_1s'`);
@@ -258,13 +306,13 @@ export class DayHistory {
 async function rowsOf(conn: AsyncDuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   const table: Table = await conn.query(sql);
   const names = table.schema.fields.map((f) => f.name);
+  const types = table.schema.fields.map((f) => String(f.type));
   const vectors = names.map((n) => table.getChild(n)!);
   const out: Record<string, unknown>[] = new Array(table.numRows);
   for (let i = 0; i < table.numRows; i++) {
     const row: Record<string, unknown> = {};
     for (let k = 0; k < names.length; k++) {
-      const v = vectors[k]!.get(i);
-      row[names[k]!] = typeof v === 'bigint' ? Number(v) : v;
+      row[names[k]!] = plainValue(vectors[k]!.get(i), types[k]!);
     }
     out[i] = row;
   }
@@ -275,6 +323,7 @@ async function rowsOf(conn: AsyncDuckDBConnection, sql: string): Promise<Record<
 export function describeTables(tables: readonly Channel[]): string {
   const notes: Partial<Record<Channel, string>> = {
     l2_snap_1s: `l2_snap_1s (${HISTORY_SNAPSHOT_COLUMNS.join(', ')}; no level arrays)`,
+    [ON_DEMAND]: `${ON_DEMAND} (loaded when a query first names it)`,
   };
   return tables.map((t) => notes[t] ?? t).join(', ');
 }

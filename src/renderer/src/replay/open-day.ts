@@ -4,23 +4,26 @@
  * demand → a ReplayPlayer. The first frame needs only the row groups around the start of the day.
  * The whole-day history (DuckDB-WASM: charts and SQL console) loads later, when asked
  * (`history.load()`, after the first frame), through the same decode workers at low priority.
+ * A channel whose file is damaged (footer, row groups, pages) is left out and named; the day opens
+ * with the others.
  */
+import type { Table } from 'apache-arrow';
 import type { HeliosApi } from '../../../shared/api';
 import { CHANNELS, type Channel } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
 import { exportFromSource, type ExportedFile, type ExportRequest } from '../../../shared/players/export';
 import { ReplayPlayer, type ReplayPlayerOptions } from '../../../shared/players/replay-player';
-import { ArrowBlockSource, type BlockSourceOptions } from './arrow-block-source';
-import { DayHistory, describeTables, type QueryResult } from './day-history';
+import { ArrowBlockSource, type BlockSourceOptions, type DamagedChannel } from './arrow-block-source';
+import { DayHistory, describeTables, type TableLoad } from './day-history';
+import { DaySet, dayKey, querySeveralDays, type DayRef } from './day-set';
 import { replayEngine } from './duckdb';
 import { inlineDecoder, workerDecoder, type ChannelFile, type Decoder } from './decoder';
+import { checkParquetEnds } from './parquet';
+import { exportRange, type RangeExport } from './range-export';
 
 export type ReplayApi = Pick<HeliosApi, 'readManifest' | 'readParquet'>;
 
-export interface DayRef {
-  station_id: string;
-  date: string;
-}
+export type { DayRef };
 
 export interface OpenReplayOptions extends BlockSourceOptions {
   /** Parquet decode workers (default 2); 0 decodes on the UI thread. */
@@ -35,13 +38,21 @@ export interface ReplayDay {
   player: ReplayPlayer;
   /** The whole day in DuckDB-WASM (charts' history, SQL console); loads when first asked. */
   history: DayHistory;
-  /** Ad-hoc SQL (DuckDB-WASM) over the whole day (waits for the history to load). */
-  query(sql: string): Promise<QueryResult>;
+  /**
+   * Ad-hoc SQL (DuckDB-WASM) over the whole day (waits for the history to load), or over several
+   * days at once (`days`, this one included or not: one view per channel stacks them with a
+   * `date` column). The whole result comes back as an Arrow table.
+   */
+  query(sql: string, options?: { days?: DayRef[]; onTableLoad?: (day: DayRef, p: TableLoad) => void }): Promise<Table>;
   exampleQuery: string;
   /** Which tables the console has, for its help text. */
   tablesHelp: string;
   /** The correlation-id snapshot of the moment at `at_ms` (whole-day correlation search). */
   exportSnapshot(request: ExportRequest): Promise<ExportedFile>;
+  /** Every column of every channel in [fromMs, toMs) as Parquet, plus the snapshots as CSV. */
+  exportRange(fromMs: number, toMs: number, onProgress?: (done: number, total: number) => void): Promise<RangeExport>;
+  /** Channels left out because their file is damaged; `onDamage` hears of each (known ones at once). */
+  onDamage(listener: (d: DamagedChannel) => void): () => void;
   /** Bytes and range requests read from the data root so far, and decode time. */
   io(): Promise<ReturnType<Decoder['io']>>;
   close(): void;
@@ -67,17 +78,26 @@ export async function openReplayDay(api: ReplayApi, day: DayRef, options: OpenRe
   };
   const decoder = options.decodeWorkers === 0 || typeof Worker === 'undefined' ? inlineDecoder(channelFile) : workerDecoder(channelFile, options.decodeWorkers ?? 2);
   progress({ label: 'Opening the Parquet files', fraction: 0.3 });
-  // Footers are read (and checked against the manifest) while the first block loads.
+  const withRows = CHANNELS.filter((ch) => (manifest.channels[ch]?.rows ?? 0) > 0);
+  // A truncated or overwritten file is found before any decode touches it (cheap: two small reads).
+  const ends = await Promise.all(withRows.map((ch) => checkParquetEnds(manifest.channels[ch]!.bytes, channelFile(ch).read).then(() => null, (e: unknown) => ({ ch, e }))));
+  const source = new ArrowBlockSource(manifest, decoder, options);
+  for (const bad of ends) if (bad) source.markDamaged(bad.ch, bad.e);
+  // Footers are read (and checked against the manifest) while the first block loads; a file that
+  // fails costs its channel only.
   const checked = Promise.all(
-    CHANNELS.filter((ch) => (manifest.channels[ch]?.rows ?? 0) > 0).map(async (ch) => {
+    source.channels.map(async (ch) => {
       const c = manifest.channels[ch]!;
-      const groups = await decoder.open(ch);
-      if (c.row_groups.length > 0 && groups !== c.row_groups.length) {
-        throw new Error(`${c.file}: the manifest lists ${c.row_groups.length} row groups but the file has ${groups}`);
+      try {
+        const groups = await decoder.open(ch);
+        if (c.row_groups.length > 0 && groups !== c.row_groups.length) {
+          throw new Error(`the manifest lists ${c.row_groups.length} row groups but the file has ${groups}`);
+        }
+      } catch (e) {
+        source.markDamaged(ch, e);
       }
     }),
   );
-  const source = new ArrowBlockSource(manifest, decoder, options);
   let player: ReplayPlayer | null = null;
   try {
     await source.initialize();
@@ -91,21 +111,38 @@ export async function openReplayDay(api: ReplayApi, day: DayRef, options: OpenRe
     throw e;
   }
 
-  const history = new DayHistory(manifest, decoder, { engine: replayEngine, whenQuiet: () => source.whenQuiet() });
+  const history = new DayHistory(manifest, decoder, {
+    engine: replayEngine,
+    whenQuiet: () => source.whenQuiet(),
+    onDamage: (ch, e) => source.markDamaged(ch, e),
+    isDamaged: (ch) => source.damaged.some((d) => d.ch === ch),
+  });
+  const otherDays = new DaySet(api);
   const opened = player;
+  const self = { day: { station_id: manifest.station_id, date: manifest.date }, history };
   return {
     manifest,
     source,
     player: opened,
     history,
-    query: (text) => history.query(text),
+    async query(text, queryOptions = {}) {
+      const days = queryOptions.days ?? [];
+      const only = days.length === 0 || (days.length === 1 && dayKey(days[0]!) === dayKey(self.day));
+      if (only) return history.query(text, (p) => queryOptions.onTableLoad?.(self.day, p));
+      otherDays.retain(days);
+      const tables = await Promise.all(days.map((d) => (dayKey(d) === dayKey(self.day) ? self : otherDays.tables(d))));
+      return querySeveralDays(tables, text, queryOptions.onTableLoad);
+    },
     exampleQuery: EXAMPLE_QUERY,
     tablesHelp: describeTables(history.tables),
     exportSnapshot: (request) => exportFromSource(source, request),
+    exportRange: (fromMs, toMs, onProgress) => exportRange(source, fromMs, toMs, onProgress),
+    onDamage: (listener) => source.onDamage(listener),
     io: async () => decoder.io(),
     close() {
       opened.close();
       history.close();
+      otherDays.close();
       decoder.close();
     },
   };

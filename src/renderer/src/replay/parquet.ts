@@ -92,6 +92,23 @@ export class RangeFile {
   }
 }
 
+const MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
+
+/**
+ * Check that a file is whole before parquet-wasm reads it: `size` bytes (what the manifest says),
+ * "PAR1" at both ends, and a footer that fits. A read that fails inside parquet-wasm traps its whole
+ * wasm instance (and whatever else that worker was doing), so a truncated or overwritten file is
+ * caught here, with a reason a person can act on.
+ */
+export async function checkParquetEnds(size: number, readRange: ReadRange): Promise<void> {
+  if (size < 12) throw new Error(`only ${size} bytes: not a Parquet file`);
+  const [head, tail] = await Promise.all([readRange(0, 4), readRange(size - 8, 8)]);
+  if (tail.length < 8) throw new Error(`the file is shorter than the ${size} bytes the manifest lists (truncated?)`);
+  if (!MAGIC.every((b, i) => head[i] === b && tail[4 + i] === b)) throw new Error('no Parquet magic at both ends (overwritten or not a Parquet file)');
+  const footer = new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, true);
+  if (footer + 12 > size) throw new Error(`corrupt footer: it claims ${footer} bytes of a ${size}-byte file`);
+}
+
 export interface OpenedParquet {
   file: ParquetFile;
   range: RangeFile;

@@ -3,18 +3,31 @@
  * The controller only talks to these; main.tsx wires the real implementations (src/shared/players,
  * src/renderer/src/replay, src/shared/snapshot.ts) and the tests wire fakes.
  */
-import type { DaySummary, HeliosApi } from '../../../shared/api';
+import type { DayRef, HeliosApi } from '../../../shared/api';
 import type { ChannelState } from '../../../shared/channel-state';
 import type { Manifest } from '../../../shared/manifest';
 import type { Player } from '../../../shared/player';
 import type { AnyEvent } from '../../../shared/schemas';
 import type { JumpKind } from '../../../shared/players/jumps';
 import type { DayChartData } from '../store/history';
-import type { HistoryLoad } from '../store/ui-store';
+import type { HistoryLoad, StepChannel } from '../store/ui-store';
 
+export type { DayRef };
+
+/** A query's whole result: its exact size, its rows page by page, and the result as a file. */
 export interface QueryResult {
   columns: string[];
-  rows: unknown[][];
+  rowCount: number;
+  /** Rows [from, to) as display values. */
+  rows(from: number, to: number): unknown[][];
+  file(format: 'csv' | 'parquet'): Promise<Uint8Array>;
+}
+
+export interface QueryOptions {
+  /** Query these days at once (one view per channel stacks them, with a `date` column). */
+  days?: DayRef[];
+  /** What is being loaded before the query can run (a table on first use, another day). */
+  onProgress?: (text: string, fraction: number | null) => void;
 }
 
 export interface LoadProgress {
@@ -23,11 +36,19 @@ export interface LoadProgress {
   fraction: number | null;
 }
 
+export interface ExportFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export type { DamagedChannel } from '../replay/arrow-block-source';
+import type { DamagedChannel } from '../replay/arrow-block-source';
+
 export interface OpenedDay {
   manifest: Manifest;
   player: Player;
-  /** Ad-hoc SQL over the day's data loaded in the browser (DuckDB-WASM). */
-  query(sql: string): Promise<QueryResult>;
+  /** Ad-hoc SQL over the day's data loaded in the browser (DuckDB-WASM), or over several days. */
+  query(sql: string, options?: QueryOptions): Promise<QueryResult>;
   /** The SQL console's starting text: a query that works on this day's tables. */
   exampleQuery: string;
   /** Which tables the SQL console has (for its help). */
@@ -36,6 +57,11 @@ export interface OpenedDay {
   steps?: {
     stepSeconds(direction: 1 | -1, seconds: number): boolean;
     jump(kind: JumpKind, direction: 1 | -1): boolean;
+    /**
+     * The time of the next (previous) event of `channel` after (before) the millisecond `fromMs`,
+     * of `tokenId` only if given; null when there is none.
+     */
+    adjacentEvent(channel: StepChannel, fromMs: number, direction: 1 | -1, tokenId?: string): Promise<number | null>;
   };
   /**
    * Load the whole day for the charts and the SQL console (in the background: call it once the
@@ -43,6 +69,12 @@ export interface OpenedDay {
    * `onProgress` keeps reporting until everything is loaded. Absent when the engine cannot.
    */
   loadHistory?(onProgress: (p: HistoryLoad) => void): Promise<DayChartData>;
+  /** Every event of the day carrying the correlation id. */
+  eventsByCorrelation(correlationId: string): Promise<AnyEvent[]>;
+  /** A range of the day as files (Parquet per channel, CSV of the snapshots). */
+  exportRange?(fromMs: number, toMs: number, onProgress: (fraction: number) => void): Promise<ExportFile[]>;
+  /** Channels left out because their file is damaged (each reported once, known ones at once). */
+  onDamage?(listener: (d: DamagedChannel) => void): () => void;
   /** Close the player and free the day's data. */
   close(): void;
 }
@@ -52,6 +84,8 @@ export interface SnapshotRequest {
   correlation_id: string;
   /** The reconstructed state the UI shows at `at_ms`. */
   state: ChannelState;
+  /** How far the search for the correlation's events is (0–1). */
+  onProgress?: (fraction: number) => void;
 }
 
 export interface SnapshotFile {
@@ -71,9 +105,11 @@ export interface OpenedSnapshot {
 }
 
 export interface Backends {
-  openDay(api: HeliosApi, day: Pick<DaySummary, 'station_id' | 'date'>, onProgress: (p: LoadProgress) => void): Promise<OpenedDay>;
+  openDay(api: HeliosApi, day: DayRef, onProgress: (p: LoadProgress) => void, options?: { startMs?: number }): Promise<OpenedDay>;
   openLive(api: HeliosApi): Player;
   /** Snapshot of the moment at the cursor; `day` is the replayed day (null in live mode). */
   buildSnapshot(request: SnapshotRequest, day: OpenedDay | null): Promise<SnapshotFile>;
   openSnapshot(contents: string): OpenedSnapshot;
+  /** The live stream's events carrying the correlation id (what the live player still holds). */
+  liveEventsByCorrelation(correlationId: string): AnyEvent[];
 }

@@ -77,6 +77,8 @@ export interface NowcastPoint {
   tmax_mean: number;
   sigma: number;
   confidence: number;
+  /** The model's probability per bucket label, in the market's bucket order. */
+  p_bucket: ReadonlyArray<{ bucket: string; p: number }>;
 }
 
 export class History {
@@ -124,7 +126,7 @@ export class History {
     }
     this.day = { step_s: data.step_s, price };
     for (const t of data.trades) this.putTrade(t.token_id, Math.floor(t.ms / 1000), { event_id: t.event_id, p: t.p, s: t.s, side: t.side });
-    for (const n of data.nowcast) this.nowcast.put(Math.floor(n.ms / 1000), { tmax_mean: n.tmax_mean, sigma: n.sigma, confidence: n.confidence });
+    for (const n of data.nowcast) this.nowcast.put(Math.floor(n.ms / 1000), { tmax_mean: n.tmax_mean, sigma: n.sigma, confidence: n.confidence, p_bucket: n.p_bucket });
     for (const m of data.metars) this.metars.put(Math.floor(m.ms / 1000), { event_id: m.event_id, raw: m.raw, judge_aligned_temp: m.judge_aligned_temp });
     this.revision++;
   }
@@ -156,7 +158,7 @@ export class History {
 }
 
 function nowcastPoint(e: Nowcast1m): NowcastPoint {
-  return { tmax_mean: e.tmax_mean, sigma: e.sigma, confidence: e.confidence };
+  return { tmax_mean: e.tmax_mean, sigma: e.sigma, confidence: e.confidence, p_bucket: e.p_bucket };
 }
 
 function seriesOf<V>(map: Map<string, SortedSeries<V>>, key: string): SortedSeries<V> {

@@ -14,6 +14,7 @@ import type { Manifest, Marker } from '../../../shared/manifest';
 import type { Player, PlayerState } from '../../../shared/player';
 import { History } from './history';
 import { markersFromEvents, mergeMarkers } from './markers';
+import type { DamagedChannel } from '../session/backends';
 
 /** PlayerState minus the per-frame messages: what the header and timeline draw. */
 export type ClockView = Omit<PlayerState, 'messages'>;
@@ -28,6 +29,10 @@ export interface SessionState {
   markers: readonly Marker[];
   /** The replayed day's tokens with their bucket labels, in the market's bucket order (manifest). */
   tokens: Manifest['tokens'];
+  /** The replayed day's manifest (null live and for snapshots). */
+  manifest: Manifest | null;
+  /** Channels of the replayed day left out because their file is damaged. */
+  damaged: readonly DamagedChannel[];
   /** Changes whenever `history` (outside the store) gained points. */
   historyRevision: number;
   /** Number of player states folded into the store so far (diagnostics, tests). */
@@ -43,6 +48,8 @@ export function initialSessionState(): SessionState {
     channels: emptyChannelState(),
     markers: [],
     tokens: [],
+    manifest: null,
+    damaged: [],
     historyRevision: 0,
     framesApplied: 0,
   };
@@ -72,8 +79,8 @@ export interface AttachOptions {
   kind: Exclude<SessionKind, 'none'>;
   /** Markers known up front (the manifest's); live sessions derive them from events instead. */
   markers?: readonly Marker[];
-  /** The day's tokens (the manifest's), when known up front. */
-  tokens?: Manifest['tokens'];
+  /** The replayed day's manifest (its tokens name and order the buckets). */
+  manifest?: Manifest;
   schedule?: FrameScheduler;
 }
 
@@ -94,7 +101,8 @@ export function attachPlayer(store: SessionStore, history: History, player: Play
     ...initialSessionState(),
     kind: options.kind,
     markers: options.markers ?? [],
-    tokens: options.tokens ?? [],
+    tokens: options.manifest?.tokens ?? [],
+    manifest: options.manifest ?? null,
     historyRevision: history.revision,
   });
 

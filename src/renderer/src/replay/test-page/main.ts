@@ -10,6 +10,7 @@ import type { AnyEvent } from '../../../../shared/schemas';
 import { openReplayDay, type DayRef, type ReplayApi, type ReplayDay } from '../open-day';
 import { replayEngine } from '../duckdb';
 import { loadParquetWasm } from '../parquet';
+import { tableRows } from '../table-files';
 import { readParquet } from 'parquet-wasm/esm';
 import { tableFromIPC } from 'apache-arrow';
 
@@ -106,7 +107,10 @@ const test = {
     return performance.now() - t0;
   },
   correlation: (id: string) => replay!.source.eventsByCorrelation(id),
-  query: (sql: string) => replay!.query(sql),
+  async query(sql: string) {
+    const table = await replay!.query(sql);
+    return { columns: table.schema.fields.map((f) => f.name), rows: tableRows(table, 0, table.numRows) };
+  },
   /** Load the whole day into DuckDB-WASM (what the app starts after the first frame); elapsed ms. */
   async loadHistory() {
     const t0 = performance.now();
@@ -116,7 +120,7 @@ const test = {
     });
     await replay!.history.load();
     unsubscribe();
-    return { ms: performance.now() - t0, chartsMs, progress: replay!.history.progress, tables: replay!.history.tables };
+    return { ms: performance.now() - t0, chartsMs, progress: replay!.history.progress, tables: replay!.history.loadedTables() };
   },
   /** Start loading the whole day without waiting (see `historyDone`). */
   startHistory() {

@@ -17,6 +17,7 @@ import { CURRENT_SCHEMAS, LEVEL_FIELDS, canonicalLevelsEnd } from '../../shared/
 import { microsFromIso, stationDate } from '../../shared/time';
 import { int32Overflow } from './duckdb-columns';
 import { schemaIsIdentity } from './schema-identity';
+import { TOO_LONG_PREFIX_BYTES } from './journal-reader';
 
 export type QuarantineCode =
   | RejectCode
@@ -31,7 +32,9 @@ export type QuarantineCode =
   /** Valid event with a value the Parquet column cannot hold (int beyond 32 bits, lone surrogate). */
   | 'unstorable'
   /** Same event_id as an earlier line but different content. */
-  | 'duplicate_conflict';
+  | 'duplicate_conflict'
+  /** Longer than the line size limit: never read whole (raw holds its first bytes). */
+  | 'too_long';
 
 export interface Rejected {
   line: number;
@@ -56,8 +59,14 @@ export interface ChunkJob {
   firstLine: number;
   /** This chunk ends the file without a final newline: its last line may be torn. */
   unterminatedTail: boolean;
-  /** `pending`: a torn last line is still being written (live day); skip it instead of quarantining. */
+  /**
+   * What to do with an unterminated last line: `pending` (live day: the recorder may still be
+   * writing it) leaves it for the next compaction; `quarantine` (closed day) takes it if it is a
+   * complete event and rejects it otherwise (as `tail`).
+   */
   tailMode: 'quarantine' | 'pending';
+  /** Lines longer than this many bytes are rejected as too_long. */
+  maxLineBytes: number;
 }
 
 export interface AcceptedEvents {
@@ -92,8 +101,14 @@ export interface ChunkResult {
    */
   spools: (Uint8Array | null)[];
   rejected: Rejected[];
-  /** Torn last line skipped in `pending` tail mode. */
-  pending: number;
+  /** Bytes of the chunk taken (all, or up to an unterminated last line left for later). */
+  consumed: number;
+  /** Number of the first line after the bytes taken. */
+  nextLine: number;
+  /** An unterminated last line left for later: skipped (`pending` mode; `tail` null) or rejected (`tail`). */
+  leftover: boolean;
+  /** The rejected unterminated last line (quarantine mode): quarantined, but read again next time in case it gets finished. */
+  tail: Rejected | null;
 }
 
 export const CHANNEL_INDEX = new Map<Channel, number>(CHANNELS.map((ch, i) => [ch, i]));
@@ -155,7 +170,9 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
   let idsLowercase = true;
   const rejected: Rejected[] = [];
   let lines = 0;
-  let pending = 0;
+  let consumed = buf.length;
+  let leftover = false;
+  let tail: Rejected | null = null;
   let line = job.firstLine;
   let start = 0;
   while (start < buf.length) {
@@ -167,6 +184,23 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
     const current = line;
     start = newline + 1;
     line++;
+    const openTail = !terminated && job.unterminatedTail;
+    if (openTail && job.tailMode === 'pending') {
+      // the recorder may still be writing it: the next compaction reads it from its start
+      consumed = lineStart;
+      leftover = true;
+      break;
+    }
+    if (end - lineStart > job.maxLineBytes) {
+      lines++;
+      const rejection = tooLong(current, end - lineStart, job.maxLineBytes, buf.subarray(lineStart, Math.min(end, lineStart + TOO_LONG_PREFIX_BYTES)));
+      if (openTail) {
+        consumed = lineStart;
+        leftover = true;
+        tail = rejection;
+      } else rejected.push(rejection);
+      continue;
+    }
     const raw = buf.toString('utf8', lineStart, end);
     if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
     lines++;
@@ -177,13 +211,13 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
     const escapes = raw.includes('\\u');
     const parsed = escapes ? parseLine(raw) : parseElidingLevels(raw);
     if (!parsed.ok) {
-      if (!terminated && job.unterminatedTail && parsed.code === 'not_json') {
-        if (job.tailMode === 'pending') {
-          pending++;
-          lines--;
-        } else {
-          rejected.push({ line: current, code: 'torn_line', reason: `last line of the file is cut off (no newline, ${parsed.reason})`, raw });
-        }
+      if (openTail) {
+        consumed = lineStart;
+        leftover = true;
+        tail =
+          parsed.code === 'not_json'
+            ? { line: current, code: 'torn_line', reason: `last line of the file is cut off (no newline, ${parsed.reason})`, raw }
+            : { line: current, code: parsed.code, reason: parsed.reason, raw };
       } else {
         rejected.push({ line: current, code: parsed.code, reason: parsed.reason, raw });
       }
@@ -248,8 +282,26 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
     },
     spools,
     rejected,
-    pending,
+    consumed,
+    nextLine: leftover ? line - 1 : line,
+    leftover,
+    tail,
   };
+}
+
+/** The quarantine record of a line over the size limit: its length and first bytes, never the whole line. */
+export function tooLong(line: number, length: number, limit: number, prefix: Uint8Array): Rejected {
+  const raw = Buffer.from(prefix.buffer, prefix.byteOffset, prefix.byteLength).toString('utf8');
+  return {
+    line,
+    code: 'too_long',
+    reason: `the line is ${length.toLocaleString('en-US')} bytes, over the ${describeBytes(limit)} line limit; raw holds its first ${prefix.byteLength.toLocaleString('en-US')} bytes`,
+    raw,
+  };
+}
+
+function describeBytes(n: number): string {
+  return n % (1 << 20) === 0 ? `${n / (1 << 20)} MiB` : `${n.toLocaleString('en-US')}-byte`;
 }
 
 /** A UUID the registry accepted (8-4-4-4-12 hex digits) as 4 uint32 words. */

@@ -13,7 +13,7 @@ import { ReplayPlayer, type ReplayPlayerOptions } from '../../../shared/players/
 import { ArrowBlockSource, type BlockSourceOptions } from './arrow-block-source';
 import { DayHistory, describeTables, type QueryResult } from './day-history';
 import { replayEngine } from './duckdb';
-import { inlineDecoder, workerDecoder, type ChannelFile, type Decoder } from './decoder';
+import { inlineDecoder, workerDecoder, type Decoder, type PartFile } from './decoder';
 
 export type ReplayApi = Pick<HeliosApi, 'readManifest' | 'readParquet'>;
 
@@ -60,21 +60,23 @@ export async function openReplayDay(api: ReplayApi, day: DayRef, options: OpenRe
   const progress = options.onProgress ?? (() => {});
   progress({ label: 'Reading the day’s manifest', fraction: 0 });
   const manifest = await api.readManifest(day);
-  const channelFile = (ch: Channel): ChannelFile => {
-    const c = manifest.channels[ch];
-    if (!c) throw new Error(`the day has no ${ch} file`);
-    return { size: c.bytes, read: (offset, length) => api.readParquet({ ...day, ch, offset, length }) };
+  // The files of the manifest's generation: a compaction of the day meanwhile cannot change them.
+  const partFile = (ch: Channel, part: number): PartFile => {
+    const p = manifest.channels[ch]?.parts.find((x) => x.part === part);
+    if (!p) throw new Error(`the day has no ${ch} part ${part}`);
+    return { size: p.bytes, read: (offset, length) => api.readParquet({ ...day, ch, part, generation: manifest.generation, offset, length }) };
   };
-  const decoder = options.decodeWorkers === 0 || typeof Worker === 'undefined' ? inlineDecoder(channelFile) : workerDecoder(channelFile, options.decodeWorkers ?? 2);
+  const decoder = options.decodeWorkers === 0 || typeof Worker === 'undefined' ? inlineDecoder(partFile) : workerDecoder(partFile, options.decodeWorkers ?? 2);
   progress({ label: 'Opening the Parquet files', fraction: 0.3 });
   // Footers are read (and checked against the manifest) while the first block loads.
   const checked = Promise.all(
-    CHANNELS.filter((ch) => (manifest.channels[ch]?.rows ?? 0) > 0).map(async (ch) => {
+    CHANNELS.filter((ch) => (manifest.channels[ch]?.rows ?? 0) > 0).flatMap((ch) => {
       const c = manifest.channels[ch]!;
-      const groups = await decoder.open(ch);
-      if (c.row_groups.length > 0 && groups !== c.row_groups.length) {
-        throw new Error(`${c.file}: the manifest lists ${c.row_groups.length} row groups but the file has ${groups}`);
-      }
+      return c.parts.map(async (p) => {
+        const listed = c.row_groups.filter((g) => g.part === p.part).length;
+        const groups = await decoder.open(ch, p.part);
+        if (listed > 0 && groups !== listed) throw new Error(`${p.file}: the manifest lists ${listed} row groups but the file has ${groups}`);
+      });
     }),
   );
   const source = new ArrowBlockSource(manifest, decoder, options);

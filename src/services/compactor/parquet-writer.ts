@@ -1,8 +1,8 @@
 /**
- * Phase 2 of a compaction: DuckDB (native) turns each channel's spool into its Parquet file —
+ * Phase 2 of a compaction pass: DuckDB (native) turns each channel's spool into a part file —
  * typed `read_json` with the columns of src/shared/columns.ts, sorted by (ts_ingest_utc, event_id)
- * unless the spool already is, ZSTD, row groups of about 5 minutes (≤ 4 096 rows), statistics on — and reads
- * the row-group index back from the file's footer.
+ * unless the spool already is, ZSTD, row groups of about 5 minutes (≤ 4 096 rows), statistics on —
+ * merges part files into one, and reads a file's row-group index back from its footer.
  */
 import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
@@ -117,19 +117,19 @@ export interface MergeSource {
 }
 
 /**
- * Merges part files of `ch` into one at `target`, sorted by (ts_ingest_utc, event_id): parts that
- * follow each other in time are concatenated in order, overlapping ones sorted. Row groups as a
- * compaction of those rows in one pass would cut them.
+ * Merges part files of `ch` into one at `target`, sorted by (ts_ingest_utc, event_id), with the
+ * row groups a compaction of those rows in one pass cuts. Always through a sort, even when the
+ * parts follow each other in time: DuckDB writes the rows of a concatenation in row groups that
+ * end where each input file's do, which would leave a closed day with ragged groups.
  */
 export async function mergeParts(engine: Engine, ch: Channel, sources: MergeSource[], target: string): Promise<WrittenPart> {
   const rows = sources.reduce((n, s) => n + s.rows, 0);
   const minUs = Math.min(...sources.map((s) => s.minUs));
   const maxUs = Math.max(...sources.map((s) => s.maxUs));
-  const inOrder = sources.every((s, i) => i === 0 || sources[i - 1]!.maxUs < s.minUs);
   await engine.connection.run(
     `COPY (
        SELECT ${selectList(ch)} FROM read_parquet([${sources.map((s) => sqlString(s.path)).join(', ')}], hive_partitioning = false)
-       ${inOrder ? '' : 'ORDER BY ts_ingest_utc, event_id'}
+       ORDER BY ts_ingest_utc, event_id
      ) TO ${sqlString(target)} (${parquetOptions(ch, rowGroupSize(rows, (maxUs - minUs) / 1000))})`,
   );
   const written = await describePart(engine, target);

@@ -13,10 +13,11 @@
 import { isUtf8 } from 'node:buffer';
 import { CHANNELS, type Channel } from '../../shared/channels';
 import { parseLine, type ParseResult, type RejectCode } from '../../shared/registry';
-import { CURRENT_SCHEMAS, LEVEL_FIELDS, canonicalLevelsEnd } from '../../shared/schemas';
+import { CURRENT_SCHEMAS, CURRENT_VERSION, LEVEL_FIELDS, canonicalLevelsEnd } from '../../shared/schemas';
 import { microsFromIso, stationDate } from '../../shared/time';
 import { int32Overflow } from './duckdb-columns';
 import { schemaIsIdentity } from './schema-identity';
+import { learnLine, scanLine } from './canonical-scan';
 import { TOO_LONG_PREFIX_BYTES } from './journal-reader';
 
 export type QuarantineCode =
@@ -208,22 +209,45 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
       rejected.push({ line: current, code: 'not_utf8', reason: 'the line is not valid UTF-8 (invalid bytes are shown as U+FFFD in raw)', raw });
       continue;
     }
-    const escapes = raw.includes('\\u');
-    const parsed = escapes ? parseLine(raw) : parseElidingLevels(raw);
-    if (!parsed.ok) {
-      if (openTail) {
-        consumed = lineStart;
-        leftover = true;
-        tail =
-          parsed.code === 'not_json'
-            ? { line: current, code: 'torn_line', reason: `last line of the file is cut off (no newline, ${parsed.reason})`, raw }
-            : { line: current, code: parsed.code, reason: parsed.reason, raw };
-      } else {
-        rejected.push({ line: current, code: parsed.code, reason: parsed.reason, raw });
+    // The recorder's own lines: checked in place by the channel's scanner; all others through the registry.
+    const scanned = scanLine(raw);
+    let event: { ch: Channel; event_id: string; ts_ingest_utc: string; station_id: string };
+    let version: number;
+    let out: string | null = null;
+    if (scanned) {
+      event = scanned;
+      version = CURRENT_VERSION[scanned.ch];
+    } else {
+      const escapes = raw.includes('\\u');
+      const parsed = escapes ? parseLine(raw) : parseElidingLevels(raw);
+      if (!parsed.ok) {
+        if (openTail) {
+          consumed = lineStart;
+          leftover = true;
+          tail =
+            parsed.code === 'not_json'
+              ? { line: current, code: 'torn_line', reason: `last line of the file is cut off (no newline, ${parsed.reason})`, raw }
+              : { line: current, code: parsed.code, reason: parsed.reason, raw };
+        } else {
+          rejected.push({ line: current, code: parsed.code, reason: parsed.reason, raw });
+        }
+        continue;
       }
-      continue;
+      event = parsed.event;
+      version = parsed.upgradedFrom ?? parsed.event.schema_version;
+      const overflow = int32Overflow(event.ch, event as unknown as Record<string, unknown>);
+      if (overflow) {
+        rejected.push({ line: current, code: 'unstorable', reason: `${event.ch}.${overflow} does not fit the 32-bit INTEGER column`, raw });
+        continue;
+      }
+      if (parsed.upgradedFrom !== null || !IDENTITY.get(event.ch) || escapes) {
+        out = JSON.stringify(event);
+        if (LONE_SURROGATE_ESCAPE.test(out)) {
+          rejected.push({ line: current, code: 'unstorable', reason: 'a string contains an unpaired UTF-16 surrogate (not valid Unicode)', raw });
+          continue;
+        }
+      } else learnLine(raw);
     }
-    const event = parsed.event;
     if (event.station_id !== day.station) {
       rejected.push({ line: current, code: 'wrong_station', reason: `station_id ${event.station_id} in the journal of ${day.station}`, raw });
       continue;
@@ -240,24 +264,10 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
       });
       continue;
     }
-    const overflow = int32Overflow(event.ch, event as unknown as Record<string, unknown>);
-    if (overflow) {
-      rejected.push({ line: current, code: 'unstorable', reason: `${event.ch}.${overflow} does not fit the 32-bit INTEGER column`, raw });
-      continue;
-    }
-    if (parsed.upgradedFrom === null && IDENTITY.get(event.ch) && !escapes) {
-      json.push(null);
-    } else {
-      const out = JSON.stringify(event);
-      if (LONE_SURROGATE_ESCAPE.test(out)) {
-        rejected.push({ line: current, code: 'unstorable', reason: 'a string contains an unpaired UTF-16 surrogate (not valid Unicode)', raw });
-        continue;
-      }
-      json.push(out);
-    }
+    json.push(out);
     lineNo.push(current);
     chs.push(CHANNEL_INDEX.get(event.ch)!);
-    versions.push(parsed.upgradedFrom ?? event.schema_version);
+    versions.push(version);
     times.push(us);
     starts.push(lineStart);
     ends.push(end);

@@ -12,10 +12,11 @@
  * counts UTF-16 units, as JS does) and patterns; numbers written so their value cannot leave the
  * schema's bounds (a price `0.xx`, a count of at most 15 digits, a 32-bit column of at most 9
  * digits) or, where no such form exists, checked after the match; literals, enums, nullable and
- * optional fields, arrays and records of those, and the book sides (`CANONICAL_LEVELS_PATTERN`).
- * A schema using anything else — a default, a transform, a refinement, a catch-all — gets no
- * pattern and its lines take the zod path: a new schema feature can make the compactor slower,
- * never let through a line zod rejects. `canonical-scan.test.ts` checks this against `parseLine`
+ * optional fields (a defaulted one only when present), arrays and records of those, finite
+ * numbers, and the book sides (`CANONICAL_LEVELS_PATTERN`). A schema using anything else — a
+ * transform, a refinement of its own, a catch-all, an object in an array — gets no pattern and
+ * its lines take the zod path: a new schema feature can make the compactor slower, never let
+ * through a line zod rejects. `canonical-scan.test.ts` checks this against `parseLine`
  * on generated and mutated lines.
  *
  * The key orders are learnt from lines `parseLine` accepted (a recorder writes each channel in
@@ -27,6 +28,7 @@ import { CANONICAL_LEVELS_PATTERN, CURRENT_SCHEMAS, LEVEL_FIELDS } from '../../s
 
 interface Check {
   check: string;
+  fn?: unknown;
   format?: string;
   minimum?: number;
   maximum?: number;
@@ -102,6 +104,7 @@ function numberPiece(def: Def, int32: boolean): Piece | null {
     if (c.check === 'greater_than' && c.value! >= min) [min, minInclusive] = [c.value!, c.inclusive === true];
     else if (c.check === 'less_than' && c.value! <= max) [max, maxInclusive] = [c.value!, c.inclusive === true];
     else if (c.check === 'number_format' && (c.format === 'safeint' || c.format === 'int32')) integer = true;
+    else if (c.check === 'custom' && c.fn === Number.isFinite) continue; // every form below is finite
     else return null;
   }
   const fits = (lo: number, hi: number) => (min < lo || (min === lo && minInclusive)) && (max > hi || (max === hi && maxInclusive));
@@ -216,12 +219,14 @@ function compileChannel(ch: Channel): ChannelFields | null {
   const fields = new Map<string, Piece>();
   const required = new Set<string>();
   for (const [name, child] of Object.entries(def.shape!)) {
-    const optional = child._zod.def.type === 'optional';
-    if (optional && (child._zod.def.checks?.length ?? 0) > 0) return null;
-    const p = LEVEL_FIELDS[ch].includes(name) ? plain(CANONICAL_LEVELS_PATTERN) : piece(optional ? child._zod.def.innerType! : child, int32.has(name));
+    // An optional field may be left out; a defaulted one must be in the line (left out, zod would add it).
+    const wrapper = child._zod.def.type;
+    const wrapped = wrapper === 'optional' || wrapper === 'default';
+    if (wrapped && (child._zod.def.checks?.length ?? 0) > 0) return null;
+    const p = LEVEL_FIELDS[ch].includes(name) ? plain(CANONICAL_LEVELS_PATTERN) : piece(wrapped ? child._zod.def.innerType! : child, int32.has(name));
     if (!p) return null;
     fields.set(name, p);
-    if (!optional) required.add(name);
+    if (wrapper !== 'optional') required.add(name);
   }
   return { fields, required, orders: new Map(), active: [] };
 }

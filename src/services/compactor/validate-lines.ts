@@ -246,7 +246,8 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
           rejected.push({ line: current, code: 'unstorable', reason: 'a string contains an unpaired UTF-16 surrogate (not valid Unicode)', raw });
           continue;
         }
-      } else learnLine(raw);
+      }
+      if (parsed.upgradedFrom === null && !escapes) learnLine(raw);
     }
     if (event.station_id !== day.station) {
       rejected.push({ line: current, code: 'wrong_station', reason: `station_id ${event.station_id} in the journal of ${day.station}`, raw });

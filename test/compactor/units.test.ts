@@ -60,6 +60,9 @@ describe('timestamps', () => {
     expect(isoFromMicros(1769702582114567n)).toBe('2026-01-29T16:03:02.114567Z');
     expect(microsFromIso('2026-01-29T16:03:02.114567Z')).toBe(1769702582114567);
     expect(microsFromIso('2026-01-29T16:03:02Z')).toBe(1769702582000000);
+    expect(microsFromIso('2026-01-29T16:03:02.1Z')).toBe(1769702582100000);
+    expect(microsFromIso('2026-01-29T16:03:02.123456789Z')).toBe(1769702582123456);
+    expect(microsFromIso('1969-12-31T23:59:59.5Z')).toBe(-500000);
   });
 });
 

@@ -109,6 +109,13 @@ function makeLegacy(root: string): void {
   writeFileSync(join(day, '_manifest.json'), JSON.stringify(v1));
 }
 
+/** A live day compacted once, and what the recorder appended since. */
+async function liveDay(root: string): Promise<void> {
+  writeJournal(root, 'a', '2026-01-29T15:00:00Z', 3);
+  await compactDay({ dataRoot: root, station: 'KLGA', date: DAY.date, tailMode: 'pending', threads: 0 });
+  writeJournal(root, 'b', '2026-01-29T15:03:00Z', 2);
+}
+
 const SCENARIOS = {
   /** No Parquet yet. */
   first: { mode: 'quarantine' as const, setup: async (root: string) => writeJournal(root, 'a', '2026-01-29T15:00:00Z', 3) },
@@ -116,9 +123,7 @@ const SCENARIOS = {
   live: {
     mode: 'pending' as const,
     setup: async (root: string) => {
-      writeJournal(root, 'a', '2026-01-29T15:00:00Z', 3);
-      await compactDay({ dataRoot: root, station: 'KLGA', date: DAY.date, tailMode: 'pending', threads: 0 });
-      writeJournal(root, 'b', '2026-01-29T15:03:00Z', 2);
+      await liveDay(root);
       appendFileSync(join(journalOf(root), 'b', 'late.ndjson'), line(snapshot(TOKEN_A, '2026-01-29T15:10:00.000Z', 0.5)) + '\n');
     },
   },
@@ -126,9 +131,7 @@ const SCENARIOS = {
   final: {
     mode: 'quarantine' as const,
     setup: async (root: string) => {
-      writeJournal(root, 'a', '2026-01-29T15:00:00Z', 3);
-      await compactDay({ dataRoot: root, station: 'KLGA', date: DAY.date, tailMode: 'pending', threads: 0 });
-      writeJournal(root, 'b', '2026-01-29T15:03:00Z', 2);
+      await liveDay(root);
       await compactDay({ dataRoot: root, station: 'KLGA', date: DAY.date, tailMode: 'pending', threads: 0 });
     },
   },

@@ -58,7 +58,8 @@ describe('the built compaction process (out/main/compact-process.js)', () => {
     const messages: FromCompactProcess[] = [];
     child.on('message', (m) => messages.push(m as FromCompactProcess));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    child.send({ type: 'compact', options: { dataRoot: root, station: 'KLGA', date: DATE, nowMs: 0, threads: 1, rebuild: true } } satisfies ToCompactProcess);
+    child.send({ type: 'compact', id: 1, options: { dataRoot: root, station: 'KLGA', date: DATE, nowMs: 0, threads: 1, rebuild: true } } satisfies ToCompactProcess);
+    child.on('message', (m) => (m as FromCompactProcess).type !== 'warning' && child.disconnect());
     expect(await exited).toBe(0);
     expect(messages.filter((m) => m.type === 'warning')).toEqual([]);
     const done = messages.find((m): m is Extract<FromCompactProcess, { type: 'done' }> => m.type === 'done');

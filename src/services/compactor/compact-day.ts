@@ -199,18 +199,21 @@ async function compactDayOrThrow(options: CompactDayOptions): Promise<CompactDay
     await removeStaleTemporaries(root.parquetStationDir(day.station_id));
     const current = await readCurrent(root, day);
     const mode = options.tailMode ?? 'quarantine';
-    let plan = await planPass(root, day, current, journal, options);
+    let plan = await planPass(current, journal, options);
     let outcome: PassOutcome;
     if (!plan.full && isUnchanged(plan, mode)) {
       if (!current!.linked) await switchDay(root, day, current!.generation);
       outcome = { manifest: current!.manifest, generation: current!.generation, spooled: null, pendingLines: 0, quarantinePath: await existingQuarantine(root, day), quarantinedByCode: codesOf(plan.state!), idsFile: plan.state!.ids.file };
     } else {
       try {
-        outcome = await runPass(root, day, plan, mode, options);
+        outcome = await runPass(root, day, plan, mode, options, false).catch((e: unknown) => {
+          if (e instanceof RepeatsEarlierPass) return runPass(root, day, plan, mode, options, true);
+          throw e;
+        });
       } catch (e) {
         if (!(e instanceof OrderChangedError)) throw e;
-        plan = await planPass(root, day, current, journal, { ...options, rebuild: true }, e.message);
-        outcome = await runPass(root, day, plan, mode, options);
+        plan = await planPass(current, journal, options, e.message);
+        outcome = await runPass(root, day, plan, mode, options, false);
       }
     }
     await removeOldGenerations(root, day, outcome.generation, options.keepGenerationsMs ?? DEFAULT_KEEP_GENERATIONS_MS);
@@ -254,7 +257,7 @@ async function readCurrent(root: DataRoot, day: DayRef): Promise<Current | null>
 }
 
 /** Where the pass starts reading each journal file, or why it must read all of them. */
-async function planPass(root: DataRoot, day: DayRef, current: Current | null, journal: Journal[], options: CompactDayOptions, forcedReason?: string): Promise<Plan> {
+async function planPass(current: Current | null, journal: Journal[], options: CompactDayOptions, forcedReason?: string): Promise<Plan> {
   const byName = new Map(journal.map((j) => [j.name, j]));
   const full = (reason: string | null): Plan => {
     const journals = journal.map(({ path, name }) => ({ path, name }));
@@ -369,7 +372,20 @@ function previousParts(m: Manifest, ch: Channel): Part[] {
   });
 }
 
-async function runPass(root: DataRoot, day: DayRef, plan: Plan, mode: 'quarantine' | 'pending', options: CompactDayOptions): Promise<PassOutcome> {
+/** The pass's new lines repeat an event_id of an earlier pass: it runs again with every id of the day indexed. */
+class RepeatsEarlierPass extends Error {}
+
+/**
+ * The day's event ids as the last pass in this process left them, by day (at most two days: a
+ * live one and the one before): a compaction process that stays up between passes reuses them
+ * instead of reading the event-id log, as long as the log is what they were written to.
+ */
+const idsKept = new Map<string, { file: string; count: number; reads: FirstReads }>();
+
+/** An incremental pass with less than this to read validates on its own thread: starting a worker would cost more. */
+const INLINE_BELOW_BYTES = 16 << 20;
+
+async function runPass(root: DataRoot, day: DayRef, plan: Plan, mode: 'quarantine' | 'pending', options: CompactDayOptions, allIds: boolean): Promise<PassOutcome> {
   const timeZone = getStation(day.station_id).timeZone;
   const [startMs, endMs] = localDayBoundsUtc(day.date, timeZone);
   const partition: DayPartition = { station: day.station_id, date: day.date, startMs, endMs };
@@ -383,7 +399,15 @@ async function runPass(root: DataRoot, day: DayRef, plan: Plan, mode: 'quarantin
   try {
     const prior = plan.state ?? newState(`ids-g${build.generation}.bin`);
     const idsPath = join(root.generationsDir(day), prior.ids.file);
-    const firstReads = plan.state ? await FirstReads.load(idsPath, prior.ids.count, plan.journals) : FirstReads.empty(plan.journals);
+    const dayKey = `${root.root}\n${day.station_id}\n${day.date}`;
+    const kept = idsKept.get(dayKey);
+    idsKept.delete(dayKey); // back only if this pass succeeds
+    const reuse = plan.state !== null && kept !== undefined && kept.file === prior.ids.file && kept.count === prior.ids.count;
+    const firstReads = reuse
+      ? await kept.reads.continueWith(plan.journals)
+      : plan.state && allIds
+        ? await FirstReads.load(idsPath, prior.ids.count, plan.journals)
+        : FirstReads.empty(plan.journals);
     const passQuarantine = `quarantine-g${build.generation}.ndjson`;
     const bytesTotal = plan.inputs.reduce((n, f) => n + f.size - f.offset, 0);
     const progress = (phase: CompactProgress['phase'], bytesDone: number, linesRead: number) =>
@@ -396,7 +420,7 @@ async function runPass(root: DataRoot, day: DayRef, plan: Plan, mode: 'quarantin
         partition,
         workDir,
         quarantinePath: join(stateDir, passQuarantine),
-        threads: options.threads ?? defaultThreads(),
+        threads: plan.state && bytesTotal < INLINE_BELOW_BYTES ? 0 : (options.threads ?? defaultThreads()),
         tailMode: mode,
         maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
         chunkBytes: options.chunkBytes,
@@ -406,6 +430,7 @@ async function runPass(root: DataRoot, day: DayRef, plan: Plan, mode: 'quarantin
     } finally {
       await firstReads.close();
     }
+    if (plan.state && !allIds && !reuse && (await firstReads.inLog(idsPath, prior.ids.count))) throw new RepeatsEarlierPass();
     checkpoint('spooled');
 
     progress('write', bytesTotal, spooled.linesRead);
@@ -586,6 +611,8 @@ async function runPass(root: DataRoot, day: DayRef, plan: Plan, mode: 'quarantin
       tails,
     );
     checkpoint('quarantine-published');
+    idsKept.set(dayKey, { file: state.ids.file, count: state.ids.count, reads: firstReads });
+    for (const key of [...idsKept.keys()].slice(0, -2)) idsKept.delete(key);
     return { manifest, generation: build.generation, spooled, pendingLines: spooled.pendingLines, quarantinePath, quarantinedByCode: codesOf(state), idsFile: state.ids.file };
   } finally {
     engine?.close();

@@ -5,9 +5,11 @@
  * every line's bytes or a hash of them would cost every line.
  *
  * Incremental compaction keeps these across passes in an append-only log of 36-byte records
- * (`ids-g<N>.bin` next to the day's generations): a pass loads the records its generation counts,
- * appends its own, and the new generation counts them. Records a killed pass appended past the
- * count are cut off by the next one.
+ * (`ids-g<N>.bin` next to the day's generations): a pass appends its own, and the new generation
+ * counts them; records a killed pass appended past the count are cut off by the next one. A pass
+ * indexes only its own ids and then scans the log for any of them (`inLog`, a sequential read);
+ * only if one is there — a line repeating an event of an earlier pass, which is rare — does it
+ * load the whole log (`load`) and run again.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { EventIdIndex } from './event-id-index';
@@ -46,9 +48,9 @@ export class FirstReads {
   private readonly handles = new Map<number, FileHandle>();
 
   private constructor(
-    readonly journals: KnownJournal[],
-    /** Records loaded from the log (the rest were added by this pass). */
-    readonly loaded: number,
+    public journals: KnownJournal[],
+    /** Records in the log (read from it, or written to it); the rest were added by this pass. */
+    public loaded: number,
   ) {
     this.index = new EventIdIndex(Math.max(1 << 16, loaded * 2));
   }
@@ -147,7 +149,39 @@ export class FirstReads {
     } finally {
       await handle.close();
     }
-    return keep + this.count - this.loaded;
+    const count = keep + this.count - this.loaded;
+    this.loaded = this.count;
+    return count;
+  }
+
+  /** The same ids for another pass over the day's journal files (the same files in the same order, maybe more). */
+  async continueWith(journals: KnownJournal[]): Promise<this> {
+    await this.close();
+    this.journals = journals;
+    return this;
+  }
+
+  /** Whether any of the first `count` records of the log at `path` holds an id added here. */
+  async inLog(path: string, count: number): Promise<boolean> {
+    if (count === 0 || this.count === this.loaded) return false;
+    const handle = await open(path, 'r');
+    try {
+      const block = Buffer.allocUnsafe(RECORD_BYTES * 65_536);
+      const words = new Uint32Array(4);
+      for (let done = 0; done < count; ) {
+        const want = Math.min(block.length / RECORD_BYTES, count - done) * RECORD_BYTES;
+        const { bytesRead } = await handle.read(block, 0, want, done * RECORD_BYTES);
+        if (bytesRead < want) throw new Error(`${path}: ${count} event-id records expected, the file has ${done + Math.floor(bytesRead / RECORD_BYTES)}`);
+        for (let at = 0; at < want; at += RECORD_BYTES) {
+          for (let k = 0; k < 4; k++) words[k] = block.readUInt32LE(at + 4 * k);
+          if (this.index.get(words, 0) !== undefined) return true;
+        }
+        done += want / RECORD_BYTES;
+      }
+      return false;
+    } finally {
+      await handle.close();
+    }
   }
 
   async close(): Promise<void> {

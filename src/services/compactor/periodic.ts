@@ -4,9 +4,10 @@
  * once the station's local midnight has passed, the previous day gets its final pass (after
  * `graceMs`, so the recorder's last batch of the old day has landed), which merges its parts.
  *
- * Every pass runs in a child process (child-compaction.ts) at the lowest priority, with one
- * validator thread, two DuckDB threads and bounded memory by default, so the recorder's event loop
- * only sends a message and receives the result. A tick never overlaps the previous one; a day
+ * Every pass runs in the compaction process (child-compaction.ts: a child process at the lowest
+ * priority, with one validator thread, two DuckDB threads and bounded memory by default, started
+ * on the first pass and kept until `stop`), so the recorder's event loop only sends a message and
+ * receives the result. A tick never overlaps the previous one; a day
  * locked by another process (e.g. a manual `helios compact`) is skipped until the next tick.
  */
 import { stat } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { DataRoot, type DayRef } from '../data-root';
 import { getStation } from '../../shared/stations';
 import { localDate, localDayBoundsUtc } from '../../shared/time';
 import type { CompactDayResult } from './compact-day';
-import { CHILD_DEFAULTS, compactInChildProcess } from './child-compaction';
+import { CHILD_DEFAULTS, CompactionProcess } from './child-compaction';
 import { DayBusyError, NoJournalError } from './errors';
 import type { EngineOptions } from './parquet-writer';
 
@@ -44,7 +45,7 @@ export interface PeriodicCompactionOptions {
 export interface PeriodicCompaction {
   /** Run one tick now (waits for a running one first). */
   runNow(): Promise<void>;
-  /** Stop the timer and wait for a running compaction to finish. */
+  /** Stop the timer, wait for a running compaction to finish, and end the compaction process. */
   stop(): Promise<void>;
 }
 
@@ -75,13 +76,14 @@ export function startPeriodicCompaction(options: PeriodicCompactionOptions): Per
   let lastDate = localDate(now(), timeZone);
   /** Days whose final compaction is still owed: earliest time to do it and attempts so far. */
   const owed = new Map<string, { due: number; attempts: number }>();
+  const compaction = new CompactionProcess({ maxHeapMb: options.maxHeapMb });
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
   const compact = async (date: string, kind: 'current' | 'final'): Promise<boolean> => {
     try {
-      const result = await compactInChildProcess(
+      const result = await compaction.compact(
         {
           dataRoot: dataRoot.root,
           station: options.station,
@@ -91,13 +93,12 @@ export function startPeriodicCompaction(options: PeriodicCompactionOptions): Per
           tailMode: kind === 'current' ? 'pending' : 'quarantine',
           nowMs: now(),
         },
-        { maxHeapMb: options.maxHeapMb, onWarning: options.onWarning ? (m) => options.onWarning!(m, date) : undefined },
+        options.onWarning ? (m) => options.onWarning!(m, date) : undefined,
       );
       options.onCompacted?.(result, kind);
       return true;
     } catch (e) {
       if (e instanceof DayBusyError) return false;
-      // A live day without a journal yet (nothing recorded so far) is not an error.
       // A day without a journal (nothing recorded yet, or ever) has nothing to compact.
       if (e instanceof NoJournalError) return true;
       options.onError?.(e as Error, date);
@@ -153,6 +154,7 @@ export function startPeriodicCompaction(options: PeriodicCompactionOptions): Per
       stopped = true;
       if (timer) clearTimeout(timer);
       while (running) await running;
+      await compaction.close();
     },
   };
 }

@@ -116,10 +116,15 @@ export function startApp(mainDir: string): void {
     for (const win of windows) if (!win.isDestroyed()) win.webContents.send(MENU_COMMAND, command);
   };
 
+  const liveOptions = () => {
+    const { retention } = settings.get();
+    return { data_root: dataRoot.root, station: LIVE_STATION, ...(retention.daily ? { retention: retention.policy } : {}) };
+  };
+
   const switchDataRoot = async (root: string) => {
     dataRoot = new DataRoot(root);
     settings.update({ data_root: resolve(root) === resolve(defaultRoot) ? null : dataRoot.root });
-    await live.start({ data_root: dataRoot.root, station: LIVE_STATION });
+    await live.start(liveOptions());
     broadcast('data-root-changed');
   };
 
@@ -244,9 +249,14 @@ export function startApp(mainDir: string): void {
           buildMenuTemplate({
             isMac: process.platform === 'darwin',
             devTools: !app.isPackaged,
+            retentionDaily: loaded.settings.retention.daily,
             actions: {
               openDataFolder: () => void chooseDataRoot(focusedWindow()).catch(reportError),
               revealDataFolder: () => void shell.openPath(dataRoot.root).then((error) => error && reportError(new Error(error))),
+              setRetentionDaily: (daily) => {
+                settings.update({ retention: { ...settings.get().retention, daily } });
+                void live.start(liveOptions()).catch(reportError); // the recorder process runs it
+              },
               send: broadcast,
             },
           }),
@@ -256,7 +266,7 @@ export function startApp(mainDir: string): void {
       // Decided before live recording starts writing today's journal into the folder.
       if (dataRoot.root === resolve(defaultRoot) && (await isEmptyDataRoot(dataRoot))) startDemo(dataRoot.root);
       // the recorder before the window, so the page's first live subscription finds it starting
-      await live.start({ data_root: dataRoot.root, station: LIVE_STATION });
+      await live.start(liveOptions());
       ready = true;
       createWindow();
     })

@@ -11,6 +11,7 @@ import { SimulatorSource } from '../../services/sources/simulator';
 import { getStation } from '../../shared/stations';
 import { DATE_PATTERN, localDayBoundsUtc, stationDate } from '../../shared/time';
 import { DataRoot } from '../../services/data-root';
+import type { AnyEvent } from '../../shared/schemas';
 
 const usage = `usage: npm run -s helios -- record --source sim --data DIR [options]
 
@@ -28,6 +29,9 @@ Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-loc
   --station ID        station (default KLGA)
   --tokens N          bucket tokens in the simulated market, 6–12 (default 8)
   --progress          print a progress line every second (max speed: every 15 recorded minutes)
+  --clickhouse URL    also stream to ClickHouse: http://[user@]host:port[/database] (password from
+                      $HELIOS_CLICKHOUSE_PASSWORD); batches wait in DIR/spool/clickhouse while the
+                      server is down (see helios clickhouse)
 
 SIGINT / SIGTERM stop the recording cleanly (flushed, files closed). Prints a one-line summary.`;
 
@@ -90,6 +94,7 @@ async function run(args: string[]): Promise<number> {
         station: { type: 'string', default: 'KLGA' },
         tokens: { type: 'string', default: '8' },
         progress: { type: 'boolean', default: false },
+        clickhouse: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -114,6 +119,8 @@ async function run(args: string[]): Promise<number> {
   if (speed !== 'max' && !(speed > 0 && speed <= 10_000)) throw new CliError(`--speed must be a number in (0, 10000] or "max", got "${speedText}"`);
   if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
   const dataRoot = new DataRoot(values.data);
+  const sink = values.clickhouse ? await startClickHouseSink(values.clickhouse, dataRoot) : null;
+  const onEvent = sink ? (event: AnyEvent) => sink.push(event) : undefined;
 
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -145,6 +152,7 @@ async function run(args: string[]): Promise<number> {
         signal: abort.signal,
         progressEveryMs: values.progress ? 15 * 60_000 : undefined,
         onProgress: values.progress ? (s) => console.log(progressLine(s)) : undefined,
+        onEvent,
       });
       console.log(summaryLine(stats, values.day !== undefined ? `day ${date}, seed ${seed}, max speed` : `seed ${seed}, max speed`));
       return stats.journal.write_errors > 0 ? 1 : 0;
@@ -152,7 +160,7 @@ async function run(args: string[]): Promise<number> {
 
     // Live: the simulator on a virtual clock at `speed` (from now, or from the day's local midnight).
     const source = new SimulatorSource({ station, seed, tokens, speed, ...(values.day !== undefined ? { date: values.day } : {}) });
-    const session = await startRecording({ dataRoot, source, clock: source.clock });
+    const session = await startRecording({ dataRoot, source, clock: source.clock, onEvent });
     const started = source.clock.now();
     const progress = values.progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
     let dayOver = false; // the simulator covers one local day
@@ -175,7 +183,26 @@ async function run(args: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (sink) {
+      const s = await sink.stop({ drainMs: 30_000 });
+      console.log(
+        `clickhouse: sent ${s.sent_rows} rows in ${s.sent_batches} batches${s.spooled_batches ? `; ${s.spooled_batches} batch(es) left in ${dataRoot.clickhouseSpoolDir()} for the next run` : ''}${s.dropped_rows ? `; ${s.dropped_rows} rows dropped (spool full)` : ''}${s.rejected_batches ? `; ${s.rejected_batches} batch(es) refused, see the spool's rejected/` : ''}`,
+      );
+    }
   }
+}
+
+async function startClickHouseSink(url: string, dataRoot: DataRoot) {
+  const { ClickHouseSink, clickhouseConfigFromUrl } = await import('../../services/clickhouse');
+  let config;
+  try {
+    config = clickhouseConfigFromUrl(url);
+  } catch (e) {
+    throw new CliError(`--clickhouse: ${(e as Error).message}`);
+  }
+  const sink = new ClickHouseSink({ config, spoolDir: dataRoot.clickhouseSpoolDir(), log: (level, message) => console.error(`clickhouse ${level}: ${message}`) });
+  await sink.start();
+  return sink;
 }
 
 export const recordCommand: Command = {

@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { DataRoot } from '../data-root';
 import { ensureDemoData } from '../demo';
 import { startLiveSession, type LiveSession } from '../live-session';
+import type { RetentionPolicyInput } from '../retention';
+import type { ClickHouseConfigInput } from '../clickhouse';
 import { createBridgeApi } from './bridge-api';
 import { ensureRendererBuilt, REPO_ROOT, RENDERER_OUT } from './renderer-build';
 import { startWebServer, type WebServer } from './server';
@@ -19,6 +21,10 @@ export interface RunWebOptions {
   /** Synthesize a demo day in the background when the root has none. */
   demo: boolean;
   rebuild?: boolean;
+  /** Run retention daily in the live session with this policy. */
+  retention?: RetentionPolicyInput;
+  /** Stream what is recorded to ClickHouse. */
+  clickhouse?: ClickHouseConfigInput;
   log?: (message: string) => void;
 }
 
@@ -43,7 +49,7 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
   let live: LiveSession | null = null;
   if (options.live) {
     try {
-      live = await startLiveSession({ data_root: root, demo: false }, (level, message) => log(`live ${level}: ${message}`));
+      live = await startLiveSession({ data_root: root, demo: false, retention: options.retention, clickhouse: options.clickhouse }, (level, message) => log(`live ${level}: ${message}`));
       log(`recording the simulator live for ${live.station_id}`);
     } catch (e) {
       log(`live mode unavailable: ${(e as Error).message}`);

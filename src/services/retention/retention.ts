@@ -213,7 +213,9 @@ async function applyItem(dataRoot: DataRoot, item: RetentionItem, duck: Duck): P
         }
         windowRows = await extractWindows(duck, dataRoot, day);
       }
-      await removeDay(parquetDir); // the lock file goes with the folder
+      await removeDay(parquetDir);
+      // the day's other generations, its compaction state and the lock go with it
+      await rm(dataRoot.generationsDir(day), { recursive: true, force: true });
     } catch (e) {
       await release();
       throw e;

@@ -17,6 +17,8 @@ export default defineConfig({
           'demo-process': resolve(__dirname, 'src/main/demo-process.ts'),
           'validate-worker': resolve(__dirname, 'src/services/compactor/validate-worker.ts'),
           'compact-process': resolve(__dirname, 'src/services/compactor/compact-process.ts'),
+          // the window sweep's thread (sweep-jobs.ts starts out/main/sweep-worker.js)
+          'sweep-worker': resolve(__dirname, 'src/services/sweep/sweep-worker.ts'),
         },
       },
     },

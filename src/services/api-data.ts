@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { API_ARGS, type ApiOperation, type DaySummary } from '../shared/api';
 import type { Manifest } from '../shared/manifest';
 import { describeZodError } from '../shared/registry';
-import type { DataRoot } from './data-root';
+import type { DataRoot, DayRef } from './data-root';
 
 export type ApiArgs<Op extends ApiOperation> = z.output<(typeof API_ARGS)[Op]>;
 
@@ -48,14 +48,18 @@ export function createDataApi(root: () => DataRoot): DataApi {
     },
     async readManifest(...args) {
       const [day] = parseApiArgs('readManifest', args);
-      const dataRoot = root();
-      return dataRoot.readManifest(day).catch((e: NodeJS.ErrnoException) => {
-        throw e.code === 'ENOENT' ? new Error(`no compacted day ${day.station_id} ${day.date} under ${dataRoot.root}`) : e;
-      });
+      return readDayManifest(root(), day);
     },
     async readParquet(...args) {
       const [{ station_id, date, ch, part, generation, offset, length }] = parseApiArgs('readParquet', args);
       return root().readParquet({ station_id, date }, ch, { part, generation, offset, length });
     },
   };
+}
+
+/** A day's manifest, read safely (DataRoot), with "no compacted day …" when it has none. */
+export function readDayManifest(dataRoot: DataRoot, day: DayRef): Promise<Manifest> {
+  return dataRoot.readManifest(day).catch((e: NodeJS.ErrnoException) => {
+    throw e.code === 'ENOENT' ? new Error(`no compacted day ${day.station_id} ${day.date} under ${dataRoot.root}`) : e;
+  });
 }

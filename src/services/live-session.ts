@@ -103,7 +103,13 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
   /** Record the simulated market of the local day that contains `startMs`, until its end. */
   const recordDayFrom = async (startMs: number): Promise<void> => {
     const source = new SimulatorSource({ station: station.id, start: startMs, speed: 1 });
-    recording = await startRecording({ dataRoot, source, clock: source.clock, onEvent: sink ? (e) => sink!.push(e) : undefined });
+    recording = await startRecording({
+      dataRoot,
+      source,
+      clock: source.clock,
+      onEvent: sink ? (e) => sink!.push(e) : undefined,
+      onWriteFailure: (f) => (f ? log('error', `journal writes failing (${f.code}): ${f.message}`) : log('info', 'journal writes work again')),
+    });
     feed.switchTo(recording.feed);
     log('info', `recording ${station.id} ${stationDate(startMs, station.id)} (simulator, ${source.info.tokens.length} tokens)`);
     const [, dayEnd] = localDayBoundsUtc(stationDate(startMs, station.id), station.timeZone);

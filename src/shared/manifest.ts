@@ -65,6 +65,8 @@ export type Marker = z.infer<typeof marker>;
 
 const totals = z.object({
   lines_read: z.number().int().nonnegative(),
+  /** Empty or whitespace-only journal lines, skipped (not in lines_read). */
+  blank_lines: z.number().int().nonnegative().default(0),
   events_written: z.number().int().nonnegative(),
   duplicates_dropped: z.number().int().nonnegative(),
   quarantined: z.number().int().nonnegative(),
@@ -75,7 +77,35 @@ const totals = z.object({
  * The market's outcome tokens seen that day, in bucket order (the order of the day's nowcast
  * buckets; unlabelled tokens last), so the UI can name and order them without loading books.
  */
-const tokens = z.array(z.object({ token_id: z.string(), market_id: z.string(), bucket: z.string().nullable() })).default([]);
+const tokens = z
+  .array(
+    z.object({
+      token_id: z.string(),
+      market_id: z.string(),
+      bucket: z.string().nullable(),
+      /** The station-local date of the market the token settles on (from the day's `markets` listings). */
+      market_date: z.string().nullable().default(null),
+    }),
+  )
+  .default([]);
+
+/**
+ * The markets listed in the day's data, by market date: the latest listing's title and rules
+ * (verbatim) with its resolution source, and the bucket that paid once a resolution was recorded.
+ */
+const markets = z
+  .array(
+    z.object({
+      market_date: z.string(),
+      venue_event_id: z.string().nullable(),
+      slug: z.string().nullable(),
+      title: z.string().nullable(),
+      rules: z.string().nullable(),
+      resolution_source: z.string().nullable(),
+      winner: z.string().nullable(),
+    }),
+  )
+  .default([]);
 
 const dayFields = {
   station_id: z.string(),
@@ -87,6 +117,7 @@ const dayFields = {
   generated_at: isoUtc,
   totals,
   tokens,
+  markets,
   markers: z.array(marker),
 };
 

@@ -112,6 +112,19 @@ describe('whole-line patterns', () => {
     expect(accepted).toBeGreaterThan(0);
   });
 
+  it('judge a whole event as its own refinements do (a crossed book must not be trusted)', () => {
+    const l2 = base('l2_snap_1s');
+    learnLine(l2);
+    fc.assert(
+      fc.property(fc.double({ min: -1, max: 1, noNaN: true }), fc.boolean(), (spread, ok) => {
+        const line = l2.replace('"spread":0.04', `"spread":${JSON.stringify(spread)}`).replace('"book_ok":true', `"book_ok":${ok}`);
+        // taken exactly when the registry accepts it, as long as the spread is a plain decimal (no exponent)
+        expect(scanLine(line) !== null, line).toBe(registryAccepts(line) && /"spread":-?(?:0(?:\.\d+)?|1(?:\.0+)?),/.test(line));
+      }),
+      { numRuns: 500, seed: 20261203 },
+    );
+  });
+
   it('leave to the registry what it must judge', () => {
     const l2 = base('l2_snap_1s');
     learnLine(l2);
@@ -124,8 +137,11 @@ describe('whole-line patterns', () => {
       l2.replace('"bucket":"30-31°F"', '"bucket":"30-31\\u00b0F"'), // an escape
       l2.replace('"book_ok":true', '"book_ok":true,"book_ok":false'), // a repeated key
       l2.replace('{', '{ '), // whitespace
-      l2.replace('"schema_version":2', '"schema_version":1'), // an older version: upgraded by the registry
+      l2.replace(/"schema_version":\d+/, '"schema_version":1'), // an older version: upgraded by the registry
+      l2.replace('"spread":0.04', '"spread":-0.04'), // a crossed book flagged as trusted: the event's own refinement
     ];
     for (const v of variants) expect(scanLine(v), v).toBeNull();
+    // the same crossed book flagged untrusted is valid, and the pattern takes it
+    expect(scanLine(l2.replace('"spread":0.04', '"spread":-0.04').replace('"book_ok":true', '"book_ok":false'))).not.toBeNull();
   });
 });

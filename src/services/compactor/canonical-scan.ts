@@ -12,19 +12,20 @@
  * counts UTF-16 units, as JS does) and patterns; numbers written so their value cannot leave the
  * schema's bounds (a price `0.xx`, a count of at most 15 digits, a 32-bit column of at most 9
  * digits) or, where no such form exists, checked after the match; literals, enums, nullable and
- * optional fields (a defaulted one only when present), arrays and records of those, finite
- * numbers, and the book sides (`CANONICAL_LEVELS_PATTERN`). A schema using anything else — a
- * transform, a refinement of its own, a catch-all, an object in an array — gets no pattern and
- * its lines take the zod path: a new schema feature can make the compactor slower, never let
- * through a line zod rejects. `canonical-scan.test.ts` checks this against `parseLine`
- * on generated and mutated lines.
+ * optional fields (a defaulted one only when present), arrays and records of those, objects in
+ * arrays written in the schema's key order, finite numbers, the book sides
+ * (`CANONICAL_LEVELS_PATTERN`), and the refinements of a whole event listed in EVENT_CHECKS (run
+ * on the fields they read, captured from the match). A schema using anything else — a transform,
+ * another refinement, a catch-all — gets no pattern and its lines take the zod path: a new schema
+ * feature can make the compactor slower, never let through a line zod rejects.
+ * `canonical-scan.test.ts` checks this against `parseLine` on generated and mutated lines.
  *
  * The key orders are learnt from lines `parseLine` accepted (a recorder writes each channel in
  * one or a few orders, e.g. with or without `window_id`); at most `MAX_ORDERS` per channel.
  */
 import { CHANNELS, type Channel } from '../../shared/channels';
 import { CHANNEL_COLUMNS } from '../../shared/columns';
-import { CANONICAL_LEVELS_PATTERN, CURRENT_SCHEMAS, LEVEL_FIELDS } from '../../shared/schemas';
+import { CANONICAL_LEVELS_PATTERN, CURRENT_SCHEMAS, LEVEL_FIELDS, crossedIsFlagged } from '../../shared/schemas';
 
 interface Check {
   check: string;
@@ -65,8 +66,18 @@ const plain = (source: string): Piece => ({ source, checks: [] });
 const INT32_MAX = 2 ** 31 - 1;
 
 const NUMBER = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
-const NONNEGATIVE_DECIMAL = String.raw`(?:0|[1-9]\d{0,299})(?:\.\d+)?`;
 const UNIT = String.raw`(?:0(?:\.\d+)?|1(?:\.0+)?)`;
+/** Plain decimals below 10^digits. */
+const decimal = (digits: number) => String.raw`(?:0|[1-9]\d{0,${digits - 1}})(?:\.\d+)?`;
+/** Decimal forms, widest first: [lowest, highest value a form can write, its pattern]. */
+const DECIMAL_FORMS: [number, number, string][] = [
+  [-Infinity, Infinity, `-?${decimal(300)}`],
+  [0, Infinity, decimal(300)],
+  [-1e15, 1e15, `-?${decimal(15)}`],
+  [0, 1e15, decimal(15)],
+  [-1, 1, `-?${UNIT}`],
+  [0, 1, UNIT],
+];
 
 function checksOf(def: Def): Check[] {
   return (def.checks ?? []).map((c) => c._zod.def);
@@ -115,10 +126,8 @@ function numberPiece(def: Def, int32: boolean): Piece | null {
     if (fits(-largest, largest)) return plain(`-?(?:0|[1-9]\\d{0,${digits - 1}})`);
     if (fits(0, largest)) return plain(`(?:0|[1-9]\\d{0,${digits - 1}})`);
   } else if (!int32) {
-    if (fits(-Infinity, Infinity)) return plain(`-?${NONNEGATIVE_DECIMAL}`);
-    if (fits(0, Infinity)) return plain(NONNEGATIVE_DECIMAL);
-    if (fits(-1, 1)) return plain(`-?${UNIT}`);
-    if (fits(0, 1)) return plain(UNIT);
+    const form = DECIMAL_FORMS.find(([lo, hi]) => fits(lo, hi));
+    if (form) return plain(form[2]);
   }
   // Anything else: any JSON number, its value checked after the match.
   const ok = (v: number) =>
@@ -171,6 +180,17 @@ function piece(node: Node, int32 = false): Piece | null {
       if (min === 0) return plain(max === 0 ? String.raw`\[\]` : String.raw`\[(?:${e}(?:,${e}){0,${max === null ? '' : max - 1}})?\]`);
       return plain(String.raw`\[${e}(?:,${e}){${min - 1},${max === null ? '' : max - 1}}\]`);
     }
+    case 'object': {
+      // A nested object: every key required, written in the schema's order.
+      if (!bare || def.catchall) return null;
+      const members: string[] = [];
+      for (const [key, child] of Object.entries(def.shape!)) {
+        const p = piece(child);
+        if (!p || p.checks.length || !/^[A-Za-z0-9_]+$/.test(key)) return null;
+        members.push(`"${key}":${p.source}`);
+      }
+      return plain(String.raw`\{${members.join(',')}\}`);
+    }
     case 'record': {
       const key = bare ? piece(def.keyType!) : null;
       const value = bare ? piece(def.valueType!) : null;
@@ -193,10 +213,19 @@ export interface ScannedEvent {
 
 const CAPTURED = ['event_id', 'ts_ingest_utc', 'station_id'] as const;
 
+/**
+ * Refinements of a whole event that a pattern can still take: the function, and the fields it
+ * reads (captured from the match and passed to it, parsed). Any other refinement of an event
+ * leaves its channel without patterns.
+ */
+const EVENT_CHECKS = new Map<unknown, readonly string[]>([[crossedIsFlagged, ['spread', 'book_ok']]]);
+
 /** A channel's top-level fields, compiled once; the whole-line patterns are built per key order. */
 interface ChannelFields {
   fields: Map<string, Piece>;
   required: Set<string>;
+  /** The event's own refinements (see EVENT_CHECKS). */
+  eventChecks: { fn: (event: Record<string, unknown>) => unknown; reads: readonly string[] }[];
   /** Key order (joined by ",") → its pattern (null: that order is not one a pattern can accept). */
   orders: Map<string, LinePattern | null>;
   /** The patterns, most recently matched first. */
@@ -205,16 +234,23 @@ interface ChannelFields {
 
 interface LinePattern {
   re: RegExp;
-  /** Capture group of each captured field, and the checks of the other groups. */
-  at: Record<(typeof CAPTURED)[number], number>;
+  /** Capture group of each captured field (its value as matched, JSON text), and the checks of the other groups. */
+  at: Record<string, number>;
   checks: { group: number; ok: (text: string) => boolean }[];
+  eventChecks: ChannelFields['eventChecks'];
 }
 
 export const MAX_ORDERS = 16;
 
 function compileChannel(ch: Channel): ChannelFields | null {
   const def = (CURRENT_SCHEMAS[ch] as unknown as Node)._zod.def;
-  if (def.type !== 'object' || def.catchall || (def.checks?.length ?? 0) > 0) return null;
+  if (def.type !== 'object' || def.catchall) return null;
+  const eventChecks: ChannelFields['eventChecks'] = [];
+  for (const c of checksOf(def)) {
+    const reads = c.check === 'custom' ? EVENT_CHECKS.get(c.fn) : undefined;
+    if (!reads) return null;
+    eventChecks.push({ fn: c.fn as (event: Record<string, unknown>) => unknown, reads });
+  }
   const int32 = new Set(CHANNEL_COLUMNS[ch].filter((c) => c.type === 'int').map((c) => c.name));
   const fields = new Map<string, Piece>();
   const required = new Set<string>();
@@ -228,23 +264,25 @@ function compileChannel(ch: Channel): ChannelFields | null {
     fields.set(name, p);
     if (wrapper !== 'optional') required.add(name);
   }
-  return { fields, required, orders: new Map(), active: [] };
+  return { fields, required, eventChecks, orders: new Map(), active: [] };
 }
 
 function compileOrder(c: ChannelFields, keys: string[]): LinePattern | null {
   if (new Set(keys).size !== keys.length || !keys.every((k) => c.fields.has(k)) || ![...c.required].every((k) => keys.includes(k))) return null;
-  const at = {} as LinePattern['at'];
+  const read = new Set<string>([...CAPTURED, ...c.eventChecks.flatMap((e) => e.reads)]);
+  if (![...read].every((k) => keys.includes(k))) return null;
+  const at: LinePattern['at'] = {};
   const checks: LinePattern['checks'] = [];
   let group = 0;
   const members = keys.map((key) => {
     const p = c.fields.get(key)!;
-    const captured = (CAPTURED as readonly string[]).includes(key);
-    if (captured) at[key as (typeof CAPTURED)[number]] = ++group;
+    const captured = read.has(key);
+    if (captured) at[key] = ++group;
     for (const ok of p.checks) checks.push({ group: ++group, ok });
-    // A captured field is wrapped as a whole string: its value is the group minus the quotes.
+    // A captured field is wrapped whole: its group is the value's JSON text.
     return `"${key}":${captured ? `(${p.source})` : p.source}`;
   });
-  return { re: new RegExp(`^\\{${members.join(',')}\\}$`), at, checks };
+  return { re: new RegExp(`^\\{${members.join(',')}\\}$`), at, checks, eventChecks: c.eventChecks };
 }
 
 const CHANNEL_FIELDS = new Map<Channel, ChannelFields>();
@@ -277,9 +315,12 @@ export function scanLine(line: string): ScannedEvent | null {
     const m = p.re.exec(line);
     if (!m) continue;
     if (!p.checks.every(({ group, ok }) => ok(m[group]!))) return null;
+    for (const { fn, reads } of p.eventChecks) {
+      if (!fn(Object.fromEntries(reads.map((key) => [key, JSON.parse(m[p.at[key]!]!) as unknown])))) return null;
+    }
     if (i > 0) c.active.unshift(...c.active.splice(i, 1));
-    const value = (group: number) => m[group]!.slice(1, -1);
-    return { ch: ch!, event_id: value(p.at.event_id), ts_ingest_utc: value(p.at.ts_ingest_utc), station_id: value(p.at.station_id) };
+    const value = (key: (typeof CAPTURED)[number]) => m[p.at[key]!]!.slice(1, -1);
+    return { ch: ch!, event_id: value('event_id'), ts_ingest_utc: value('ts_ingest_utc'), station_id: value('station_id') };
   }
   return null;
 }

@@ -38,7 +38,7 @@ import { deriveMarkers, MARKER_SOURCES } from './markers';
 import { mergeParts, openEngine, writeChannelParquet, type Engine, type EngineOptions, type WrittenPart } from './parquet-writer';
 import { publishQuarantine, QUARANTINE_FILE } from './quarantine-file';
 import { OrderChangedError, spoolJournal, type SpoolResult } from './spool-journal';
-import { addTokenFacts, tokensOf } from './tokens';
+import { addTokenFacts, deriveMarkets, tokensOf } from './tokens';
 import type { DayPartition, QuarantineCode, Rejected } from './validate-lines';
 
 export { CompactionError, DayBusyError, NoJournalError } from './errors';
@@ -368,7 +368,8 @@ async function runPass(root: DataRoot, day: DayRef, plan: Plan, mode: 'quarantin
             }
           : undefined,
     });
-    const tokenFacts = await addTokenFacts(engine.query, prior.token_facts, { l2_snap_1s: fresh('l2_snap_1s'), nowcast_1m: fresh('nowcast_1m') });
+    const tokenFacts = await addTokenFacts(engine.query, prior.token_facts, { l2_snap_1s: fresh('l2_snap_1s'), nowcast_1m: fresh('nowcast_1m'), markets: fresh('markets') });
+    const markets = plan.state && previous && !newPart.has('markets') ? previous.manifest.markets : await deriveMarkets(engine.query, sourceOf('markets'));
 
     // A closed day becomes one part-0000 per channel; a live one merges its pass parts now and then.
     const merge = async (ch: Channel, which: Part[], into: number): Promise<void> => {
@@ -426,6 +427,7 @@ async function runPass(root: DataRoot, day: DayRef, plan: Plan, mode: 'quarantin
       pass_parts: passParts,
       counts: {
         lines_read: base.lines_read + spooled.linesRead - tailLines,
+        blank_lines: base.blank_lines + spooled.blankLines,
         duplicates: base.duplicates + spooled.duplicates,
         quarantined: base.quarantined + spooled.quarantined,
         upgraded: base.upgraded + stats.reduce((n, s) => n + s.upgraded, 0),
@@ -465,12 +467,14 @@ async function runPass(root: DataRoot, day: DayRef, plan: Plan, mode: 'quarantin
       generated_at: new Date((options.now ?? Date.now)()).toISOString(),
       totals: {
         lines_read: state.counts.lines_read + tails.length,
+        blank_lines: state.counts.blank_lines,
         events_written: eventsWritten,
         duplicates_dropped: state.counts.duplicates,
         quarantined: state.counts.quarantined + tails.length,
         upgraded: state.counts.upgraded,
       },
       tokens: tokensOf(tokenFacts),
+      markets,
       channels,
       markers: derived.markers,
     };

@@ -43,6 +43,7 @@ const dayState = z.object({
   /** Counts of the lines compacted (tails excluded: they are read again). */
   counts: z.object({
     lines_read: z.number().int().nonnegative(),
+    blank_lines: z.number().int().nonnegative(),
     duplicates: z.number().int().nonnegative(),
     quarantined: z.number().int().nonnegative(),
     upgraded: z.number().int().nonnegative(),
@@ -53,6 +54,7 @@ const dayState = z.object({
   shocks: z.object({ upto_us: z.number(), chains: z.record(z.string(), z.object({ marker_ts: z.string(), at_us: z.number(), from: z.number(), to: z.number() })) }).nullable(),
   token_facts: z.object({
     tokens: z.record(z.string(), z.object({ market_id: z.string(), market_us: z.number(), bucket: z.string().nullable(), bucket_us: z.number() })),
+    listed: z.record(z.string(), z.object({ market_date: z.string(), ts_us: z.number() })),
     nowcast: z.object({ ts_us: z.number(), buckets: z.array(z.string()) }).nullable(),
   }),
 });
@@ -67,11 +69,11 @@ export function newState(idsFile: string): DayState {
     journals: [],
     next_part: 0,
     pass_parts: {},
-    counts: { lines_read: 0, duplicates: 0, quarantined: 0, upgraded: 0 },
+    counts: { lines_read: 0, blank_lines: 0, duplicates: 0, quarantined: 0, upgraded: 0 },
     quarantined_by_code: {},
     quarantine: [],
     shocks: null,
-    token_facts: { tokens: {}, nowcast: null },
+    token_facts: { tokens: {}, listed: {}, nowcast: null },
   };
 }
 

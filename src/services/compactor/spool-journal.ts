@@ -59,6 +59,8 @@ export interface FileProgress {
 export interface SpoolResult {
   stats: Map<Channel, ChannelStats>;
   linesRead: number;
+  /** Blank lines skipped (counted, nothing to keep). */
+  blankLines: number;
   duplicates: number;
   quarantined: number;
   quarantinedByCode: Partial<Record<QuarantineCode, number>>;
@@ -107,6 +109,7 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
   const result: SpoolResult = {
     stats: new Map(),
     linesRead: 0,
+    blankLines: 0,
     duplicates: 0,
     quarantined: 0,
     quarantinedByCode: {},
@@ -138,6 +141,7 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
     const file = files[fileIndex]!;
     const p = progress[fileIndex]!;
     result.linesRead += chunk.lines;
+    result.blankLines += chunk.blank;
     const rejects: Rejected[] = [...chunk.rejected];
     const a = chunk.accepted;
     const bytes = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength);

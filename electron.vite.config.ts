@@ -9,12 +9,14 @@ export default defineConfig({
       rolldownOptions: {
         // the app, and its utility processes: the live recorder and the first start's demo day;
         // plus the compactor's validator thread, which validator-pool.ts starts from
-        // out/main/validate-worker.js (without it, compaction validates on the calling thread)
+        // out/main/validate-worker.js (without it, compaction validates on the calling thread),
+        // and the compaction process the live recorder forks per pass (child-compaction.ts)
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           'live-process': resolve(__dirname, 'src/main/live-process.ts'),
           'demo-process': resolve(__dirname, 'src/main/demo-process.ts'),
           'validate-worker': resolve(__dirname, 'src/services/compactor/validate-worker.ts'),
+          'compact-process': resolve(__dirname, 'src/services/compactor/compact-process.ts'),
           // the window sweep's thread (sweep-jobs.ts starts out/main/sweep-worker.js)
           'sweep-worker': resolve(__dirname, 'src/services/sweep/sweep-worker.ts'),
         },

@@ -2,15 +2,13 @@
  * The data operations of HeliosApi, implemented once over a DataRoot for every shell (Electron main
  * and the browser bridge): argument validation with `API_ARGS`, then data access that cannot leave
  * the root — neither by a crafted path (DataRoot builds every path from validated parts) nor by a
- * symlink inside the root pointing elsewhere (checked here on the real path).
+ * symlink inside the root pointing elsewhere (DataRoot checks the opened file's real path).
  */
-import { realpath } from 'node:fs/promises';
-import { sep } from 'node:path';
 import type { z } from 'zod';
 import { API_ARGS, type ApiOperation, type DaySummary } from '../shared/api';
 import type { Manifest } from '../shared/manifest';
 import { describeZodError } from '../shared/registry';
-import type { DataRoot } from './data-root';
+import type { DataRoot, DayRef } from './data-root';
 import { exists } from './files';
 
 export type ApiArgs<Op extends ApiOperation> = z.output<(typeof API_ARGS)[Op]>;
@@ -53,30 +51,18 @@ export function createDataApi(root: () => DataRoot): DataApi {
     },
     async readManifest(...args) {
       const [day] = parseApiArgs('readManifest', args);
-      const dataRoot = root();
-      await assertRealPathInside(dataRoot, dataRoot.manifestFile(day), `no compacted day ${day.station_id} ${day.date}`);
-      return dataRoot.readManifest(day);
+      return readDayManifest(root(), day);
     },
     async readParquet(...args) {
-      const [{ station_id, date, ch, offset, length }] = parseApiArgs('readParquet', args);
-      const dataRoot = root();
-      const day = { station_id, date };
-      await assertRealPathInside(dataRoot, dataRoot.parquetFile(day, ch), `no ${ch} data for ${station_id} ${date}`);
-      return dataRoot.readParquet(day, ch, { offset, length });
+      const [{ station_id, date, ch, part, generation, offset, length }] = parseApiArgs('readParquet', args);
+      return root().readParquet({ station_id, date }, ch, { part, generation, offset, length });
     },
   };
 }
 
-/** The file must exist and its real path (symlinks resolved) must still be inside the data root. */
-export async function assertRealPathInside(dataRoot: DataRoot, file: string, missing: string): Promise<void> {
-  let realRoot: string;
-  let realFile: string;
-  try {
-    realRoot = await realpath(dataRoot.root);
-    realFile = await realpath(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${missing} under ${dataRoot.root}`);
-    throw e;
-  }
-  if (!realFile.startsWith(realRoot + sep)) throw new Error(`path escapes the data root: ${file}`);
+/** A day's manifest, read safely (DataRoot), with "no compacted day …" when it has none. */
+export function readDayManifest(dataRoot: DataRoot, day: DayRef): Promise<Manifest> {
+  return dataRoot.readManifest(day).catch((e: NodeJS.ErrnoException) => {
+    throw e.code === 'ENOENT' ? new Error(`no compacted day ${day.station_id} ${day.date} under ${dataRoot.root}`) : e;
+  });
 }

@@ -102,5 +102,5 @@ export async function ensureDemoData(dataRoot: string | DataRoot, options: DemoO
 }
 
 async function removeDay(root: DataRoot, day: { station_id: string; date: string }): Promise<void> {
-  for (const dir of [root.parquetDayDir(day), root.quarantineDir(day), root.journalDir(day)]) await rm(dir, { recursive: true, force: true });
+  for (const dir of [root.parquetDayDir(day), root.generationsDir(day), root.quarantineDir(day), root.journalDir(day)]) await rm(dir, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CHANNELS, GROUPS, type Channel, type ChannelGroup } from './channels';
-import type { Manifest } from './manifest';
+import { MAX_PART, type Manifest } from './manifest';
 import type { ServerMessage } from './protocol';
 import { STATION_ID_PATTERN } from './stations';
 import { DATE_PATTERN } from './time';
@@ -15,6 +15,13 @@ const date = z.string().regex(DATE_PATTERN);
 const dayRef = z.object({ station_id: stationId, date });
 const readParquetArgs = dayRef.extend({
   ch: z.enum(CHANNELS as unknown as [Channel, ...Channel[]]),
+  /** The part file (`part-NNNN.parquet`, as the manifest lists it); default 0. */
+  part: z.number().int().min(0).max(MAX_PART).optional(),
+  /**
+   * The manifest's generation: the files are read from that generation, or the call fails with
+   * "reopen the day" once it is gone. Absent: the day's current files.
+   */
+  generation: z.number().int().nonnegative().optional(),
   /** Optional byte range of the file. */
   offset: z.number().int().nonnegative().optional(),
   length: z.number().int().positive().max(512 * 1024 * 1024).optional(),
@@ -118,8 +125,8 @@ export interface DaySummary {
   bytes: number;
   min_ts: string | null;
   max_ts: string | null;
-  /** Why the day's manifest cannot be read (the day is listed so it can be re-compacted); absent when it can. */
-  damaged?: string | null;
+  /** Why the day cannot be opened (its manifest is unreadable or invalid, naming the file), or null. */
+  damaged: string | null;
   /** Whether the day's journal is still there (so the day can be compacted again). */
   journal?: boolean;
 }
@@ -162,10 +169,10 @@ export interface SweepJobStatus {
 
 export interface HeliosApi {
   getInfo(): Promise<AppInfo>;
-  /** Every compacted day under the data root (from `_manifest.json` files), newest first. */
+  /** Every compacted day under the data root (from `_manifest.json` files), newest first; damaged ones say why. */
   listDays(): Promise<DaySummary[]>;
   readManifest(day: z.input<typeof dayRef>): Promise<Manifest>;
-  /** A day's Parquet file of one channel, or a byte range of it. */
+  /** A part file of one channel of a day (of the manifest's generation), or a byte range of it. */
   readParquet(args: z.input<typeof readParquetArgs>): Promise<Uint8Array>;
   /** Save an exported snapshot (a save dialog in Electron, a download in the browser). */
   saveSnapshot(args: z.input<typeof saveSnapshotArgs>): Promise<{ saved: boolean; path: string | null }>;

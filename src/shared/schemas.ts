@@ -82,7 +82,9 @@ export function levelsUpTo(maxSize: number) {
 const levels = levelsUpTo(Number.MAX_SAFE_INTEGER);
 
 const CANONICAL_LEVEL = String.raw`\{"p":(?:0(?:\.\d+)?|1(?:\.0+)?),"s":(?:0|[1-9]\d{0,14})(?:\.\d+)?\}`;
-const CANONICAL_LEVELS = new RegExp(String.raw`\[(?:${CANONICAL_LEVEL}(?:,${CANONICAL_LEVEL}){0,${MAX_LEVELS - 1}})?\]`, 'y');
+/** The pattern of `canonicalLevelsEnd`, for the compactor's whole-line patterns (services/compactor/canonical-scan.ts). */
+export const CANONICAL_LEVELS_PATTERN = String.raw`\[(?:${CANONICAL_LEVEL}(?:,${CANONICAL_LEVEL}){0,${MAX_LEVELS - 1}})?\]`;
+const CANONICAL_LEVELS = new RegExp(CANONICAL_LEVELS_PATTERN, 'y');
 
 /**
  * Where a book side written canonically — as JSON.stringify writes valid levels: no spaces,

@@ -124,8 +124,20 @@ export function isoFromMicros(us: bigint | number): string {
 
 /** ISO-8601 UTC → epoch microseconds (digits beyond µs dropped); exact as a number until year 2255. */
 export function microsFromIso(iso: string): number {
-  const fraction = /\.(\d+)Z$/.exec(iso)?.[1] ?? '';
-  return Math.floor(Date.parse(iso) / 1000) * 1_000_000 + Number(fraction.padEnd(6, '0').slice(0, 6));
+  // The fraction's first 6 digits, read in place (the compactor does this for every journal line).
+  let micros = 0;
+  const dot = iso.indexOf('.');
+  if (dot !== -1 && iso.charCodeAt(iso.length - 1) === 0x5a /* Z */) {
+    for (let i = dot + 1, scale = 100_000; i < iso.length - 1; i++, scale /= 10) {
+      const digit = iso.charCodeAt(i) - 0x30;
+      if (digit < 0 || digit > 9) {
+        micros = 0;
+        break;
+      }
+      if (scale >= 1) micros += digit * scale;
+    }
+  }
+  return Math.floor(Date.parse(iso) / 1000) * 1_000_000 + micros;
 }
 
 /** Parse an ISO timestamp to epoch ms; throws on garbage so bad input never becomes NaN silently. */

@@ -30,6 +30,15 @@ describe('helios compact', () => {
     expect(existsSync(join(root, 'parquet', 'station=KLGA', 'date=2026-01-30', '_manifest.json'))).toBe(true);
   });
 
+  it('reads only what is new on the next run, everything with --rebuild', () => {
+    writeJournalFile(journalDir(root, 'KLGA', '2026-01-29'), 'b.ndjson', [line(snapshot(TOKEN_A, '2026-01-29T15:00:02Z', 0.5))]);
+    const next = cli('--data', root, '--station', 'KLGA', '--date', '2026-01-29');
+    expect(next.status).toBe(0);
+    expect(next.stdout).toMatch(/^KLGA 2026-01-29: 4 lines → 3 rows in 1 channel .*; [\d.]+ s \(1 new lines\)\n$/);
+    expect(cli('--data', root, '--station', 'KLGA', '--date', '2026-01-29').stdout).toMatch(/\(nothing new\)\n$/);
+    expect(cli('--data', root, '--station', 'KLGA', '--date', '2026-01-29', '--rebuild').stdout).toMatch(/^KLGA 2026-01-29: 4 lines → 3 rows .*; [\d.]+ s\n$/);
+  });
+
   it('exits 1 with a clear message when a requested day has no journal', () => {
     const r = cli('--data', root, '--station', 'KLGA', '--date', '2026-02-01');
     expect(r.status).toBe(1);

@@ -179,8 +179,8 @@ beforeAll(async () => {
   firstRows = {};
   for (const ch of Object.keys(first.manifest.channels) as Channel[]) firstRows[ch] = await rowsOf(ch);
   firstQuarantine = readFileSync(first.quarantinePath!, 'utf8');
-  // The second run validates on the calling thread: same output whichever way lines are validated.
-  second = await compactDay({ dataRoot: root, ...DAY, threads: 0 });
+  // The second run compacts from scratch, validating on the calling thread: same output whichever way lines are validated.
+  second = await compactDay({ dataRoot: root, ...DAY, threads: 0, rebuild: true });
 });
 
 afterAll(() => {
@@ -293,8 +293,10 @@ describe('compactDay on a journal with every kind of line', () => {
     expect(m.day_end_utc).toBe('2026-01-30T05:00:00.000Z');
     expect(m.time_zone).toBe('America/New_York');
     const l2 = m.channels.l2_snap_1s!;
-    expect(l2).toMatchObject({ file: 'ch=l2_snap_1s/part-0000.parquet', min_ts: '2026-01-29T15:00:00.000Z', max_ts: '2026-01-29T15:00:11.000Z' });
-    expect(l2.row_groups).toEqual([{ rows: 6, min_ts: '2026-01-29T15:00:00.000Z', max_ts: '2026-01-29T15:00:11.000Z' }]);
+    expect(l2).toMatchObject({ min_ts: '2026-01-29T15:00:00.000Z', max_ts: '2026-01-29T15:00:11.000Z' });
+    expect(l2.parts).toEqual([{ part: 0, file: 'ch=l2_snap_1s/part-0000.parquet', rows: 6, bytes: l2.bytes }]);
+    expect(l2.row_groups).toEqual([{ part: 0, rows: 6, min_ts: '2026-01-29T15:00:00.000Z', max_ts: '2026-01-29T15:00:11.000Z' }]);
+    expect(m).toMatchObject({ manifest_version: 2, closed: true, generation: second.generation });
     expect(l2.bytes).toBe(readFileSync(parquetPath(root, 'KLGA', '2026-01-29', 'l2_snap_1s')).length);
   });
 
@@ -313,7 +315,9 @@ describe('compactDay on a journal with every kind of line', () => {
 
   it('is idempotent: a second run (validating inline this time) gives the same rows, quarantine and manifest', async () => {
     expect([first.threads, second.threads]).toEqual([2, 0]);
-    expect({ ...second.manifest, generated_at: null }).toEqual({ ...first.manifest, generated_at: null });
+    expect([first.pass, second.pass, second.fullReason]).toEqual(['full', 'full', 'asked to compact from scratch']);
+    expect(second.generation).toBe(first.generation + 1);
+    expect({ ...second.manifest, generated_at: null, generation: null }).toEqual({ ...first.manifest, generated_at: null, generation: null });
     for (const ch of Object.keys(second.manifest.channels) as Channel[]) expect(await rowsOf(ch)).toEqual(firstRows[ch]);
     expect(readFileSync(second.quarantinePath!, 'utf8')).toBe(firstQuarantine);
     expect(readFileSync(join(root, 'quarantine', 'station=KLGA', 'date=2026-01-29', 'quarantine.ndjson'), 'utf8')).toBe(firstQuarantine);

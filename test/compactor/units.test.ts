@@ -23,7 +23,7 @@ describe('readLineChunks', () => {
       const lines = ['{"a":"é€"}', '', '{"b":"𝄞𝄞𝄞𝄞𝄞𝄞"}', '{"c":1}', 'tail without newline'];
       writeFileSync(path, lines.join('\n'));
       const chunks = [];
-      for await (const c of readLineChunks(path, 7)) chunks.push({ ...c, text: Buffer.from(c.bytes).toString('utf8') });
+      for await (const c of readLineChunks(path, 7)) if (c.kind === 'lines') chunks.push({ ...c, text: Buffer.from(c.bytes).toString('utf8') });
       expect(chunks.map((c) => c.text).join('')).toBe(lines.join('\n'));
       for (const c of chunks.slice(0, -1)) expect(c.text.endsWith('\n')).toBe(true);
       // Every line here is longer than a 7-byte read, so each chunk is exactly one line.
@@ -60,6 +60,9 @@ describe('timestamps', () => {
     expect(isoFromMicros(1769702582114567n)).toBe('2026-01-29T16:03:02.114567Z');
     expect(microsFromIso('2026-01-29T16:03:02.114567Z')).toBe(1769702582114567);
     expect(microsFromIso('2026-01-29T16:03:02Z')).toBe(1769702582000000);
+    expect(microsFromIso('2026-01-29T16:03:02.1Z')).toBe(1769702582100000);
+    expect(microsFromIso('2026-01-29T16:03:02.123456789Z')).toBe(1769702582123456);
+    expect(microsFromIso('1969-12-31T23:59:59.5Z')).toBe(-500000);
   });
 });
 
@@ -117,7 +120,7 @@ describe('validateChunk on L2 lines whose book sides it need not build', () => {
 
   it.each(cases)('gives parseLine’s verdict and DuckDB the registry’s event — %s', (_, raw) => {
     const [startMs, endMs] = localDayBoundsUtc('2026-01-29', 'America/New_York');
-    const result = validateChunk({ seq: 0, bytes: Buffer.from(raw + '\n'), firstLine: 1, unterminatedTail: false, tailMode: 'quarantine' }, { station: 'KLGA', date: '2026-01-29', startMs, endMs });
+    const result = validateChunk({ seq: 0, bytes: Buffer.from(raw + '\n'), firstLine: 1, unterminatedTail: false, tailMode: 'quarantine', maxLineBytes: 1 << 20 }, { station: 'KLGA', date: '2026-01-29', startMs, endMs });
     const expected = parseLine(raw);
     if (!expected.ok) {
       expect(result.rejected.map((r) => [r.code, r.reason])).toEqual([[expected.code, expected.reason]]);

@@ -1,11 +1,18 @@
 /**
  * The browser data source (parquet-wasm + DuckDB-WASM in Chromium, under the app's CSP, assets
- * bundled locally) answers exactly what the Node source answers for the same Parquet files.
+ * bundled locally) answers exactly what the Node source answers for the same Parquet files — a
+ * closed day's one file per channel, or a live day's overlapping parts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { compactDay } from '../../src/services/compactor';
+import type { Manifest } from '../../src/shared/manifest';
 import { openNodeEventSource, type NodeEventSource } from '../../src/services/replay/node-event-source';
 import { makeDayFixture, type DayFixture } from './fixtures/day-fixture';
+import { replayOrder } from './helpers';
 import { buildTestPage, call, launchChromium, openTestPage, servePage, type ServedPage } from './browser/harness';
 
 let fx: DayFixture;
@@ -190,5 +197,61 @@ describe('browser decode workers', () => {
       expect(Object.keys((await call(page, 'channelSummary')).books).length).toBeGreaterThan(0);
     }
     expect((await call(page, 'stats')).io.workerCrashes).toBe(0);
+  });
+});
+
+describe('a live day in overlapping parts', () => {
+  // The journal grows in two files; the second pass's part overlaps the first's in time (a second
+  // writer appending events of the same minutes), so readers must merge parts, not append them.
+  let root: string;
+  let parts: NodeEventSource;
+  let partsServed: ServedPage;
+  let partsPage: Page;
+  let manifest: Manifest;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'helios-replay-parts-'));
+    const dir = join(root, 'journal', `station=${fx.day.station_id}`, `date=${fx.day.date}`);
+    await mkdir(dir, { recursive: true });
+    const split = Date.parse(fx.events[0]!.ts_ingest_utc) + 70 * 60_000;
+    const first = fx.events.filter((e, i) => Date.parse(e.ts_ingest_utc) < split && i % 7 !== 3);
+    const second = fx.events.filter((e) => !first.includes(e));
+    await writeFile(join(dir, 'a.ndjson'), first.map((e) => JSON.stringify(e) + '\n').join(''));
+    await compactDay({ dataRoot: root, station: fx.day.station_id, date: fx.day.date, tailMode: 'pending', threads: 0 });
+    await writeFile(join(dir, 'b.ndjson'), second.map((e) => JSON.stringify(e) + '\n').join(''));
+    manifest = (await compactDay({ dataRoot: root, station: fx.day.station_id, date: fx.day.date, tailMode: 'pending', threads: 0 })).manifest;
+    parts = await openNodeEventSource(root, fx.day);
+    partsServed = await servePage(root);
+    partsPage = await openTestPage(browser, partsServed.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await partsPage?.close();
+    await partsServed?.close();
+    await parts?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('reads every part of the manifest’s generation: the same events and seeks as the Node source and the journal', { timeout: 120_000 }, async () => {
+    expect(manifest.channels.l2_snap_1s!.parts.map((p) => p.part)).toEqual([0, 1]);
+    const l2 = manifest.channels.l2_snap_1s!;
+    expect(l2.row_groups.filter((g) => g.part === 1)[0]!.min_ts < l2.row_groups.filter((g) => g.part === 0).at(-1)!.max_ts).toBe(true);
+    const { info } = await call(partsPage, 'open', fx.day, {});
+    expect(info).toEqual(await parts.initialize());
+    const metar = fx.events.find((e) => e.ch === 'metar_obs')!;
+    for (const t0 of [Date.parse(metar.ts_ingest_utc) - 20_000, info.start_ms + 65 * 60_000]) {
+      const t1 = t0 + 10 * 60_000;
+      const [b, n] = await Promise.all([call(partsPage, 'fetch', t0, t1), parts.fetchEvents(t0, t1)]);
+      expect(b).toEqual(n);
+      expect(n).toEqual(replayOrder(fx.events.filter((e) => Date.parse(e.ts_ingest_utc) >= t0 && Date.parse(e.ts_ingest_utc) < t1)));
+    }
+    for (const t of [info.start_ms + 30 * 60_000 + 321, info.start_ms + 69 * 60_000, info.end_ms - 1000]) {
+      const [b, n] = await Promise.all([call(partsPage, 'backfill', t), parts.backfill(t)]);
+      expect(b).toEqual(n);
+    }
+    const [bc, nc] = await Promise.all([call(partsPage, 'correlation', metar.correlation_id), parts.eventsByCorrelation(metar.correlation_id)]);
+    expect(bc).toEqual(nc);
+    const { progress } = await call(partsPage, 'loadHistory');
+    expect(progress.loadedRows).toBe(progress.totalRows);
   });
 });

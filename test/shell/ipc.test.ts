@@ -16,7 +16,9 @@ let base: string;
 let root: DataRoot;
 
 const manifest: Manifest = {
-  manifest_version: 1,
+  manifest_version: 2,
+  generation: 0,
+  closed: true,
   station_id: 'KLGA',
   date: '2026-01-29',
   time_zone: 'America/New_York',
@@ -27,12 +29,12 @@ const manifest: Manifest = {
   markets: [],
   channels: {
     metar_obs: {
-      file: 'ch=metar_obs/part-0000.parquet',
       rows: 3,
       min_ts: '2026-01-29T05:51:00.000Z',
       max_ts: '2026-01-29T07:51:00.000Z',
       bytes: PARQUET.length,
       schema_versions: { '1': 3 },
+      parts: [{ part: 0, file: 'ch=metar_obs/part-0000.parquet', rows: 3, bytes: PARQUET.length }],
       row_groups: [],
     },
   },
@@ -45,11 +47,11 @@ beforeAll(async () => {
   root = new DataRoot(join(base, 'data'));
   await mkdir(join(root.parquetDayDir(DAY), 'ch=metar_obs'), { recursive: true });
   await writeFile(root.manifestFile(DAY), JSON.stringify(manifest));
-  await writeFile(root.parquetFile(DAY, 'metar_obs'), PARQUET);
+  await writeFile(join(root.parquetDayDir(DAY), 'ch=metar_obs', 'part-0000.parquet'), PARQUET);
   // a symlink inside the root that points outside it
   await writeFile(join(base, 'outside.parquet'), 'secret outside the root');
   await mkdir(join(root.parquetDayDir(DAY), 'ch=tape_trades'), { recursive: true });
-  await symlink(join(base, 'outside.parquet'), root.parquetFile(DAY, 'tape_trades'));
+  await symlink(join(base, 'outside.parquet'), join(root.parquetDayDir(DAY), 'ch=tape_trades', 'part-0000.parquet'));
 });
 
 afterAll(async () => {

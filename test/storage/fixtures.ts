@@ -2,9 +2,9 @@
  * Data roots for the storage tests: short simulated recordings compacted into real Parquet days,
  * and cheap copies of such a day under other dates (the manifest rewritten to match).
  */
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { compactDay } from '../../src/services/compactor';
 import { DataRoot } from '../../src/services/data-root';
 import { recordDay } from '../../src/services/recorder';
@@ -44,16 +44,23 @@ export async function recordAndCompact(
 
 type Day = { station_id: string; date: string };
 
-/** Copies a compacted day to another station/date (files as they are, manifest rewritten). */
+/**
+ * Copies a compacted day to another station/date (its generation's files as they are, the manifest
+ * rewritten), linked as the compactor links a day.
+ */
 export async function copyParquetDay(
   root: string,
   from: Day,
   to: Day,
   { generatedAt, fromRoot = root }: { generatedAt?: string; fromRoot?: string } = {},
 ): Promise<void> {
-  const target = new DataRoot(root).parquetDayDir(to);
-  await cp(new DataRoot(fromRoot).parquetDayDir(from), target, { recursive: true });
-  const file = join(target, '_manifest.json');
+  const source = new DataRoot(fromRoot);
+  const target = new DataRoot(root);
+  const { generation } = await source.readManifest(from);
+  const copy = target.generationDir(to, generation);
+  await cp(source.generationDir(from, generation), copy, { recursive: true });
+  await symlink(relative(target.parquetStationDir(to.station_id), copy), target.parquetDayDir(to));
+  const file = join(copy, '_manifest.json');
   const manifest = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   Object.assign(manifest, { station_id: to.station_id, date: to.date }, generatedAt ? { generated_at: generatedAt } : {});
   await writeFile(file, JSON.stringify(manifest));

@@ -55,7 +55,7 @@ async function build(root: DataRoot, day: { station_id: string; date: string }, 
   if (spec.parquet === 'missing') return;
   await copyParquetDay(root.root, source, day, { generatedAt: new Date(generated).toISOString(), fromRoot: template });
   const manifest = JSON.parse(await readFile(root.manifestFile(day), 'utf8'));
-  const health = join(root.parquetDayDir(day), manifest.channels.health.file);
+  const health = join(root.parquetDayDir(day), manifest.channels.health.parts[0].file);
   if (spec.parquet === 'truncated') await truncate(health, 100);
   if (spec.parquet === 'file_gone') await rm(health);
   if (spec.parquet === 'bad_manifest') await writeFile(root.manifestFile(day), '{"manifest_version":');

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cp, mkdir, readFile, rm, stat, symlink, truncate, utimes, writeFile, readdir, rename } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, truncate, utimes, writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -25,7 +25,7 @@ beforeAll(async () => {
 
 async function freshRoot(): Promise<DataRoot> {
   const dir = await tempDir('helios-retention-');
-  await cp(template, dir, { recursive: true, preserveTimestamps: true });
+  await cp(template, dir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
   return new DataRoot(dir);
 }
 
@@ -67,18 +67,18 @@ describe('retention of journal days', () => {
 
   it('keeps an expired journal day whose Parquet is missing, damaged or older than the journal, and says why', async () => {
     const root = await freshRoot();
-    const manifest = JSON.parse(await readFile(root.manifestFile(day()), 'utf8')) as { generated_at: string; channels: Record<string, { file: string; rows: number; bytes: number }> };
+    const manifest = JSON.parse(await readFile(root.manifestFile(day()), 'utf8')) as { generated_at: string; channels: Record<string, { parts: { file: string }[]; rows: number; bytes: number }> };
     const gen = manifest.generated_at;
     const cases: [string, (d: { station_id: string; date: string }) => Promise<void>, RegExp][] = [
       ['2026-01-01', async () => {}, /its Parquet is missing/],
-      ['2026-01-02', async (d) => truncate(join(root.parquetDayDir(d), manifest.channels.l2_snap_1s!.file), 1000), /damaged: l2_snap_1s has 1000 bytes, the manifest says/],
+      ['2026-01-02', async (d) => truncate(join(root.parquetDayDir(d), manifest.channels.l2_snap_1s!.parts[0]!.file), 1000), /damaged: l2_snap_1s has 1000 bytes, the manifest says/],
       ['2026-01-03', async (d) => writeFile(root.manifestFile(d), '{"manifest_version": 1, "cut'), /damaged/],
-      ['2026-01-04', async (d) => rm(join(root.parquetDayDir(d), manifest.channels.health!.file)), /damaged: ch=health\/part-0000.parquet is missing/],
+      ['2026-01-04', async (d) => rm(join(root.parquetDayDir(d), manifest.channels.health!.parts[0]!.file)), /damaged: ch=health\/part-0000.parquet is missing/],
       [
         '2026-01-05',
         async (d) => {
           // same size, footer magic overwritten
-          const file = join(root.parquetDayDir(d), manifest.channels.metar_obs!.file);
+          const file = join(root.parquetDayDir(d), manifest.channels.metar_obs!.parts[0]!.file);
           const bytes = await readFile(file);
           bytes.write('XXXX', bytes.length - 4);
           await writeFile(file, bytes);
@@ -95,7 +95,7 @@ describe('retention of journal days', () => {
         /damaged: health holds \d+ rows, the manifest says/,
       ],
       ['2026-01-07', async (d) => utimes(join(root.journalDir(d), 'a.ndjson'), new Date(Date.parse(gen) + 60_000), new Date(Date.parse(gen) + 60_000)), /its Parquet \(compacted .*\) is older than the journal/],
-      ['2026-01-08', async (d) => writeFile(join(root.parquetDayDir(d), '.compact.lock'), String(process.pid)), /its day is being compacted/],
+      ['2026-01-08', async (d) => writeFile(join(root.generationsDir(d), 'compact.lock'), String(process.pid)), /its day is being compacted/],
     ];
     for (const [date, damage] of cases) {
       if (date !== '2026-01-01') await copyParquetDay(root.root, day(), day(date));
@@ -205,13 +205,11 @@ describe('retention of Parquet days', () => {
     expect(existsSync(join(root.root, 'windows'))).toBe(false);
   });
 
-  it('removes a day that is a link into .gen/ together with its generation', async () => {
+  it('removes a day that is a link into .gen/ together with its generations', async () => {
     const root = await freshRoot();
     const stationDir = join(root.root, 'parquet', 'station=KLGA');
-    const gen = join(stationDir, '.gen', 'g-0001');
-    await mkdir(join(stationDir, '.gen'));
-    await rename(root.parquetDayDir(day()), gen);
-    await symlink(join('.gen', 'g-0001'), root.parquetDayDir(day()));
+    const gen = root.generationDir(day(), (await root.readManifest(day())).generation);
+    expect(existsSync(gen)).toBe(true);
     // the journal check reads through the link
     const plan = await planRetention({ dataRoot: root, policy: policy(), nowMs: NOW_30_DAYS });
     expect(plan.items).toMatchObject([{ tree: 'journal', action: 'delete' }]);

@@ -9,7 +9,9 @@ import { BUCKETS, TOKENS, type SyntheticDay } from './synthetic-day';
 
 export function manifestOf(day: SyntheticDay): Manifest {
   return {
-    manifest_version: 1,
+    manifest_version: 2,
+    generation: 1,
+    closed: true,
     station_id: 'KLGA',
     date: '2026-01-29',
     time_zone: 'America/New_York',

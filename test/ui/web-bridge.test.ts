@@ -154,7 +154,7 @@ describe('browser bridge: data operations', () => {
       const days = await client.listDays();
       expect(days.find((d) => d.date === '2026-01-28')).toMatchObject({ damaged: expect.stringMatching(/^parquet\/station=KLGA\/date=2026-01-28\/_manifest\.json: .*JSON/), journal: false });
       expect(days.find((d) => d.date === '2026-01-29')).toMatchObject({ journal: false });
-      expect(days.find((d) => d.date === '2026-01-29')!.damaged).toBeUndefined();
+      expect(days.find((d) => d.date === '2026-01-29')!.damaged).toBeNull();
     } finally {
       await rm(dayDir, { recursive: true, force: true });
     }

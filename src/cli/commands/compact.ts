@@ -9,16 +9,18 @@ import type { CompactDayResult, CompactProgress } from '../../services/compactor
 import { STATION_ID_PATTERN } from '../../shared/stations';
 import { DATE_PATTERN } from '../../shared/time';
 
-const usage = `usage: npm run -s helios -- compact --data DIR [--station S] [--date YYYY-MM-DD] [--threads N]
+const usage = `usage: npm run -s helios -- compact --data DIR [--station S] [--date YYYY-MM-DD] [--threads N] [--rebuild]
 
 Compacts <DIR>/journal/station=S/date=D/*.ndjson into typed Parquet under <DIR>/parquet/…
-(one part file per channel, _manifest.json with row groups and timeline markers). Lines that fail
+(one part-0000 file per channel, _manifest.json with row groups and timeline markers), reading
+only what earlier compactions of the day (e.g. the live recorder's) have not. Lines that fail
 validation go to <DIR>/quarantine/station=S/date=D/quarantine.ndjson; the command still exits 0.
 
   --data DIR      data root (required)
   --station S     only this station (default: every station with a journal)
   --date D        only this station-local date (default: every day with a journal)
   --threads N     validator worker threads (default: one per core, at most 4; 0 = on the main thread)
+  --rebuild       compact each day's whole journal again, not only what is new
 
 Exit status: 0 when every selected day was compacted (even if lines were quarantined), 1 when a day
 could not be compacted, 2 for bad arguments or when there is nothing to compact.`;
@@ -39,7 +41,15 @@ function summary(r: CompactDayResult, root: DataRoot): string {
   const codes = Object.entries(r.quarantinedByCode).map(([code, n]) => `${code} ${fmt(n)}`).join(', ');
   parts.push(t.quarantined ? `${fmt(t.quarantined)} quarantined (${codes}) → ${relative(root.root, r.quarantinePath!)}` : '0 quarantined');
   if (r.pendingLines) parts.push(`${r.pendingLines} torn tail line(s) left for the next run`);
-  return `${r.station} ${r.date}: ${parts.join(', ')}; ${(r.elapsedMs / 1000).toFixed(1)} s`;
+  const pass =
+    r.pass === 'unchanged'
+      ? ' (nothing new)'
+      : r.pass === 'incremental'
+        ? ` (${fmt(r.passLines)} new lines)`
+        : r.fullReason && r.fullReason !== 'asked to compact from scratch'
+          ? ` (compacted from scratch: ${r.fullReason})`
+          : '';
+  return `${r.station} ${r.date}: ${parts.join(', ')}; ${(r.elapsedMs / 1000).toFixed(1)} s${pass}`;
 }
 
 class Progress {
@@ -68,7 +78,7 @@ export const compactCommand: Command = {
     try {
       ({ values } = parseArgs({
         args,
-        options: { data: { type: 'string' }, station: { type: 'string' }, date: { type: 'string' }, threads: { type: 'string' } },
+        options: { data: { type: 'string' }, station: { type: 'string' }, date: { type: 'string' }, threads: { type: 'string' }, rebuild: { type: 'boolean' } },
         strict: true,
         allowPositionals: false,
       }));
@@ -112,6 +122,7 @@ export const compactCommand: Command = {
           station: day.station_id,
           date: day.date,
           threads,
+          rebuild: values.rebuild,
           onProgress: (p) => progress.update(p),
           onWarning: (m) => {
             progress.clear();

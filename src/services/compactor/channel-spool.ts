@@ -35,6 +35,7 @@ export async function normalizeSpool(path: string): Promise<void> {
   const out = await ChannelSpool.open(normalized);
   try {
     for await (const chunk of readLineChunks(path, 4 << 20)) {
+      if (chunk.kind !== 'lines') continue; // spooled lines are within the limit
       const text = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength).toString('utf8');
       const lines = text.split('\n').filter((line) => line !== '');
       await out.write([Buffer.from(lines.map((line) => JSON.stringify(JSON.parse(line)) + '\n').join(''))]);

@@ -8,6 +8,10 @@
  *            consecutive trustworthy snapshots ≤ 2 s apart; shocks of one token within 60 s merge.
  * - GAP    — one per `book_events` GAP_DETECTED.
  * - RESYNC — one range per BOOK_RESYNC_START → next BOOK_RESYNC_DONE of the same token.
+ *
+ * An incremental pass re-derives only the kinds whose channel got rows, and extends the shocks
+ * from the new snapshots alone when they all come after the old ones (carrying each token's open
+ * run of shocks in the day's state), so its cost follows the new rows, not the day.
  */
 import { MARKER_KINDS, type Marker } from '../../shared/manifest';
 import type { WindowReason } from '../../shared/schemas';
@@ -84,31 +88,65 @@ async function windowMarkers(q: Query, src: string): Promise<Marker[]> {
   });
 }
 
-async function shockMarkers(q: Query, src: string, threshold: number): Promise<Marker[]> {
+/** A token's latest run of shocks less than 60 s apart: later shocks within 60 s merge into its marker. */
+export interface ShockChain {
+  /** ts of the chain's marker. */
+  marker_ts: string;
+  /** Last shock of the chain (µs), and the mid it moved from (chain start) and to (last shock). */
+  at_us: number;
+  from: number;
+  to: number;
+}
+
+/** What an incremental pass needs to extend the shocks: how far they were derived, and the open chains. */
+export interface ShockState {
+  upto_us: number;
+  chains: Record<string, ShockChain>;
+}
+
+/**
+ * SHOCK markers of the snapshots in `src` with ts ≥ `fromUs` (all when null), continuing the
+ * chains of `state` (whose markers are among `previous`, and are updated in place).
+ */
+async function shockMarkers(
+  q: Query,
+  src: string,
+  threshold: number,
+  fromUs: number | null,
+  previous: Marker[],
+  state: ShockState | null,
+): Promise<{ markers: Marker[]; chains: Record<string, ShockChain> }> {
+  // A snapshot's predecessor counts only within 2 s, so 2 s before `fromUs` is all the context needed.
+  const since = fromUs === null ? '' : `WHERE epoch_us(ts_ingest_utc) >= ${fromUs - SHOCK_MAX_STEP_US}`;
   const rows = await q(
     `WITH s AS (
        SELECT token_id, ts_ingest_utc, mid, book_ok, correlation_id, window_id,
               lag(mid) OVER w AS prev_mid, lag(ts_ingest_utc) OVER w AS prev_ts, lag(book_ok) OVER w AS prev_ok
-       FROM ${src} WINDOW w AS (PARTITION BY token_id ORDER BY ts_ingest_utc, event_id))
+       FROM ${src} ${since} WINDOW w AS (PARTITION BY token_id ORDER BY ts_ingest_utc, event_id))
      SELECT token_id, epoch_us(ts_ingest_utc) AS ts, mid, prev_mid, correlation_id, window_id
      FROM s
      WHERE book_ok AND prev_ok AND mid IS NOT NULL AND prev_mid IS NOT NULL
        AND epoch_us(ts_ingest_utc) - epoch_us(prev_ts) <= ${SHOCK_MAX_STEP_US}
        AND abs(mid - prev_mid) > ${threshold} + 1e-9
+       ${fromUs === null ? '' : `AND epoch_us(ts_ingest_utc) >= ${fromUs}`}
      ORDER BY ts_ingest_utc, token_id`,
   );
   const out: Marker[] = [];
-  const lastByToken = new Map<string, { marker: Marker; at: bigint; from: number; to: number }>();
+  const lastByToken = new Map<string, { marker: Marker; chain: ShockChain }>();
+  for (const [token, chain] of Object.entries(state?.chains ?? {})) {
+    const m = previous.find((p) => p.kind === 'SHOCK' && p.token_id === token && p.ts === chain.marker_ts);
+    if (m) lastByToken.set(token, { marker: m, chain: { ...chain } });
+  }
   for (const r of rows) {
     const token = String(r.token_id);
-    const at = r.ts as bigint;
+    const at = Number(r.ts as bigint);
     const from = Number(r.prev_mid);
     const to = Number(r.mid);
     const open = lastByToken.get(token);
-    if (open && at - open.at <= BigInt(SHOCK_MERGE_US)) {
-      open.at = at;
-      open.to = to;
-      open.marker.label = shockLabel(open.from, open.to, true);
+    if (open && at - open.chain.at_us <= SHOCK_MERGE_US) {
+      open.chain.at_us = at;
+      open.chain.to = to;
+      open.marker.label = shockLabel(open.chain.from, to, true);
       continue;
     }
     const m = marker({
@@ -121,9 +159,9 @@ async function shockMarkers(q: Query, src: string, threshold: number): Promise<M
       token_id: token,
     });
     out.push(m);
-    lastByToken.set(token, { marker: m, at, from, to });
+    lastByToken.set(token, { marker: m, chain: { marker_ts: m.ts, at_us: at, from, to } });
   }
-  return out;
+  return { markers: out, chains: Object.fromEntries([...lastByToken].map(([token, { chain }]) => [token, chain])) };
 }
 
 function shockLabel(from: number, to: number, merged: boolean): string {
@@ -163,28 +201,61 @@ async function bookMarkers(q: Query, src: string): Promise<Marker[]> {
   return out;
 }
 
-/**
- * Markers of a day from its Parquet files (`sources` maps a channel to a DuckDB table expression,
- * e.g. `read_parquet('…')`), sorted by time.
- */
-export async function deriveMarkers(
-  q: Query,
-  sources: Partial<Record<'metar_obs' | 'event_windows' | 'l2_snap_1s' | 'book_events', string>>,
-  shockThreshold = DEFAULT_SHOCK_THRESHOLD,
-): Promise<Marker[]> {
-  const markers = [
-    ...(sources.metar_obs ? await metarMarkers(q, sources.metar_obs) : []),
-    ...(sources.event_windows ? await windowMarkers(q, sources.event_windows) : []),
-    ...(sources.l2_snap_1s ? await shockMarkers(q, sources.l2_snap_1s, shockThreshold) : []),
-    ...(sources.book_events ? await bookMarkers(q, sources.book_events) : []),
-  ];
+export const MARKER_SOURCES = ['metar_obs', 'event_windows', 'l2_snap_1s', 'book_events'] as const;
+type MarkerSource = (typeof MARKER_SOURCES)[number];
+const KINDS_OF: Record<MarkerSource, Marker['kind'][]> = {
+  metar_obs: ['METAR'],
+  event_windows: ['WINDOW'],
+  l2_snap_1s: ['SHOCK'],
+  book_events: ['GAP', 'RESYNC'],
+};
+
+export interface MarkerInput {
+  /** A DuckDB table expression over all of a channel's rows so far (e.g. `read_parquet([…])`). */
+  sources: Partial<Record<MarkerSource, string>>;
+  shockThreshold?: number;
+  /** Latest ingest time of the snapshots in `sources.l2_snap_1s` (µs). */
+  snapshotsUptoUs: number | null;
+  /**
+   * The markers before this pass, and which channels got rows since: the others keep their
+   * markers. Shocks are extended from the new snapshots when they all come after the old ones.
+   */
+  previous?: { markers: Marker[]; shocks: ShockState | null; changed: ReadonlySet<MarkerSource>; newSnapshotsFromUs: number | null };
+}
+
+/** Markers of a day (sorted by time) and the shock state that lets the next pass extend them. */
+export async function deriveMarkers(q: Query, input: MarkerInput): Promise<{ markers: Marker[]; shocks: ShockState | null }> {
+  const { sources, previous } = input;
+  const threshold = input.shockThreshold ?? DEFAULT_SHOCK_THRESHOLD;
+  const kept = (source: MarkerSource) => previous !== undefined && !previous.changed.has(source);
+  const prior = previous ? previous.markers.map((m) => ({ ...m })) : [];
+  const priorOf = (source: MarkerSource) => prior.filter((m) => KINDS_OF[source].includes(m.kind));
+  const markers: Marker[] = [];
+  if (sources.metar_obs) markers.push(...(kept('metar_obs') ? priorOf('metar_obs') : await metarMarkers(q, sources.metar_obs)));
+  if (sources.event_windows) markers.push(...(kept('event_windows') ? priorOf('event_windows') : await windowMarkers(q, sources.event_windows)));
+  if (sources.book_events) markers.push(...(kept('book_events') ? priorOf('book_events') : await bookMarkers(q, sources.book_events)));
+  let shocks: ShockState | null = null;
+  if (sources.l2_snap_1s) {
+    if (kept('l2_snap_1s')) {
+      markers.push(...priorOf('l2_snap_1s'));
+      shocks = previous!.shocks;
+    } else {
+      const from = previous?.newSnapshotsFromUs ?? null;
+      const extend = previous?.shocks && from !== null && from > previous.shocks.upto_us ? previous.shocks : null;
+      const old = extend ? priorOf('l2_snap_1s') : [];
+      const found = await shockMarkers(q, sources.l2_snap_1s, threshold, extend ? from : null, old, extend);
+      markers.push(...old, ...found.markers);
+      shocks = { upto_us: input.snapshotsUptoUs ?? 0, chains: found.chains };
+    }
+  }
   const kindOrder = (k: Marker['kind']) => MARKER_KINDS.indexOf(k);
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return markers.sort(
+  markers.sort(
     (a, b) =>
       microsFromIso(a.ts) - microsFromIso(b.ts) ||
       kindOrder(a.kind) - kindOrder(b.kind) ||
       cmp(a.token_id ?? '', b.token_id ?? '') ||
       cmp(a.label, b.label),
   );
+  return { markers, shocks };
 }

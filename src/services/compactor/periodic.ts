@@ -1,21 +1,23 @@
 /**
- * Incremental compaction for a live recorder: every `everyMs` the current local day is compacted
- * again from its whole journal (fast enough that re-doing the day is simpler and safer than
- * appending to Parquet), and once the station's local midnight has passed, the previous day gets
- * its final compaction (after `graceMs`, so the recorder's last batch of the old day has landed).
+ * Incremental compaction for a live recorder: every `everyMs` a pass compacts what the recorder
+ * has appended to the current local day's journal since the last pass (into new part files), and
+ * once the station's local midnight has passed, the previous day gets its final pass (after
+ * `graceMs`, so the recorder's last batch of the old day has landed), which merges its parts.
  *
- * It runs in the calling process, asynchronously: JSON parsing and validation happen on one
- * worker thread by default and DuckDB works on its own native threads, so the caller's event loop
- * only does file reads, the event_id set and spool writes between awaits. A tick never overlaps
- * the previous one; a day locked by another process (e.g. a manual `helios compact`) is skipped
- * until the next tick.
+ * Every pass runs in the compaction process (child-compaction.ts: a child process at the lowest
+ * priority, with one validator thread, two DuckDB threads and bounded memory by default, started
+ * on the first pass and kept until `stop`), so the recorder's event loop only sends a message and
+ * receives the result. A tick never overlaps the previous one; a day
+ * locked by another process (e.g. a manual `helios compact`) is skipped until the next tick.
  */
 import { stat } from 'node:fs/promises';
 import { DataRoot, type DayRef } from '../data-root';
 import { getStation } from '../../shared/stations';
 import { localDate, localDayBoundsUtc } from '../../shared/time';
-import { compactDay, type CompactDayResult } from './compact-day';
+import type { CompactDayResult } from './compact-day';
+import { CHILD_DEFAULTS, CompactionProcess } from './child-compaction';
 import { DayBusyError, NoJournalError } from './errors';
+import type { EngineOptions } from './parquet-writer';
 
 export interface PeriodicCompactionOptions {
   dataRoot: string | DataRoot;
@@ -28,6 +30,10 @@ export interface PeriodicCompactionOptions {
   graceMs?: number;
   /** Validator threads per compaction. Default 1, leaving a core to the live process. */
   threads?: number;
+  /** DuckDB threads and memory limit per compaction (default 2 threads, 1 GB). */
+  engine?: EngineOptions;
+  /** V8 heap limit of the compaction process, MB (default 1024). */
+  maxHeapMb?: number;
   /** Compact right away instead of after the first interval. Default true. */
   runImmediately?: boolean;
   onCompacted?: (result: CompactDayResult, kind: 'current' | 'final') => void;
@@ -39,7 +45,7 @@ export interface PeriodicCompactionOptions {
 export interface PeriodicCompaction {
   /** Run one tick now (waits for a running one first). */
   runNow(): Promise<void>;
-  /** Stop the timer and wait for a running compaction to finish. */
+  /** Stop the timer, wait for a running compaction to finish, and end the compaction process. */
   stop(): Promise<void>;
 }
 
@@ -47,7 +53,7 @@ const MAX_FINAL_ATTEMPTS = 3;
 
 /**
  * Whether a past day still needs its final compaction (e.g. the process was down at midnight):
- * it has a journal and either no manifest or one generated before the day had ended.
+ * it has a journal and either no manifest or one of a live pass.
  */
 async function lastCompactedWhileLive(root: DataRoot, day: DayRef): Promise<boolean> {
   try {
@@ -56,8 +62,7 @@ async function lastCompactedWhileLive(root: DataRoot, day: DayRef): Promise<bool
     return false;
   }
   try {
-    const m = await root.readManifest(day);
-    return Date.parse(m.generated_at) < Date.parse(m.day_end_utc);
+    return !(await root.readManifest(day)).closed;
   } catch {
     return true;
   }
@@ -71,26 +76,29 @@ export function startPeriodicCompaction(options: PeriodicCompactionOptions): Per
   let lastDate = localDate(now(), timeZone);
   /** Days whose final compaction is still owed: earliest time to do it and attempts so far. */
   const owed = new Map<string, { due: number; attempts: number }>();
+  const compaction = new CompactionProcess({ maxHeapMb: options.maxHeapMb });
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
   const compact = async (date: string, kind: 'current' | 'final'): Promise<boolean> => {
     try {
-      const result = await compactDay({
-        dataRoot,
-        station: options.station,
-        date,
-        threads: options.threads ?? 1,
-        tailMode: kind === 'current' ? 'pending' : 'quarantine',
-        now,
-        onWarning: options.onWarning ? (m) => options.onWarning!(m, date) : undefined,
-      });
+      const result = await compaction.compact(
+        {
+          dataRoot: dataRoot.root,
+          station: options.station,
+          date,
+          threads: options.threads ?? CHILD_DEFAULTS.threads,
+          engine: options.engine ?? CHILD_DEFAULTS.engine,
+          tailMode: kind === 'current' ? 'pending' : 'quarantine',
+          nowMs: now(),
+        },
+        options.onWarning ? (m) => options.onWarning!(m, date) : undefined,
+      );
       options.onCompacted?.(result, kind);
       return true;
     } catch (e) {
       if (e instanceof DayBusyError) return false;
-      // A live day without a journal yet (nothing recorded so far) is not an error.
       // A day without a journal (nothing recorded yet, or ever) has nothing to compact.
       if (e instanceof NoJournalError) return true;
       options.onError?.(e as Error, date);
@@ -146,6 +154,7 @@ export function startPeriodicCompaction(options: PeriodicCompactionOptions): Per
       stopped = true;
       if (timer) clearTimeout(timer);
       while (running) await running;
+      await compaction.close();
     },
   };
 }

@@ -1,16 +1,17 @@
 /**
- * Phase 1 of a compaction: read a day's journal files as chunks of whole lines, validate them on
- * the validator threads, and — on this thread, in file/line order — drop repeated event_ids, spool
- * each channel's accepted lines for DuckDB and stream rejected lines to the quarantine file.
+ * Phase 1 of a compaction pass: read the journal bytes not compacted yet as chunks of whole lines,
+ * validate them on the validator threads, and — on this thread, in file/line order — drop repeated
+ * event_ids (against every id the day has kept so far), spool each channel's accepted lines for
+ * DuckDB and stream rejected lines to the pass's quarantine file.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHANNELS, type Channel } from '../../shared/channels';
 import { CURRENT_VERSION } from '../../shared/schemas';
 import { ChannelSpool } from './channel-spool';
-import { EventIdIndex } from './event-id-index';
+import type { FirstReads } from './first-reads';
 import { readLineChunks } from './journal-reader';
-import type { ChunkResult, DayPartition, QuarantineCode, Rejected } from './validate-lines';
+import { tooLong, type ChunkResult, type DayPartition, type QuarantineCode, type Rejected } from './validate-lines';
 import { createValidator } from './validator-pool';
 
 export interface JournalInput {
@@ -18,6 +19,11 @@ export interface JournalInput {
   /** As quarantine records name it (relative to the data root). */
   name: string;
   size: number;
+  /** Its index in `firstReads.journals`. */
+  index: number;
+  /** Where this pass starts: a line start, and that line's number. */
+  offset: number;
+  line: number;
 }
 
 export interface ChannelStats {
@@ -35,6 +41,21 @@ export interface ChannelStats {
   spoolPath: string;
 }
 
+/** How far a pass got in one journal file. */
+export interface FileProgress {
+  index: number;
+  /** Bytes taken (a line start, or the file's end). */
+  offset: number;
+  /** Number of the line at `offset`. */
+  line: number;
+  /** The bytes taken end with a complete event that had no newline yet. */
+  endedOpen: boolean;
+  /** The unterminated last line, rejected but left to be read again (it may get finished). */
+  tail: Rejected | null;
+  /** End of that tail (the file's size when read). */
+  tailEnd: number;
+}
+
 export interface SpoolResult {
   stats: Map<Channel, ChannelStats>;
   linesRead: number;
@@ -43,23 +64,34 @@ export interface SpoolResult {
   duplicates: number;
   quarantined: number;
   quarantinedByCode: Partial<Record<QuarantineCode, number>>;
+  /** Unterminated last lines left for the next pass (live day). */
   pendingLines: number;
+  progress: FileProgress[];
   /** Validator threads actually used (0 = inline). */
   threads: number;
 }
 
 export interface SpoolOptions {
   files: JournalInput[];
+  firstReads: FirstReads;
   partition: DayPartition;
   workDir: string;
   /** Where the quarantine records go (NDJSON). */
   quarantinePath: string;
   threads: number;
   tailMode: 'quarantine' | 'pending';
+  maxLineBytes: number;
   chunkBytes?: number;
   onProgress?: (bytesDone: number, linesRead: number) => void;
   onWarning?: (message: string) => void;
 }
+
+/**
+ * A line repeats the event_id of a line kept by an earlier pass from a file that sorts after its
+ * own: a compaction of the whole journal would have kept this one instead. Only a compaction
+ * from scratch gives that result.
+ */
+export class OrderChangedError extends Error {}
 
 interface Tracked extends ChannelStats {
   spool: ChannelSpool;
@@ -69,12 +101,22 @@ interface Tracked extends ChannelStats {
 }
 
 export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> {
-  const { files, workDir } = options;
+  const { files, workDir, firstReads } = options;
   const validator = await createValidator(options.partition, options.threads, options.onWarning);
   const channels = new Map<Channel, Tracked>();
-  const firstReads = new FirstReads(files);
   const quarantine = await open(options.quarantinePath, 'w');
-  const result: SpoolResult = { stats: new Map(), linesRead: 0, blankLines: 0, duplicates: 0, quarantined: 0, quarantinedByCode: {}, pendingLines: 0, threads: validator.threads };
+  const progress = files.map((f): FileProgress => ({ index: f.index, offset: f.offset, line: f.line, endedOpen: false, tail: null, tailEnd: 0 }));
+  const result: SpoolResult = {
+    stats: new Map(),
+    linesRead: 0,
+    blankLines: 0,
+    duplicates: 0,
+    quarantined: 0,
+    quarantinedByCode: {},
+    pendingLines: 0,
+    progress,
+    threads: validator.threads,
+  };
 
   const channel = async (ch: Channel): Promise<Tracked> => {
     let t = channels.get(ch);
@@ -86,10 +128,20 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
     return t;
   };
 
-  const consume = async (chunk: ChunkResult, fileIndex: number, chunkOffset: number) => {
+  const writeRejects = async (fileIndex: number, rejects: Rejected[]) => {
+    if (rejects.length === 0) return;
+    rejects.sort((x, y) => x.line - y.line);
+    const name = files[fileIndex]!.name;
+    await quarantine.write(rejects.map((r) => quarantineRecord(name, r)).join('\n') + '\n');
+    result.quarantined += rejects.length;
+    for (const r of rejects) result.quarantinedByCode[r.code] = (result.quarantinedByCode[r.code] ?? 0) + 1;
+  };
+
+  const consume = async (chunk: ChunkResult, fileIndex: number, chunkOffset: number, unterminated: boolean) => {
+    const file = files[fileIndex]!;
+    const p = progress[fileIndex]!;
     result.linesRead += chunk.lines;
     result.blankLines += chunk.blank;
-    result.pendingLines += chunk.pending;
     const rejects: Rejected[] = [...chunk.rejected];
     const a = chunk.accepted;
     const bytes = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength);
@@ -102,6 +154,9 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
       spoolAt[c] = a.spoolEnd[i]!;
       const first = firstReads.get(a.ids, i * 4);
       if (first !== undefined) {
+        if (first < firstReads.loaded && firstReads.journals[firstReads.fileOf(first)]!.name > file.name) {
+          throw new OrderChangedError(`${file.name}:${a.line[i]} repeats an event_id first read at ${firstReads.describe(first)}, a file that sorts after it`);
+        }
         const raw = bytes.subarray(a.start[i]!, a.end[i]!);
         if (await firstReads.sameBytes(first, raw)) result.duplicates++;
         else {
@@ -116,7 +171,7 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
         (cuts.get(c) ?? cuts.set(c, []).get(c)!).push([spoolStart, a.spoolEnd[i]!]);
         continue;
       }
-      firstReads.add(a.ids, i * 4, fileIndex, a.line[i]!, chunkOffset + a.start[i]!, a.end[i]! - a.start[i]!);
+      firstReads.add(a.ids, i * 4, file.index, a.line[i]!, chunkOffset + a.start[i]!, a.end[i]! - a.start[i]!);
 
       const ch = CHANNELS[c]!;
       const t = channels.get(ch) ?? (await channel(ch));
@@ -140,46 +195,75 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
       // Only lines of a channel with a kept line are left, so its spool is open.
       if (kept.length > 0) await channels.get(CHANNELS[c]!)!.spool.write(kept);
     }
-    if (rejects.length) {
-      rejects.sort((x, y) => x.line - y.line);
-      const name = files[fileIndex]!.name;
-      await quarantine.write(rejects.map((r) => JSON.stringify({ file: name, line: r.line, code: r.code, reason: r.reason, raw: r.raw })).join('\n') + '\n');
-      result.quarantined += rejects.length;
-      for (const r of rejects) result.quarantinedByCode[r.code] = (result.quarantinedByCode[r.code] ?? 0) + 1;
+    await writeRejects(fileIndex, rejects);
+    p.offset = chunkOffset + chunk.consumed;
+    p.line = chunk.nextLine;
+    p.endedOpen = unterminated && !chunk.leftover;
+    if (chunk.leftover) {
+      if (chunk.tail) {
+        p.tail = chunk.tail;
+        p.tailEnd = file.size;
+      } else result.pendingLines++;
     }
+  };
+
+  /** A line over the size limit, found by the reader (never read whole). */
+  const consumeTooLong = async (fileIndex: number, piece: { line: number; offset: number; length: number; prefix: Uint8Array; terminated: boolean }) => {
+    const p = progress[fileIndex]!;
+    const rejection = tooLong(piece.line, piece.length, options.maxLineBytes, piece.prefix);
+    if (!piece.terminated) {
+      if (options.tailMode === 'pending') result.pendingLines++;
+      else {
+        result.linesRead++;
+        p.tail = rejection;
+        p.tailEnd = files[fileIndex]!.size;
+      }
+      return;
+    }
+    result.linesRead++;
+    await writeRejects(fileIndex, [rejection]);
+    p.offset = piece.offset + piece.length + 1;
+    p.line = piece.line + 1;
   };
 
   try {
     // Chunks are validated concurrently but consumed strictly in order.
-    const queue: { result: Promise<ChunkResult>; fileIndex: number; offset: number; bytesDone: number }[] = [];
+    type Queued = { result: Promise<ChunkResult> | null; tooLong?: Parameters<typeof consumeTooLong>[1]; fileIndex: number; offset: number; unterminated: boolean; bytesDone: number };
+    const queue: Queued[] = [];
     const maxInFlight = Math.max(2, validator.threads * 2);
     const chunkBytes = options.chunkBytes ?? (validator.threads > 0 ? 4 << 20 : 1 << 20);
     const drainOne = async () => {
       const next = queue.shift()!;
-      await consume(await next.result, next.fileIndex, next.offset);
+      if (next.tooLong) await consumeTooLong(next.fileIndex, next.tooLong);
+      else await consume(await next.result!, next.fileIndex, next.offset, next.unterminated);
       options.onProgress?.(next.bytesDone, result.linesRead);
     };
     let seq = 0;
     let base = 0;
     for (let f = 0; f < files.length; f++) {
-      for await (const chunk of readLineChunks(files[f]!.path, chunkBytes)) {
-        const validated = validator.validate({
-          seq: seq++,
-          bytes: chunk.bytes,
-          firstLine: chunk.firstLine,
-          unterminatedTail: chunk.unterminatedTail,
-          tailMode: options.tailMode,
-        });
-        validated.catch(() => undefined); // awaited in order by drainOne
-        queue.push({ result: validated, fileIndex: f, offset: chunk.offset, bytesDone: base + chunk.position });
+      const file = files[f]!;
+      for await (const piece of readLineChunks(file.path, chunkBytes, { offset: file.offset, line: file.line, maxLineBytes: options.maxLineBytes })) {
+        if (piece.kind === 'too_long') {
+          queue.push({ result: null, tooLong: piece, fileIndex: f, offset: piece.offset, unterminated: !piece.terminated, bytesDone: base + piece.offset + piece.length - file.offset });
+        } else {
+          const validated = validator.validate({
+            seq: seq++,
+            bytes: piece.bytes,
+            firstLine: piece.firstLine,
+            unterminatedTail: piece.unterminatedTail,
+            tailMode: options.tailMode,
+            maxLineBytes: options.maxLineBytes,
+          });
+          validated.catch(() => undefined); // awaited in order by drainOne
+          queue.push({ result: validated, fileIndex: f, offset: piece.offset, unterminated: piece.unterminatedTail, bytesDone: base + piece.offset + piece.bytes.byteLength - file.offset });
+        }
         while (queue.length >= maxInFlight) await drainOne();
       }
-      base += files[f]!.size;
+      base += file.size - file.offset;
     }
     while (queue.length) await drainOne();
   } finally {
     await validator.close();
-    await firstReads.close();
     await quarantine.close();
     for (const t of channels.values()) await t.spool.close();
   }
@@ -191,6 +275,11 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
     }
   }
   return result;
+}
+
+/** One line of a quarantine file. */
+export function quarantineRecord(file: string, r: Rejected): string {
+  return JSON.stringify({ file, line: r.line, code: r.code, reason: r.reason, raw: r.raw });
 }
 
 function compareWords(ids: Uint32Array, at: number, other: Uint32Array): number {
@@ -208,55 +297,4 @@ function without(piece: Uint8Array, cuts: [number, number][]): Uint8Array[] {
   }
   if (at < piece.length) kept.push(piece.subarray(at));
   return kept;
-}
-
-/**
- * Where each kept event_id was first read (file, line, byte range), so a later line with the same
- * id can be told apart as an exact duplicate (same bytes) or a conflict. The first line's bytes
- * are read back from its journal file only then: repeats are rare, and keeping every line's bytes
- * or a hash of them would cost every line.
- */
-class FirstReads {
-  private readonly index = new EventIdIndex();
-  private readonly file: number[] = [];
-  private readonly line: number[] = [];
-  private readonly offset: number[] = [];
-  private readonly length: number[] = [];
-  private readonly handles = new Map<number, FileHandle>();
-
-  constructor(private readonly files: JournalInput[]) {}
-
-  get(ids: Uint32Array, at: number): number | undefined {
-    return this.index.get(ids, at);
-  }
-
-  add(ids: Uint32Array, at: number, file: number, line: number, offset: number, length: number): void {
-    this.index.add(ids, at, this.file.length);
-    this.file.push(file);
-    this.line.push(line);
-    this.offset.push(offset);
-    this.length.push(length);
-  }
-
-  describe(first: number): string {
-    return `${this.files[this.file[first]!]!.name}:${this.line[first]}`;
-  }
-
-  async sameBytes(first: number, raw: Uint8Array): Promise<boolean> {
-    if (this.length[first] !== raw.length) return false;
-    const f = this.file[first]!;
-    let handle = this.handles.get(f);
-    if (!handle) {
-      handle = await open(this.files[f]!.path, 'r');
-      this.handles.set(f, handle);
-    }
-    const bytes = Buffer.allocUnsafe(raw.length);
-    const { bytesRead } = await handle.read(bytes, 0, raw.length, this.offset[first]!);
-    return bytesRead === raw.length && bytes.equals(raw);
-  }
-
-  async close(): Promise<void> {
-    for (const handle of this.handles.values()) await handle.close();
-    this.handles.clear();
-  }
 }

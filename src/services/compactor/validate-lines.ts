@@ -13,10 +13,12 @@
 import { isUtf8 } from 'node:buffer';
 import { CHANNELS, type Channel } from '../../shared/channels';
 import { parseLine, type ParseResult, type RejectCode } from '../../shared/registry';
-import { CURRENT_SCHEMAS, LEVEL_FIELDS, canonicalLevelsEnd } from '../../shared/schemas';
+import { CURRENT_SCHEMAS, CURRENT_VERSION, LEVEL_FIELDS, canonicalLevelsEnd } from '../../shared/schemas';
 import { microsFromIso, stationDate } from '../../shared/time';
 import { int32Overflow } from './duckdb-columns';
 import { schemaIsIdentity } from './schema-identity';
+import { learnLine, scanLine } from './canonical-scan';
+import { TOO_LONG_PREFIX_BYTES } from './journal-reader';
 
 export type QuarantineCode =
   | RejectCode
@@ -31,7 +33,9 @@ export type QuarantineCode =
   /** Valid event with a value the Parquet column cannot hold (int beyond 32 bits, lone surrogate). */
   | 'unstorable'
   /** Same event_id as an earlier line but different content. */
-  | 'duplicate_conflict';
+  | 'duplicate_conflict'
+  /** Longer than the line size limit: never read whole (raw holds its first bytes). */
+  | 'too_long';
 
 export interface Rejected {
   line: number;
@@ -56,8 +60,14 @@ export interface ChunkJob {
   firstLine: number;
   /** This chunk ends the file without a final newline: its last line may be torn. */
   unterminatedTail: boolean;
-  /** `pending`: a torn last line is still being written (live day); skip it instead of quarantining. */
+  /**
+   * What to do with an unterminated last line: `pending` (live day: the recorder may still be
+   * writing it) leaves it for the next compaction; `quarantine` (closed day) takes it if it is a
+   * complete event and rejects it otherwise (as `tail`).
+   */
   tailMode: 'quarantine' | 'pending';
+  /** Lines longer than this many bytes are rejected as too_long. */
+  maxLineBytes: number;
 }
 
 export interface AcceptedEvents {
@@ -94,8 +104,14 @@ export interface ChunkResult {
    */
   spools: (Uint8Array | null)[];
   rejected: Rejected[];
-  /** Torn last line skipped in `pending` tail mode. */
-  pending: number;
+  /** Bytes of the chunk taken (all, or up to an unterminated last line left for later). */
+  consumed: number;
+  /** Number of the first line after the bytes taken. */
+  nextLine: number;
+  /** An unterminated last line left for later: skipped (`pending` mode; `tail` null) or rejected (`tail`). */
+  leftover: boolean;
+  /** The rejected unterminated last line (quarantine mode): quarantined, but read again next time in case it gets finished. */
+  tail: Rejected | null;
 }
 
 export const CHANNEL_INDEX = new Map<Channel, number>(CHANNELS.map((ch, i) => [ch, i]));
@@ -158,7 +174,9 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
   const rejected: Rejected[] = [];
   let lines = 0;
   let blank = 0;
-  let pending = 0;
+  let consumed = buf.length;
+  let leftover = false;
+  let tail: Rejected | null = null;
   let line = job.firstLine;
   let start = 0;
   while (start < buf.length) {
@@ -170,6 +188,23 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
     const current = line;
     start = newline + 1;
     line++;
+    const openTail = !terminated && job.unterminatedTail;
+    if (openTail && job.tailMode === 'pending') {
+      // the recorder may still be writing it: the next compaction reads it from its start
+      consumed = lineStart;
+      leftover = true;
+      break;
+    }
+    if (end - lineStart > job.maxLineBytes) {
+      lines++;
+      const rejection = tooLong(current, end - lineStart, job.maxLineBytes, buf.subarray(lineStart, Math.min(end, lineStart + TOO_LONG_PREFIX_BYTES)));
+      if (openTail) {
+        consumed = lineStart;
+        leftover = true;
+        tail = rejection;
+      } else rejected.push(rejection);
+      continue;
+    }
     const raw = buf.toString('utf8', lineStart, end);
     if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) {
       blank++;
@@ -180,22 +215,46 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
       rejected.push({ line: current, code: 'not_utf8', reason: 'the line is not valid UTF-8 (invalid bytes are shown as U+FFFD in raw)', raw });
       continue;
     }
-    const escapes = raw.includes('\\u');
-    const parsed = escapes ? parseLine(raw) : parseElidingLevels(raw);
-    if (!parsed.ok) {
-      if (!terminated && job.unterminatedTail && parsed.code === 'not_json') {
-        if (job.tailMode === 'pending') {
-          pending++;
-          lines--;
+    // The recorder's own lines: checked in place by the channel's scanner; all others through the registry.
+    const scanned = scanLine(raw);
+    let event: { ch: Channel; event_id: string; ts_ingest_utc: string; station_id: string };
+    let version: number;
+    let out: string | null = null;
+    if (scanned) {
+      event = scanned;
+      version = CURRENT_VERSION[scanned.ch];
+    } else {
+      const escapes = raw.includes('\\u');
+      const parsed = escapes ? parseLine(raw) : parseElidingLevels(raw);
+      if (!parsed.ok) {
+        if (openTail) {
+          consumed = lineStart;
+          leftover = true;
+          tail =
+            parsed.code === 'not_json'
+              ? { line: current, code: 'torn_line', reason: `last line of the file is cut off (no newline, ${parsed.reason})`, raw }
+              : { line: current, code: parsed.code, reason: parsed.reason, raw };
         } else {
-          rejected.push({ line: current, code: 'torn_line', reason: `last line of the file is cut off (no newline, ${parsed.reason})`, raw });
+          rejected.push({ line: current, code: parsed.code, reason: parsed.reason, raw });
         }
-      } else {
-        rejected.push({ line: current, code: parsed.code, reason: parsed.reason, raw });
+        continue;
       }
-      continue;
+      event = parsed.event;
+      version = parsed.upgradedFrom ?? parsed.event.schema_version;
+      const overflow = int32Overflow(event.ch, event as unknown as Record<string, unknown>);
+      if (overflow) {
+        rejected.push({ line: current, code: 'unstorable', reason: `${event.ch}.${overflow} does not fit the 32-bit INTEGER column`, raw });
+        continue;
+      }
+      if (parsed.upgradedFrom !== null || !IDENTITY.get(event.ch) || escapes) {
+        out = JSON.stringify(event);
+        if (LONE_SURROGATE_ESCAPE.test(out)) {
+          rejected.push({ line: current, code: 'unstorable', reason: 'a string contains an unpaired UTF-16 surrogate (not valid Unicode)', raw });
+          continue;
+        }
+      }
+      if (parsed.upgradedFrom === null && !escapes) learnLine(raw);
     }
-    const event = parsed.event;
     if (event.station_id !== day.station) {
       rejected.push({ line: current, code: 'wrong_station', reason: `station_id ${event.station_id} in the journal of ${day.station}`, raw });
       continue;
@@ -212,24 +271,10 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
       });
       continue;
     }
-    const overflow = int32Overflow(event.ch, event as unknown as Record<string, unknown>);
-    if (overflow) {
-      rejected.push({ line: current, code: 'unstorable', reason: `${event.ch}.${overflow} does not fit the 32-bit INTEGER column`, raw });
-      continue;
-    }
-    if (parsed.upgradedFrom === null && IDENTITY.get(event.ch) && !escapes) {
-      json.push(null);
-    } else {
-      const out = JSON.stringify(event);
-      if (LONE_SURROGATE_ESCAPE.test(out)) {
-        rejected.push({ line: current, code: 'unstorable', reason: 'a string contains an unpaired UTF-16 surrogate (not valid Unicode)', raw });
-        continue;
-      }
-      json.push(out);
-    }
+    json.push(out);
     lineNo.push(current);
     chs.push(CHANNEL_INDEX.get(event.ch)!);
-    versions.push(parsed.upgradedFrom ?? event.schema_version);
+    versions.push(version);
     times.push(us);
     starts.push(lineStart);
     ends.push(end);
@@ -255,8 +300,26 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
     },
     spools,
     rejected,
-    pending,
+    consumed,
+    nextLine: leftover ? line - 1 : line,
+    leftover,
+    tail,
   };
+}
+
+/** The quarantine record of a line over the size limit: its length and first bytes, never the whole line. */
+export function tooLong(line: number, length: number, limit: number, prefix: Uint8Array): Rejected {
+  const raw = Buffer.from(prefix.buffer, prefix.byteOffset, prefix.byteLength).toString('utf8');
+  return {
+    line,
+    code: 'too_long',
+    reason: `the line is ${length.toLocaleString('en-US')} bytes, over the ${describeBytes(limit)} line limit; raw holds its first ${prefix.byteLength.toLocaleString('en-US')} bytes`,
+    raw,
+  };
+}
+
+function describeBytes(n: number): string {
+  return n % (1 << 20) === 0 ? `${n / (1 << 20)} MiB` : `${n.toLocaleString('en-US')}-byte`;
 }
 
 /** A UUID the registry accepted (8-4-4-4-12 hex digits) as 4 uint32 words. */

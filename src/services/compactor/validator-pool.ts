@@ -83,7 +83,7 @@ function startWorker(day: DayPartition, url: URL): Promise<Worker> {
     // execArgv: [] — not the parent's loader flags (tsx's ESM hooks would start a thread per worker).
     const worker = new Worker(workerCode(url), { eval: true, execArgv: [], workerData: day });
     // One round trip proves the module loaded (an empty chunk validates to nothing).
-    const probe: ChunkJob = { seq: -1, bytes: new Uint8Array(0), firstLine: 1, unterminatedTail: false, tailMode: 'quarantine' };
+    const probe: ChunkJob = { seq: -1, bytes: new Uint8Array(0), firstLine: 1, unterminatedTail: false, tailMode: 'quarantine', maxLineBytes: 1 };
     const onError = (e: Error) => {
       worker.terminate();
       reject(e);

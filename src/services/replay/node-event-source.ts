@@ -1,7 +1,8 @@
 /**
  * The replay's EventSource in Node (tests, the CLI, the headless WebSocket replay server): native
- * DuckDB reading a compacted day's Parquet files in place. DuckDB prunes row groups with the
- * files' statistics, so the time-bounded queries of `SqlEventSource` read only what they need.
+ * DuckDB reading a compacted day's Parquet part files in place, from the manifest's generation
+ * (a later compaction of the day does not change them under it). DuckDB prunes row groups with
+ * the files' statistics, so the time-bounded queries of `SqlEventSource` read only what they need.
  */
 import {
   DuckDBInstance,
@@ -31,14 +32,14 @@ const convertValue: DuckDBValueConverter<unknown> = (value, type, converter) => 
 export class NodeParquetBackend implements SqlBackend {
   constructor(
     private readonly connection: DuckDBConnection,
-    private readonly files: Partial<Record<Channel, string>>,
+    private readonly files: Partial<Record<Channel, string[]>>,
     private readonly onClose: () => void = () => {},
   ) {}
 
   async acquire(ch: Channel): Promise<Lease> {
-    const file = this.files[ch];
-    if (!file) throw new Error(`no Parquet file for channel ${ch}`);
-    return { relation: `read_parquet(${sqlString(file)})`, release: () => {} };
+    const files = this.files[ch];
+    if (!files) throw new Error(`no Parquet file for channel ${ch}`);
+    return { relation: parquetRelation(files), release: () => {} };
   }
 
   async queryEvents(ch: Channel, sql: string): Promise<AnyEvent[]> {
@@ -62,8 +63,8 @@ export class NodeParquetBackend implements SqlBackend {
   private viewsReady = false;
   private async ensureViews(): Promise<void> {
     if (this.viewsReady) return;
-    for (const [ch, file] of Object.entries(this.files)) {
-      await this.connection.run(`CREATE OR REPLACE VIEW "${ch}" AS SELECT * FROM read_parquet(${sqlString(file)})`);
+    for (const [ch, files] of Object.entries(this.files)) {
+      await this.connection.run(`CREATE OR REPLACE VIEW "${ch}" AS SELECT * FROM ${parquetRelation(files)}`);
     }
     this.viewsReady = true;
   }
@@ -79,6 +80,9 @@ export interface NodeEventSource extends SqlEventSource {
   query(sql: string): Promise<Record<string, unknown>[]>;
 }
 
+/** The part files of a channel as one DuckDB relation (the files' own columns). */
+const parquetRelation = (files: readonly string[]) => `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false)`;
+
 /** Open a compacted day of a data root as an EventSource. */
 export async function openNodeEventSource(
   dataRoot: string | DataRoot,
@@ -87,13 +91,17 @@ export async function openNodeEventSource(
 ): Promise<NodeEventSource> {
   const root = typeof dataRoot === 'string' ? new DataRoot(dataRoot) : dataRoot;
   const manifest: Manifest = await root.readManifest(day);
-  const files: Partial<Record<Channel, string>> = {};
+  const files: Partial<Record<Channel, string[]>> = {};
   for (const ch of CHANNELS) {
     const c = manifest.channels[ch];
     if (!c || c.rows === 0) continue;
-    const file = root.parquetFile(day, ch);
-    if (!existsSync(file)) throw new Error(`${file}: listed in the day's manifest but missing`);
-    files[ch] = file;
+    files[ch] = await Promise.all(
+      c.parts.map(async (p) => {
+        const file = await root.partPath(day, manifest.generation, ch, p.part);
+        if (!existsSync(file)) throw new Error(`${file}: listed in the day's manifest but missing`);
+        return file;
+      }),
+    );
   }
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const connection = await instance.connect();

@@ -15,7 +15,8 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { CHANNELS } from '../../shared/channels';
 import { sqlString } from '../../shared/sql';
 import { stationDate } from '../../shared/time';
-import { acquireLock, isAlive } from '../compactor/atomic-files';
+import { isAlive } from '../compactor/atomic-files';
+import { acquireLock, LOCK_FILE } from '../compactor/lock';
 import { DayBusyError } from '../compactor/errors';
 import { manifestChannelFiles, type DataRoot, type DayRef } from '../data-root';
 import { exists, readdirOrEmpty } from '../files';
@@ -102,8 +103,6 @@ function treeDays(dataRoot: DataRoot, tree: Tree): Promise<DayRef[]> {
   }
 }
 
-const LOCK_FILE = '.compact.lock';
-
 /** Why a journal or raw day may not go yet, or null when its Parquet is a complete copy of it. */
 async function copyProblem(duck: Duck, dataRoot: DataRoot, tree: 'journal' | 'raw', day: DayRef): Promise<string | null> {
   const verdict = await checkParquetDay(duck, dataRoot, day);
@@ -127,7 +126,7 @@ async function plan(options: RetentionOptions, duck: Duck): Promise<RetentionPla
       const bytes = await treeBytes(treeDir(dataRoot, tree, day));
       const age = ageText(tree, policy);
       if (tree === 'journal' || tree === 'raw') {
-        const problem = (await exists(join(dataRoot.parquetDayDir(day), LOCK_FILE))) ? 'its day is being compacted' : await copyProblem(duck, dataRoot, tree, day);
+        const problem = (await exists(join(dataRoot.generationsDir(day), LOCK_FILE))) ? 'its day is being compacted' : await copyProblem(duck, dataRoot, tree, day);
         items.push(problem ? { tree, day, bytes, action: 'keep', reason: `${age}, but ${problem}` } : { tree, day, bytes, action: 'delete', reason: `${age}; its Parquet is complete` });
       } else if (tree === 'parquet' && day.date >= keep.windows) {
         items.push({ tree, day, bytes, action: 'delete', reason: `${age}; its event windows are kept until they are ${policy.windows_months} months old`, keepWindows: true });
@@ -201,7 +200,8 @@ async function applyItem(dataRoot: DataRoot, item: RetentionItem, duck: Duck): P
   const parquetDir = dataRoot.parquetDayDir(day);
   if (!(await exists(parquetDir))) return { ...item, outcome: 'kept', detail: 'its Parquet is missing' };
   // No compaction of this day can start or be running from here until the lock is released.
-  const release = await acquireLock(parquetDir);
+  await mkdir(dataRoot.generationsDir(day), { recursive: true });
+  const release = await acquireLock(dataRoot.generationsDir(day));
   if (tree === 'parquet') {
     let windowRows: number | undefined;
     try {
@@ -213,7 +213,9 @@ async function applyItem(dataRoot: DataRoot, item: RetentionItem, duck: Duck): P
         }
         windowRows = await extractWindows(duck, dataRoot, day);
       }
-      await removeDay(parquetDir); // the lock file goes with the folder
+      await removeDay(parquetDir);
+      // the day's other generations, its compaction state and the lock go with it
+      await rm(dataRoot.generationsDir(day), { recursive: true, force: true });
     } catch (e) {
       await release();
       throw e;

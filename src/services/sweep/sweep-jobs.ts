@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { SweepJobStatus } from '../../shared/api';
 import { describeZodError } from '../../shared/registry';
-import { ApiArgsError, assertRealPathInside, parseApiArgs } from '../api-data';
+import { ApiArgsError, parseApiArgs, readDayManifest } from '../api-data';
 import type { DataRoot } from '../data-root';
 import { workerCode, workerModule } from '../worker-script';
 import { gridSchema } from './grid';
@@ -38,7 +38,7 @@ export function createSweepApi(root: () => DataRoot): SweepApi {
       const parsedGrid = grid === undefined ? undefined : gridSchema.safeParse(grid);
       if (parsedGrid && !parsedGrid.success) throw new ApiArgsError(`startSweep: grid: ${describeZodError(parsedGrid.error)}`);
       const dataRoot = root();
-      await assertRealPathInside(dataRoot, dataRoot.manifestFile({ station_id, date }), `no compacted day ${station_id} ${date}`);
+      await readDayManifest(dataRoot, { station_id, date });
       prune();
       if ([...jobs.values()].filter((j) => j.status.state === 'running').length >= MAX_RUNNING) throw new Error(`${MAX_RUNNING} sweeps are running already; wait for one to finish`);
       const id = randomBytes(8).toString('hex');

@@ -55,15 +55,26 @@ export interface RowGroupSpan {
   min_ms: number;
   max_ms: number;
   rows: number;
+  /** The part file holding it, and its index in that file. */
+  part: number;
+  index: number;
 }
 
-/** The manifest's row-group index of a channel in ms (floored, so range tests stay conservative). */
+/**
+ * The manifest's row-group index of a channel in ms (floored, so range tests stay conservative).
+ * Each part is sorted; parts may overlap in time, so the list as a whole need not be.
+ */
 export function rowGroupSpans(c: ChannelManifest): RowGroupSpan[] {
   if (c.row_groups.length > 0) {
-    return c.row_groups.map((g) => ({ min_ms: Math.floor(parseIsoMs(g.min_ts)), max_ms: Math.floor(parseIsoMs(g.max_ts)), rows: g.rows }));
+    const seen = new Map<number, number>();
+    return c.row_groups.map((g) => {
+      const index = seen.get(g.part) ?? 0;
+      seen.set(g.part, index + 1);
+      return { min_ms: Math.floor(parseIsoMs(g.min_ts)), max_ms: Math.floor(parseIsoMs(g.max_ts)), rows: g.rows, part: g.part, index };
+    });
   }
-  if (c.rows === 0 || !c.min_ts || !c.max_ts) return [];
-  return [{ min_ms: parseIsoMs(c.min_ts), max_ms: parseIsoMs(c.max_ts), rows: c.rows }];
+  if (c.rows === 0 || !c.min_ts || !c.max_ts || c.parts.length !== 1) return [];
+  return [{ min_ms: parseIsoMs(c.min_ts), max_ms: parseIsoMs(c.max_ts), rows: c.rows, part: c.parts[0]!.part, index: 0 }];
 }
 
 /** The row-group spans of each channel that has rows. */
@@ -79,8 +90,8 @@ export function daySpans(manifest: Manifest): Map<Channel, RowGroupSpan[]> {
 /** What a source replaying this day reports: its data's time range, the local day, its markers in order. */
 export function daySourceInfo(manifest: Manifest, spans: Map<Channel, RowGroupSpan[]>): SourceInfo {
   const channels = CHANNELS.filter((ch) => spans.has(ch));
-  const mins = channels.map((ch) => spans.get(ch)![0]!.min_ms);
-  const maxs = channels.map((ch) => spans.get(ch)!.at(-1)!.max_ms);
+  const mins = channels.flatMap((ch) => spans.get(ch)!.map((s) => s.min_ms));
+  const maxs = channels.flatMap((ch) => spans.get(ch)!.map((s) => s.max_ms));
   const dayStart = parseIsoMs(manifest.day_start_utc);
   return {
     station_id: manifest.station_id,
@@ -100,6 +111,16 @@ export function spansIn(spans: readonly RowGroupSpan[], lo: number, hi: number):
   const out: number[] = [];
   for (let i = 0; i < spans.length; i++) if (spans[i]!.min_ms < hi && spans[i]!.max_ms >= lo) out.push(i);
   return out;
+}
+
+/**
+ * Indexes of the spans that can hold the latest row before `hi`: in each part, the last row group
+ * starting before `hi` (a part is sorted, so its latest row before `hi` is there).
+ */
+export function lastSpansBefore(spans: readonly RowGroupSpan[], hi: number): number[] {
+  const last = new Map<number, number>();
+  for (let i = 0; i < spans.length; i++) if (spans[i]!.min_ms < hi) last.set(spans[i]!.part, i);
+  return [...last.values()].sort((a, b) => a - b);
 }
 
 export const sqlTimestamp = (ms: number) => `TIMESTAMPTZ '${isoFromMs(ms)}'`;
@@ -135,12 +156,11 @@ export class SqlEventSource implements EventSource {
     return spansIn(this.spans.get(ch) ?? [], lo, hi);
   }
 
-  /** Start of the last row group of `ch` that has a row before `hi` (the latest row < hi is in it). */
+  /** From where the latest row of `ch` before `hi` is to be found (the earliest start of the candidate row groups). */
   private lastGroupStart(ch: Channel, hi: number): number | null {
     const spans = this.spans.get(ch) ?? [];
-    let found: number | null = null;
-    for (const s of spans) if (s.min_ms < hi) found = s.min_ms;
-    return found;
+    const candidates = lastSpansBefore(spans, hi);
+    return candidates.length ? Math.min(...candidates.map((i) => spans[i]!.min_ms)) : null;
   }
 
   /** Rows of `ch` in [lo, hi) filtered by `tail` (a WHERE continuation + ORDER/QUALIFY/LIMIT). */

@@ -58,12 +58,11 @@ export async function servePage(dataRoot: string, pageDir = PAGE_OUT): Promise<S
       if (url.pathname === '/test-api/parquet') {
         const ch = url.searchParams.get('ch');
         if (!isChannel(ch)) throw new Error(`unknown channel ${ch}`);
-        const offset = url.searchParams.get('offset');
-        const length = url.searchParams.get('length');
-        const bytes = await root.readParquet(day, ch, {
-          offset: offset === null ? undefined : Number(offset),
-          length: length === null ? undefined : Number(length),
-        });
+        const number = (name: string) => {
+          const v = url.searchParams.get(name);
+          return v === null ? undefined : Number(v);
+        };
+        const bytes = await root.readParquet(day, ch, { part: number('part'), generation: number('generation'), offset: number('offset'), length: number('length') });
         stats.requests++;
         stats.bytes += bytes.length;
         res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(bytes);

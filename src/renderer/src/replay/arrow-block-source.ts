@@ -12,6 +12,10 @@
  * several times the decode itself, which made seeks miss their 100 ms budget. DuckDB-WASM serves
  * the SQL console over the same cached row groups instead (`sql-console.ts`).
  *
+ * A channel can be several part files (a live day's), each sorted but possibly overlapping in
+ * time: row groups are numbered across the channel's parts in manifest order, and rows taken from
+ * more than one part are merged by (ts_ingest_utc, event_id).
+ *
  * The answers follow the `EventSource` contract exactly like the SQL sources (same row-group
  * choice from the manifest, same backfill rule via `BackfillTracker`).
  */
@@ -24,10 +28,11 @@ import { lowerBound } from '../../../shared/sorted';
 import { parseIsoMs } from '../../../shared/time';
 import { uuidv7Time } from '../../../shared/uuid';
 import { BackfillTracker } from '../../../shared/players/backfill-tracker';
-import { isAbortError, mergeSorted, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from '../../../shared/players/event-source';
-import { DEFAULT_LOOKBACK, daySourceInfo, daySpans, spansIn, type BackfillLookback, type RowGroupSpan } from '../../../shared/players/sql-event-source';
+import { compareEvents, isAbortError, mergeSorted, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from '../../../shared/players/event-source';
+import { DEFAULT_LOOKBACK, daySourceInfo, daySpans, lastSpansBefore, spansIn, type BackfillLookback, type RowGroupSpan } from '../../../shared/players/sql-event-source';
 import { arrowToEvents } from './arrow-events';
 import type { DecodePriority, Decoder } from './decoder';
+import type { DecodeOptions } from './parquet';
 
 export interface BlockSourceOptions extends BackfillLookback {
   /** Decoded bytes kept across all channels before evicting (default 128 MB). */
@@ -143,10 +148,11 @@ export class ArrowBlockSource implements EventSource {
    * A channel whose file fails to read or decode (truncated, corrupt) costs only itself: it is
    * taken out of the replay, named with its file and the reason, and every other channel goes on.
    */
-  markDamaged(ch: Channel, error: unknown): void {
+  markDamaged(ch: Channel, error: unknown, file?: string): void {
     if (this.closed || isAbortError(error) || this.damagedChannels.has(ch)) return;
     const reason = error instanceof Error ? error.message : String(error);
-    const damage: DamagedChannel = { ch, file: this.manifest.channels[ch]?.file ?? `ch=${ch}`, reason };
+    const parts = this.manifest.channels[ch]?.parts ?? [];
+    const damage: DamagedChannel = { ch, file: file ?? (parts.length === 1 ? parts[0]!.file : `ch=${ch}`), reason };
     this.damagedChannels.set(ch, damage);
     this.spans.delete(ch);
     for (const [key, b] of this.blocks) {
@@ -177,6 +183,27 @@ export class ArrowBlockSource implements EventSource {
     });
   }
 
+  /** Decode row groups of `ch` (numbered across its parts; all of one part) from their part file. */
+  private decode(ch: Channel, indexes: number[], options: DecodeOptions & { priority?: DecodePriority; signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const spans = indexes.map((i) => this.spans.get(ch)![i]!);
+    const part = spans[0]!.part;
+    if (spans.some((s) => s.part !== part)) throw new Error(`row groups of ${ch} from different parts decoded together`);
+    return this.decoder.decode(ch, part, spans.map((s) => s.index), options);
+  }
+
+  /** Events per part, each list in order, merged into one list in order. */
+  private merged(ch: Channel, perGroup: { index: number; events: AnyEvent[] }[]): AnyEvent[] {
+    const spans = this.spans.get(ch)!;
+    const byPart = new Map<number, AnyEvent[]>();
+    for (const { index, events } of perGroup) {
+      const part = spans[index]!.part;
+      const list = byPart.get(part);
+      if (list) list.push(...events);
+      else byPart.set(part, [...events]);
+    }
+    return byPart.size <= 1 ? (byPart.values().next().value ?? []) : mergeSorted([...byPart.values()]);
+  }
+
   private block(ch: Channel, index: number, priority: DecodePriority = 'later'): Promise<Block> {
     const key = `${ch}/${index}`;
     const have = this.blocks.get(key);
@@ -184,7 +211,7 @@ export class ArrowBlockSource implements EventSource {
     let pending = this.decoding.get(key);
     if (!pending) {
       const t0 = performance.now();
-      const decoded = this.decoder.decode(ch, [index], { priority });
+      const decoded = this.decode(ch, [index], { priority });
       this.decodes.set(key, decoded);
       pending = (async () => {
         const ipc = await decoded;
@@ -278,30 +305,25 @@ export class ArrowBlockSource implements EventSource {
       ch,
       lo,
       hi,
-      (blocks) => blocks.flatMap((b) => this.eventsOf(b, lowerBound(b.times, lo), lowerBound(b.times, hi))),
+      (blocks) => this.merged(ch, blocks.map((b) => ({ index: b.index, events: this.eventsOf(b, lowerBound(b.times, lo), lowerBound(b.times, hi)) }))),
       signal,
       priority,
     );
   }
 
-  /** The latest event of `ch` before hi (in the last row group starting before hi). */
+  /** The latest event of `ch` before hi (in some part's last row group starting before hi). */
   private async lastRow(ch: Channel, hi: number, signal?: AbortSignal, priority: DecodePriority = 'later'): Promise<AnyEvent[]> {
     const spans = this.spans.get(ch) ?? [];
-    let start: number | null = null;
-    for (const s of spans) if (s.min_ms < hi) start = s.min_ms;
-    if (start === null) return [];
+    const candidates = lastSpansBefore(spans, hi);
+    if (candidates.length === 0) return [];
     return this.withBlocks(
       ch,
-      start,
+      Math.min(...candidates.map((i) => spans[i]!.min_ms)),
       hi,
-      (blocks) => {
-        for (let k = blocks.length - 1; k >= 0; k--) {
-          const b = blocks[k]!;
-          const end = lowerBound(b.times, hi);
-          if (end > 0) return this.eventsOf(b, end - 1, end);
-        }
-        return [];
-      },
+      (blocks) => latestOf(blocks.map((b) => {
+        const end = lowerBound(b.times, hi);
+        return end > 0 ? this.eventsOf(b, end - 1, end) : [];
+      })),
       signal,
       priority,
     );
@@ -318,7 +340,7 @@ export class ArrowBlockSource implements EventSource {
     if (block) return Promise.resolve(block.times);
     let t = this.timeIndex.get(key);
     if (!t) {
-      const mine = this.decoder.decode(ch, [index], { columns: ['ts_ingest_utc'], priority: 'urgent', signal }).then((ipc) => timesOf(tableFromIPC(ipc)));
+      const mine = this.decode(ch, [index], { columns: ['ts_ingest_utc'], priority: 'urgent', signal }).then((ipc) => timesOf(tableFromIPC(ipc)));
       mine.catch(() => this.timeIndex.get(key) === mine && this.timeIndex.delete(key));
       this.timeIndex.set(key, (t = mine));
     }
@@ -334,8 +356,9 @@ export class ArrowBlockSource implements EventSource {
    * less than the whole row group when a seek needs a few seconds of it.
    */
   private async rowsNow(ch: Channel, lo: number, hi: number, signal?: AbortSignal): Promise<AnyEvent[]> {
-    const parts = await Promise.all(
-      this.groupsIn(ch, lo, hi).map(async (index) => {
+    const groups = this.groupsIn(ch, lo, hi);
+    const perGroup = await Promise.all(
+      groups.map(async (index) => {
         const cached = this.blocks.get(`${ch}/${index}`);
         if (cached) return this.eventsOf(cached, lowerBound(cached.times, lo), lowerBound(cached.times, hi));
         const times = await this.times(ch, index, signal);
@@ -343,23 +366,24 @@ export class ArrowBlockSource implements EventSource {
         const from = lowerBound(times, lo);
         const to = lowerBound(times, hi);
         if (to <= from) return [];
-        const ipc = await this.decoder.decode(ch, [index], { offset: from, limit: to - from, priority: 'urgent', signal });
+        const ipc = await this.decode(ch, [index], { offset: from, limit: to - from, priority: 'urgent', signal });
         return arrowToEvents(ch, tableFromIPC(ipc));
       }),
     );
-    return parts.flat();
+    return this.merged(ch, groups.map((index, k) => ({ index, events: perGroup[k]! })));
   }
 
-  /** The latest event of `ch` before hi, reading that one row. */
+  /** The latest event of `ch` before hi, reading that one row (of each part that may hold it). */
   private async lastRowNow(ch: Channel, hi: number, signal?: AbortSignal): Promise<AnyEvent[]> {
-    const spans = this.spans.get(ch) ?? [];
-    let index = -1;
-    for (let i = 0; i < spans.length; i++) if (spans[i]!.min_ms < hi) index = i;
-    if (index < 0) return [];
-    const times = await this.times(ch, index, signal);
-    const end = lowerBound(times, hi);
-    if (end === 0) return [];
-    return this.rowsNow(ch, times[end - 1]!, times[end - 1]! + 1e-3, signal).then((rows) => rows.slice(-1));
+    const latest = await Promise.all(
+      lastSpansBefore(this.spans.get(ch) ?? [], hi).map(async (index) => {
+        const times = await this.times(ch, index, signal);
+        const end = lowerBound(times, hi);
+        if (end === 0) return [];
+        return this.rowsNow(ch, times[end - 1]!, times[end - 1]! + 1e-3, signal).then((rows) => rows.slice(-1));
+      }),
+    );
+    return latestOf(latest);
   }
 
   /** A row group's token ids (that one column, kept for the session). */
@@ -370,7 +394,7 @@ export class ArrowBlockSource implements EventSource {
       const block = this.blocks.get(key);
       t = block
         ? Promise.resolve([...(block.table.getChild('token_id') ?? [])] as (string | null)[])
-        : this.decoder.decode(ch, [index], { columns: ['token_id'], priority: 'urgent' }).then((ipc) => [...(tableFromIPC(ipc).getChild('token_id') ?? [])] as (string | null)[]);
+        : this.decode(ch, [index], { columns: ['token_id'], priority: 'urgent' }).then((ipc) => [...(tableFromIPC(ipc).getChild('token_id') ?? [])] as (string | null)[]);
       t.catch(() => this.tokenIndex.delete(key));
       this.tokenIndex.set(key, t);
     }
@@ -408,7 +432,7 @@ export class ArrowBlockSource implements EventSource {
       const times = await this.times(ch, index);
       const from = lowerBound(times, lo);
       const to = lowerBound(times, hi);
-      if (to > from) out.push(await this.decoder.decode(ch, [index], { offset: from, limit: to - from, priority: 'background' }));
+      if (to > from) out.push(await this.decode(ch, [index], { offset: from, limit: to - from, priority: 'background' }));
     }
     return out;
   }
@@ -468,14 +492,16 @@ export class ArrowBlockSource implements EventSource {
       const BATCH = 4; // row groups per job (≈ 10–30 ms): a seek never waits long for a worker
       for (const [ch, spans] of this.spans) {
         if (SMALL.has(ch)) continue;
-        for (let first = 0; first < spans.length; first += BATCH) {
-          const batch = Array.from({ length: Math.min(BATCH, spans.length - first) }, (_, k) => first + k).filter(
-            (i) => !this.blocks.has(`${ch}/${i}`) && !this.timeIndex.has(`${ch}/${i}`),
-          );
+        for (let first = 0; first < spans.length; ) {
+          // a batch stays within one part file
+          let end = first + 1;
+          while (end < spans.length && end - first < BATCH && spans[end]!.part === spans[first]!.part) end++;
+          const batch = Array.from({ length: end - first }, (_, k) => first + k).filter((i) => !this.blocks.has(`${ch}/${i}`) && !this.timeIndex.has(`${ch}/${i}`));
+          first = end;
           if (batch.length === 0) continue;
           await this.whenQuiet();
           if (this.closed) return;
-          const all = timesOf(tableFromIPC(await this.decoder.decode(ch, batch, { columns: ['ts_ingest_utc'], priority: 'background' })));
+          const all = timesOf(tableFromIPC(await this.decode(ch, batch, { columns: ['ts_ingest_utc'], priority: 'background' })));
           let at = 0;
           for (const i of batch) {
             const rows = spans[i]!.rows;
@@ -572,7 +598,7 @@ export class ArrowBlockSource implements EventSource {
       let done = 0;
       onProgress?.(0, total);
       const perChannel = await Promise.all(
-        channels.map((ch) =>
+        [...this.spans.keys()].map((ch) =>
           this.guard(
             ch,
             (async () => {
@@ -582,7 +608,7 @@ export class ArrowBlockSource implements EventSource {
                 const cached = this.blocks.get(`${ch}/${index}`);
                 const ids = cached
                   ? cached.table.getChild('correlation_id')
-                  : tableFromIPC(await this.decoder.decode(ch, [index], { columns: ['correlation_id'], priority: 'background' })).getChild('correlation_id');
+                  : tableFromIPC(await this.decode(ch, [index], { columns: ['correlation_id'], priority: 'background' })).getChild('correlation_id');
                 onProgress?.(++done, total);
                 if (!ids) continue;
                 const rows: number[] = [];
@@ -595,7 +621,7 @@ export class ArrowBlockSource implements EventSource {
                 const b = await this.block(ch, index, 'background');
                 for (const r of rows) out.push(...this.eventsOf(b, r, r + 1).filter((e) => parseIsoMs(e.ts_ingest_utc) >= lo));
               }
-              return out;
+              return out.sort(compareEvents);
             })(),
           ),
         ),
@@ -634,4 +660,11 @@ export class ArrowBlockSource implements EventSource {
     this.tokenIndex.clear();
     this.stats.cachedBytes = 0;
   }
+}
+
+/** The latest of some events (each list holds at most one). */
+function latestOf(lists: AnyEvent[][]): AnyEvent[] {
+  let latest: AnyEvent | null = null;
+  for (const list of lists) for (const e of list) if (latest === null || compareEvents(e, latest) > 0) latest = e;
+  return latest ? [latest] : [];
 }

@@ -15,6 +15,7 @@
 import type { Table } from 'apache-arrow';
 import type { Channel } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
+import { rowGroupSpans } from '../../../shared/players/sql-event-source';
 import { plainValue } from './arrow-events';
 import type { Decoder } from './decoder';
 import type { AsyncDuckDB, AsyncDuckDBConnection } from './duckdb';
@@ -281,13 +282,14 @@ export class DayHistory {
   }
 
   private async loadTable(conn: AsyncDuckDBConnection, ch: Channel, onRows: (rows: number) => void): Promise<void> {
-    const groups = this.manifest.channels[ch]!.row_groups;
+    const groups = rowGroupSpans(this.manifest.channels[ch]!);
     const columns = ch === 'l2_snap_1s' ? HISTORY_SNAPSHOT_COLUMNS : undefined;
     let created = false;
     for (let index = 0; index < groups.length; index++) {
       await this.options.whenQuiet();
       if (this.closed) throw new Error('the day was closed');
-      const ipc = await this.decoder.decode(ch, [index], { columns, skipMissingColumns: true, priority: 'background' });
+      const { part, index: inPart } = groups[index]!;
+      const ipc = await this.decoder.decode(ch, part, [inPart], { columns, skipMissingColumns: true, priority: 'background' });
       await this.options.whenQuiet();
       if (this.closed) throw new Error('the day was closed');
       await conn.insertArrowFromIPCStream(ipc, { schema: this.schema, name: ch, create: !created });

@@ -1,7 +1,8 @@
 /**
- * Decoding row groups of a day's channel files to Arrow IPC: on a small pool of Web Workers when
- * the platform has them (the UI thread stays free and two row groups decode in parallel), else on
- * the calling thread. Either way only the byte ranges a row group needs are read.
+ * Decoding row groups of a day's part files (a channel has one or more) to Arrow IPC: on a small
+ * pool of Web Workers when the platform has them (the UI thread stays free and two row groups
+ * decode in parallel), else on the calling thread. Either way only the byte ranges a row group
+ * needs are read.
  */
 import type { Channel } from '../../../shared/channels';
 import { AbortError, throwIfAborted } from '../../../shared/players/event-source';
@@ -16,14 +17,14 @@ import { decodeRowGroups, openParquet, type DecodeOptions, type OpenedParquet, t
 export type DecodePriority = 'urgent' | 'later' | 'background';
 
 export interface Decoder {
-  /** Open a channel's file (reads its footer); resolves to its row-group count. */
-  open(ch: Channel): Promise<number>;
+  /** Open a part file of a channel (reads its footer); resolves to its row-group count. */
+  open(ch: Channel, part: number): Promise<number>;
   /**
-   * Row groups (optionally some columns, some rows) as an Arrow IPC stream. Default priority
-   * `later`. A decode whose `signal` aborts before it starts is dropped (rejects with AbortError):
-   * a seek that another seek replaced leaves no work behind.
+   * Row groups of one part file (optionally some columns, some rows) as an Arrow IPC stream.
+   * Default priority `later`. A decode whose `signal` aborts before it starts is dropped (rejects
+   * with AbortError): a seek that another seek replaced leaves no work behind.
    */
-  decode(ch: Channel, rowGroups: number[], options?: DecodeOptions & { priority?: DecodePriority; signal?: AbortSignal }): Promise<Uint8Array>;
+  decode(ch: Channel, part: number, rowGroups: number[], options?: DecodeOptions & { priority?: DecodePriority; signal?: AbortSignal }): Promise<Uint8Array>;
   /**
    * Forget read-ahead not started yet (a seek made it moot): those decodes reject with an
    * AbortError instead of taking worker time from what the seek needs.
@@ -42,31 +43,35 @@ export interface Decoder {
   close(): void;
 }
 
-export interface ChannelFile {
+/** A part file: its size (from the manifest) and how to read byte ranges of it. */
+export interface PartFile {
   size: number;
   read: ReadRange;
 }
 
+export type PartFiles = (ch: Channel, part: number) => PartFile;
+
 /** On the calling thread. */
-export function inlineDecoder(files: (ch: Channel) => ChannelFile): Decoder {
-  const opened = new Map<Channel, Promise<OpenedParquet>>();
-  const open = (ch: Channel) => {
-    let f = opened.get(ch);
+export function inlineDecoder(files: PartFiles): Decoder {
+  const opened = new Map<string, Promise<OpenedParquet>>();
+  const open = (ch: Channel, part: number) => {
+    const key = `${ch}/${part}`;
+    let f = opened.get(key);
     if (!f) {
-      const { size, read } = files(ch);
+      const { size, read } = files(ch, part);
       f = openParquet(size, read);
-      f.catch(() => opened.delete(ch));
-      opened.set(ch, f);
+      f.catch(() => opened.delete(key));
+      opened.set(key, f);
     }
     return f;
   };
   let decodeMs = 0;
   const all: OpenedParquet[] = [];
   return {
-    open: async (ch) => (await open(ch)).rowGroups,
-    decode: async (ch, rowGroups, { priority: _priority, signal, ...options } = {}) => {
+    open: async (ch, part) => (await open(ch, part)).rowGroups,
+    decode: async (ch, part, rowGroups, { priority: _priority, signal, ...options } = {}) => {
       throwIfAborted(signal);
-      const parquet = await open(ch);
+      const parquet = await open(ch, part);
       if (!all.includes(parquet)) all.push(parquet);
       const t0 = performance.now();
       const ipc = await decodeRowGroups(parquet, rowGroups, options);
@@ -135,7 +140,7 @@ class WorkerPool {
   private readonly closing = new Set<number>();
   /** Workers replaced after dying (diagnostics). */
   crashes = 0;
-  readonly owners = new Map<number, { files: (ch: Channel) => ChannelFile; io: { bytesRead: number; requests: number; decodeMs: number } }>();
+  readonly owners = new Map<number, { files: PartFiles; io: { bytesRead: number; requests: number; decodeMs: number } }>();
   private nextJob = 1;
 
   constructor(size: number) {
@@ -176,10 +181,10 @@ class WorkerPool {
   private onMessage(w: PoolWorker, m: WorkerReply): void {
     if (m.type === 'read') {
       const reply = (r: WorkerRequest, transfer: Transferable[] = []) => w.worker.postMessage(r, transfer);
-      const [owner, ch] = splitFileKey(m.file);
+      const [owner, ch, part] = splitFileKey(m.file);
       const day = this.owners.get(owner);
       if (!day) return reply({ type: 'bytes', id: m.id, error: 'the day was closed' });
-      day.files(ch)
+      day.files(ch, part)
         .read(m.offset, m.length)
         .then(
           (bytes) => {
@@ -221,21 +226,21 @@ class WorkerPool {
   }
 
   /** Read a file's footer: I/O, not CPU, so it doesn't wait for (or hold) a worker's turn. */
-  open(owner: number, ch: Channel): Promise<number> {
+  open(owner: number, ch: Channel, part: number): Promise<number> {
     return new Promise((resolve, reject) => {
       const id = this.nextJob++;
       const w = this.workers[id % this.workers.length]!;
       this.running.set(id, { owner, open: true, resolve: (r) => resolve(r.rowGroups!), reject, on: w });
-      w.worker.postMessage({ type: 'open', id, file: fileKey(owner, ch), size: this.owners.get(owner)!.files(ch).size } satisfies WorkerRequest);
+      w.worker.postMessage({ type: 'open', id, file: fileKey(owner, ch, part), size: this.owners.get(owner)!.files(ch, part).size } satisfies WorkerRequest);
     });
   }
 
-  decode(owner: number, ch: Channel, rowGroups: number[], options: DecodeOptions, priority: DecodePriority, signal?: AbortSignal): Promise<Uint8Array> {
+  decode(owner: number, ch: Channel, part: number, rowGroups: number[], options: DecodeOptions, priority: DecodePriority, signal?: AbortSignal): Promise<Uint8Array> {
     let job: PoolJob | null = null;
     const decoded = new Promise<WorkerReply & { type: 'done' }>((resolve, reject) => {
       if (signal?.aborted) return reject(new AbortError());
       const id = this.nextJob++;
-      const request = { type: 'decode', id, file: fileKey(owner, ch), size: this.owners.get(owner)!.files(ch).size, rowGroups, options } as const;
+      const request = { type: 'decode', id, file: fileKey(owner, ch, part), size: this.owners.get(owner)!.files(ch, part).size, rowGroups, options } as const;
       const queued: PoolJob = (job = { request, owner, priority, crashes: 0, resolve, reject });
       this.queue[priority].push(queued);
       // not started yet when its seek is replaced: drop it (a started decode runs to its end)
@@ -289,14 +294,14 @@ class WorkerPool {
     for (const job of this.running.values()) if (job.owner === owner) return;
     this.closing.delete(owner);
     this.owners.delete(owner);
-    for (const w of this.workers) w.worker.postMessage({ type: 'forget', id: 0, file: fileKey(owner, '' as Channel) } satisfies WorkerRequest);
+    for (const w of this.workers) w.worker.postMessage({ type: 'forget', id: 0, file: `${owner}/` } satisfies WorkerRequest);
   }
 }
 
-const fileKey = (owner: number, ch: Channel) => `${owner}/${ch}`;
-function splitFileKey(key: string): [number, Channel] {
-  const slash = key.indexOf('/');
-  return [Number(key.slice(0, slash)), key.slice(slash + 1) as Channel];
+const fileKey = (owner: number, ch: Channel, part: number) => `${owner}/${ch}/${part}`;
+function splitFileKey(key: string): [number, Channel, number] {
+  const [owner, ch, part] = key.split('/');
+  return [Number(owner), ch as Channel, Number(part)];
 }
 
 let pool: WorkerPool | null = null;
@@ -308,7 +313,7 @@ export function prewarmDecodeWorkers(size = 2): void {
 }
 
 /** A day's decoder on the session's worker pool (created on first use with `size` workers). */
-export function workerDecoder(files: (ch: Channel) => ChannelFile, size = 2): Decoder {
+export function workerDecoder(files: PartFiles, size = 2): Decoder {
   pool ??= new WorkerPool(size);
   const shared = pool;
   const owner = nextOwner++;
@@ -316,9 +321,9 @@ export function workerDecoder(files: (ch: Channel) => ChannelFile, size = 2): De
   shared.owners.set(owner, { files, io });
   let closed = false;
   return {
-    open: (ch) => (closed ? Promise.reject(new Error('decoder closed')) : shared.open(owner, ch)),
-    decode: (ch, rowGroups, { priority = 'later', signal, ...options } = {}) =>
-      closed ? Promise.reject(new Error('decoder closed')) : shared.decode(owner, ch, rowGroups, options, priority, signal),
+    open: (ch, part) => (closed ? Promise.reject(new Error('decoder closed')) : shared.open(owner, ch, part)),
+    decode: (ch, part, rowGroups, { priority = 'later', signal, ...options } = {}) =>
+      closed ? Promise.reject(new Error('decoder closed')) : shared.decode(owner, ch, part, rowGroups, options, priority, signal),
     dropQueued: () => shared.remove('later', (j) => j.owner === owner, () => new AbortError()),
     promote: (decoded) => shared.promote(decoded),
     io: () => ({ ...io, workerCrashes: shared.crashes }),

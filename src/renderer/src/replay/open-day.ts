@@ -17,7 +17,7 @@ import { ArrowBlockSource, type BlockSourceOptions, type DamagedChannel } from '
 import { DayHistory, describeTables, type TableLoad } from './day-history';
 import { DaySet, dayKey, querySeveralDays, type DayRef } from './day-set';
 import { replayEngine } from './duckdb';
-import { inlineDecoder, workerDecoder, type ChannelFile, type Decoder } from './decoder';
+import { inlineDecoder, workerDecoder, type Decoder, type PartFile } from './decoder';
 import { checkParquetEnds } from './parquet';
 import { exportRange, type RangeExport } from './range-export';
 
@@ -71,31 +71,35 @@ export async function openReplayDay(api: ReplayApi, day: DayRef, options: OpenRe
   const progress = options.onProgress ?? (() => {});
   progress({ label: 'Reading the day’s manifest', fraction: 0 });
   const manifest = await api.readManifest(day);
-  const channelFile = (ch: Channel): ChannelFile => {
-    const c = manifest.channels[ch];
-    if (!c) throw new Error(`the day has no ${ch} file`);
-    return { size: c.bytes, read: (offset, length) => api.readParquet({ ...day, ch, offset, length }) };
+  // The files of the manifest's generation: a compaction of the day meanwhile cannot change them.
+  const partFile = (ch: Channel, part: number): PartFile => {
+    const p = manifest.channels[ch]?.parts.find((x) => x.part === part);
+    if (!p) throw new Error(`the day has no ${ch} part ${part}`);
+    return { size: p.bytes, read: (offset, length) => api.readParquet({ ...day, ch, part, generation: manifest.generation, offset, length }) };
   };
-  const decoder = options.decodeWorkers === 0 || typeof Worker === 'undefined' ? inlineDecoder(channelFile) : workerDecoder(channelFile, options.decodeWorkers ?? 2);
+  const decoder = options.decodeWorkers === 0 || typeof Worker === 'undefined' ? inlineDecoder(partFile) : workerDecoder(partFile, options.decodeWorkers ?? 2);
   progress({ label: 'Opening the Parquet files', fraction: 0.3 });
-  const withRows = CHANNELS.filter((ch) => (manifest.channels[ch]?.rows ?? 0) > 0);
-  // A truncated or overwritten file is found before any decode touches it (cheap: two small reads).
-  const ends = await Promise.all(withRows.map((ch) => checkParquetEnds(manifest.channels[ch]!.bytes, channelFile(ch).read).then(() => null, (e: unknown) => ({ ch, e }))));
+  const parts = CHANNELS.flatMap((ch) => ((manifest.channels[ch]?.rows ?? 0) > 0 ? manifest.channels[ch]!.parts.map((p) => ({ ch, p })) : []));
+  // A truncated or overwritten file is found before any decode touches it (cheap: two small reads a part).
+  const ends = await Promise.all(
+    parts.map(({ ch, p }) => checkParquetEnds(p.bytes, partFile(ch, p.part).read).then(() => null, (e: unknown) => ({ ch, e, file: p.file }))),
+  );
   const source = new ArrowBlockSource(manifest, decoder, options);
-  for (const bad of ends) if (bad) source.markDamaged(bad.ch, bad.e);
+  for (const bad of ends) if (bad) source.markDamaged(bad.ch, bad.e, bad.file);
   // Footers are read (and checked against the manifest) while the first block loads; a file that
   // fails costs its channel only.
   const checked = Promise.all(
-    source.channels.map(async (ch) => {
+    source.channels.flatMap((ch) => {
       const c = manifest.channels[ch]!;
-      try {
-        const groups = await decoder.open(ch);
-        if (c.row_groups.length > 0 && groups !== c.row_groups.length) {
-          throw new Error(`the manifest lists ${c.row_groups.length} row groups but the file has ${groups}`);
+      return c.parts.map(async (p) => {
+        try {
+          const listed = c.row_groups.filter((g) => g.part === p.part).length;
+          const groups = await decoder.open(ch, p.part);
+          if (listed > 0 && groups !== listed) throw new Error(`the manifest lists ${listed} row groups but the file has ${groups}`);
+        } catch (e) {
+          source.markDamaged(ch, e, p.file);
         }
-      } catch (e) {
-        source.markDamaged(ch, e);
-      }
+      });
     }),
   );
   let player: ReplayPlayer | null = null;

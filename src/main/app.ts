@@ -22,6 +22,7 @@ import {
 } from 'electron';
 import type { MenuCommand } from '../shared/api';
 import { createDataApi } from '../services/api-data';
+import { localDataAccess } from '../services/data-access';
 import { DataRoot } from '../services/data-root';
 import { MENU_COMMAND } from '../preload/ipc-contract';
 import { registerIpc, type IpcEventLike, type ShellServices } from './ipc';
@@ -147,7 +148,7 @@ export function startApp(mainDir: string): void {
         live_station_id: status.station_id,
       };
     },
-    data: createDataApi(() => dataRoot),
+    data: createDataApi(() => localDataAccess(dataRoot)),
     saveSnapshot: (args, sender) => saveSnapshotFile(dialogsFor(focusedWindow(sender)), app.getPath('documents'), args),
     openSnapshot: (sender) => openSnapshotFile(dialogsFor(focusedWindow(sender))),
     chooseDataRoot: (sender) => chooseDataRoot(focusedWindow(sender)),

@@ -1,8 +1,9 @@
 /**
- * The data operations of HeliosApi, implemented once over a DataRoot for every shell (Electron main
- * and the browser bridge): argument validation with `API_ARGS`, then data access that cannot leave
- * the root — neither by a crafted path (DataRoot builds every path from validated parts) nor by a
- * symlink inside the root pointing elsewhere (checked here on the real path).
+ * The data operations of HeliosApi, implemented once for every shell (Electron main and the browser
+ * bridge): argument validation with `API_ARGS`, then the current DataAccess (`data-access.ts`: the
+ * local root, where no path can leave the root — neither by a crafted path, DataRoot builds every
+ * path from validated parts, nor by a symlink inside it, checked on the real path here — or a
+ * connected server).
  */
 import { realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
@@ -10,6 +11,7 @@ import type { z } from 'zod';
 import { API_ARGS, type ApiOperation, type DaySummary } from '../shared/api';
 import type { Manifest } from '../shared/manifest';
 import { describeZodError } from '../shared/registry';
+import type { DataAccess } from './data-access';
 import type { DataRoot } from './data-root';
 
 export type ApiArgs<Op extends ApiOperation> = z.output<(typeof API_ARGS)[Op]>;
@@ -39,27 +41,23 @@ export interface DataApi {
 }
 
 /**
- * The read-only data operations over the data root `root()` returns at call time (the root can be
- * switched while the app runs). Arguments are the raw, untrusted argument lists.
+ * The read-only data operations over the data source `access()` returns at call time (the local
+ * root can be switched, or a server connected, while the app runs). Arguments are the raw,
+ * untrusted argument lists.
  */
-export function createDataApi(root: () => DataRoot): DataApi {
+export function createDataApi(access: () => DataAccess): DataApi {
   return {
     async listDays(...args) {
       parseApiArgs('listDays', args);
-      return root().listDays();
+      return access().listDays();
     },
     async readManifest(...args) {
       const [day] = parseApiArgs('readManifest', args);
-      const dataRoot = root();
-      await assertRealPathInside(dataRoot, dataRoot.manifestFile(day), `no compacted day ${day.station_id} ${day.date}`);
-      return dataRoot.readManifest(day);
+      return access().readManifest(day);
     },
     async readParquet(...args) {
-      const [{ station_id, date, ch, offset, length }] = parseApiArgs('readParquet', args);
-      const dataRoot = root();
-      const day = { station_id, date };
-      await assertRealPathInside(dataRoot, dataRoot.parquetFile(day, ch), `no ${ch} data for ${station_id} ${date}`);
-      return dataRoot.readParquet(day, ch, { offset, length });
+      const [read] = parseApiArgs('readParquet', args);
+      return access().readParquet(read);
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
- * The replay's EventSource in Node (tests, the CLI, the headless WebSocket replay server): native
- * DuckDB reading a compacted day's Parquet files in place. DuckDB prunes row groups with the
- * files' statistics, so the time-bounded queries of `SqlEventSource` read only what they need.
+ * The replay's EventSource in Node (the replay server's seeks, tests): native DuckDB reading a
+ * compacted day's Parquet files in place. DuckDB prunes row groups with the files' statistics, so
+ * the time-bounded queries of `SqlEventSource` read only what they need. Playing a day goes
+ * through `parquet-stream.ts` instead, which streams the same files without building events.
  */
 import {
   DuckDBInstance,
@@ -13,37 +14,43 @@ import {
   type DuckDBValueConverter,
 } from '@duckdb/node-api';
 import { existsSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { CHANNELS, type Channel } from '../../shared/channels';
 import type { Manifest } from '../../shared/manifest';
 import type { AnyEvent } from '../../shared/schemas';
 import { rowToEvent } from '../../shared/players/rows';
 import { SqlEventSource, type Lease, type SqlBackend, type SqlEventSourceOptions } from '../../shared/players/sql-event-source';
-import { sqlString } from '../../shared/sql';
+import { ident, sqlString } from '../../shared/sql';
 import { DataRoot, type DayRef } from '../data-root';
 
 
 /** DuckDB's JS conversion, except timestamps keep their microseconds (as bigint). */
-const convertValue: DuckDBValueConverter<unknown> = (value, type, converter) => {
+export const duckdbToJs: DuckDBValueConverter<unknown> = (value, type, converter) => {
   if (type.typeId === DuckDBTypeId.TIMESTAMP_TZ && value instanceof DuckDBTimestampTZValue) return value.micros;
   return JSDuckDBValueConverter(value, type, converter as unknown as DuckDBValueConverter<JS>);
 };
 
+/** A relation over a channel's part files (one or more, each sorted, together the channel's rows). */
+export function parquetRelation(files: readonly string[]): string {
+  return `read_parquet([${files.map(sqlString).join(', ')}])`;
+}
+
 export class NodeParquetBackend implements SqlBackend {
   constructor(
     private readonly connection: DuckDBConnection,
-    private readonly files: Partial<Record<Channel, string>>,
+    private readonly files: Partial<Record<Channel, string[]>>,
     private readonly onClose: () => void = () => {},
   ) {}
 
   async acquire(ch: Channel): Promise<Lease> {
-    const file = this.files[ch];
-    if (!file) throw new Error(`no Parquet file for channel ${ch}`);
-    return { relation: `read_parquet(${sqlString(file)})`, release: () => {} };
+    const files = this.files[ch];
+    if (!files?.length) throw new Error(`no Parquet file for channel ${ch}`);
+    return { relation: parquetRelation(files), release: () => {} };
   }
 
   async queryEvents(ch: Channel, sql: string): Promise<AnyEvent[]> {
     const reader = await this.connection.runAndReadAll(sql);
-    const rows = reader.convertRowObjects(convertValue);
+    const rows = reader.convertRowObjects(duckdbToJs);
     return rows.map((row) => rowToEvent(ch, (name) => row[name]));
   }
 
@@ -62,8 +69,8 @@ export class NodeParquetBackend implements SqlBackend {
   private viewsReady = false;
   private async ensureViews(): Promise<void> {
     if (this.viewsReady) return;
-    for (const [ch, file] of Object.entries(this.files)) {
-      await this.connection.run(`CREATE OR REPLACE VIEW "${ch}" AS SELECT * FROM read_parquet(${sqlString(file)})`);
+    for (const [ch, files] of Object.entries(this.files)) {
+      await this.connection.run(`CREATE OR REPLACE VIEW ${ident(ch)} AS SELECT * FROM ${parquetRelation(files)}`);
     }
     this.viewsReady = true;
   }
@@ -79,25 +86,38 @@ export interface NodeEventSource extends SqlEventSource {
   query(sql: string): Promise<Record<string, unknown>[]>;
 }
 
-/** Open a compacted day of a data root as an EventSource. */
-export async function openNodeEventSource(
-  dataRoot: string | DataRoot,
-  day: DayRef,
-  options: SqlEventSourceOptions = {},
-): Promise<NodeEventSource> {
-  const root = typeof dataRoot === 'string' ? new DataRoot(dataRoot) : dataRoot;
-  const manifest: Manifest = await root.readManifest(day);
-  const files: Partial<Record<Channel, string>> = {};
+/** The absolute paths of each channel's Parquet files, as the day's manifest lists them. */
+export function dayParquetFiles(root: DataRoot, day: DayRef, manifest: Manifest): Partial<Record<Channel, string[]>> {
+  const dir = root.parquetDayDir(day);
+  const files: Partial<Record<Channel, string[]>> = {};
   for (const ch of CHANNELS) {
     const c = manifest.channels[ch];
     if (!c || c.rows === 0) continue;
-    const file = root.parquetFile(day, ch);
-    if (!existsSync(file)) throw new Error(`${file}: listed in the day's manifest but missing`);
-    files[ch] = file;
+    const file = resolve(dir, c.file);
+    if (!file.startsWith(dir + sep)) throw new Error(`${c.file}: the manifest names a file outside the day's folder`);
+    files[ch] = [file];
   }
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const connection = await instance.connect();
-  const backend = new NodeParquetBackend(connection, files, () => instance.closeSync());
+  return files;
+}
+
+export interface OpenNodeSourceOptions extends SqlEventSourceOptions {
+  /** The DuckDB instance to query with (kept open on close); default a new one for this source. */
+  instance?: DuckDBInstance;
+  /** The day's manifest when the caller has read it already. */
+  manifest?: Manifest;
+}
+
+/** Open a compacted day of a data root as an EventSource. */
+export async function openNodeEventSource(dataRoot: string | DataRoot, day: DayRef, options: OpenNodeSourceOptions = {}): Promise<NodeEventSource> {
+  const root = typeof dataRoot === 'string' ? new DataRoot(dataRoot) : dataRoot;
+  const manifest = options.manifest ?? (await root.readManifest(day));
+  const files = dayParquetFiles(root, day, manifest);
+  for (const file of Object.values(files).flat()) {
+    if (!existsSync(file)) throw new Error(`${file}: listed in the day's manifest but missing`);
+  }
+  const owned = options.instance ? null : await DuckDBInstance.create(':memory:', { threads: '2' });
+  const connection = await (options.instance ?? owned!).connect();
+  const backend = new NodeParquetBackend(connection, files, () => owned?.closeSync());
   const source = new SqlEventSource(manifest, backend, options) as NodeEventSource;
   source.query = (sql) => backend.query(sql);
   return source;

@@ -10,6 +10,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppInfo } from '../../shared/api';
 import { ApiArgsError, createDataApi, parseApiArgs } from '../api-data';
+import { localDataAccess } from '../data-access';
 import type { DataRoot } from '../data-root';
 import { exists } from '../files';
 
@@ -34,7 +35,8 @@ export interface BridgeApi {
 }
 
 export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi {
-  const data = createDataApi(() => dataRoot);
+  const local = localDataAccess(dataRoot);
+  const data = createDataApi(() => local);
   const exportsDir = join(dataRoot.root, 'exports');
   const asList = (args: unknown): unknown[] => {
     if (!Array.isArray(args)) throw new ApiArgsError('arguments must be a JSON array');

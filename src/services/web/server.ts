@@ -17,6 +17,7 @@ import { ApiArgsError } from '../api-data';
 import type { LiveFeed } from '../live-feed';
 import { createLiveBatcher } from '../live-batcher';
 import { isBridgeOperation, type BridgeApi } from './bridge-api';
+import { sameOriginCheck } from './same-origin';
 import { serveStatic } from './static-files';
 
 export const BRIDGE_HOST = '127.0.0.1';
@@ -58,13 +59,7 @@ export function contentSecurityPolicy(port: number): string {
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   let port = options.port;
-  const allowedHosts = () => new Set([`${BRIDGE_HOST}:${port}`, `localhost:${port}`]);
-  const sameOrigin = (req: IncomingMessage): boolean => {
-    const hosts = allowedHosts();
-    if (!hosts.has(req.headers.host ?? '')) return false;
-    const origin = req.headers.origin;
-    return origin === undefined || [...hosts].some((h) => origin === `http://${h}`);
-  };
+  const sameOrigin = sameOriginCheck([BRIDGE_HOST, 'localhost'], () => port);
 
   const server: Server = createServer((req, res) => {
     if (!sameOrigin(req)) return sendText(res, 403, 'forbidden: this bridge only answers its own page on 127.0.0.1');

@@ -2,7 +2,8 @@
 import type { Command } from './command';
 import { compactCommand } from './compact';
 import { recordCommand } from './record';
+import { serveCommand } from './serve';
 
 export const COMMANDS: Record<string, Command> = Object.fromEntries(
-  ([compactCommand, recordCommand] as Command[]).map((c) => [c.name, c]),
+  ([compactCommand, recordCommand, serveCommand] as Command[]).map((c) => [c.name, c]),
 );

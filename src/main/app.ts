@@ -22,12 +22,14 @@ import {
 } from 'electron';
 import type { MenuCommand } from '../shared/api';
 import { createDataApi } from '../services/api-data';
-import { localDataAccess } from '../services/data-access';
+import { DataSwitch, localDataAccess } from '../services/data-access';
+import { switchDataSource } from '../services/server/remote-data';
 import { DataRoot } from '../services/data-root';
 import { MENU_COMMAND } from '../preload/ipc-contract';
 import { registerIpc, type IpcEventLike, type ShellServices } from './ipc';
 import { isEmptyDataRoot, synthesizeDemoDay, type DemoChild, type DemoRun } from './demo-host';
 import { LiveHost, type LiveChild } from './live-host';
+import { SourceLiveRouter } from './live-router';
 import { buildMenuTemplate } from './menu';
 import { APP_ENTRY_URL, APP_SCHEME, createAppProtocolHandler, privilegedSchemes } from './protocol';
 import { hardenSession, hardenWebContents, mainWindowOptions } from './security';
@@ -78,13 +80,19 @@ export function startApp(mainDir: string): void {
   let ready = false; // settings loaded, protocol and IPC registered
   let demo: DemoRun | null = null;
 
-  const live = new LiveHost({
+  const recorder = new LiveHost({
     fork: () =>
       utilityProcess.fork(paths.liveProcess, [], {
         serviceName: `${APP_NAME} recorder`,
         stdio: 'inherit',
         execArgv: [...UTILITY_PROCESS_EXEC_ARGV],
       }) as unknown as LiveChild,
+  });
+  // Days and live come from the local root or, once connected, from a `helios serve` server.
+  const data = new DataSwitch(() => localDataAccess(dataRoot));
+  const live = new SourceLiveRouter(recorder, () => {
+    const source = data.current();
+    return source.location.kind === 'server' ? { feed: source.live, label: source.location.label } : null;
   });
 
   const startDemo = (root: string) => {
@@ -120,7 +128,7 @@ export function startApp(mainDir: string): void {
   const switchDataRoot = async (root: string) => {
     dataRoot = new DataRoot(root);
     settings.update({ data_root: resolve(root) === resolve(defaultRoot) ? null : dataRoot.root });
-    await live.start({ data_root: dataRoot.root, station: LIVE_STATION });
+    await recorder.start({ data_root: dataRoot.root, station: LIVE_STATION });
     broadcast('data-root-changed');
   };
 
@@ -139,19 +147,26 @@ export function startApp(mainDir: string): void {
 
   const services: ShellServices = {
     info: () => {
-      const status = live.status();
+      const source = data.current();
+      const remote = source.location.kind === 'server';
+      const status = recorder.status();
       return {
         version: app.getVersion(),
         shell: 'electron',
         data_root: dataRoot.root,
-        live_available: status.available,
-        live_station_id: status.station_id,
+        server: remote ? source.location.label : null,
+        live_available: remote ? source.live !== null : status.available,
+        live_station_id: remote ? source.liveStationId : status.station_id,
       };
     },
-    data: createDataApi(() => localDataAccess(dataRoot)),
+    data: createDataApi(() => data.current()),
     saveSnapshot: (args, sender) => saveSnapshotFile(dialogsFor(focusedWindow(sender)), app.getPath('documents'), args),
     openSnapshot: (sender) => openSnapshotFile(dialogsFor(focusedWindow(sender))),
     chooseDataRoot: (sender) => chooseDataRoot(focusedWindow(sender)),
+    connectServer: async (args) => {
+      await switchDataSource(data, args);
+      return services.info();
+    },
     live,
   };
 
@@ -220,7 +235,7 @@ export function startApp(mainDir: string): void {
     quitting = true;
     event.preventDefault();
     demo?.cancel();
-    void Promise.allSettled([live.stop(), settings?.flush()]).finally(() => app.quit());
+    void Promise.allSettled([recorder.stop(), data.use(null), settings?.flush()]).finally(() => app.quit());
   });
 
   app
@@ -257,7 +272,7 @@ export function startApp(mainDir: string): void {
       // Decided before live recording starts writing today's journal into the folder.
       if (dataRoot.root === resolve(defaultRoot) && (await isEmptyDataRoot(dataRoot))) startDemo(dataRoot.root);
       // the recorder before the window, so the page's first live subscription finds it starting
-      await live.start({ data_root: dataRoot.root, station: LIVE_STATION });
+      await recorder.start({ data_root: dataRoot.root, station: LIVE_STATION });
       ready = true;
       createWindow();
     })

@@ -37,6 +37,8 @@ export interface ShellServices {
   saveSnapshot(args: ApiArgs<'saveSnapshot'>[0], sender: IpcEventLike['sender']): Promise<{ saved: boolean; path: string | null }>;
   openSnapshot(sender: IpcEventLike['sender']): Promise<{ name: string; contents: string } | null>;
   chooseDataRoot(sender: IpcEventLike['sender']): Promise<string | null>;
+  /** Take the data from a `helios serve` server (or the local root again); answers the new AppInfo. */
+  connectServer(args: ApiArgs<'connectServer'>[0]): Promise<AppInfo>;
   live: LiveRouter;
 }
 
@@ -62,6 +64,7 @@ export function createInvokeHandlers(
     saveSnapshot: async (e, args) => services.saveSnapshot(parseApiArgs('saveSnapshot', args)[0], e.sender),
     openSnapshot: async (e, args) => (parseApiArgs('openSnapshot', args), services.openSnapshot(e.sender)),
     chooseDataRoot: async (e, args) => (parseApiArgs('chooseDataRoot', args), services.chooseDataRoot(e.sender)),
+    connectServer: async (_e, args) => services.connectServer(parseApiArgs('connectServer', args)[0]),
   };
   return Object.fromEntries(
     INVOKE_OPERATIONS.map((op): [InvokeOperation, InvokeHandler] => [

@@ -16,6 +16,7 @@ export const INVOKE_OPERATIONS = [
   'saveSnapshot',
   'openSnapshot',
   'chooseDataRoot',
+  'connectServer',
 ] as const satisfies readonly (InvokeOperation & ApiOperation)[];
 
 export function invokeChannel(op: InvokeOperation): string {

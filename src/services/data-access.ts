@@ -23,13 +23,14 @@ export interface DataAccess {
   listDays(): Promise<DaySummary[]>;
   readManifest(day: DayRef): Promise<Manifest>;
   readParquet(read: ParquetRead): Promise<Uint8Array>;
-  /** The live stream, when this source has one. */
+  /** The live stream, when this source has one, and the station it records. */
   readonly live: LiveFeed | null;
+  readonly liveStationId: string | null;
   close(): Promise<void>;
 }
 
 /** The local data root. No path can leave it, not even through a symlink inside it. */
-export function localDataAccess(dataRoot: DataRoot, live: LiveFeed | null = null): DataAccess {
+export function localDataAccess(dataRoot: DataRoot, live: { station_id: string; feed: LiveFeed } | null = null): DataAccess {
   return {
     location: { kind: 'local', label: dataRoot.root },
     listDays: () => dataRoot.listDays(),
@@ -41,7 +42,29 @@ export function localDataAccess(dataRoot: DataRoot, live: LiveFeed | null = null
       await assertRealPathInside(dataRoot, dataRoot.parquetFile(day, ch), `no ${ch} data for ${day.station_id} ${day.date}`);
       return dataRoot.readParquet(day, ch, { offset, length });
     },
-    live,
+    live: live?.feed ?? null,
+    liveStationId: live?.station_id ?? null,
     close: async () => {},
   };
+}
+
+/**
+ * What a shell (Electron main, the browser bridge) serves its renderer from: the local data root,
+ * or the server the user connected to. Switching closes the previous server's connections.
+ */
+export class DataSwitch {
+  private remote: DataAccess | null = null;
+
+  constructor(private readonly local: () => DataAccess) {}
+
+  current(): DataAccess {
+    return this.remote ?? this.local();
+  }
+
+  /** Use `remote` from now on (null: back to the local data root). */
+  async use(remote: DataAccess | null): Promise<void> {
+    const previous = this.remote;
+    this.remote = remote;
+    await previous?.close();
+  }
 }

@@ -19,6 +19,11 @@ const readParquetArgs = dayRef.extend({
   offset: z.number().int().nonnegative().optional(),
   length: z.number().int().positive().max(512 * 1024 * 1024).optional(),
 });
+const connectServerArgs = z.object({
+  /** A `helios serve` server's URL (http:// or https://); null goes back to the local data folder. */
+  url: z.string().min(1).max(2048).nullable(),
+  token: z.string().max(4096).optional(),
+});
 const saveSnapshotArgs = z.object({
   suggested_name: z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json'),
   contents: z.string().max(256 * 1024 * 1024),
@@ -32,6 +37,7 @@ export const API_ARGS = {
   saveSnapshot: z.tuple([saveSnapshotArgs]),
   openSnapshot: z.tuple([]),
   chooseDataRoot: z.tuple([]),
+  connectServer: z.tuple([connectServerArgs]),
 } as const;
 
 export type ApiOperation = keyof typeof API_ARGS;
@@ -46,6 +52,7 @@ export const MENU_COMMANDS = [
   'open-snapshot',
   'export-snapshot',
   'data-root-changed',
+  'connect-server',
   'toggle-live',
   'toggle-panel:depth',
   'toggle-panel:price',
@@ -64,6 +71,8 @@ export interface AppInfo {
   version: string;
   shell: 'electron' | 'web';
   data_root: string;
+  /** The `helios serve` server the data comes from (File ▸ Connect to Server…); null: the local data root. */
+  server: string | null;
   /** Whether a live source is recording and can be subscribed to. */
   live_available: boolean;
   live_station_id: string | null;
@@ -91,6 +100,11 @@ export interface HeliosApi {
   openSnapshot(): Promise<{ name: string; contents: string } | null>;
   /** Let the user pick another data root; null when cancelled or unsupported. */
   chooseDataRoot(): Promise<string | null>;
+  /**
+   * Take days and live from a `helios serve` server from now on (`url` null: the local data root
+   * again). The shell connects (the token stays there) and answers with the new AppInfo.
+   */
+  connectServer(args: z.input<typeof connectServerArgs>): Promise<AppInfo>;
   /** The live protocol stream; returns an unsubscribe function. */
   subscribeLive(groups: ChannelGroup[], listener: (message: ServerMessage) => void): () => void;
   /** Menu commands of the desktop app (absent in the browser); returns an unsubscribe function. */

@@ -69,11 +69,12 @@ function event(overrides: Partial<{ id: number; url: string; parent: unknown; no
 
 function services(overrides: Partial<ShellServices> = {}): ShellServices {
   return {
-    info: () => ({ version: '0.1.0', shell: 'electron', data_root: root.root, live_available: true, live_station_id: 'KLGA' }),
+    info: () => ({ version: '0.1.0', shell: 'electron', data_root: root.root, server: null, live_available: true, live_station_id: 'KLGA' }),
     data: createDataApi(() => localDataAccess(root)),
     saveSnapshot: vi.fn(async () => ({ saved: true, path: '/tmp/x.json' })),
     openSnapshot: vi.fn(async () => null),
     chooseDataRoot: vi.fn(async () => null),
+    connectServer: vi.fn(async () => { throw new Error('no server in this test'); }),
     live: { subscribe: vi.fn(), unsubscribe: vi.fn() },
     ...overrides,
   };

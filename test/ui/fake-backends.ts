@@ -94,7 +94,7 @@ export function fakeApi(): HeliosApi & { saved: { suggested_name: string; conten
   const saved: { suggested_name: string; contents: string }[] = [];
   return {
     saved,
-    getInfo: async () => ({ version: 'test', shell: 'web', data_root: '/tmp/x', live_available: true, live_station_id: 'KLGA' }),
+    getInfo: async () => ({ version: 'test', shell: 'web', data_root: '/tmp/x', server: null, live_available: true, live_station_id: 'KLGA' }),
     listDays: async () => [],
     readManifest: async () => {
       throw new Error('unused');
@@ -106,6 +106,9 @@ export function fakeApi(): HeliosApi & { saved: { suggested_name: string; conten
     },
     openSnapshot: async () => null,
     chooseDataRoot: async () => null,
+    connectServer: async () => {
+      throw new Error('unused');
+    },
     subscribeLive: () => () => {},
   };
 }

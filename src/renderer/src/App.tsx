@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useApp, useUi } from './app-context';
+import { ConnectDialog } from './components/ConnectDialog';
 import { DayPicker } from './components/DayPicker';
 import { Header } from './components/Header';
 import { StatusBar } from './components/StatusBar';
@@ -45,6 +46,7 @@ export function App() {
       {!hidden.sql ? <SqlConsole /> : <div />}
       <StatusBar />
       <DayPicker />
+      <ConnectDialog />
     </div>
   );
 }

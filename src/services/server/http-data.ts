@@ -44,7 +44,8 @@ export async function handleDataRequest(
     sendJson(res, 200, withManifests.filter((d) => d.manifest !== null));
     return true;
   }
-  const dayMatch = DAY_PATH.exec(path);
+  const decoded = decodeURIComponent(path); // a malformed escape throws URIError: 400
+  const dayMatch = DAY_PATH.exec(decoded);
   if (dayMatch) {
     const day = dayRef(dayMatch[1]!, dayMatch[2]!);
     const manifest = day && (await readDayManifest(dataRoot, day));
@@ -52,7 +53,7 @@ export async function handleDataRequest(
     sendJson(res, 200, manifest);
     return true;
   }
-  const fileMatch = PARQUET_PATH.exec(path);
+  const fileMatch = PARQUET_PATH.exec(decoded);
   if (fileMatch) {
     await sendParquet(dataRoot, req, res, fileMatch[1]!, fileMatch[2]!, fileMatch[3]!);
     return true;
@@ -60,8 +61,8 @@ export async function handleDataRequest(
   return false;
 }
 
-function dayRef(station: string, date: string): DayRef | null {
-  const day = { station_id: decodeURIComponent(station), date: decodeURIComponent(date) };
+function dayRef(station_id: string, date: string): DayRef | null {
+  const day = { station_id, date };
   return STATION_ID_PATTERN.test(day.station_id) && DATE_PATTERN.test(day.date) ? day : null;
 }
 
@@ -76,12 +77,12 @@ async function readDayManifest(dataRoot: DataRoot, day: DayRef): Promise<Manifes
 
 /** The URL path of a manifest-listed file (what `GET /parquet/…` serves). */
 export function parquetUrlPath(day: DayRef, file: string): string {
-  return `/parquet/station=${encodeURIComponent(day.station_id)}/date=${encodeURIComponent(day.date)}/${file.split('/').map(encodeURIComponent).join('/')}`;
+  const segment = (s: string) => encodeURIComponent(s).replace(/%3D/g, '=');
+  return ['/parquet', `station=${day.station_id}`, `date=${day.date}`, ...file.split('/')].map((s, i) => (i === 0 ? s : segment(s))).join('/');
 }
 
-async function sendParquet(dataRoot: DataRoot, req: IncomingMessage, res: ServerResponse, station: string, date: string, rawFile: string): Promise<void> {
+async function sendParquet(dataRoot: DataRoot, req: IncomingMessage, res: ServerResponse, station: string, date: string, file: string): Promise<void> {
   const day = dayRef(station, date);
-  const file = decodeURIComponent(rawFile);
   const manifest = day && (await readDayManifest(dataRoot, day));
   const listed = manifest !== null && CHANNELS.some((ch) => manifest.channels[ch]?.file === file);
   if (!day || !listed) return sendJson(res, 404, { error: `not a file of a compacted day: ${station}/${date}/${file}` });

@@ -1,7 +1,8 @@
 /**
  * HeliosApi's node side for the browser bridge: the shared data operations (src/services/api-data.ts,
  * the same code Electron main uses) plus what a browser shell answers differently — `getInfo`
- * (shell 'web') and `saveSnapshot` (no save dialog: the file goes to `<data>/exports/`).
+ * (shell 'web') and `saveSnapshot` (no save dialog: the file goes to `<data>/exports/`) — and
+ * `connectServer`, which switches every page of this bridge to a `helios serve` server.
  * `openSnapshot` and `chooseDataRoot` are answered in the page (a file input; the root is fixed on
  * the command line), `subscribeLive` over the WebSocket.
  */
@@ -10,11 +11,12 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppInfo } from '../../shared/api';
 import { ApiArgsError, createDataApi, parseApiArgs } from '../api-data';
-import { localDataAccess } from '../data-access';
+import type { DataSwitch } from '../data-access';
+import { switchDataSource } from '../server/remote-data';
 import type { DataRoot } from '../data-root';
 import { exists } from '../files';
 
-export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot'] as const;
+export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot', 'connectServer'] as const;
 export type BridgeOperation = (typeof BRIDGE_OPERATIONS)[number];
 
 export function isBridgeOperation(op: string): op is BridgeOperation {
@@ -24,8 +26,11 @@ export function isBridgeOperation(op: string): op is BridgeOperation {
 export { ApiArgsError };
 
 export interface BridgeApiOptions {
+  /** The bridge's data root (also where exports go). */
   dataRoot: DataRoot;
-  info: () => Omit<AppInfo, 'shell' | 'data_root'>;
+  /** Where days and live come from: the data root (and the bridge's live session) or a connected server. */
+  data: DataSwitch;
+  version: string;
 }
 
 export interface BridgeApi {
@@ -34,9 +39,19 @@ export interface BridgeApi {
   readonly exportsDir: string;
 }
 
-export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi {
-  const local = localDataAccess(dataRoot);
-  const data = createDataApi(() => local);
+export function createBridgeApi({ dataRoot, data: source, version }: BridgeApiOptions): BridgeApi {
+  const data = createDataApi(() => source.current());
+  const info = (): AppInfo => {
+    const current = source.current();
+    return {
+      version,
+      shell: 'web',
+      data_root: dataRoot.root,
+      server: current.location.kind === 'server' ? current.location.label : null,
+      live_available: current.live !== null,
+      live_station_id: current.liveStationId,
+    };
+  };
   const exportsDir = join(dataRoot.root, 'exports');
   const asList = (args: unknown): unknown[] => {
     if (!Array.isArray(args)) throw new ApiArgsError('arguments must be a JSON array');
@@ -49,7 +64,7 @@ export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi
       switch (op) {
         case 'getInfo':
           parseApiArgs('getInfo', list);
-          return { ...info(), shell: 'web', data_root: dataRoot.root } satisfies AppInfo;
+          return info();
         case 'listDays':
           return data.listDays();
         case 'readManifest':
@@ -60,6 +75,9 @@ export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi
           const [{ suggested_name, contents }] = parseApiArgs('saveSnapshot', list);
           return { saved: true, path: await writeExport(exportsDir, suggested_name, contents) };
         }
+        case 'connectServer':
+          await switchDataSource(source, parseApiArgs('connectServer', list)[0]);
+          return info();
       }
     },
   };

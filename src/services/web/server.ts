@@ -32,7 +32,8 @@ export interface WebServerOptions {
   staticDir: string;
   /** 0 picks a free port. */
   port: number;
-  liveFeed: LiveFeed | null;
+  /** The live stream of the current data source (none while it records nothing). */
+  liveFeed: () => LiveFeed | null;
 }
 
 export interface WebServer {
@@ -127,7 +128,7 @@ async function handleApi(api: BridgeApi, op: string, req: IncomingMessage, res: 
 }
 
 /** One live subscriber: waits for its `subscribe`, then forwards the feed until either side leaves. */
-function serveLive(ws: WebSocket, feed: LiveFeed | null): void {
+function serveLive(ws: WebSocket, liveFeed: () => LiveFeed | null): void {
   let unsubscribe: (() => void) | null = null;
   const send = (message: ServerMessage) => {
     if (ws.readyState !== ws.OPEN) return;
@@ -151,6 +152,7 @@ function serveLive(ws: WebSocket, feed: LiveFeed | null): void {
       send({ type: 'error', message: `live mode has no playback control (got ${message.type})` });
       return;
     }
+    const feed = liveFeed();
     if (!feed) {
       send({ type: 'error', message: 'no live source is recording in this bridge' });
       return;

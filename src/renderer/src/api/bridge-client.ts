@@ -74,6 +74,7 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
     saveSnapshot: (args) => json<{ saved: boolean; path: string | null }>('saveSnapshot', [args]),
     openSnapshot: () => (options.pickFile ?? pickFileWithInput)(),
     chooseDataRoot: async () => null, // the bridge's data root is chosen on its command line
+    connectServer: (args) => json<AppInfo>('connectServer', [args]),
     subscribeLive: (groups, listener) => subscribeLive(base, Ws, groups, listener, options.reconnectMs ?? 500),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Where players get real time and frames from. Browsers pace by animation frames; Node (the
- * headless replay server) by a timer; tests by a manual scheduler that they advance themselves,
+ * Where players get real time and frames from. Browsers pace by animation frames; Node and workers
+ * by a timer; tests by a manual scheduler that they advance themselves,
  * so clock behaviour is tested without real time passing.
  */
 export interface Scheduler {

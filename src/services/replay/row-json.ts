@@ -160,11 +160,20 @@ export class ChunkRows {
           const b = vector.getItem(row) as boolean | null;
           return b === null ? null : b ? 'true' : 'false';
         };
-      case 'timestamp':
+      case 'timestamp': {
+        // rows of one instant come in runs (every token's snapshot of a second): format once per run
+        let lastUs = NaN;
+        let lastText = '';
         return (row) => {
           const us = vector.getItem(row) as number | null;
-          return us === null ? null : `"${isoFromMicros(us)}"`;
+          if (us === null) return null;
+          if (us !== lastUs) {
+            lastUs = us;
+            lastText = `"${isoFromMicros(us)}"`;
+          }
+          return lastText;
         };
+      }
       case 'levels':
         return levelsWriter(vector as DuckDBListVector, column.nullable);
       default: {

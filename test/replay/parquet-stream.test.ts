@@ -42,7 +42,7 @@ async function drain(stream: DayStream, bounds: number[], max = Infinity): Promi
   return out;
 }
 
-describe('DayStream: a compacted day from its Parquet files, merged in replay order', () => {
+describe('DayStream: a compacted day from its Parquet files, merged in replay order', { timeout: 120_000 }, () => {
   it('writes every row as the JSON of exactly the event that was recorded, in replay order', async () => {
     const stream = await DayStream.open(instance, dayParquetFiles(new DataRoot(fx.root), fx.day, fx.manifest), 0);
     const events = await drain(stream, []);
@@ -85,6 +85,23 @@ describe('DayStream: a compacted day from its Parquet files, merged in replay or
       expect(ties.length).toBeGreaterThan(100);
       expect(events.map((e) => e.event_id)).toEqual(want.map((e) => e.event_id));
       expect(events.filter((e) => /\.\d{6}Z$/.test(e.ts_ingest_utc)).length).toBeGreaterThan(100);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('carries strings through whatever they contain (the packing separators, quotes, non-ASCII, empty)', async () => {
+    const odd = ['a\x01Sb', '\x01N', '\x01E\x01', '"quoted" \\ back', '≤25°F ✓ 🌡', ''];
+    let k = 0;
+    const events = fx.events.map((e) => (e.ch === 'event_windows' || e.ch === 'book_events' ? { ...e, detail: odd[k++ % odd.length]! } : e));
+    expect(k).toBeGreaterThan(odd.length);
+    const root = await mkdtemp(join(tmpdir(), 'helios-stream-strings-'));
+    try {
+      const manifest = await writeDay(root, events);
+      const day = { station_id: manifest.station_id, date: manifest.date };
+      const stream = await DayStream.open(instance, dayParquetFiles(new DataRoot(root), day, manifest), 0);
+      expect(await drain(stream, [])).toEqual(events);
+      await stream.close();
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -15,8 +15,8 @@
  *     day went by or whether it kept up), then to 20 clients at once (per-client rate).
  *  3. The server's RSS while 5 clients replay 5 different days at 10,000× (goal flat, ≤ 300 MB).
  *
- * BENCH_CLIENTS (default 20) and BENCH_REPLAY_S (seconds per replay for 2–3, default the whole day)
- * adjust the run. The load average is printed with every figure: other jobs slow them all.
+ * BENCH_CLIENTS (default 20), BENCH_REPLAY_S (seconds per replay for 2–3, default the whole day)
+ * and BENCH_PARTS (e.g. `3`; default `123`) adjust the run. The load average is printed with every figure: other jobs slow them all.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
@@ -37,6 +37,7 @@ const DATE = '2026-01-28';
 const OTHER_DATES = ['2026-01-24', '2026-01-25', '2026-01-26', '2026-01-27'];
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
 const REPLAY_S = process.env.BENCH_REPLAY_S ? Number(process.env.BENCH_REPLAY_S) : null;
+const PARTS = process.env.BENCH_PARTS ?? '123';
 const root = new DataRoot(DIR);
 
 const load = () => `load ${loadavg()[0]!.toFixed(1)}`;
@@ -203,8 +204,19 @@ async function main(): Promise<void> {
   const rows = Object.values(manifest.channels).reduce((n, c) => n + c!.rows, 0);
   const parquetBytes = Object.values(manifest.channels).reduce((n, c) => n + c!.bytes, 0);
   console.log(`day: KLGA ${DATE}, ${rows.toLocaleString('en-US')} events, ${mb(parquetBytes)} Parquet; ${cpus().length} cores, ${load()} (other jobs slow every figure)`);
+  if (PARTS.includes('1')) await mergeFigures();
+  if (!PARTS.includes('2') && !PARTS.includes('3')) return;
+  const serve = await startServe();
+  try {
+    if (PARTS.includes('2')) await deliveryFigures(serve.url);
+    if (PARTS.includes('3')) await memoryFigures(serve);
+  } finally {
+    await serve.stop();
+  }
+}
 
-  // 1. Merged in order inside the server, against the baselines, each run twice (the second counts).
+/** 1. Merged in order inside the server, against the baselines; each run twice, the faster counts. */
+async function mergeFigures(): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '256MB' });
   const best = async <T extends { ms: number }>(run: () => Promise<T>): Promise<T> => {
     const a = await run();
@@ -222,33 +234,33 @@ async function main(): Promise<void> {
   const ratio = (x: { events: number; ms: number }, y: { events: number; ms: number }) => `${(x.events / x.ms / (y.events / y.ms)).toFixed(2)}×`;
   console.log(`   ratios: merged ${ratio(merged, a)} A, ${ratio(merged, b)} B; merged + JSON ${ratio(written, a)} A, ${ratio(written, b)} B`);
   instance.closeSync();
+}
 
-  // 2–3 against a real `helios serve` process.
-  const serve = await startServe();
-  try {
-    const one = await replayClient(serve.url, DATE, REPLAY_S);
-    console.log(
-      `\n2. one WebSocket client at 10,000×: ${one.events.toLocaleString('en-US')} events in ${(one.ms / 1000).toFixed(1)} s = ${rate(one.events, one.ms)}, ${mb((one.bytes / one.ms) * 1000)}/s; the day went by at ${(one.virtualMs / one.ms).toFixed(0)}× (${load()})`,
-    );
-    const many = await Promise.all(Array.from({ length: CLIENTS }, () => replayClient(serve.url, DATE, REPLAY_S ?? 60)));
-    const perClient = many.map((r) => (r.events / r.ms) * 1000).sort((x, y) => x - y);
-    const total = perClient.reduce((s, x) => s + x, 0);
-    console.log(
-      `   ${CLIENTS} clients at once, ${REPLAY_S ?? 60} s each: per client min ${Math.round(perClient[0]!).toLocaleString('en-US')}/s, median ${Math.round(perClient[Math.floor(CLIENTS / 2)]!).toLocaleString('en-US')}/s; together ${Math.round(total).toLocaleString('en-US')}/s, ${mb(many.reduce((s, r) => s + (r.bytes / r.ms) * 1000, 0))}/s (${load()})`,
-    );
+/** 2. Delivered by a helios serve process: one client, then CLIENTS at once. */
+async function deliveryFigures(url: string): Promise<void> {
+  const one = await replayClient(url, DATE, REPLAY_S);
+  console.log(
+    `\n2. one WebSocket client at 10,000×: ${one.events.toLocaleString('en-US')} events in ${(one.ms / 1000).toFixed(1)} s = ${rate(one.events, one.ms)}, ${mb((one.bytes / one.ms) * 1000)}/s; the day went by at ${(one.virtualMs / one.ms).toFixed(0)}× (${load()})`,
+  );
+  const many = await Promise.all(Array.from({ length: CLIENTS }, () => replayClient(url, DATE, REPLAY_S ?? 60)));
+  const perClient = many.map((r) => (r.events / r.ms) * 1000).sort((x, y) => x - y);
+  const total = perClient.reduce((s, x) => s + x, 0);
+  console.log(
+    `   ${CLIENTS} clients at once, ${REPLAY_S ?? 60} s each: per client min ${Math.round(perClient[0]!).toLocaleString('en-US')}/s, median ${Math.round(perClient[Math.floor(CLIENTS / 2)]!).toLocaleString('en-US')}/s; together ${Math.round(total).toLocaleString('en-US')}/s, ${mb(many.reduce((s, r) => s + (r.bytes / r.ms) * 1000, 0))}/s (${load()})`,
+  );
+}
 
-    const samples: number[] = [rssOf(serve.pid)];
-    const sampler = setInterval(() => samples.push(rssOf(serve.pid)), 500);
-    const five = await Promise.all([DATE, ...OTHER_DATES].map((date) => replayClient(serve.url, date, REPLAY_S)));
-    clearInterval(sampler);
-    samples.push(rssOf(serve.pid));
-    const quarter = Math.max(1, Math.floor(samples.length / 4));
-    console.log(
-      `\n3. server RSS while 5 clients replay 5 different days at 10,000× (${five.reduce((s, r) => s + r.events, 0).toLocaleString('en-US')} events, ${(Math.max(...five.map((r) => r.ms)) / 1000).toFixed(0)} s): before ${mb(samples[0]!)}, max ${mb(Math.max(...samples))}, first quarter max ${mb(Math.max(...samples.slice(0, quarter)))}, last quarter max ${mb(Math.max(...samples.slice(-quarter)))}, after ${mb(samples.at(-1)!)} (${load()}; goal flat, ≤ 300 MB)`,
-    );
-  } finally {
-    await serve.stop();
-  }
+/** 3. The server's RSS while 5 clients replay 5 different days. */
+async function memoryFigures(serve: ServeProcess): Promise<void> {
+  const samples: number[] = [rssOf(serve.pid)];
+  const sampler = setInterval(() => samples.push(rssOf(serve.pid)), 500);
+  const five = await Promise.all([DATE, ...OTHER_DATES].map((date) => replayClient(serve.url, date, REPLAY_S)));
+  clearInterval(sampler);
+  samples.push(rssOf(serve.pid));
+  const quarter = Math.max(1, Math.floor(samples.length / 4));
+  console.log(
+    `\n3. server RSS while 5 clients replay 5 different days at 10,000× (${five.reduce((s, r) => s + r.events, 0).toLocaleString('en-US')} events, ${(Math.max(...five.map((r) => r.ms)) / 1000).toFixed(0)} s): before ${mb(samples[0]!)}, max ${mb(Math.max(...samples))}, first quarter max ${mb(Math.max(...samples.slice(0, quarter)))}, last quarter max ${mb(Math.max(...samples.slice(-quarter)))}, after ${mb(samples.at(-1)!)} (${load()}; goal flat, ≤ 300 MB)`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -22,6 +22,7 @@ export class FileCursor {
   row = 0;
   ended = false;
   private rows: ChunkRows | null = null;
+  private chunk: DuckDBDataChunk | null = null;
   private next: Promise<DuckDBDataChunk | null> | null = null;
   private closed = false;
 
@@ -59,15 +60,16 @@ export class FileCursor {
   async load(): Promise<void> {
     while (this.drained) {
       const chunk = await this.next;
-      if (this.closed) return;
+      this.release();
+      if (this.closed) return void chunk?.reset();
       if (!chunk || chunk.rowCount === 0) {
         this.ended = true;
         this.next = null;
-        this.rows = null;
         this.times = new Float64Array(0);
         return;
       }
       this.next = this.result.fetchChunk();
+      this.chunk = chunk;
       this.rows = new ChunkRows(this.ch, chunk);
       this.times = this.rows.times();
       this.row = 0;
@@ -86,13 +88,24 @@ export class FileCursor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.next?.catch(() => null); // a read in flight must finish before its connection goes
+    this.release();
+    (await this.next?.catch(() => null))?.reset(); // a read in flight must finish before its connection goes
     this.connection.closeSync();
+  }
+
+  /**
+   * Give back the used-up chunk's memory now. A chunk's native buffers are otherwise freed only
+   * when V8 collects its small wrapper object, which can take many chunks' worth of megabytes.
+   */
+  private release(): void {
+    this.chunk?.reset();
+    this.chunk = null;
+    this.rows = null;
   }
 }
 
-/** Receives each merged event: its file cursor and row (valid until the sink returns). */
-export type EventSink = (cursor: FileCursor, row: number) => void;
+/** Receives each merged event: its file cursor and row (valid until the sink returns); false stops the take. */
+export type EventSink = (cursor: FileCursor, row: number) => boolean | void;
 
 export class DayStream {
   private constructor(private readonly cursors: FileCursor[]) {}
@@ -124,7 +137,7 @@ export class DayStream {
 
   /**
    * Hand the next events with ts_ingest_utc < `untilUs` to `sink` in replay order (ingest time, then
-   * event id), at most `max`. Resolves with how many were handed out.
+   * event id), at most `max` (or until the sink returns false). Resolves with how many were handed out.
    */
   async take(untilUs: number, max: number, sink: EventSink): Promise<number> {
     let taken = 0;
@@ -144,19 +157,20 @@ export class DayStream {
       const limit = Math.min(untilUs, second === null ? Infinity : second.times[second.row]!);
       const times = best.times;
       let row = best.row;
-      while (row < times.length && taken < max && times[row]! < limit) {
-        sink(best, row++);
+      let more = true;
+      while (more && row < times.length && taken < max && times[row]! < limit) {
+        more = sink(best, row++) !== false;
         taken++;
       }
       best.row = row;
-      if (taken >= max) return taken;
+      if (!more || taken >= max) return taken;
       if (row < times.length && second !== null) {
         const t = times[row]!;
         // a tie in time with `second`: the event id decides, one event at a time
         if (t === limit && t < untilUs && best.eventId(row) < second.eventId(second.row)) {
-          sink(best, row);
           best.row = row + 1;
           taken++;
+          if (sink(best, row) === false) return taken;
         }
       }
     }

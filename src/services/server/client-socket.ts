@@ -16,7 +16,7 @@ const CLOSE_GRACE_MS = 5_000;
 export interface ClientSocketOptions {
   /** Unsent bytes at which the client is dropped. */
   maxQueuedBytes: number;
-  /** Unsent bytes under which a producer may write more (default a quarter of the maximum). */
+  /** Unsent bytes under which a producer may write more (default 2 MiB, at most a quarter of the maximum). */
   highWaterBytes?: number;
   log?: (message: string) => void;
 }
@@ -29,7 +29,7 @@ export class ClientSocket {
     readonly ws: WebSocket,
     private readonly options: ClientSocketOptions,
   ) {
-    this.highWater = options.highWaterBytes ?? options.maxQueuedBytes / 4;
+    this.highWater = options.highWaterBytes ?? Math.min(2 * 1024 * 1024, options.maxQueuedBytes / 4);
     ws.on('error', (e) => options.log?.(`client socket: ${e.message}`));
   }
 

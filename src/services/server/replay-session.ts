@@ -34,8 +34,10 @@ export interface ReplaySessionOptions {
   frameMs?: number;
   /** Clock messages while playing at most this often (default 100 ms); always on a change. */
   clockEveryMs?: number;
-  /** Most events in one `events` message (default 5000): bounds a frame's work and message size. */
+  /** Most events in one `events` message (default 5000): bounds a frame's work. */
   maxBatch?: number;
+  /** An `events` message ends after the event that takes it past this many characters (default 1 MiB). */
+  maxBatchChars?: number;
   /** Longest real time one frame may advance the clock by, after a stall (default 100 ms). */
   maxFrameGapMs?: number;
   now?: () => number;
@@ -64,6 +66,7 @@ export class ReplaySession {
   private readonly frameMs: number;
   private readonly clockEveryMs: number;
   private readonly maxBatch: number;
+  private readonly maxBatchChars: number;
   private readonly maxFrameGapMs: number;
 
   private constructor(
@@ -78,6 +81,7 @@ export class ReplaySession {
     this.frameMs = options.frameMs ?? 20;
     this.clockEveryMs = options.clockEveryMs ?? 100;
     this.maxBatch = options.maxBatch ?? 5000;
+    this.maxBatchChars = options.maxBatchChars ?? 1024 * 1024;
     this.maxFrameGapMs = options.maxFrameGapMs ?? 100;
   }
 
@@ -227,17 +231,23 @@ export class ReplaySession {
     const events: string[] = [];
     const untilUs = (Math.floor(target) + 1) * 1000;
     let lastUs = 0;
+    let chars = 0;
+    let full = false;
     await stream.take(untilUs, this.maxBatch, (cursor, row) => {
-      events.push(cursor.json(row));
+      const json = cursor.json(row);
+      events.push(json);
       lastUs = cursor.times[row]!;
+      chars += json.length;
+      full = events.length >= this.maxBatch || chars >= this.maxBatchChars;
+      return !full;
     });
     if (generation !== this.generation) return;
     // A full batch may stop short of the target: the clock shows the last event sent.
-    const reached = events.length >= this.maxBatch ? Math.max(this.current, Math.floor(lastUs / 1000)) : target;
+    const reached = full ? Math.max(this.current, Math.floor(lastUs / 1000)) : target;
     this.current = reached;
     if (events.length > 0) this.options.send(eventsMessage(events));
     if (this.stepTarget !== null && this.current >= this.stepTarget) this.stepTarget = null;
-    const ended = this.current >= this.info.end_ms && events.length < this.maxBatch;
+    const ended = this.current >= this.info.end_ms && !full;
     if (ended) {
       this.current = this.info.end_ms;
       this.stepTarget = null;
@@ -246,7 +256,7 @@ export class ReplaySession {
         this.lastClockAt = -Infinity; // the stop is always told
       }
     }
-    this.presence = events.length >= this.maxBatch ? 'BUFFERING' : 'PRESENT';
+    this.presence = full ? 'BUFFERING' : 'PRESENT';
     if (now - this.lastClockAt >= this.clockEveryMs || !this.playing) this.sendClock();
     this.schedule();
   }

@@ -21,7 +21,7 @@ export interface RunServeOptions {
   station?: string;
   /** DuckDB threads for the replays (default 2). */
   threads?: number;
-  /** DuckDB's memory limit for the replays (default 256MB). */
+  /** DuckDB's memory limit for the replays (default 512MB). */
   memoryLimit?: string;
   log?: (message: string) => void;
 }
@@ -37,8 +37,10 @@ export async function runServe(options: RunServeOptions): Promise<RunningServe> 
   const root = resolve(options.dataRoot);
   await mkdir(root, { recursive: true });
   const instance = await DuckDBInstance.create(':memory:', {
-    threads: String(options.threads ?? 2),
-    memory_limit: options.memoryLimit ?? '256MB',
+    threads: String(options.threads ?? 1),
+    memory_limit: options.memoryLimit ?? '512MB',
+    // DuckDB would otherwise keep the Parquet it reads in memory (up to the limit); the page cache does that
+    enable_external_file_cache: 'false',
   });
   let live: LiveSession | null = null;
   try {

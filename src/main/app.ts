@@ -24,6 +24,7 @@ import type { MenuCommand } from '../shared/api';
 import { createDataApi } from '../services/api-data';
 import { DataSwitch, localDataAccess } from '../services/data-access';
 import { switchDataSource } from '../services/server/remote-data';
+import { createSweepApi } from '../services/sweep/sweep-jobs';
 import { DataRoot } from '../services/data-root';
 import { MENU_COMMAND } from '../preload/ipc-contract';
 import { registerIpc, type IpcEventLike, type ShellServices } from './ipc';
@@ -125,10 +126,15 @@ export function startApp(mainDir: string): void {
     for (const win of windows) if (!win.isDestroyed()) win.webContents.send(MENU_COMMAND, command);
   };
 
+  const liveOptions = () => {
+    const { retention } = settings.get();
+    return { data_root: dataRoot.root, station: LIVE_STATION, ...(retention.daily ? { retention: retention.policy } : {}) };
+  };
+
   const switchDataRoot = async (root: string) => {
     dataRoot = new DataRoot(root);
     settings.update({ data_root: resolve(root) === resolve(defaultRoot) ? null : dataRoot.root });
-    await recorder.start({ data_root: dataRoot.root, station: LIVE_STATION });
+    await recorder.start(liveOptions());
     broadcast('data-root-changed');
   };
 
@@ -160,6 +166,7 @@ export function startApp(mainDir: string): void {
       };
     },
     data: createDataApi(() => data.current()),
+    sweeps: createSweepApi(() => dataRoot),
     saveSnapshot: (args, sender) => saveSnapshotFile(dialogsFor(focusedWindow(sender)), app.getPath('documents'), args),
     openSnapshot: (sender) => openSnapshotFile(dialogsFor(focusedWindow(sender))),
     chooseDataRoot: (sender) => chooseDataRoot(focusedWindow(sender)),
@@ -260,9 +267,14 @@ export function startApp(mainDir: string): void {
           buildMenuTemplate({
             isMac: process.platform === 'darwin',
             devTools: !app.isPackaged,
+            retentionDaily: loaded.settings.retention.daily,
             actions: {
               openDataFolder: () => void chooseDataRoot(focusedWindow()).catch(reportError),
               revealDataFolder: () => void shell.openPath(dataRoot.root).then((error) => error && reportError(new Error(error))),
+              setRetentionDaily: (daily) => {
+                settings.update({ retention: { ...settings.get().retention, daily } });
+                void recorder.start(liveOptions()).catch(reportError); // the recorder process runs it
+              },
               send: broadcast,
             },
           }),
@@ -272,7 +284,7 @@ export function startApp(mainDir: string): void {
       // Decided before live recording starts writing today's journal into the folder.
       if (dataRoot.root === resolve(defaultRoot) && (await isEmptyDataRoot(dataRoot))) startDemo(dataRoot.root);
       // the recorder before the window, so the page's first live subscription finds it starting
-      await recorder.start({ data_root: dataRoot.root, station: LIVE_STATION });
+      await recorder.start(liveOptions());
       ready = true;
       createWindow();
     })

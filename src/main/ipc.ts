@@ -9,6 +9,7 @@ import type { AppInfo } from '../shared/api';
 import { GROUPS, type ChannelGroup } from '../shared/channels';
 import type { ServerMessage } from '../shared/protocol';
 import { ApiArgsError, parseApiArgs, type ApiArgs, type DataApi } from '../services/api-data';
+import type { SweepApi } from '../services/sweep/sweep-jobs';
 import {
   INVOKE_OPERATIONS,
   invokeChannel,
@@ -33,6 +34,7 @@ export interface LiveRouter {
 export interface ShellServices {
   info(): AppInfo;
   data: DataApi;
+  sweeps: SweepApi;
   /** Dialog-backed operations; `windowOf` is the sender, for dialog parenting. */
   saveSnapshot(args: ApiArgs<'saveSnapshot'>[0], sender: IpcEventLike['sender']): Promise<{ saved: boolean; path: string | null }>;
   openSnapshot(sender: IpcEventLike['sender']): Promise<{ name: string; contents: string } | null>;
@@ -65,6 +67,8 @@ export function createInvokeHandlers(
     openSnapshot: async (e, args) => (parseApiArgs('openSnapshot', args), services.openSnapshot(e.sender)),
     chooseDataRoot: async (e, args) => (parseApiArgs('chooseDataRoot', args), services.chooseDataRoot(e.sender)),
     connectServer: async (_e, args) => services.connectServer(parseApiArgs('connectServer', args)[0]),
+    startSweep: async (_e, args) => services.sweeps.startSweep(...args),
+    sweepStatus: async (_e, args) => services.sweeps.sweepStatus(...args),
   };
   return Object.fromEntries(
     INVOKE_OPERATIONS.map((op): [InvokeOperation, InvokeHandler] => [

@@ -8,6 +8,8 @@
  * the next day's starts; subscribers are moved over and get the new day's hello + backfill.
  */
 import { startPeriodicCompaction } from './compactor';
+import { retentionPolicySchema, startDailyRetention, type RetentionPolicyInput } from './retention';
+import type { ClickHouseConfigInput } from './clickhouse';
 import { DataRoot } from './data-root';
 import { ensureDemoData } from './demo';
 import type { LiveFeed } from './live-feed';
@@ -34,6 +36,10 @@ export interface LiveStartOptions {
   compact_every_ms?: number;
   /** Instant the simulated live clock starts at (UTC ms); default now. Tests start near midnight. */
   start_ms?: number;
+  /** Run retention daily with this policy (SPEC §8 defaults for what it leaves out); absent = never. */
+  retention?: RetentionPolicyInput;
+  /** Also stream what is recorded to ClickHouse (off when absent). */
+  clickhouse?: ClickHouseConfigInput;
 }
 
 export type LiveLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -82,6 +88,13 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
     if (demo.created) log('info', `demo day ${demo.station_id} ${demo.date} synthesized`);
   }
 
+  let sink: import('./clickhouse').ClickHouseSink | null = null;
+  if (options.clickhouse) {
+    const { ClickHouseSink, clickhouseConfigSchema } = await import('./clickhouse'); // only when configured
+    sink = new ClickHouseSink({ config: clickhouseConfigSchema.parse(options.clickhouse), spoolDir: dataRoot.clickhouseSpoolDir(), log: (level, m) => log(level, `clickhouse: ${m}`) });
+    await sink.start();
+  }
+
   const feed = new RelayFeed();
   let stopped = false;
   let recording: RecordingSession;
@@ -90,7 +103,13 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
   /** Record the simulated market of the local day that contains `startMs`, until its end. */
   const recordDayFrom = async (startMs: number): Promise<void> => {
     const source = new SimulatorSource({ station: station.id, start: startMs, speed: 1 });
-    recording = await startRecording({ dataRoot, source, clock: source.clock });
+    recording = await startRecording({
+      dataRoot,
+      source,
+      clock: source.clock,
+      onEvent: sink ? (e) => sink!.push(e) : undefined,
+      onWriteFailure: (f) => (f ? log('error', `journal writes failing (${f.code}): ${f.message}`) : log('info', 'journal writes work again')),
+    });
     feed.switchTo(recording.feed);
     log('info', `recording ${station.id} ${stationDate(startMs, station.id)} (simulator, ${source.info.tokens.length} tokens)`);
     const [, dayEnd] = localDayBoundsUtc(stationDate(startMs, station.id), station.timeZone);
@@ -129,6 +148,19 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
     onWarning: (m, date) => log('warn', `compacting ${station.id} ${date}: ${m}`),
   });
 
+  const retention = options.retention
+    ? startDailyRetention({
+        dataRoot,
+        policy: retentionPolicySchema.parse(options.retention),
+        onReport: (r) => {
+          const kept = r.items.filter((i) => i.outcome !== 'deleted');
+          log('info', `retention: freed ${r.freed} bytes (${r.items.length - kept.length} day folders deleted)`);
+          for (const i of kept) log(i.outcome === 'failed' ? 'error' : 'warn', `retention: kept ${i.tree} ${i.day.station_id} ${i.day.date}: ${i.detail ?? i.reason}`);
+        },
+        onError: (e) => log('error', `retention failed: ${e.message}`),
+      })
+    : null;
+
   return {
     station_id: station.id,
     feed,
@@ -137,6 +169,8 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
       await rolling;
       await recording.stop(); // close the journal first: nothing recorded is lost
       await compaction.stop();
+      await retention?.stop();
+      await sink?.stop();
     },
   };
 }

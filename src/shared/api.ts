@@ -24,9 +24,17 @@ const connectServerArgs = z.object({
   url: z.string().min(1).max(2048).nullable(),
   token: z.string().max(4096).optional(),
 });
+/** A window sweep of a day; `grid` as `helios sweep --grid` takes it (checked against the parameters by the sweep). */
+const startSweepArgs = dayRef.extend({
+  grid: z.record(z.string().max(64), z.array(z.number()).min(1).max(100)).optional(),
+});
+const sweepStatusArgs = z.object({ job: z.string().regex(/^[0-9a-f]{16}$/, 'a sweep job id') });
+/** Largest snapshot file, saved or reopened (its text, in UTF-16 units or UTF-8 bytes). */
+export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+export const snapshotFileName = z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json');
 const saveSnapshotArgs = z.object({
-  suggested_name: z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json'),
-  contents: z.string().max(256 * 1024 * 1024),
+  suggested_name: snapshotFileName,
+  contents: z.string().max(MAX_SNAPSHOT_BYTES),
 });
 
 export const API_ARGS = {
@@ -38,6 +46,8 @@ export const API_ARGS = {
   openSnapshot: z.tuple([]),
   chooseDataRoot: z.tuple([]),
   connectServer: z.tuple([connectServerArgs]),
+  startSweep: z.tuple([startSweepArgs]),
+  sweepStatus: z.tuple([sweepStatusArgs]),
 } as const;
 
 export type ApiOperation = keyof typeof API_ARGS;
@@ -64,8 +74,10 @@ export const MENU_COMMANDS = [
   'time-zone:nyc',
   'time-zone:madrid',
   'time-zone:utc',
+  'window-sweep',
 ] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
+export const menuCommand = z.enum(MENU_COMMANDS);
 
 export interface AppInfo {
   version: string;
@@ -87,6 +99,42 @@ export interface DaySummary {
   max_ts: string | null;
 }
 
+/** One setting of a window sweep (see `helios sweep`). */
+export interface SweepReportRow {
+  /** The varied parameters: `mid_shock_ticks`, `min_move`, `window_s`, … */
+  params: Record<string, number>;
+  windows: number;
+  covered_s: number;
+  covered_share: number;
+  moves: number;
+  moves_in_window: number;
+  moves_share: number;
+  est_delta_bytes: number;
+  recorded_windows: number;
+  found_recorded: number;
+  current: boolean;
+  best: boolean;
+  /** The setting as recording settings (the JSON `helios record --settings FILE` takes). */
+  settings: { triggers?: Record<string, number>; windows?: Record<string, number> };
+}
+
+export interface SweepReport {
+  station_id: string;
+  dates: string[];
+  day_s: number;
+  elapsed_ms: number;
+  rows: SweepReportRow[];
+}
+
+export interface SweepJobStatus {
+  job: string;
+  state: 'running' | 'done' | 'failed';
+  /** 0–1. */
+  fraction: number;
+  report: SweepReport | null;
+  error: string | null;
+}
+
 export interface HeliosApi {
   getInfo(): Promise<AppInfo>;
   /** Every compacted day under the data root (from `_manifest.json` files), newest first. */
@@ -105,6 +153,9 @@ export interface HeliosApi {
    * again). The shell connects (the token stays there) and answers with the new AppInfo.
    */
   connectServer(args: z.input<typeof connectServerArgs>): Promise<AppInfo>;
+  /** Start a window sweep of a compacted day (in a worker); poll it with `sweepStatus`. */
+  startSweep(args: z.input<typeof startSweepArgs>): Promise<{ job: string }>;
+  sweepStatus(args: z.input<typeof sweepStatusArgs>): Promise<SweepJobStatus>;
   /** The live protocol stream; returns an unsubscribe function. */
   subscribeLive(groups: ChannelGroup[], listener: (message: ServerMessage) => void): () => void;
   /** Menu commands of the desktop app (absent in the browser); returns an unsubscribe function. */

@@ -1,9 +1,13 @@
 /** The CLI's commands. Add one: write ./<name>.ts exporting a `Command`, then list it here. */
 import type { Command } from './command';
+import { clickhouseCommand } from './clickhouse';
 import { compactCommand } from './compact';
+import { queryCommand } from './query';
 import { recordCommand } from './record';
 import { serveCommand } from './serve';
+import { retentionCommand } from './retention';
+import { sweepCommand } from './sweep';
 
 export const COMMANDS: Record<string, Command> = Object.fromEntries(
-  ([compactCommand, recordCommand, serveCommand] as Command[]).map((c) => [c.name, c]),
+  ([compactCommand, recordCommand, queryCommand, retentionCommand, clickhouseCommand, sweepCommand, serveCommand] as Command[]).map((c) => [c.name, c]),
 );

@@ -6,11 +6,14 @@
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error';
 import type { Command } from './command';
+import type { WriteFailure } from '../../services/recorder/journal-writer';
 import { recordDay, startRecording, type SessionStats } from '../../services/recorder/session';
 import { SimulatorSource } from '../../services/sources/simulator';
 import { getStation } from '../../shared/stations';
 import { DATE_PATTERN, localDayBoundsUtc, stationDate } from '../../shared/time';
 import { DataRoot } from '../../services/data-root';
+import { readRecordingConfig, type RecordingConfigInput } from '../../services/recorder/config';
+import type { AnyEvent } from '../../shared/schemas';
 
 const usage = `usage: npm run -s helios -- record --source sim --data DIR [options]
 
@@ -28,6 +31,11 @@ Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-loc
   --station ID        station (default KLGA)
   --tokens N          bucket tokens in the simulated market, 6–12 (default 8)
   --progress          print a progress line every second (max speed: every 15 recorded minutes)
+  --settings FILE     recording settings (JSON: window lengths, trigger thresholds, journal, …;
+                      see src/services/recorder/config.ts; e.g. a setting copied from \`helios sweep\`)
+  --clickhouse URL    also stream to ClickHouse: http://[user@]host:port[/database] (password from
+                      $HELIOS_CLICKHOUSE_PASSWORD); batches wait in DIR/spool/clickhouse while the
+                      server is down (see helios clickhouse)
 
 SIGINT / SIGTERM stop the recording cleanly (flushed, files closed). Prints a one-line summary.`;
 
@@ -55,18 +63,26 @@ export function summaryLine(stats: SessionStats, mode: string): string {
   const droppedTotal = dropped.reduce((sum, [, n]) => sum + n, 0);
   const rejected = Object.values(stats.recorder.rejected).reduce((sum, n) => sum + (n ?? 0), 0);
   const files = stats.journal.files.filter((f) => f.endsWith('.ndjson'));
+  const j = stats.journal;
   const parts = [
     `recorded ${describeDuration(stats.now_ms - stats.started_ms)} of ${stats.station_id} (${mode}):`,
     `${total} events (${events.map(([ch, n]) => `${ch}=${n}`).join(' ')});`,
-    `written ${stats.journal.events_written};`,
+    `written ${j.events_written} (${j.bytes_written} bytes on disk${j.cut_line_bytes > 0 ? `, the last ${j.cut_line_bytes} of them a line cut off by the failed write` : ''});`,
+    ...(j.unwritten_events > 0 ? [`NOT WRITTEN ${j.unwritten_events} (the disk never took them);`] : []),
     `dropped ${droppedTotal}${dropped.length ? ` (${dropped.map(([ch, n]) => `${ch}=${n}`).join(' ')})` : ''};`,
     `rejected ${rejected};`,
     `windows ${stats.recorder.windows}; gaps ${stats.recorder.gaps}; resyncs ${stats.recorder.resyncs};`,
+    ...(stats.sources.length ? [`sources ${stats.sources.map((s) => `${s.source}=${s.state}`).join(' ')};`] : []),
     `${files.length} file(s): ${files.join(', ')}`,
   ];
-  if (stats.journal.write_errors > 0) parts.push(`; WRITE ERRORS ${stats.journal.write_errors}: ${stats.journal.last_error}`);
+  if (j.write_errors > 0) parts.push(`; WRITE ERRORS ${j.write_errors}: ${j.last_error}`);
   if (stats.errors > 0) parts.push(`; ${stats.errors} recorder error(s), see above`);
   return parts.join(' ');
+}
+
+/** Printed the moment journal writes start failing (saying what happens `meanwhile`), and when they work again. */
+export function writeFailureLine(failure: WriteFailure | null, meanwhile: string): string {
+  return failure ? `record: WRITE FAILING (${failure.code}): ${failure.message} — ${meanwhile}; retrying every second` : 'record: writing again';
 }
 
 function progressLine(stats: SessionStats): string {
@@ -90,6 +106,8 @@ async function run(args: string[]): Promise<number> {
         station: { type: 'string', default: 'KLGA' },
         tokens: { type: 'string', default: '8' },
         progress: { type: 'boolean', default: false },
+        settings: { type: 'string' },
+        clickhouse: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -114,6 +132,14 @@ async function run(args: string[]): Promise<number> {
   if (speed !== 'max' && !(speed > 0 && speed <= 10_000)) throw new CliError(`--speed must be a number in (0, 10000] or "max", got "${speedText}"`);
   if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
   const dataRoot = new DataRoot(values.data);
+  let config: RecordingConfigInput | undefined;
+  try {
+    config = values.settings === undefined ? undefined : await readRecordingConfig(values.settings);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const sink = values.clickhouse ? await startClickHouseSink(values.clickhouse, dataRoot) : null;
+  const onEvent = sink ? (event: AnyEvent) => sink.push(event) : undefined;
 
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -142,9 +168,12 @@ async function run(args: string[]): Promise<number> {
         source: (scheduler) => new SimulatorSource({ station, seed, tokens, date, start: from, to, speed: Infinity, scheduler }),
         startMs: from,
         endMs: to,
+        config,
         signal: abort.signal,
         progressEveryMs: values.progress ? 15 * 60_000 : undefined,
         onProgress: values.progress ? (s) => console.log(progressLine(s)) : undefined,
+        onWriteFailure: (f) => console.error(writeFailureLine(f, 'the synthesis waits for the disk')),
+        onEvent,
       });
       console.log(summaryLine(stats, values.day !== undefined ? `day ${date}, seed ${seed}, max speed` : `seed ${seed}, max speed`));
       return stats.journal.write_errors > 0 ? 1 : 0;
@@ -152,7 +181,14 @@ async function run(args: string[]): Promise<number> {
 
     // Live: the simulator on a virtual clock at `speed` (from now, or from the day's local midnight).
     const source = new SimulatorSource({ station, seed, tokens, speed, ...(values.day !== undefined ? { date: values.day } : {}) });
-    const session = await startRecording({ dataRoot, source, clock: source.clock });
+    const session = await startRecording({
+      dataRoot,
+      source,
+      clock: source.clock,
+      config,
+      onEvent,
+      onWriteFailure: (f) => console.error(writeFailureLine(f, 'recording goes on in memory, shedding by policy')),
+    });
     const started = source.clock.now();
     const progress = values.progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
     let dayOver = false; // the simulator covers one local day
@@ -175,7 +211,26 @@ async function run(args: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (sink) {
+      const s = await sink.stop({ drainMs: 30_000 });
+      console.log(
+        `clickhouse: sent ${s.sent_rows} rows in ${s.sent_batches} batches${s.spooled_batches ? `; ${s.spooled_batches} batch(es) left in ${dataRoot.clickhouseSpoolDir()} for the next run` : ''}${s.dropped_rows ? `; ${s.dropped_rows} rows dropped (spool full)` : ''}${s.rejected_batches ? `; ${s.rejected_batches} batch(es) refused, see the spool's rejected/` : ''}`,
+      );
+    }
   }
+}
+
+async function startClickHouseSink(url: string, dataRoot: DataRoot) {
+  const { ClickHouseSink, clickhouseConfigFromUrl } = await import('../../services/clickhouse');
+  let config;
+  try {
+    config = clickhouseConfigFromUrl(url);
+  } catch (e) {
+    throw new CliError(`--clickhouse: ${(e as Error).message}`);
+  }
+  const sink = new ClickHouseSink({ config, spoolDir: dataRoot.clickhouseSpoolDir(), log: (level, message) => console.error(`clickhouse ${level}: ${message}`) });
+  await sink.start();
+  return sink;
 }
 
 export const recordCommand: Command = {

@@ -3,6 +3,7 @@ import { useApp, useUi } from './app-context';
 import { ConnectDialog } from './components/ConnectDialog';
 import { DayPicker } from './components/DayPicker';
 import { Header } from './components/Header';
+import { SweepDialog } from './components/SweepDialog';
 import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
 import { handleKey } from './keyboard';
@@ -47,6 +48,7 @@ export function App() {
       <StatusBar />
       <DayPicker />
       <ConnectDialog />
+      <SweepDialog />
     </div>
   );
 }

@@ -21,7 +21,7 @@ import type { AnyEvent } from '../../shared/schemas';
 import { rowToEvent } from '../../shared/players/rows';
 import { SqlEventSource, type Lease, type SqlBackend, type SqlEventSourceOptions } from '../../shared/players/sql-event-source';
 import { ident, sqlString } from '../../shared/sql';
-import { DataRoot, type DayRef } from '../data-root';
+import { DataRoot, manifestChannelFiles, type DayRef } from '../data-root';
 
 
 /** DuckDB's JS conversion, except timestamps keep their microseconds (as bigint). */
@@ -91,11 +91,12 @@ export function dayParquetFiles(root: DataRoot, day: DayRef, manifest: Manifest)
   const dir = root.parquetDayDir(day);
   const files: Partial<Record<Channel, string[]>> = {};
   for (const ch of CHANNELS) {
-    const c = manifest.channels[ch];
-    if (!c || c.rows === 0) continue;
-    const file = resolve(dir, c.file);
-    if (!file.startsWith(dir + sep)) throw new Error(`${c.file}: the manifest names a file outside the day's folder`);
-    files[ch] = [file];
+    if (!manifest.channels[ch]?.rows) continue;
+    files[ch] = manifestChannelFiles(manifest, ch).map((name) => {
+      const file = resolve(dir, name);
+      if (!file.startsWith(dir + sep)) throw new Error(`${name}: the manifest names a file outside the day's folder`);
+      return file;
+    });
   }
   return files;
 }

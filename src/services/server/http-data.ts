@@ -18,7 +18,7 @@ import type { Manifest } from '../../shared/manifest';
 import { STATION_ID_PATTERN } from '../../shared/stations';
 import { DATE_PATTERN } from '../../shared/time';
 import { assertRealPathInside } from '../api-data';
-import type { DataRoot, DayRef } from '../data-root';
+import { manifestChannelFiles, type DataRoot, type DayRef } from '../data-root';
 
 export interface ServerInfo {
   protocol: number;
@@ -84,7 +84,7 @@ export function parquetUrlPath(day: DayRef, file: string): string {
 async function sendParquet(dataRoot: DataRoot, req: IncomingMessage, res: ServerResponse, station: string, date: string, file: string): Promise<void> {
   const day = dayRef(station, date);
   const manifest = day && (await readDayManifest(dataRoot, day));
-  const listed = manifest !== null && CHANNELS.some((ch) => manifest.channels[ch]?.file === file);
+  const listed = manifest !== null && CHANNELS.some((ch) => manifestChannelFiles(manifest, ch).includes(file));
   if (!day || !listed) return sendJson(res, 404, { error: `not a file of a compacted day: ${station}/${date}/${file}` });
   const path = join(dataRoot.parquetDayDir(day), file);
   await assertRealPathInside(dataRoot, path, 'missing file');

@@ -10,10 +10,10 @@ import { z } from 'zod';
 import type { DaySummary } from '../../shared/api';
 import { type ChannelGroup } from '../../shared/channels';
 import { manifest as manifestSchema, type Manifest } from '../../shared/manifest';
-import { decodeServerMessage, encodeMessage, type ServerMessage } from '../../shared/protocol';
+import { encodeMessage, receiveServerMessage, type ServerMessage } from '../../shared/protocol';
 import { describeZodError } from '../../shared/registry';
 import type { DataAccess, DataSwitch, ParquetRead } from '../data-access';
-import type { DayRef } from '../data-root';
+import { manifestChannelFiles, type DayRef } from '../data-root';
 import type { LiveFeed } from '../live-feed';
 import { parquetUrlPath, type ServerInfo } from './http-data';
 
@@ -110,8 +110,10 @@ export class RemoteDataAccess implements DataAccess {
 
   async readParquet({ ch, offset, length, ...day }: ParquetRead): Promise<Uint8Array> {
     const manifest = this.manifests.get(key(day)) ?? (await this.readManifest(day));
-    const file = manifest.channels[ch]?.file;
-    if (!file) throw new RemoteError(`no ${ch} data for ${day.station_id} ${day.date} on ${this.base.origin}`);
+    const files = manifestChannelFiles(manifest, ch);
+    if (files.length === 0) throw new RemoteError(`no ${ch} data for ${day.station_id} ${day.date} on ${this.base.origin}`);
+    if (files.length > 1) throw new RemoteError(`${ch} of ${day.station_id} ${day.date} has ${files.length} part files; this reader takes one`);
+    const file = files[0]!;
     const headers: Record<string, string> = {};
     if (offset !== undefined || length !== undefined) {
       const start = offset ?? 0;
@@ -171,15 +173,14 @@ export class RemoteDataAccess implements DataAccess {
         ws.send(encodeMessage({ type: 'subscribe', groups: [...groups] }));
       });
       ws.on('message', (data) => {
-        let message: ServerMessage;
+        let raw: unknown;
         try {
-          message = decodeServerMessage(String(data));
+          raw = JSON.parse(String(data));
         } catch (e) {
-          const reason = e instanceof z.ZodError ? describeZodError(e) : (e as Error).message;
-          listener({ type: 'error', message: `invalid live message from ${this.base.origin} dropped: ${reason.slice(0, 300)}` });
+          listener({ type: 'error', message: `invalid live message from ${this.base.origin} dropped: ${(e as Error).message.slice(0, 300)}` });
           return;
         }
-        listener(message);
+        for (const message of receiveServerMessage(raw)) listener(message);
       });
       ws.on('unexpected-response', (_req, res) => {
         listener({ type: 'error', message: `${this.base.origin}/live answered HTTP ${res.statusCode}` });

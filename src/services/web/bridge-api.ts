@@ -1,22 +1,23 @@
 /**
  * HeliosApi's node side for the browser bridge: the shared data operations (src/services/api-data.ts,
  * the same code Electron main uses) plus what a browser shell answers differently — `getInfo`
- * (shell 'web') and `saveSnapshot` (no save dialog: the file goes to `<data>/exports/`) — and
- * `connectServer`, which switches every page of this bridge to a `helios serve` server.
+ * (shell 'web') and `saveSnapshot` (no save dialog: the file goes to `<data>/exports/`; its
+ * contents arrive as a stream, the raw request body, so a large export is never held in memory) —
+ * and `connectServer`, which switches every page of this bridge to a `helios serve` server.
  * `openSnapshot` and `chooseDataRoot` are answered in the page (a file input; the root is fixed on
  * the command line), `subscribeLive` over the WebSocket.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AppInfo } from '../../shared/api';
+import { snapshotFileName, type AppInfo } from '../../shared/api';
+import { describeZodError } from '../../shared/registry';
 import { ApiArgsError, createDataApi, parseApiArgs } from '../api-data';
-import type { DataSwitch } from '../data-access';
-import { switchDataSource } from '../server/remote-data';
+import { DataSwitch, localDataAccess } from '../data-access';
 import type { DataRoot } from '../data-root';
-import { exists } from '../files';
+import { writeNewFile } from '../export-file';
+import { switchDataSource } from '../server/remote-data';
+import { createSweepApi } from '../sweep/sweep-jobs';
 
-export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot', 'connectServer'] as const;
+export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot', 'startSweep', 'sweepStatus', 'connectServer'] as const;
 export type BridgeOperation = (typeof BRIDGE_OPERATIONS)[number];
 
 export function isBridgeOperation(op: string): op is BridgeOperation {
@@ -28,18 +29,22 @@ export { ApiArgsError };
 export interface BridgeApiOptions {
   /** The bridge's data root (also where exports go). */
   dataRoot: DataRoot;
-  /** Where days and live come from: the data root (and the bridge's live session) or a connected server. */
-  data: DataSwitch;
+  /**
+   * Where days and live come from: the data root (and the bridge's live session) or a connected
+   * server. Default: the data root, without live.
+   */
+  data?: DataSwitch;
   version: string;
 }
 
 export interface BridgeApi {
   /** `args` is the raw, untrusted argument tuple; ApiArgsError when it does not validate. */
-  call(op: BridgeOperation, args: unknown): Promise<unknown>;
-  readonly exportsDir: string;
+  call(op: Exclude<BridgeOperation, 'saveSnapshot'>, args: unknown): Promise<unknown>;
+  /** Save an export as `name` (untrusted) under `<data>/exports/`, never replacing a file. */
+  saveSnapshot(name: unknown, contents: AsyncIterable<Uint8Array>): Promise<{ saved: boolean; path: string }>;
 }
 
-export function createBridgeApi({ dataRoot, data: source, version }: BridgeApiOptions): BridgeApi {
+export function createBridgeApi({ dataRoot, data: source = new DataSwitch(() => localDataAccess(dataRoot)), version }: BridgeApiOptions): BridgeApi {
   const data = createDataApi(() => source.current());
   const info = (): AppInfo => {
     const current = source.current();
@@ -52,13 +57,13 @@ export function createBridgeApi({ dataRoot, data: source, version }: BridgeApiOp
       live_station_id: current.liveStationId,
     };
   };
+  const sweeps = createSweepApi(() => dataRoot);
   const exportsDir = join(dataRoot.root, 'exports');
   const asList = (args: unknown): unknown[] => {
     if (!Array.isArray(args)) throw new ApiArgsError('arguments must be a JSON array');
     return args;
   };
   return {
-    exportsDir,
     async call(op, args) {
       const list = asList(args);
       switch (op) {
@@ -71,33 +76,20 @@ export function createBridgeApi({ dataRoot, data: source, version }: BridgeApiOp
           return data.readManifest(...list);
         case 'readParquet':
           return data.readParquet(...list);
-        case 'saveSnapshot': {
-          const [{ suggested_name, contents }] = parseApiArgs('saveSnapshot', list);
-          return { saved: true, path: await writeExport(exportsDir, suggested_name, contents) };
-        }
+        case 'startSweep':
+          return sweeps.startSweep(...list);
+        case 'sweepStatus':
+          return sweeps.sweepStatus(...list);
         case 'connectServer':
           await switchDataSource(source, parseApiArgs('connectServer', list)[0]);
           return info();
       }
     },
+    async saveSnapshot(name, contents) {
+      const parsed = snapshotFileName.safeParse(name);
+      if (!parsed.success) throw new ApiArgsError(`saveSnapshot: invalid name: ${describeZodError(parsed.error)}`);
+      // Never replaces a file, never writes through a link out of the data root.
+      return { saved: true, path: await writeNewFile(exportsDir, parsed.data, contents, { within: dataRoot.root }) };
+    },
   };
-}
-
-/**
- * Write an export without overwriting another: `name.json`, else `name-1.json`, … Written under a
- * temporary name and renamed, so nobody sees half a file. The name was validated as a plain file
- * name (API_ARGS), so it cannot leave `dir`.
- */
-async function writeExport(dir: string, name: string, contents: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const stem = name.replace(/\.json$/, '');
-  for (let i = 0; i < 1000; i++) {
-    const path = join(dir, i === 0 ? name : `${stem}-${i}.json`);
-    if (await exists(path)) continue;
-    const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
-    await writeFile(tmp, contents, 'utf8');
-    await rename(tmp, path);
-    return path;
-  }
-  throw new Error(`too many exports named ${name} in ${dir}`);
 }

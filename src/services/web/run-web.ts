@@ -9,6 +9,8 @@ import { DataSwitch, localDataAccess } from '../data-access';
 import { DataRoot } from '../data-root';
 import { ensureDemoData } from '../demo';
 import { startLiveSession, type LiveSession } from '../live-session';
+import type { RetentionPolicyInput } from '../retention';
+import type { ClickHouseConfigInput } from '../clickhouse';
 import { createBridgeApi } from './bridge-api';
 import { ensureRendererBuilt, REPO_ROOT, RENDERER_OUT } from './renderer-build';
 import { startWebServer, type WebServer } from './server';
@@ -20,6 +22,12 @@ export interface RunWebOptions {
   /** Synthesize a demo day in the background when the root has none. */
   demo: boolean;
   rebuild?: boolean;
+  /** Run retention daily in the live session with this policy. */
+  retention?: RetentionPolicyInput;
+  /** Stream what is recorded to ClickHouse. */
+  clickhouse?: ClickHouseConfigInput;
+  /** Serve this folder instead of the built renderer (no build step; tests of the bridge itself). */
+  staticDir?: string;
   log?: (message: string) => void;
 }
 
@@ -38,13 +46,13 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
   const dataRoot = new DataRoot(root);
   const version = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-  log(await ensureRendererBuilt({ force: options.rebuild }));
+  if (!options.staticDir) log(await ensureRendererBuilt({ force: options.rebuild }));
   log(`data root ${root}`);
 
   let live: LiveSession | null = null;
   if (options.live) {
     try {
-      live = await startLiveSession({ data_root: root, demo: false }, (level, message) => log(`live ${level}: ${message}`));
+      live = await startLiveSession({ data_root: root, demo: false, retention: options.retention, clickhouse: options.clickhouse }, (level, message) => log(`live ${level}: ${message}`));
       log(`recording the simulator live for ${live.station_id}`);
     } catch (e) {
       log(`live mode unavailable: ${(e as Error).message}`);
@@ -54,7 +62,7 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
   const recording = live;
   const data = new DataSwitch(() => localDataAccess(dataRoot, recording && { station_id: recording.station_id, feed: recording.feed }));
   const api = createBridgeApi({ dataRoot, data, version });
-  const server = await startWebServer({ api, staticDir: RENDERER_OUT, port: options.port, liveFeed: () => data.current().live });
+  const server = await startWebServer({ api, staticDir: options.staticDir ?? RENDERER_OUT, port: options.port, liveFeed: () => data.current().live });
 
   // A first run synthesizes a demo day in the background (minutes for a whole day); the page is
   // usable meanwhile (LIVE) and its day picker lists the day once it is compacted.

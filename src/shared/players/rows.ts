@@ -120,6 +120,16 @@ export function convertValue(column: Column, v: unknown): unknown {
         const row = structValue(item);
         return { cover: row.cover as string, base_ft: row.base_ft === null || row.base_ft === undefined ? null : intValue(row.base_ft) };
       });
+    case 'market_tokens':
+      return listValue(v).map((item) => {
+        const row = structValue(item);
+        return { token_id: row.token_id as string, market_id: row.market_id as string, bucket: (row.bucket as string | null) ?? null };
+      });
+    case 'source_states':
+      return listValue(v).map((item) => {
+        const row = structValue(item);
+        return { source: row.source as string, state: row.state as string, detail: (row.detail as string | null) ?? null };
+      });
     case 'number_map':
       return numberMapValue(v);
     case 'string_list':
@@ -129,13 +139,17 @@ export function convertValue(column: Column, v: unknown): unknown {
 }
 
 /**
- * One row of `ch` as an event. `get(name)` returns the engine's raw value of a column. A null in an
- * optional envelope column means the event doesn't carry that field, so the key is left out.
+ * One row of `ch` as an event. `get(name)` returns the engine's raw value of a column, undefined
+ * when the file has no such column (written before the column existed: the key is left out, so
+ * the schema's default applies). A null in an optional envelope column means the event doesn't
+ * carry that field, so the key is left out too.
  */
 export function rowToEvent(ch: Channel, get: (name: string) => unknown): AnyEvent {
   const event: Record<string, unknown> = {};
   for (const column of CHANNEL_COLUMNS[ch]) {
-    const value = convertValue(column, get(column.name));
+    const raw = get(column.name);
+    if (raw === undefined) continue;
+    const value = convertValue(column, raw);
     if (value === null && OPTIONAL_ENVELOPE.has(column.name) && column.nullable) continue;
     event[column.name] = value;
   }

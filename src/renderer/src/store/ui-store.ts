@@ -12,6 +12,8 @@ export interface UiState {
   dayPickerOpen: boolean;
   /** File ▸ Connect to Server… is open. */
   connectOpen: boolean;
+  /** Tools ▸ Window sweep… */
+  sweepOpen: boolean;
   /** A transient message for the status bar (export saved, errors). */
   notice: { text: string; tone: 'info' | 'error' } | null;
   /** Opening a day: what is happening and how far (0–1, null when unknown). */
@@ -23,6 +25,7 @@ export interface UiState {
   togglePanel(panel: PanelId, visible?: boolean): void;
   setDayPickerOpen(open: boolean): void;
   setConnectOpen(open: boolean): void;
+  setSweepOpen(open: boolean): void;
   notify(text: string, tone?: 'info' | 'error'): void;
   setLoading(loading: UiState['loading']): void;
   setHistoryLoad(historyLoad: HistoryLoad | null): void;
@@ -47,6 +50,7 @@ export function createUiStore(): UiStore {
     hidden: { sql: true },
     dayPickerOpen: false,
     connectOpen: false,
+    sweepOpen: false,
     notice: null,
     loading: null,
     historyLoad: null,
@@ -62,6 +66,7 @@ export function createUiStore(): UiStore {
       }),
     setDayPickerOpen: (dayPickerOpen) => set({ dayPickerOpen }),
     setConnectOpen: (connectOpen) => set({ connectOpen }),
+    setSweepOpen: (sweepOpen) => set({ sweepOpen }),
     notify: (text, tone = 'info') => set({ notice: { text, tone } }),
     setLoading: (loading) => set({ loading }),
     setHistoryLoad: (historyLoad) => set({ historyLoad }),

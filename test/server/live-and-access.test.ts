@@ -45,6 +45,9 @@ const health = (i: number): AnyEvent =>
       events_written: i,
       dropped: {},
       rejected: {},
+      write_errors: 0,
+      write_error_code: null,
+      write_error: null,
     } as never,
     Date.UTC(2026, 0, 29, 17) + i,
   );
@@ -106,9 +109,9 @@ describe('helios serve: /live', () => {
     await slow.next('backfill');
     await fast.next('backfill');
     (slow.ws as unknown as { _socket: Socket })._socket.pause(); // reads nothing from now on
-    const batch = Array.from({ length: 2000 }, (_, i) => health(i));
+    const batch = Array.from({ length: 400 }, (_, i) => health(i));
     const received = () => fast.messages.flatMap((m) => (m.type === 'events' ? m.events : [])).length;
-    for (let round = 0; round < 60 && !logs.some((m) => /too slow/.test(m)); round++) {
+    for (let round = 0; round < 300 && !logs.some((m) => /too slow/.test(m)); round++) {
       feed.push(batch);
       await new Promise((r) => setTimeout(r, 60));
     }
@@ -122,29 +125,6 @@ describe('helios serve: /live', () => {
     expect(server.clients()).toBe(1);
     expect(slow.messages.some((m) => m.type === 'error' && /too slow/.test(m.message))).toBe(true);
     fast.close();
-  });
-
-  it('survives malformed frames: each closes only its own connection', async () => {
-    const watcher = await ProtocolClient.connect(liveUrl(), auth);
-    watcher.send({ type: 'subscribe', groups: ['health'] });
-    await watcher.next('backfill');
-    const frames: Array<[string, Buffer]> = [
-      ['over 64 KiB', frame(0x1, Buffer.alloc(70_000, 0x61))],
-      ['invalid UTF-8', frame(0x1, Buffer.from([0xc3, 0x28]))],
-      ['unmasked', frame(0x1, Buffer.from('{}'), { masked: false })],
-      ['RSV bit', frame(0x1, Buffer.from('{}'), { rsv: 0x40 })],
-      ['bad opcode', frame(0x3, Buffer.from('{}'))],
-      ['close code 999', frame(0x8, Buffer.from([0x03, 0xe7]))],
-      ['2^63 length', Buffer.from([0x81, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])],
-    ];
-    for (const [label, bytes] of frames) {
-      const closed = await rawClient(server.port, `/live`, bytes);
-      expect(closed, label).toBe(true);
-      feed.push([health(7)]);
-      await watcher.next('events', (m) => m.events.length === 1, watcher.messages.length - 1);
-    }
-    expect(watcher.closed).toBeNull();
-    watcher.close();
   });
 });
 
@@ -173,41 +153,6 @@ describe('helios serve: access', () => {
     expect(policy.refuse(req({ host: 'tape.lan:7600', authorization: `Bearer ${TOKEN}`, origin: 'http://tape.lan:7600' }))?.status).toBe(403);
   });
 });
-
-/** A WebSocket frame as a client would send it (masked unless told otherwise). */
-function frame(opcode: number, payload: Buffer, options: { masked?: boolean; rsv?: number } = {}): Buffer {
-  const masked = options.masked ?? true;
-  const head: number[] = [0x80 | (options.rsv ?? 0) | opcode];
-  const len = payload.length;
-  if (len < 126) head.push((masked ? 0x80 : 0) | len);
-  else if (len < 65536) head.push((masked ? 0x80 : 0) | 126, len >> 8, len & 0xff);
-  else head.push((masked ? 0x80 : 0) | 127, 0, 0, 0, 0, (len >>> 24) & 0xff, (len >>> 16) & 0xff, (len >>> 8) & 0xff, len & 0xff);
-  if (!masked) return Buffer.concat([Buffer.from(head), payload]);
-  const mask = Buffer.from([1, 2, 3, 4]);
-  const body = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
-  return Buffer.concat([Buffer.from(head), mask, body]);
-}
-
-/** Opens a WebSocket by hand on `path`, sends `bytes`, resolves true once the server closed the connection. */
-function rawClient(port: number, path: string, bytes: Buffer): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let upgraded = false;
-    socket.on('data', (d) => {
-      if (!upgraded && String(d).startsWith('HTTP/1.1 101')) {
-        upgraded = true;
-        socket.write(bytes);
-      }
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => resolve(upgraded));
-    socket.setTimeout(10_000, () => reject(new Error('the server kept a malformed connection open')));
-    socket.write(
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`,
-    );
-  });
-}
 
 function rawRequest(port: number, text: string): Promise<string> {
   return new Promise((resolve) => {

@@ -28,8 +28,8 @@ import { EventJson } from './message-text';
 import { ReplaySession } from './replay-session';
 
 export const DEFAULT_PORT = 7600;
-/** Largest client frame: client messages are a few hundred bytes. */
-const MAX_CLIENT_FRAME = 64 * 1024;
+/** Largest client message: client messages are a few hundred bytes. */
+export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 
 export interface HeliosServerOptions {
   dataRoot: DataRoot;
@@ -84,7 +84,7 @@ export async function startHeliosServer(options: HeliosServerOptions): Promise<H
     else socket.destroy();
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
   wss.on('error', (e) => log(`websocket server: ${e.message}`));
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', (e) => log(`upgrade socket: ${e.message}`));

@@ -22,12 +22,15 @@ import {
 } from 'electron';
 import type { MenuCommand } from '../shared/api';
 import { createDataApi } from '../services/api-data';
+import { DataSwitch, localDataAccess } from '../services/data-access';
+import { switchDataSource } from '../services/server/remote-data';
 import { createSweepApi } from '../services/sweep/sweep-jobs';
 import { DataRoot } from '../services/data-root';
 import { MENU_COMMAND } from '../preload/ipc-contract';
 import { registerIpc, type IpcEventLike, type ShellServices } from './ipc';
 import { isEmptyDataRoot, recompactInChild, synthesizeDemoDay, type DemoChild, type DemoRun } from './demo-host';
 import { LiveHost, type LiveChild } from './live-host';
+import { SourceLiveRouter } from './live-router';
 import { buildMenuTemplate } from './menu';
 import { APP_ENTRY_URL, APP_SCHEME, createAppProtocolHandler, privilegedSchemes } from './protocol';
 import { hardenSession, hardenWebContents, mainWindowOptions } from './security';
@@ -78,13 +81,19 @@ export function startApp(mainDir: string): void {
   let ready = false; // settings loaded, protocol and IPC registered
   let demo: DemoRun | null = null;
 
-  const live = new LiveHost({
+  const recorder = new LiveHost({
     fork: () =>
       utilityProcess.fork(paths.liveProcess, [], {
         serviceName: `${APP_NAME} recorder`,
         stdio: 'inherit',
         execArgv: [...UTILITY_PROCESS_EXEC_ARGV],
       }) as unknown as LiveChild,
+  });
+  // Days and live come from the local root or, once connected, from a `helios serve` server.
+  const data = new DataSwitch(() => localDataAccess(dataRoot));
+  const live = new SourceLiveRouter(recorder, () => {
+    const source = data.current();
+    return source.location.kind === 'server' ? { feed: source.live, label: source.location.label } : null;
   });
 
   const forkOneShot = () =>
@@ -127,7 +136,7 @@ export function startApp(mainDir: string): void {
   const switchDataRoot = async (root: string) => {
     dataRoot = new DataRoot(root);
     settings.update({ data_root: resolve(root) === resolve(defaultRoot) ? null : dataRoot.root });
-    await live.start(liveOptions());
+    await recorder.start(liveOptions());
     broadcast('data-root-changed');
   };
 
@@ -146,22 +155,29 @@ export function startApp(mainDir: string): void {
 
   const services: ShellServices = {
     info: () => {
-      const status = live.status();
+      const source = data.current();
+      const remote = source.location.kind === 'server';
+      const status = recorder.status();
       return {
         version: app.getVersion(),
         shell: 'electron',
         data_root: dataRoot.root,
-        live_available: status.available,
-        live_station_id: status.station_id,
+        server: remote ? source.location.label : null,
+        live_available: remote ? source.live !== null : status.available,
+        live_station_id: remote ? source.liveStationId : status.station_id,
       };
     },
-    data: createDataApi(() => dataRoot),
-    sweeps: createSweepApi(() => dataRoot),
+    data: createDataApi(() => data.current()),
+    sweeps: createSweepApi(() => data.requireLocal(dataRoot, 'The window sweep')),
     saveSnapshot: (args, sender) => saveSnapshotFile(dialogsFor(focusedWindow(sender)), app.getPath('documents'), args),
     saveExport: (args, sender) => saveExportFiles(dialogsFor(focusedWindow(sender)), app.getPath('documents'), args),
-    recompactDay: (day) => recompactInChild({ fork: forkOneShot, dataRoot: dataRoot.root, day }),
+    recompactDay: (day) => recompactInChild({ fork: forkOneShot, dataRoot: data.requireLocal(dataRoot, 'Re-compacting a day').root, day }),
     openSnapshot: (sender) => openSnapshotFile(dialogsFor(focusedWindow(sender))),
     chooseDataRoot: (sender) => chooseDataRoot(focusedWindow(sender)),
+    connectServer: async (args) => {
+      await switchDataSource(data, args);
+      return services.info();
+    },
     live,
   };
 
@@ -230,7 +246,7 @@ export function startApp(mainDir: string): void {
     quitting = true;
     event.preventDefault();
     demo?.cancel();
-    void Promise.allSettled([live.stop(), settings?.flush()]).finally(() => app.quit());
+    void Promise.allSettled([recorder.stop(), data.use(null), settings?.flush()]).finally(() => app.quit());
   });
 
   app
@@ -261,7 +277,7 @@ export function startApp(mainDir: string): void {
               revealDataFolder: () => void shell.openPath(dataRoot.root).then((error) => error && reportError(new Error(error))),
               setRetentionDaily: (daily) => {
                 settings.update({ retention: { ...settings.get().retention, daily } });
-                void live.start(liveOptions()).catch(reportError); // the recorder process runs it
+                void recorder.start(liveOptions()).catch(reportError); // the recorder process runs it
               },
               send: broadcast,
             },
@@ -272,7 +288,7 @@ export function startApp(mainDir: string): void {
       // Decided before live recording starts writing today's journal into the folder.
       if (dataRoot.root === resolve(defaultRoot) && (await isEmptyDataRoot(dataRoot))) startDemo(dataRoot.root);
       // the recorder before the window, so the page's first live subscription finds it starting
-      await live.start(liveOptions());
+      await recorder.start(liveOptions());
       ready = true;
       createWindow();
     })

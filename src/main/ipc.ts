@@ -41,6 +41,8 @@ export interface ShellServices {
   chooseDataRoot(sender: IpcEventLike['sender']): Promise<string | null>;
   saveExport(args: ApiArgs<'saveExport'>[0], sender: IpcEventLike['sender']): Promise<{ saved: boolean; path: string | null }>;
   recompactDay(day: ApiArgs<'recompactDay'>[0]): Promise<{ summary: string }>;
+  /** Take the data from a `helios serve` server (or the local root again); answers the new AppInfo. */
+  connectServer(args: ApiArgs<'connectServer'>[0]): Promise<AppInfo>;
   live: LiveRouter;
 }
 
@@ -66,6 +68,7 @@ export function createInvokeHandlers(
     saveSnapshot: async (e, args) => services.saveSnapshot(parseApiArgs('saveSnapshot', args)[0], e.sender),
     openSnapshot: async (e, args) => (parseApiArgs('openSnapshot', args), services.openSnapshot(e.sender)),
     chooseDataRoot: async (e, args) => (parseApiArgs('chooseDataRoot', args), services.chooseDataRoot(e.sender)),
+    connectServer: async (_e, args) => services.connectServer(parseApiArgs('connectServer', args)[0]),
     startSweep: async (_e, args) => services.sweeps.startSweep(...args),
     sweepStatus: async (_e, args) => services.sweeps.sweepStatus(...args),
     saveExport: async (e, args) => services.saveExport(parseApiArgs('saveExport', args)[0], e.sender),

@@ -50,6 +50,7 @@ export function buildMenuTemplate(opts: {
     submenu: [
       { label: 'Open Data Folder…', accelerator: 'CmdOrCtrl+Shift+O', click: () => actions.openDataFolder() },
       command('Open Day…', 'open-day', 'CmdOrCtrl+O'),
+      command('Connect to Server…', 'connect-server'),
       { type: 'separator' },
       command('Export Snapshot…', 'export-snapshot', 'CmdOrCtrl+E'),
       command('Open Snapshot…', 'open-snapshot', 'CmdOrCtrl+Shift+E'),

@@ -17,6 +17,7 @@ export const INVOKE_OPERATIONS = [
   'saveSnapshot',
   'openSnapshot',
   'chooseDataRoot',
+  'connectServer',
   'startSweep',
   'sweepStatus',
   'saveExport',

@@ -1,15 +1,15 @@
 /**
- * The data operations of HeliosApi, implemented once over a DataRoot for every shell (Electron main
- * and the browser bridge): argument validation with `API_ARGS`, then data access that cannot leave
- * the root — neither by a crafted path (DataRoot builds every path from validated parts) nor by a
- * symlink inside the root pointing elsewhere (DataRoot checks the opened file's real path).
+ * The data operations of HeliosApi, implemented once for every shell (Electron main and the browser
+ * bridge): argument validation with `API_ARGS`, then the current DataAccess (`data-access.ts`: the
+ * local root, where no read can leave the root — DataRoot builds every path from validated parts
+ * and checks each opened file's real path — or a connected server).
  */
 import type { z } from 'zod';
 import { API_ARGS, type ApiOperation, type DaySummary } from '../shared/api';
 import type { Manifest } from '../shared/manifest';
 import { describeZodError } from '../shared/registry';
+import type { DataAccess } from './data-access';
 import type { DataRoot, DayRef } from './data-root';
-import { exists } from './files';
 
 export type ApiArgs<Op extends ApiOperation> = z.output<(typeof API_ARGS)[Op]>;
 
@@ -38,24 +38,23 @@ export interface DataApi {
 }
 
 /**
- * The read-only data operations over the data root `root()` returns at call time (the root can be
- * switched while the app runs). Arguments are the raw, untrusted argument lists.
+ * The read-only data operations over the data source `access()` returns at call time (the local
+ * root can be switched, or a server connected, while the app runs). Arguments are the raw,
+ * untrusted argument lists.
  */
-export function createDataApi(root: () => DataRoot): DataApi {
+export function createDataApi(access: () => DataAccess): DataApi {
   return {
     async listDays(...args) {
       parseApiArgs('listDays', args);
-      const dataRoot = root();
-      const days = await dataRoot.listDays();
-      return Promise.all(days.map(async (d) => ({ ...d, journal: await exists(dataRoot.journalDir(d)) })));
+      return access().listDays();
     },
     async readManifest(...args) {
       const [day] = parseApiArgs('readManifest', args);
-      return readDayManifest(root(), day);
+      return access().readManifest(day);
     },
     async readParquet(...args) {
-      const [{ station_id, date, ch, part, generation, offset, length }] = parseApiArgs('readParquet', args);
-      return root().readParquet({ station_id, date }, ch, { part, generation, offset, length });
+      const [read] = parseApiArgs('readParquet', args);
+      return access().readParquet(read);
     },
   };
 }

@@ -282,15 +282,14 @@ export class DataRoot {
   }
 
   /**
-   * A part file of one channel, whole or a byte range of it. With `generation`, the file of that
+   * Open a part file of one channel, proven inside the root. With `generation`, the file of that
    * generation (DayRecompactedError once it is gone); without, the day's current file.
    */
-  async readParquet(day: DayRef, ch: Channel, options: { part?: number; generation?: number; offset?: number; length?: number } = {}): Promise<Uint8Array> {
+  async openParquet(day: DayRef, ch: Channel, options: { part?: number; generation?: number } = {}): Promise<FileHandle> {
     const part = options.part ?? 0;
     const file = options.generation === undefined ? join(this.parquetDayDir(day), partFile(ch, part)) : await this.partPath(day, options.generation, ch, part);
-    let handle: FileHandle;
     try {
-      handle = await this.openInside(file);
+      return await this.openInside(file);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT' && options.generation !== undefined && !(await this.generationExists(day, options.generation))) {
@@ -301,6 +300,11 @@ export class DataRoot {
       if (err.code === 'ENOENT') throw Object.assign(new Error(`no ${ch} data for ${day.station_id} ${day.date}${part ? ` (part ${part})` : ''} under ${this.root}`), { code: 'ENOENT' });
       throw e;
     }
+  }
+
+  /** A part file of one channel (see `openParquet`), whole or a byte range of it. */
+  async readParquet(day: DayRef, ch: Channel, options: { part?: number; generation?: number; offset?: number; length?: number } = {}): Promise<Uint8Array> {
+    const handle = await this.openParquet(day, ch, options);
     try {
       const size = (await handle.stat()).size;
       const offset = Math.min(options.offset ?? 0, size);

@@ -1,7 +1,7 @@
 /**
  * What a live source of protocol messages offers its consumers (the Electron IPC bridge, the
- * browser bridge, the future headless WebSocket server). The recorder's ring buffers implement it;
- * a replay session on the server side will implement it too.
+ * browser bridge, `helios serve`'s /live). The recorder's ring buffers implement it, and so does a
+ * connected server's /live stream (`server/remote-data.ts`).
  */
 import type { ChannelGroup } from '../shared/channels';
 import type { ServerMessage } from '../shared/protocol';

@@ -26,6 +26,11 @@ const readParquetArgs = dayRef.extend({
   offset: z.number().int().nonnegative().optional(),
   length: z.number().int().positive().max(512 * 1024 * 1024).optional(),
 });
+const connectServerArgs = z.object({
+  /** A `helios serve` server's URL (http:// or https://); null goes back to the local data folder. */
+  url: z.string().min(1).max(2048).nullable(),
+  token: z.string().max(4096).optional(),
+});
 /** A window sweep of a day; `grid` as `helios sweep --grid` takes it (checked against the parameters by the sweep). */
 const startSweepArgs = dayRef.extend({
   grid: z.record(z.string().max(64), z.array(z.number()).min(1).max(100)).optional(),
@@ -71,6 +76,7 @@ export const API_ARGS = {
   saveSnapshot: z.tuple([saveSnapshotArgs]),
   openSnapshot: z.tuple([]),
   chooseDataRoot: z.tuple([]),
+  connectServer: z.tuple([connectServerArgs]),
   startSweep: z.tuple([startSweepArgs]),
   sweepStatus: z.tuple([sweepStatusArgs]),
   saveExport: z.tuple([saveExportArgs]),
@@ -92,6 +98,7 @@ export const MENU_COMMANDS = [
   'open-snapshot',
   'export-snapshot',
   'data-root-changed',
+  'connect-server',
   'toggle-live',
   'toggle-panel:depth',
   'toggle-panel:price',
@@ -113,6 +120,8 @@ export interface AppInfo {
   version: string;
   shell: 'electron' | 'web';
   data_root: string;
+  /** The `helios serve` server the data comes from (File ▸ Connect to Server…); null: the local data root. */
+  server: string | null;
   /** Whether a live source is recording and can be subscribed to. */
   live_available: boolean;
   live_station_id: string | null;
@@ -180,6 +189,11 @@ export interface HeliosApi {
   openSnapshot(): Promise<{ name: string; contents: string } | null>;
   /** Let the user pick another data root; null when cancelled or unsupported. */
   chooseDataRoot(): Promise<string | null>;
+  /**
+   * Take days and live from a `helios serve` server from now on (`url` null: the local data root
+   * again). The shell connects (the token stays there) and answers with the new AppInfo.
+   */
+  connectServer(args: z.input<typeof connectServerArgs>): Promise<AppInfo>;
   /** Start a window sweep of a compacted day (in a worker); poll it with `sweepStatus`. */
   startSweep(args: z.input<typeof startSweepArgs>): Promise<{ job: string }>;
   sweepStatus(args: z.input<typeof sweepStatusArgs>): Promise<SweepJobStatus>;

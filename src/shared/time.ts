@@ -115,7 +115,14 @@ export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
  * has sub-millisecond digits, then µs (`2026-01-29T16:03:02.114567Z`).
  */
 export function isoFromMicros(us: bigint | number): string {
-  const micros = BigInt(us);
+  if (typeof us === 'number') {
+    // exact for integral µs below 2^53 (year 2255): the division rounds to within far less than 1 ms
+    const ms = Math.floor(us / 1000);
+    const sub = us - ms * 1000;
+    const iso = new Date(ms).toISOString();
+    return sub === 0 ? iso : `${iso.slice(0, -1)}${String(sub).padStart(3, '0')}Z`;
+  }
+  const micros = us;
   const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
   const iso = new Date(Number(ms)).toISOString();
   const sub = Number(((micros % 1000n) + 1000n) % 1000n);

@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { compactDay } from '../../src/services/compactor';
 import { createDataApi } from '../../src/services/api-data';
+import { localDataAccess } from '../../src/services/data-access';
 import { DataRoot, DayRecompactedError } from '../../src/services/data-root';
 import { journalDir, line, snapshot, TOKEN_A, TOKEN_B, tempRoot, writeJournalFile } from './helpers';
 
@@ -48,7 +49,7 @@ describe('reads while a link inside the root is swapped to a file outside it', (
     ['a part file', 'file'],
     ['a day folder', 'folder'],
   ])('never return outside bytes — %s swapped', async (_label, what) => {
-    const api = createDataApi(() => data);
+    const api = createDataApi(() => localDataAccess(data));
     const m = await data.readManifest(DAY);
     const inside = await data.partPath(DAY, m.generation, 'l2_snap_1s', 0);
     const expected = readFileSync(inside);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { API_ARGS } from '../../src/shared/api';
 import type { Manifest } from '../../src/shared/manifest';
+import { localDataAccess } from '../../src/services/data-access';
 import { createDataApi } from '../../src/services/api-data';
 import { createSweepApi } from '../../src/services/sweep/sweep-jobs';
 import { DataRoot } from '../../src/services/data-root';
@@ -72,14 +73,15 @@ function event(overrides: Partial<{ id: number; url: string; parent: unknown; no
 
 function services(overrides: Partial<ShellServices> = {}): ShellServices {
   return {
-    info: () => ({ version: '0.1.0', shell: 'electron', data_root: root.root, live_available: true, live_station_id: 'KLGA' }),
-    data: createDataApi(() => root),
+    info: () => ({ version: '0.1.0', shell: 'electron', data_root: root.root, server: null, live_available: true, live_station_id: 'KLGA' }),
+    data: createDataApi(() => localDataAccess(root)),
     sweeps: createSweepApi(() => root),
     saveSnapshot: vi.fn(async () => ({ saved: true, path: '/tmp/x.json' })),
     openSnapshot: vi.fn(async () => null),
     chooseDataRoot: vi.fn(async () => null),
     saveExport: vi.fn(async () => ({ saved: true, path: '/tmp/x' })),
     recompactDay: vi.fn(async () => ({ summary: 'compacted again' })),
+    connectServer: vi.fn(async () => { throw new Error('no server in this test'); }),
     live: { subscribe: vi.fn(), unsubscribe: vi.fn() },
     ...overrides,
   };

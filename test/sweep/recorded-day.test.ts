@@ -136,7 +136,7 @@ describe('window sweep on a recorded day', () => {
   }, 120_000);
 
   it('runs on a worker through the app’s API (the browser bridge here): progress, then the report', async () => {
-    const api = createBridgeApi({ dataRoot: new DataRoot(root), info: () => ({ version: 'test', live_available: false, live_station_id: null }) });
+    const api = createBridgeApi({ dataRoot: new DataRoot(root), version: 'test' });
     const { job } = (await api.call('startSweep', [{ station_id: 'KLGA', date: DATE, grid: { midShockTicks: [3, 4], window_s: [60, 120] } }])) as { job: string };
     let status: SweepJobStatus;
     do {

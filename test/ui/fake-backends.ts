@@ -101,7 +101,7 @@ export function fakeApi(): HeliosApi & { saved: { suggested_name: string; conten
   return {
     saved,
     exports,
-    getInfo: async () => ({ version: 'test', shell: 'web', data_root: '/tmp/x', live_available: true, live_station_id: 'KLGA' }),
+    getInfo: async () => ({ version: 'test', shell: 'web', data_root: '/tmp/x', server: null, live_available: true, live_station_id: 'KLGA' }),
     listDays: async () => [],
     readManifest: async () => {
       throw new Error('unused');
@@ -113,6 +113,9 @@ export function fakeApi(): HeliosApi & { saved: { suggested_name: string; conten
     },
     openSnapshot: async () => null,
     chooseDataRoot: async () => null,
+    connectServer: async () => {
+      throw new Error('unused');
+    },
     startSweep: async () => ({ job: '0123456789abcdef' }),
     sweepStatus: async ({ job }) => ({ job, state: 'running', fraction: 0.5, report: null, error: null }),
     saveExport: async (args) => {

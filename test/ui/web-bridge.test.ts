@@ -9,6 +9,7 @@ import type { ChannelGroup } from '../../src/shared/channels';
 import type { ServerMessage } from '../../src/shared/protocol';
 import { DataRoot } from '../../src/services/data-root';
 import type { LiveFeed } from '../../src/services/live-feed';
+import { DataSwitch, localDataAccess } from '../../src/services/data-access';
 import { createBridgeApi } from '../../src/services/web/bridge-api';
 import { startWebServer, type WebServer } from '../../src/services/web/server';
 import { BridgeError, createBridgeClient, type WebSocketFactory } from '../../src/renderer/src/api/bridge-client';
@@ -49,8 +50,10 @@ beforeAll(async () => {
   await writeFile(join(assets, 'index.html'), '<!doctype html><title>t</title>');
   await writeFile(join(assets, 'assets', 'duckdb.wasm'), new Uint8Array([0, 97, 115, 109]));
   await writeFile(join(root, 'secret.txt'), 'outside the static dir');
-  const api = createBridgeApi({ dataRoot: new DataRoot(root), info: () => ({ version: 'test', live_available: true, live_station_id: 'KLGA' }) });
-  server = await startWebServer({ api, staticDir: assets, port: 0, liveFeed: feed });
+  const dataRoot = new DataRoot(root);
+  const data = new DataSwitch(() => localDataAccess(dataRoot, { station_id: 'KLGA', feed }));
+  const api = createBridgeApi({ dataRoot, data, version: 'test' });
+  server = await startWebServer({ api, staticDir: assets, port: 0, liveFeed: () => data.current().live });
   client = createBridgeClient({ baseUrl: server.url, WebSocket: WebSocket as unknown as WebSocketFactory, reconnectMs: 50 });
 });
 

@@ -23,7 +23,7 @@ beforeEach(async () => {
   outside = join(dir, 'elsewhere');
   await mkdir(root);
   await mkdir(outside);
-  api = createBridgeApi({ dataRoot: new DataRoot(root), info: () => ({ version: 't', live_available: false, live_station_id: null }) });
+  api = createBridgeApi({ dataRoot: new DataRoot(root), version: 't' });
 });
 
 afterEach(async () => {

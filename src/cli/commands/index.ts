@@ -4,9 +4,10 @@ import { clickhouseCommand } from './clickhouse';
 import { compactCommand } from './compact';
 import { queryCommand } from './query';
 import { recordCommand } from './record';
+import { serveCommand } from './serve';
 import { retentionCommand } from './retention';
 import { sweepCommand } from './sweep';
 
 export const COMMANDS: Record<string, Command> = Object.fromEntries(
-  ([compactCommand, recordCommand, queryCommand, retentionCommand, clickhouseCommand, sweepCommand] as Command[]).map((c) => [c.name, c]),
+  ([compactCommand, recordCommand, queryCommand, retentionCommand, clickhouseCommand, sweepCommand, serveCommand] as Command[]).map((c) => [c.name, c]),
 );

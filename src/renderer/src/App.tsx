@@ -8,6 +8,7 @@
  */
 import { Fragment, useEffect, useRef, type ReactNode } from 'react';
 import { useApp, useUi } from './app-context';
+import { ConnectDialog } from './components/ConnectDialog';
 import { CorrelationDialog } from './components/CorrelationDialog';
 import { DamageBanner } from './components/DamageBanner';
 import { DayPicker } from './components/DayPicker';
@@ -110,6 +111,7 @@ export function App() {
       )}
       <StatusBar />
       <DayPicker />
+      <ConnectDialog />
       <SweepDialog />
       <RulesDialog />
       <CorrelationDialog />

@@ -15,6 +15,8 @@ export function useMenuCommands(): void {
         case 'open-day':
         case 'data-root-changed':
           return state.setDayPickerOpen(true);
+        case 'connect-server':
+          return state.setConnectOpen(true);
         case 'open-snapshot':
           return void controller.openSnapshotFile();
         case 'export-snapshot':

@@ -1,8 +1,9 @@
 /**
- * The replay's EventSource in Node (tests, the CLI, the headless WebSocket replay server): native
- * DuckDB reading a compacted day's Parquet part files in place, from the manifest's generation
- * (a later compaction of the day does not change them under it). DuckDB prunes row groups with
- * the files' statistics, so the time-bounded queries of `SqlEventSource` read only what they need.
+ * The replay's EventSource in Node (the replay server's seeks, tests): native DuckDB reading a
+ * compacted day's Parquet part files in place, from the manifest's generation (a later compaction
+ * of the day does not change them under it). DuckDB prunes row groups with the files' statistics,
+ * so the time-bounded queries of `SqlEventSource` read only what they need. Playing a day goes
+ * through `parquet-stream.ts` instead, which streams the same files without building events.
  */
 import {
   DuckDBInstance,
@@ -19,15 +20,22 @@ import type { Manifest } from '../../shared/manifest';
 import type { AnyEvent } from '../../shared/schemas';
 import { rowToEvent } from '../../shared/players/rows';
 import { SqlEventSource, type Lease, type SqlBackend, type SqlEventSourceOptions } from '../../shared/players/sql-event-source';
-import { sqlString } from '../../shared/sql';
+import { ident, sqlString } from '../../shared/sql';
 import { DataRoot, type DayRef } from '../data-root';
 
-
 /** DuckDB's JS conversion, except timestamps keep their microseconds (as bigint). */
-const convertValue: DuckDBValueConverter<unknown> = (value, type, converter) => {
+export const duckdbToJs: DuckDBValueConverter<unknown> = (value, type, converter) => {
   if (type.typeId === DuckDBTypeId.TIMESTAMP_TZ && value instanceof DuckDBTimestampTZValue) return value.micros;
   return JSDuckDBValueConverter(value, type, converter as unknown as DuckDBValueConverter<JS>);
 };
+
+/**
+ * A relation over a channel's part files (one or more, each sorted, together the channel's rows),
+ * with the files' own columns only (their paths hold `date=`/`ch=` folders).
+ */
+export function parquetRelation(files: readonly string[]): string {
+  return `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false)`;
+}
 
 export class NodeParquetBackend implements SqlBackend {
   constructor(
@@ -38,13 +46,13 @@ export class NodeParquetBackend implements SqlBackend {
 
   async acquire(ch: Channel): Promise<Lease> {
     const files = this.files[ch];
-    if (!files) throw new Error(`no Parquet file for channel ${ch}`);
+    if (!files?.length) throw new Error(`no Parquet file for channel ${ch}`);
     return { relation: parquetRelation(files), release: () => {} };
   }
 
   async queryEvents(ch: Channel, sql: string): Promise<AnyEvent[]> {
     const reader = await this.connection.runAndReadAll(sql);
-    const rows = reader.convertRowObjects(convertValue);
+    const rows = reader.convertRowObjects(duckdbToJs);
     return rows.map((row) => rowToEvent(ch, (name) => row[name]));
   }
 
@@ -64,7 +72,7 @@ export class NodeParquetBackend implements SqlBackend {
   private async ensureViews(): Promise<void> {
     if (this.viewsReady) return;
     for (const [ch, files] of Object.entries(this.files)) {
-      await this.connection.run(`CREATE OR REPLACE VIEW "${ch}" AS SELECT * FROM ${parquetRelation(files)}`);
+      await this.connection.run(`CREATE OR REPLACE VIEW ${ident(ch)} AS SELECT * FROM ${parquetRelation(files)}`);
     }
     this.viewsReady = true;
   }
@@ -80,32 +88,35 @@ export interface NodeEventSource extends SqlEventSource {
   query(sql: string): Promise<Record<string, unknown>[]>;
 }
 
-/** The part files of a channel as one DuckDB relation (the files' own columns). */
-const parquetRelation = (files: readonly string[]) => `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false)`;
-
-/** Open a compacted day of a data root as an EventSource. */
-export async function openNodeEventSource(
-  dataRoot: string | DataRoot,
-  day: DayRef,
-  options: SqlEventSourceOptions = {},
-): Promise<NodeEventSource> {
-  const root = typeof dataRoot === 'string' ? new DataRoot(dataRoot) : dataRoot;
-  const manifest: Manifest = await root.readManifest(day);
+/** The absolute paths of each channel's part files, in the manifest's generation. */
+export async function dayParquetFiles(root: DataRoot, day: DayRef, manifest: Manifest): Promise<Partial<Record<Channel, string[]>>> {
   const files: Partial<Record<Channel, string[]>> = {};
   for (const ch of CHANNELS) {
     const c = manifest.channels[ch];
-    if (!c || c.rows === 0) continue;
-    files[ch] = await Promise.all(
-      c.parts.map(async (p) => {
-        const file = await root.partPath(day, manifest.generation, ch, p.part);
-        if (!existsSync(file)) throw new Error(`${file}: listed in the day's manifest but missing`);
-        return file;
-      }),
-    );
+    if (!c?.rows) continue;
+    files[ch] = await Promise.all(c.parts.map((p) => root.partPath(day, manifest.generation, ch, p.part)));
   }
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const connection = await instance.connect();
-  const backend = new NodeParquetBackend(connection, files, () => instance.closeSync());
+  return files;
+}
+
+export interface OpenNodeSourceOptions extends SqlEventSourceOptions {
+  /** The DuckDB instance to query with (kept open on close); default a new one for this source. */
+  instance?: DuckDBInstance;
+  /** The day's manifest when the caller has read it already. */
+  manifest?: Manifest;
+}
+
+/** Open a compacted day of a data root as an EventSource. */
+export async function openNodeEventSource(dataRoot: string | DataRoot, day: DayRef, options: OpenNodeSourceOptions = {}): Promise<NodeEventSource> {
+  const root = typeof dataRoot === 'string' ? new DataRoot(dataRoot) : dataRoot;
+  const manifest = options.manifest ?? (await root.readManifest(day));
+  const files = await dayParquetFiles(root, day, manifest);
+  for (const file of Object.values(files).flat()) {
+    if (!existsSync(file)) throw new Error(`${file}: listed in the day's manifest but missing`);
+  }
+  const owned = options.instance ? null : await DuckDBInstance.create(':memory:', { threads: '2' });
+  const connection = await (options.instance ?? owned!).connect();
+  const backend = new NodeParquetBackend(connection, files, () => owned?.closeSync());
   const source = new SqlEventSource(manifest, backend, options) as NodeEventSource;
   source.query = (sql) => backend.query(sql);
   return source;

@@ -2,7 +2,8 @@
  * HeliosApi's node side for the browser bridge: the shared data operations (src/services/api-data.ts,
  * the same code Electron main uses) plus what a browser shell answers differently — `getInfo`
  * (shell 'web') and `saveSnapshot` (no save dialog: the file goes to `<data>/exports/`; its
- * contents arrive as a stream, the raw request body, so a large export is never held in memory).
+ * contents arrive as a stream, the raw request body, so a large export is never held in memory) —
+ * and `connectServer`, which switches every page of this bridge to a `helios serve` server.
  * `openSnapshot` and `chooseDataRoot` are answered in the page (a file input; the root is fixed on
  * the command line), `subscribeLive` over the WebSocket.
  */
@@ -10,11 +11,13 @@ import { join } from 'node:path';
 import { snapshotFileName, streamedExport, type AppInfo } from '../../shared/api';
 import { describeZodError } from '../../shared/registry';
 import { ApiArgsError, createDataApi, parseApiArgs } from '../api-data';
+import { DataSwitch, localDataAccess } from '../data-access';
 import type { DataRoot } from '../data-root';
 import { writeNewFile, writeNewFolder } from '../export-file';
-import { splitStream } from './request-body';
 import { recompactDay } from '../recompact';
+import { switchDataSource } from '../server/remote-data';
 import { createSweepApi } from '../sweep/sweep-jobs';
+import { splitStream } from './request-body';
 
 export const BRIDGE_OPERATIONS = [
   'getInfo',
@@ -26,6 +29,7 @@ export const BRIDGE_OPERATIONS = [
   'recompactDay',
   'startSweep',
   'sweepStatus',
+  'connectServer',
 ] as const;
 export type BridgeOperation = (typeof BRIDGE_OPERATIONS)[number];
 
@@ -36,8 +40,14 @@ export function isBridgeOperation(op: string): op is BridgeOperation {
 export { ApiArgsError };
 
 export interface BridgeApiOptions {
+  /** The bridge's data root (also where exports go). */
   dataRoot: DataRoot;
-  info: () => Omit<AppInfo, 'shell' | 'data_root'>;
+  /**
+   * Where days and live come from: the data root (and the bridge's live session) or a connected
+   * server. Default: the data root, without live.
+   */
+  data?: DataSwitch;
+  version: string;
 }
 
 export interface BridgeApi {
@@ -49,9 +59,20 @@ export interface BridgeApi {
   saveSnapshot(name: unknown, contents: AsyncIterable<Uint8Array>): Promise<{ saved: boolean; path: string }>;
 }
 
-export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi {
-  const data = createDataApi(() => dataRoot);
-  const sweeps = createSweepApi(() => dataRoot);
+export function createBridgeApi({ dataRoot, data: source = new DataSwitch(() => localDataAccess(dataRoot)), version }: BridgeApiOptions): BridgeApi {
+  const data = createDataApi(() => source.current());
+  const info = (): AppInfo => {
+    const current = source.current();
+    return {
+      version,
+      shell: 'web',
+      data_root: dataRoot.root,
+      server: current.location.kind === 'server' ? current.location.label : null,
+      live_available: current.live !== null,
+      live_station_id: current.liveStationId,
+    };
+  };
+  const sweeps = createSweepApi(() => source.requireLocal(dataRoot, 'The window sweep'));
   const exportsDir = join(dataRoot.root, 'exports');
   const asList = (args: unknown): unknown[] => {
     if (!Array.isArray(args)) throw new ApiArgsError('arguments must be a JSON array');
@@ -63,7 +84,7 @@ export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi
       switch (op) {
         case 'getInfo':
           parseApiArgs('getInfo', list);
-          return { ...info(), shell: 'web', data_root: dataRoot.root } satisfies AppInfo;
+          return info();
         case 'listDays':
           return data.listDays();
         case 'readManifest':
@@ -75,7 +96,10 @@ export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi
         case 'sweepStatus':
           return sweeps.sweepStatus(...list);
         case 'recompactDay':
-          return recompactDay(dataRoot, parseApiArgs('recompactDay', list)[0]);
+          return recompactDay(source.requireLocal(dataRoot, 'Re-compacting a day'), parseApiArgs('recompactDay', list)[0]);
+        case 'connectServer':
+          await switchDataSource(source, parseApiArgs('connectServer', list)[0]);
+          return info();
       }
     },
     async saveExport(query, body) {

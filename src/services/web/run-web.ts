@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DataSwitch, localDataAccess } from '../data-access';
 import { useDataFolder } from '../data-folder';
 import { DataRoot } from '../data-root';
 import { ensureDemoData } from '../demo';
@@ -61,11 +62,10 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
     }
   }
 
-  const api = createBridgeApi({
-    dataRoot,
-    info: () => ({ version, live_available: live !== null, live_station_id: live?.station_id ?? null }),
-  });
-  const server = await startWebServer({ api, staticDir: options.staticDir ?? RENDERER_OUT, port: options.port, liveFeed: live?.feed ?? null });
+  const recording = live;
+  const data = new DataSwitch(() => localDataAccess(dataRoot, recording && { station_id: recording.station_id, feed: recording.feed }));
+  const api = createBridgeApi({ dataRoot, data, version });
+  const server = await startWebServer({ api, staticDir: options.staticDir ?? RENDERER_OUT, port: options.port, liveFeed: () => data.current().live });
 
   // A first run synthesizes a demo day in the background (minutes for a whole day); the page is
   // usable meanwhile (LIVE) and its day picker lists the day once it is compacted.
@@ -87,6 +87,7 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
     demoDone,
     stop: async () => {
       await server.close();
+      await data.use(null);
       await live?.stop();
     },
   };

@@ -24,6 +24,7 @@ import { ApiArgsError } from '../api-data';
 import type { LiveFeed } from '../live-feed';
 import { createLiveBatcher } from '../live-batcher';
 import { isBridgeOperation, type BridgeApi } from './bridge-api';
+import { sameOriginCheck } from './same-origin';
 import { BodyIncompleteError, BodyNotTextError, BodyTooLargeError, ByteBudget, declaredLength, limitedBytes, limitedText, readBody } from './request-body';
 import { serveStatic } from './static-files';
 
@@ -46,7 +47,8 @@ export interface WebServerOptions {
   staticDir: string;
   /** 0 picks a free port. */
   port: number;
-  liveFeed: LiveFeed | null;
+  /** The live stream of the current data source (none while it records nothing). */
+  liveFeed: () => LiveFeed | null;
   /** Where client faults and socket errors go (default: console.warn, once a second per kind). */
   log?: (message: string) => void;
 }
@@ -77,13 +79,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   let port = options.port;
   const log = options.log ?? rateLimitedWarn();
   const bodies = new ByteBudget(ARGS_BUDGET_BYTES);
-  const allowedHosts = () => new Set([`${BRIDGE_HOST}:${port}`, `localhost:${port}`]);
-  const sameOrigin = (req: IncomingMessage): boolean => {
-    const hosts = allowedHosts();
-    if (!hosts.has(req.headers.host ?? '')) return false;
-    const origin = req.headers.origin;
-    return origin === undefined || [...hosts].some((h) => origin === `http://${h}`);
-  };
+  const sameOrigin = sameOriginCheck([BRIDGE_HOST, 'localhost'], () => port);
 
   const server: Server = createServer((req, res) => {
     res.on('error', (e) => log(`response: ${e.message}`));
@@ -193,7 +189,7 @@ async function handleApi(api: BridgeApi, bodies: ByteBudget, url: URL, req: Inco
 }
 
 /** One live subscriber: waits for its `subscribe`, then forwards the feed until either side leaves. */
-function serveLive(ws: WebSocket, feed: LiveFeed | null, log: (message: string) => void): void {
+function serveLive(ws: WebSocket, liveFeed: () => LiveFeed | null, log: (message: string) => void): void {
   let unsubscribe: (() => void) | null = null;
   const send = (message: ServerMessage) => {
     if (ws.readyState !== ws.OPEN) return;
@@ -221,6 +217,7 @@ function serveLive(ws: WebSocket, feed: LiveFeed | null, log: (message: string) 
       send({ type: 'error', message: `live mode has no playback control (got ${message.type})` });
       return;
     }
+    const feed = liveFeed();
     if (!feed) {
       send({ type: 'error', message: 'no live source is recording in this bridge' });
       return;

@@ -10,6 +10,7 @@
 import type { Channel } from '../channels';
 import type { Marker } from '../manifest';
 import type { AnyEvent } from '../schemas';
+import { microsFromIso } from '../time';
 
 export interface SourceInfo {
   station_id: string;
@@ -60,8 +61,9 @@ export function compareEvents(a: AnyEvent, b: AnyEvent): number {
   if (a.ts_ingest_utc !== b.ts_ingest_utc) {
     const d = Date.parse(a.ts_ingest_utc) - Date.parse(b.ts_ingest_utc);
     if (d !== 0) return d;
-    // same ms, different sub-ms digits: ISO strings of equal length sort lexically
-    return a.ts_ingest_utc < b.ts_ingest_utc ? -1 : 1;
+    // same ms, different sub-ms digits (`…00.900Z` is `…00.900000Z`, before `…00.900417Z`)
+    const us = microsFromIso(a.ts_ingest_utc) - microsFromIso(b.ts_ingest_utc);
+    if (us !== 0) return us;
   }
   return a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0;
 }

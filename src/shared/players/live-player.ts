@@ -1,7 +1,7 @@
 /**
  * The live side of the one Player interface: a protocol stream (hello, backfill, events, clock —
- * `HeliosApi.subscribeLive`, or a headless server's WebSocket) turned into the same PlayerStates
- * the replay emits. Events are batched per frame; a backfill starts a new `seek_id` so consumers
+ * `HeliosApi.subscribeLive`, which relays a `helios serve` server's /live once connected) turned
+ * into the same PlayerStates the replay emits. Events are batched per frame; a backfill starts a new `seek_id` so consumers
  * reset exactly as they do after a replay seek. A live stream cannot be sought or paused.
  */
 import { GROUPS, type ChannelGroup } from '../channels';

@@ -10,7 +10,7 @@ import type { AnyEvent } from '../schemas';
 import { isoFromMicros } from '../time';
 
 /** Envelope fields that are absent (not null) on events that don't carry them. */
-const OPTIONAL_ENVELOPE = new Set(['market_id', 'token_id', 'window_id', 'obs_time_utc']);
+export const OPTIONAL_ENVELOPE = new Set(['market_id', 'token_id', 'window_id', 'obs_time_utc']);
 
 /** Epoch ms (fractional ms carry µs, as Arrow's JS timestamps do) → ISO-8601 UTC. */
 export function isoFromMs(ms: number): string {

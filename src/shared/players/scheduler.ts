@@ -1,7 +1,7 @@
 /**
- * Where players get real time and frames from. Browsers pace by animation frames; Node (the
- * headless replay server) by a timer; tests by a manual scheduler that they advance themselves,
- * so clock behaviour is tested without real time passing.
+ * Where players get real time and frames from. Browsers pace by animation frames; Node and workers
+ * by a timer; tests by a manual scheduler that they advance themselves, so clock behaviour is
+ * tested without real time passing.
  */
 export interface Scheduler {
   /** Real (wall) time in ms, monotonic. */

@@ -78,6 +78,7 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
       (await (await post('saveSnapshot', [], { query: { name: suggested_name }, body: contents })).json()) as { saved: boolean; path: string | null },
     openSnapshot: () => (options.pickFile ?? pickFileWithInput)(),
     chooseDataRoot: async () => null, // the bridge's data root is chosen on its command line
+    connectServer: (args) => json<AppInfo>('connectServer', [args]),
     startSweep: (args) => json<{ job: string }>('startSweep', [args]),
     sweepStatus: (args) => json<SweepJobStatus>('sweepStatus', [args]),
     // the files' bytes one after the other as the body, their names and sizes in the query

@@ -44,7 +44,11 @@ export function StatusBar() {
       <span className="mono" title="player states folded into the store">
         {frames}
       </span>
-      <span title="data root">{info ? `${info.shell} · ${info.data_root}` : ''}</span>
+      {info && (
+        <button className="source" data-testid="data-source" title="Where days and live come from — click to connect to a server" onClick={() => ui.getState().setConnectOpen(true)}>
+          {info.server ? `server ${info.server}` : `${info.shell} · ${info.data_root}`}
+        </button>
+      )}
     </footer>
   );
 }

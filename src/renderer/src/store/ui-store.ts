@@ -76,6 +76,8 @@ export interface UiState {
   loop: boolean;
   stepChannel: StepChannel;
   dayPickerOpen: boolean;
+  /** File ▸ Connect to Server… is open. */
+  connectOpen: boolean;
   /** Tools ▸ Window sweep… */
   sweepOpen: boolean;
   rulesOpen: boolean;
@@ -100,6 +102,7 @@ export interface UiState {
   setLoop(loop: boolean): void;
   setStepChannel(channel: StepChannel): void;
   setDayPickerOpen(open: boolean): void;
+  setConnectOpen(open: boolean): void;
   setSweepOpen(open: boolean): void;
   setRulesOpen(open: boolean): void;
   showCorrelation(id: string | null): void;
@@ -157,6 +160,7 @@ export function createUiStore(options: { remember?: boolean } = {}): UiStore {
     loop: false,
     stepChannel: saved?.stepChannel ?? 'any',
     dayPickerOpen: false,
+    connectOpen: false,
     sweepOpen: false,
     rulesOpen: false,
     correlation: null,
@@ -185,6 +189,7 @@ export function createUiStore(options: { remember?: boolean } = {}): UiStore {
     setLoop: (loop) => set((s) => ({ loop: loop && s.selection !== null })),
     setStepChannel: (stepChannel) => set({ stepChannel }),
     setDayPickerOpen: (dayPickerOpen) => set({ dayPickerOpen }),
+    setConnectOpen: (connectOpen) => set({ connectOpen }),
     setSweepOpen: (sweepOpen) => set({ sweepOpen }),
     setRulesOpen: (rulesOpen) => set({ rulesOpen }),
     showCorrelation: (correlation) => set({ correlation }),

@@ -1,0 +1,225 @@
+/**
+ * The raw capture: every record the real connectors receive (frames, HTTP responses, connection
+ * changes) appended with its receive time to
+ *
+ *   <data>/raw/station=S/date=D/<src>-<session>.ndjson      D = station-local date of the record
+ *
+ * one file per upstream (`clob`, `books`, `gamma`, `metar`, `pws`, `ingest`, and `capture` for the
+ * session's start/stop) per session and day. Off the live path: `append` only queues the record;
+ * serialization and writes happen every `flushMs` on a later turn of the event loop, each file
+ * written by one async writer in order. When a record of a later day arrives, the files of the days
+ * before are closed and gzip-compressed (`….ndjson.gz`, the plain file removed once the gzip is
+ * complete); leftovers of earlier sessions are compressed at start. Memory is bounded: past
+ * `maxQueueBytes` waiting, records are dropped and counted (never silently).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { assertDayRef, type DataRoot } from '../../data-root';
+import { readdirOrEmpty } from '../../files';
+import { stationDate } from '../../../shared/time';
+import type { RawRecord } from '../raw-records';
+
+export interface RawCaptureOptions {
+  dataRoot: DataRoot;
+  station: string;
+  /** Names this session's files: `<src>-<session>.ndjson`. */
+  session: string;
+  flushMs?: number;
+  maxQueueBytes?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export interface RawCaptureStats {
+  records: number;
+  bytes: number;
+  dropped: number;
+  files: string[];
+  compressed: string[];
+  errors: number;
+  last_error: string | null;
+}
+
+/** Folder of a day's raw capture. */
+export function rawDayDir(root: DataRoot, station: string, date: string): string {
+  assertDayRef({ station_id: station, date });
+  return join(root.root, 'raw', `station=${station}`, `date=${date}`);
+}
+
+/** A session name that sorts by start time and cannot collide with another process's. */
+export function captureSession(startMs: number): string {
+  const stamp = new Date(startMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
+}
+
+/** Files of the session itself that are not written anymore, and plain leftovers of days already over. */
+const MIN_LEFTOVER_AGE_MS = 10 * 60_000;
+
+interface OpenFile {
+  path: string;
+  handle: Promise<FileHandle>;
+  /** The chain of writes to this file. */
+  writing: Promise<void>;
+}
+
+export class RawCapture {
+  private queue: RawRecord[] = [];
+  private queuedBytes = 0;
+  private readonly files = new Map<string, OpenFile>();
+  private readonly openDates = new Set<string>();
+  private latestDate: string | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private compressing: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly data: RawCaptureStats = { records: 0, bytes: 0, dropped: 0, files: [], compressed: [], errors: 0, last_error: null };
+  private readonly flushMs: number;
+  private readonly maxQueueBytes: number;
+
+  constructor(private readonly options: RawCaptureOptions) {
+    this.flushMs = options.flushMs ?? 200;
+    this.maxQueueBytes = options.maxQueueBytes ?? 64 * 1024 * 1024;
+  }
+
+  stats(): RawCaptureStats {
+    return structuredClone(this.data);
+  }
+
+  /** Compress plain files of days before `todayDate` left by earlier sessions (not touched for 10 min). */
+  compressLeftovers(todayDate: string): Promise<void> {
+    const stationDir = join(this.options.dataRoot.root, 'raw', `station=${this.options.station}`);
+    this.compressing = this.compressing.then(async () => {
+      for (const d of await readdirOrEmpty(stationDir)) {
+        const date = /^date=(\d{4}-\d{2}-\d{2})$/.exec(d)?.[1];
+        if (!date || date >= todayDate) continue;
+        for (const name of await readdirOrEmpty(join(stationDir, d))) {
+          if (!name.endsWith('.ndjson')) continue;
+          const path = join(stationDir, d, name);
+          if (Date.now() - (await stat(path)).mtimeMs >= MIN_LEFTOVER_AGE_MS) await this.gzip(path);
+        }
+      }
+    });
+    return this.compressing;
+  }
+
+  append(record: RawRecord): void {
+    if (this.closed) return;
+    const size = 64 + ('text' in record ? record.text.length : 0) + ('body' in record ? record.body.length : 0);
+    if (this.queuedBytes + size > this.maxQueueBytes) {
+      this.data.dropped++;
+      return;
+    }
+    this.queue.push(record);
+    this.queuedBytes += size;
+    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  /** Write everything queued, close every file, finish pending compressions. */
+  async close(): Promise<RawCaptureStats> {
+    this.flush();
+    this.closed = true;
+    await Promise.all([...this.files.values()].map((f) => this.closeFile(f)));
+    this.files.clear();
+    await this.compressing;
+    return this.stats();
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const records = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    const byFile = new Map<string, { date: string; src: string; lines: string[] }>();
+    for (const r of records) {
+      const date = stationDate(r.t, this.options.station);
+      const key = `${date}/${r.src}`;
+      let group = byFile.get(key);
+      if (!group) byFile.set(key, (group = { date, src: r.src, lines: [] }));
+      group.lines.push(JSON.stringify(r));
+      this.data.records++;
+    }
+    for (const { date, src, lines } of byFile.values()) {
+      const text = lines.join('\n') + '\n';
+      this.data.bytes += Buffer.byteLength(text);
+      const file = this.file(date, src);
+      file.writing = file.writing.then(async () => {
+        const handle = await file.handle;
+        await handle.write(text);
+      }).catch((e: unknown) => this.fail(`writing ${file.path}`, e));
+      this.openDates.add(date);
+    }
+    const newest = [...this.openDates].sort().at(-1);
+    if (newest && newest !== this.latestDate) {
+      this.latestDate = newest;
+      for (const d of this.openDates) if (d < newest) this.closeDay(d);
+    }
+  }
+
+  private file(date: string, src: string): OpenFile {
+    const key = `${date}/${src}`;
+    let f = this.files.get(key);
+    if (f) return f;
+    const dir = rawDayDir(this.options.dataRoot, this.options.station, date);
+    const path = join(dir, `${src}-${this.options.session}.ndjson`);
+    const handle = mkdir(dir, { recursive: true }).then(() => open(path, 'a'));
+    handle.catch((e: unknown) => this.fail(`opening ${path}`, e));
+    f = { path, handle, writing: handle.then(() => undefined, () => undefined) };
+    this.files.set(key, f);
+    this.data.files.push(path);
+    return f;
+  }
+
+  /** A day is over: close its files, then compress them. */
+  private closeDay(date: string): void {
+    this.openDates.delete(date);
+    for (const [key, f] of [...this.files]) {
+      if (!key.startsWith(`${date}/`)) continue;
+      this.files.delete(key);
+      this.compressing = Promise.all([this.compressing, this.closeFile(f)]).then(() => this.gzip(f.path));
+    }
+  }
+
+  private async closeFile(f: OpenFile): Promise<void> {
+    await f.writing;
+    try {
+      await (await f.handle).close();
+    } catch {
+      // opening failed: already counted
+    }
+  }
+
+  private async gzip(path: string): Promise<void> {
+    const tmp = `${path}.gz.tmp`;
+    try {
+      await pipeline(createReadStream(path), createGzip(), createWriteStream(tmp, { flags: 'wx' }));
+      await rename(tmp, `${path}.gz`);
+      await unlink(path);
+      this.data.compressed.push(`${path}.gz`);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      this.fail(`compressing ${path}`, e);
+    }
+  }
+
+  private fail(what: string, e: unknown): void {
+    this.data.errors++;
+    this.data.last_error = `${what}: ${(e as Error).message}`;
+    this.options.log?.('error', `raw capture: ${this.data.last_error}`);
+  }
+}
+
+/** Capture files under `dir` (a day folder, a station folder or a whole raw root), sorted. */
+export async function captureFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (/\.ndjson(?:\.gz)?$/.test(entry.name)) out.push(path);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}

@@ -1,0 +1,193 @@
+/**
+ * The real world as one `Source`: the upstreams a sources config turns on (Polymarket, METAR,
+ * PWS, the HELIOS ingest endpoint), run together. Each upstream hands what arrives to `deliver`,
+ * which stamps it (`t` = receive time on the session clock, `n` = sequence), appends it to the raw
+ * capture, decodes it (`RecordDecoder`) and pushes the messages — the same decoding a capture
+ * playback does. Upstream states go to `sink.status` and are kept for `statuses()` (the CLI summary,
+ * the LIVE badge); a PWS provider or ingest endpoint left out of the config is `not_configured`.
+ *
+ * `clock` is the clock to record with: wall time, pinned to the start instant until `start`, the
+ * receive time of the record being delivered while it is delivered (so the recorder stamps a
+ * message with the instant the capture holds for it), and frozen at the stop instant after `stop`.
+ */
+import { DataRoot } from '../data-root';
+import { getStation, type Station } from '../../shared/stations';
+import { stationDate } from '../../shared/time';
+import { captureSession, RawCapture, type RawCaptureStats } from './capture/raw-capture';
+import type { SourcesConfig } from './config';
+import { RecordDecoder, type Decoded } from './decode';
+import { appUserAgent } from './http';
+import { IngestServer } from './ingest/ingest-server';
+import { MetarPoller } from './metar/metar-poller';
+import { PolymarketUpstream } from './polymarket/polymarket-upstream';
+import { PwsPoller } from './pws/pws-poller';
+import type { RawRecord, RawRecordInput } from './raw-records';
+import type { MarketToken, Source, SourceInfo, SourceSink, SourceState, SourceStatus } from './source';
+import type { Upstream, UpstreamContext } from './upstream';
+
+export interface LiveSourcesOptions {
+  config: SourcesConfig;
+  /** Where the raw capture goes (`<data>/raw/…`); none when absent or `config.raw_capture` is false. */
+  dataRoot?: string | DataRoot;
+  /** App version for the User-Agent. */
+  version?: string;
+  /** Base clock (epoch ms); tests run it ahead of the wall clock. Default Date.now. */
+  now?: () => number;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export class LiveSources implements Source {
+  readonly info: SourceInfo;
+  readonly clock = { now: () => this.now() };
+  readonly station: Station;
+  private readonly config: SourcesConfig;
+  private readonly base: () => number;
+  private readonly log: NonNullable<LiveSourcesOptions['log']>;
+  private readonly decoder: RecordDecoder;
+  private readonly capture: RawCapture | null;
+  private readonly session: string;
+  private readonly upstreams: Upstream[] = [];
+  private readonly polymarket: PolymarketUpstream | null = null;
+  private readonly ingest: IngestServer | null = null;
+  private readonly states = new Map<string, SourceStatus>();
+  private sink: SourceSink | null = null;
+  /** What was delivered before `start` (the first discovery), pushed on start. */
+  private early: Decoded[] = [];
+  private last = -Infinity;
+  private seq = 0;
+  private pinned: number | null = null;
+  private delivering: number | null = null;
+  private stoppedAt: number | null = null;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(options: LiveSourcesOptions) {
+    const config = options.config;
+    this.config = config;
+    this.station = getStation(config.station);
+    this.base = options.now ?? Date.now;
+    this.log = options.log ?? ((level, message) => console[level](`sources: ${message}`));
+    this.decoder = new RecordDecoder(this.station.id);
+    const root = options.dataRoot === undefined ? null : typeof options.dataRoot === 'string' ? new DataRoot(options.dataRoot) : options.dataRoot;
+    this.session = captureSession(this.tick());
+    this.capture = root && config.raw_capture ? new RawCapture({ dataRoot: root, station: this.station.id, session: this.session, log: this.log }) : null;
+    const ctx: UpstreamContext = {
+      station: this.station,
+      userAgent: appUserAgent(options.version ?? '0', config.contact),
+      now: () => this.tick(),
+      deliver: (record) => this.deliver(record),
+      status: (source, state, detail) => this.setStatus(source, state, detail),
+      log: this.log,
+    };
+    if (config.polymarket) this.upstreams.push((this.polymarket = new PolymarketUpstream(ctx, config.polymarket)));
+    if (config.metar) this.upstreams.push(new MetarPoller(ctx, config.metar));
+    else this.setStatus('metar', 'not_configured', 'metar: not configured');
+    if (config.pws) this.upstreams.push(new PwsPoller(ctx, config.pws, config.secrets));
+    else this.setStatus('pws', 'not_configured', 'pws: not configured');
+    if (config.ingest) this.upstreams.push((this.ingest = new IngestServer(ctx, config.ingest, config.secrets[config.ingest.token_env] ?? '')));
+    else this.setStatus('ingest', 'not_configured', 'ingest: not configured');
+    if (!config.polymarket) this.setStatus('clob', 'not_configured', 'polymarket: not configured');
+    this.info = { id: `live:${this.station.id}`, station_id: this.station.id, tokens: [] };
+  }
+
+  /**
+   * Build the sources and do what must precede recording: the first market discovery (so the
+   * session starts with today's cone) and binding the ingest port (a taken port fails here).
+   */
+  static async create(options: LiveSourcesOptions): Promise<LiveSources> {
+    const sources = new LiveSources(options);
+    await sources.ingest?.listen();
+    if (sources.polymarket) {
+      await sources.polymarket.prepare();
+      sources.info.tokens = sources.polymarket.discovery.markets().flatMap((m): MarketToken[] => m.tokens);
+    }
+    void sources.capture?.compressLeftovers(stationDate(sources.tick(), sources.station.id));
+    return sources;
+  }
+
+  /** The ingest endpoint's port once listening (null when off). */
+  get ingestPort(): number | null {
+    return this.ingest?.port ?? null;
+  }
+
+  statuses(): SourceStatus[] {
+    return [...this.states.values()];
+  }
+
+  captureStats(): RawCaptureStats | null {
+    return this.capture?.stats() ?? null;
+  }
+
+  async start(sink: SourceSink): Promise<void> {
+    if (this.sink) throw new Error('LiveSources already started');
+    const t = this.now();
+    this.sink = sink;
+    this.capture?.append({ t, n: this.seq++, src: 'capture', type: 'start', station: this.station.id, session: this.session, tokens: this.info.tokens });
+    for (const s of this.states.values()) sink.status(s);
+    // What the first discovery found is recorded at the start instant (a playback clamps it there too).
+    this.delivering = t;
+    try {
+      for (const decoded of this.early.splice(0)) this.push(decoded);
+    } finally {
+      this.delivering = null;
+    }
+    for (const u of this.upstreams) u.start();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const t = this.now();
+      this.stoppedAt = t;
+      await Promise.all(this.upstreams.map((u) => u.stop()));
+      this.capture?.append({ t, n: this.seq++, src: 'capture', type: 'stop' });
+      await this.capture?.close();
+    })();
+    return this.stopping;
+  }
+
+  requestBook(token_id: string): void {
+    this.polymarket?.requestBook(token_id);
+  }
+
+  private tick(): number {
+    this.last = Math.max(this.last, this.base());
+    return this.last;
+  }
+
+  private now(): number {
+    if (this.stoppedAt !== null) return this.stoppedAt;
+    if (this.delivering !== null) return this.delivering;
+    if (!this.sink) return (this.pinned ??= this.tick());
+    return this.tick();
+  }
+
+  private deliver(input: RawRecordInput): Decoded {
+    if (this.stoppedAt !== null) return { messages: [], rejections: [] };
+    const record = { ...input, t: this.tick(), n: this.seq++ } as RawRecord;
+    this.capture?.append(record);
+    const decoded = this.decoder.decode(record);
+    if (!this.sink) this.early.push(decoded);
+    else {
+      this.delivering = record.t;
+      try {
+        this.push(decoded);
+      } finally {
+        this.delivering = null;
+      }
+    }
+    return decoded;
+  }
+
+  private push(decoded: Decoded): void {
+    for (const m of decoded.messages) this.sink!.push(m);
+    for (const r of decoded.rejections) this.sink!.reject(r);
+  }
+
+  private setStatus(source: string, state: SourceState, detail: string | null): void {
+    const previous = this.states.get(source);
+    if (previous?.state === state && previous.detail === detail) return;
+    const status: SourceStatus = { source, state, detail, at_ms: this.tick() };
+    this.states.set(source, status);
+    if (previous?.state !== state) this.log(state === 'failing' ? 'warn' : 'info', `${source} ${state}${detail ? `: ${detail}` : ''}`);
+    this.sink?.status(status);
+  }
+}

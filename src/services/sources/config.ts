@@ -45,7 +45,7 @@ const polymarket = z
     ping_s: seconds(1, 60).default(10),
     /** No frame for this long (PONGs included) = a stale feed: reconnect. */
     stale_s: seconds(2, 600).default(30),
-    /** Reconnect backoff: capped exponential with jitter. */
+    /** Backoff after a dropped socket or a failed Gamma request: capped exponential with jitter. */
     reconnect_min_ms: z.number().int().min(10).max(60_000).default(500),
     reconnect_max_ms: z.number().int().min(100).max(600_000).default(30_000),
     /** After a (re)subscribe, wait this long for the WebSocket dump before asking REST for a book. */

@@ -123,6 +123,8 @@ export class LiveSources implements Source {
     this.sink = sink;
     this.capture?.append({ t, n: this.seq++, src: 'capture', type: 'start', station: this.station.id, session: this.session, tokens: this.info.tokens });
     for (const s of this.states.values()) sink.status(s);
+    // Upstreams first (none delivers synchronously): the recorder's first book requests then find the socket connecting.
+    for (const u of this.upstreams) u.start();
     // What the first discovery found is recorded at the start instant (a playback clamps it there too).
     this.delivering = t;
     try {
@@ -130,7 +132,6 @@ export class LiveSources implements Source {
     } finally {
       this.delivering = null;
     }
-    for (const u of this.upstreams) u.start();
   }
 
   stop(): Promise<void> {

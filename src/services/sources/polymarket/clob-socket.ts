@@ -63,6 +63,11 @@ export class ClobSocket {
     if (this.up) this.syncSubscriptions();
   }
 
+  /** Whether `asset` is followed but not yet subscribed on an open socket (its dump is still to come). */
+  awaitingSubscription(asset: string): boolean {
+    return this.assets.has(asset) && !(this.up && this.subscribed.has(asset));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);

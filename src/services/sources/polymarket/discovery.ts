@@ -37,7 +37,7 @@ export class MarketDiscovery {
     private readonly config: PolymarketConfig,
     private readonly onChange: (markets: readonly ListedMarket[]) => void,
   ) {
-    this.backoff = new Backoff(2000, 5 * 60_000);
+    this.backoff = new Backoff(config.reconnect_min_ms, config.reconnect_max_ms);
   }
 
   markets(): ListedMarket[] {

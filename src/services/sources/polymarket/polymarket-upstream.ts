@@ -41,8 +41,9 @@ export class PolymarketUpstream implements Upstream {
         const until = this.ctx.now() + this.config.dump_wait_ms;
         for (const a of assets) {
           this.dumpDue.set(a, until);
-          if (this.pending.has(a)) this.pending.set(a, Math.max(this.pending.get(a)!, until));
+          if (this.pending.has(a)) this.pending.set(a, until);
         }
+        this.schedule(until);
       },
     });
     this.discovery = new MarketDiscovery(ctx, config, (markets) => this.follow(markets));
@@ -73,7 +74,12 @@ export class PolymarketUpstream implements Upstream {
     if (this.stopped) return;
     const now = this.ctx.now();
     const dump = this.dumpDue.get(tokenId);
-    const at = dump !== undefined && dump > now ? dump : now;
+    // A token still being subscribed gets its dump soon (onSubscribed shortens this wait); REST only if it does not come.
+    const at = this.socket.awaitingSubscription(tokenId)
+      ? now + this.config.timeout_s * 1000 + this.config.dump_wait_ms
+      : dump !== undefined && dump > now
+        ? dump
+        : now;
     this.pending.set(tokenId, Math.min(this.pending.get(tokenId) ?? Infinity, at));
     this.schedule(at);
   }

@@ -12,7 +12,8 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { describeZodError } from '../../../shared/registry';
 import { getStation } from '../../../shared/stations';
-import type { FiniteSource, Scheduler } from '../../recorder/session';
+import type { DataRoot } from '../../data-root';
+import { recordDay, type FiniteSource, type Scheduler, type SessionStats } from '../../recorder/session';
 import { RecordDecoder } from '../decode';
 import { rawRecord, type RawRecord } from '../raw-records';
 import type { MarketToken, SourceInfo, SourceSink } from '../source';
@@ -61,7 +62,7 @@ export class CaptureSource implements FiniteSource {
   private stopped = false;
   private sink: SourceSink | null = null;
 
-  private constructor(
+  constructor(
     readonly summary: CaptureSummary,
     private readonly scheduler: Scheduler,
   ) {
@@ -108,10 +109,6 @@ export class CaptureSource implements FiniteSource {
       endMs: stop ? stop.t + 1 : undefined,
       tokens: start?.tokens ?? [],
     };
-  }
-
-  static async open(dir: string, scheduler: Scheduler, station?: string): Promise<CaptureSource> {
-    return new CaptureSource(await CaptureSource.inspect(dir, station), scheduler);
   }
 
   async start(sink: SourceSink): Promise<void> {
@@ -174,4 +171,27 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+export interface RecordCaptureOptions {
+  /** A capture folder: a day, a station or a whole `<data>/raw`. */
+  dir: string;
+  dataRoot: string | DataRoot;
+  station?: string;
+  signal?: AbortSignal;
+  onProgress?(stats: SessionStats): void;
+}
+
+/** Play a raw capture through the recorder into `dataRoot`'s journal, as fast as it takes it. */
+export async function recordCapture(options: RecordCaptureOptions): Promise<{ stats: SessionStats; summary: CaptureSummary }> {
+  const summary = await CaptureSource.inspect(options.dir, options.station);
+  const stats = await recordDay({
+    dataRoot: options.dataRoot,
+    source: (scheduler) => new CaptureSource(summary, scheduler),
+    startMs: summary.startMs,
+    endMs: summary.endMs,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+  return { stats, summary };
 }

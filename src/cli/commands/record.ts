@@ -1,7 +1,11 @@
 /**
- * `helios record`: record a source into a data root's journal. Today the source is the embedded
- * simulator; `--day` synthesizes a whole past local day as fast as possible, `--speed max` a slice
- * of today, `--speed N` (default 1) records live at N× virtual speed until `--for` or a signal.
+ * `helios record`: record a source into a data root's journal.
+ *   --source sim (default)   the embedded simulator; `--day` synthesizes a whole past local day as
+ *                            fast as possible, `--speed max` a slice of today, `--speed N` (default
+ *                            1) records live at N× virtual speed until `--for` or a signal.
+ *   --config FILE            the real sources a sources config turns on, live (wall time) until
+ *                            `--for` or a signal; every upstream frame is also kept in <data>/raw.
+ *   --source capture:DIR     a raw capture played back through the recorder, as fast as possible.
  */
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error';
@@ -11,21 +15,31 @@ import { SimulatorSource } from '../../services/sources/simulator';
 import { getStation } from '../../shared/stations';
 import { DATE_PATTERN, localDayBoundsUtc, stationDate } from '../../shared/time';
 import { DataRoot } from '../../services/data-root';
+import { recordCapture } from '../../services/sources/capture/capture-source';
+import { loadSourcesConfig, SourcesConfigError } from '../../services/sources/config';
+import { LiveSources } from '../../services/sources/live-sources';
+import type { SourceStatus } from '../../services/sources/source';
+import packageJson from '../../../package.json';
 
-const usage = `usage: npm run -s helios -- record --source sim --data DIR [options]
+const usage = `usage: npm run -s helios -- record --data DIR (--source sim [options] | --config FILE [--for 30s] | --source capture:DIR)
 
 Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-local date).
 
-  --source sim        the embedded simulator (the only source so far)
   --data DIR          data root (created if missing)
-  --for DURATION      how much time to record, in recorded (virtual) time: 500ms, 30s, 15m, 2h
-                      (default: until Ctrl-C / SIGTERM; with --day: the whole day)
-  --speed N|max       virtual-clock speed of a live recording (default 1); max = synthesize
-                      [now, now + --for) as fast as possible
-  --day YYYY-MM-DD    synthesize that whole station-local day as fast as possible (with
+  --config FILE       the real sources of a sources config (see config/sources.example.json):
+                      Polymarket, METAR, PWS, the HELIOS model ingest endpoint. Live, until --for
+                      (wall time) or Ctrl-C; upstream frames and responses also go to DIR/raw/
+  --source sim        the embedded simulator (the default without --config)
+  --source capture:D  play the raw capture under D (a day, a station or a whole DIR/raw folder)
+                      back through the recorder, as fast as possible
+  --for DURATION      how long to record: 500ms, 30s, 15m, 2h (simulator: recorded time; --config:
+                      wall time; default: until Ctrl-C / SIGTERM; with --day: the whole day)
+  --speed N|max       simulator: virtual-clock speed of a live recording (default 1); max =
+                      synthesize [now, now + --for) as fast as possible
+  --day YYYY-MM-DD    simulator: synthesize that whole station-local day as fast as possible (with
                       --speed N: play it from its local midnight at N× instead)
   --seed N            simulator seed (default 1)
-  --station ID        station (default KLGA)
+  --station ID        station (default KLGA; a capture says its own)
   --tokens N          bucket tokens in the simulated market, 6–12 (default 8)
   --progress          print a progress line every second (max speed: every 15 recorded minutes)
 
@@ -48,7 +62,12 @@ function describeDuration(ms: number): string {
   return `${Math.round(ms / 360_000) / 10}h`;
 }
 
-export function summaryLine(stats: SessionStats, mode: string): string {
+/** `clob connected, metar failing (HTTP 503; retry in 60 s), pws not_configured` */
+export function sourcesPart(statuses: readonly SourceStatus[]): string {
+  return statuses.map((s) => `${s.source} ${s.state}${s.state === 'failing' && s.detail ? ` (${s.detail})` : ''}`).join(', ');
+}
+
+export function summaryLine(stats: SessionStats, mode: string, sources?: readonly SourceStatus[]): string {
   const events = Object.entries(stats.recorder.events).filter(([, n]) => n > 0);
   const total = events.reduce((sum, [, n]) => sum + n, 0);
   const dropped = Object.entries(stats.journal.dropped).filter(([, n]) => n > 0);
@@ -64,6 +83,7 @@ export function summaryLine(stats: SessionStats, mode: string): string {
     `windows ${stats.recorder.windows}; gaps ${stats.recorder.gaps}; resyncs ${stats.recorder.resyncs};`,
     `${files.length} file(s): ${files.join(', ')}`,
   ];
+  if (sources) parts.push(`; sources: ${sourcesPart(sources)}`);
   if (stats.journal.write_errors > 0) parts.push(`; WRITE ERRORS ${stats.journal.write_errors}: ${stats.journal.last_error}`);
   if (stats.errors > 0) parts.push(`; ${stats.errors} recorder error(s), see above`);
   return parts.join(' ');
@@ -81,13 +101,14 @@ async function run(args: string[]): Promise<number> {
     ({ values } = parseArgs({
       args,
       options: {
-        source: { type: 'string', default: 'sim' },
+        source: { type: 'string' },
+        config: { type: 'string' },
         data: { type: 'string' },
         for: { type: 'string' },
         speed: { type: 'string' },
         day: { type: 'string' },
         seed: { type: 'string', default: '1' },
-        station: { type: 'string', default: 'KLGA' },
+        station: { type: 'string' },
         tokens: { type: 'string', default: '8' },
         progress: { type: 'boolean', default: false },
       },
@@ -97,29 +118,35 @@ async function run(args: string[]): Promise<number> {
   } catch (e) {
     throw new CliError(`${(e as Error).message}\n\n${usage}`);
   }
-  if (values.source !== 'sim') throw new CliError(`--source: only "sim" is available so far, got "${values.source}"`);
   if (!values.data) throw new CliError(`--data DIR is required\n\n${usage}`);
+  const forMsOf = () => (values.for !== undefined ? parseDuration(values.for) : undefined);
+  if (values.config !== undefined) {
+    if (values.source !== undefined) throw new CliError('--config records the sources it configures: leave out --source');
+    return recordSources(values.config, new DataRoot(values.data), forMsOf(), values.progress);
+  }
+  const capture = /^capture:(.+)$/.exec(values.source ?? '')?.[1];
+  if (capture !== undefined) {
+    if (values.for !== undefined) throw new CliError('--for does not apply to a capture: it is played back whole');
+    return playCapture(capture, new DataRoot(values.data), values.station);
+  }
+  if ((values.source ?? 'sim') !== 'sim') throw new CliError(`--source: expected sim or capture:DIR, got "${values.source}"`);
   let station: string;
   try {
-    station = getStation(values.station).id;
+    station = getStation(values.station ?? 'KLGA').id;
   } catch (e) {
     throw new CliError((e as Error).message);
   }
   const seed = /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
   const tokens = Number(values.tokens);
   if (!Number.isInteger(tokens) || tokens < 6 || tokens > 12) throw new CliError(`--tokens must be an integer 6–12, got "${values.tokens}"`);
-  const forMs = values.for !== undefined ? parseDuration(values.for) : undefined;
+  const forMs = forMsOf();
   const speedText = values.speed ?? (values.day !== undefined ? 'max' : '1');
   const speed = speedText === 'max' ? 'max' : Number(speedText);
   if (speed !== 'max' && !(speed > 0 && speed <= 10_000)) throw new CliError(`--speed must be a number in (0, 10000] or "max", got "${speedText}"`);
   if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
   const dataRoot = new DataRoot(values.data);
 
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  return withSignals(async (abort) => {
     if (speed === 'max') {
       // Synthesis as fast as possible, by message time.
       let from: number;
@@ -172,15 +199,81 @@ async function run(args: string[]): Promise<number> {
     const stats = await session.stop();
     console.log(summaryLine(stats, `seed ${seed}, ${speed}x`));
     return stats.journal.write_errors > 0 || stats.errors > 0 ? 1 : 0;
+  });
+}
+
+/** Run `work` with SIGINT / SIGTERM turned into an abort signal. */
+async function withSignals(work: (abort: AbortController) => Promise<number>): Promise<number> {
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await work(abort);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
+/** Wait until `forMs` of wall time has passed or the signal fires. */
+function recordUntil(signal: AbortSignal, forMs: number | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = forMs === undefined ? null : setTimeout(resolve, forMs);
+    signal.addEventListener('abort', () => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+async function recordSources(file: string, dataRoot: DataRoot, forMs: number | undefined, progress: boolean): Promise<number> {
+  let config;
+  try {
+    config = await loadSourcesConfig(file);
+  } catch (e) {
+    if (e instanceof SourcesConfigError) throw new CliError(e.message);
+    throw e;
+  }
+  return withSignals(async (abort) => {
+    let sources: LiveSources;
+    try {
+      sources = await LiveSources.create({ config, dataRoot, version: packageJson.version, log: (_level, message) => console.error(`sources: ${message}`) });
+    } catch (e) {
+      throw new CliError(`could not start the sources: ${(e as Error).message}`, 1);
+    }
+    const session = await startRecording({ dataRoot, source: sources, clock: sources.clock });
+    if (sources.ingestPort !== null) console.error(`sources: model ingest on ws://127.0.0.1:${sources.ingestPort}/`);
+    const ticker = progress ? setInterval(() => console.log(`${progressLine(session.stats())} sources: ${sourcesPart(sources.statuses())}`), 1000) : null;
+    await recordUntil(abort.signal, forMs);
+    if (ticker) clearInterval(ticker);
+    const states = sources.statuses(); // as they were while recording (stop makes them all `stopped`)
+    const stats = await session.stop();
+    console.log(summaryLine(stats, `sources ${file}`, states));
+    return stats.journal.write_errors > 0 || stats.errors > 0 ? 1 : 0;
+  });
+}
+
+async function playCapture(dir: string, dataRoot: DataRoot, station: string | undefined): Promise<number> {
+  return withSignals(async (abort) => {
+    let result;
+    try {
+      result = await recordCapture({ dir, dataRoot, station, signal: abort.signal });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || /no raw capture|cannot tell the station|several stations|unknown station/.test((e as Error).message)) {
+        throw new CliError((e as Error).message);
+      }
+      throw e;
+    }
+    console.log(summaryLine(result.stats, `capture ${dir}, ${result.summary.files.length} file(s)`));
+    return result.stats.journal.write_errors > 0 ? 1 : 0;
+  });
+}
+
 export const recordCommand: Command = {
   name: 'record',
-  summary: 'record a source (the simulator) into a data root journal',
+  summary: 'record the simulator, the real sources (--config) or a raw capture into a data root journal',
   usage,
   run,
 };

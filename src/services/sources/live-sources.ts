@@ -25,6 +25,9 @@ import type { RawRecord, RawRecordInput } from './raw-records';
 import type { MarketToken, Source, SourceInfo, SourceSink, SourceState, SourceStatus } from './source';
 import type { Upstream, UpstreamContext } from './upstream';
 
+/** The upstreams' status names, in the order summaries and the LIVE badge list them. */
+export const UPSTREAM_ORDER = ['gamma', 'clob', 'books', 'metar', 'pws', 'ingest'];
+
 export interface LiveSourcesOptions {
   config: SourcesConfig;
   /** Where the raw capture goes (`<data>/raw/…`); none when absent or `config.raw_capture` is false. */
@@ -109,8 +112,10 @@ export class LiveSources implements Source {
     return this.ingest?.port ?? null;
   }
 
+  /** The latest state of each upstream, in a fixed order. */
   statuses(): SourceStatus[] {
-    return [...this.states.values()];
+    const rank = (s: SourceStatus) => UPSTREAM_ORDER.indexOf(s.source);
+    return [...this.states.values()].sort((a, b) => rank(a) - rank(b));
   }
 
   captureStats(): RawCaptureStats | null {

@@ -6,9 +6,15 @@
  * playback does. Upstream states go to `sink.status` and are kept for `statuses()` (the CLI summary,
  * the LIVE badge); a PWS provider or ingest endpoint left out of the config is `not_configured`.
  *
+ * The market feed's frames (tens to thousands a second) are not decoded where they arrive: they
+ * are stamped and captured at once, queued, and decoded and pushed in slices of ~1 ms
+ * (`SLICE_MS`), yielding to the event loop in between, so a burst cannot block it. Every other
+ * record is delivered at once, after whatever frames are still queued (order = arrival order).
+ *
  * `clock` is the clock to record with: wall time, pinned to the start instant until `start`, the
  * receive time of the record being delivered while it is delivered (so the recorder stamps a
- * message with the instant the capture holds for it), and frozen at the stop instant after `stop`.
+ * message with the instant the capture holds for it), never past the oldest queued frame (the
+ * recorder's cadence waits for it), and frozen at the stop instant after `stop`.
  */
 import { DataRoot } from '../data-root';
 import { getStation, type Station } from '../../shared/stations';
@@ -24,6 +30,9 @@ import { PwsPoller } from './pws/pws-poller';
 import type { RawRecord, RawRecordInput } from './raw-records';
 import type { MarketToken, Source, SourceInfo, SourceSink, SourceState, SourceStatus } from './source';
 import type { Upstream, UpstreamContext } from './upstream';
+
+/** Budget of one slice of queued frames (decode + push), then the event loop gets a turn. */
+const SLICE_MS = 1;
 
 /** The upstreams' status names, in the order summaries and the LIVE badge list them. */
 export const UPSTREAM_ORDER = ['gamma', 'clob', 'books', 'metar', 'pws', 'ingest'];
@@ -56,6 +65,10 @@ export class LiveSources implements Source {
   private sink: SourceSink | null = null;
   /** What was delivered before `start` (the first discovery), pushed on start. */
   private early: Decoded[] = [];
+  /** Frames received, captured, not yet decoded and pushed (oldest first). */
+  private queue: { record: RawRecord; then: (decoded: Decoded) => void }[] = [];
+  private queueHead = 0;
+  private drainScheduled = false;
   private last = -Infinity;
   private seq = 0;
   private pinned: number | null = null;
@@ -78,6 +91,8 @@ export class LiveSources implements Source {
       userAgent: appUserAgent(options.version ?? '0', config.contact),
       now: () => this.tick(),
       deliver: (record) => this.deliver(record),
+      deliverSoon: (record, then) => this.deliverSoon(record, then),
+      backlog: () => this.queue.length - this.queueHead,
       status: (source, state, detail) => this.setStatus(source, state, detail),
       log: this.log,
     };
@@ -141,6 +156,7 @@ export class LiveSources implements Source {
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.drain(Infinity); // everything captured is delivered
       const t = this.now();
       this.stoppedAt = t;
       await Promise.all(this.upstreams.map((u) => u.stop()));
@@ -163,13 +179,61 @@ export class LiveSources implements Source {
     if (this.stoppedAt !== null) return this.stoppedAt;
     if (this.delivering !== null) return this.delivering;
     if (!this.sink) return (this.pinned ??= this.tick());
+    if (this.queueHead < this.queue.length) return this.queue[this.queueHead]!.record.t;
     return this.tick();
+  }
+
+  /** Stamp (receive time, sequence) and capture. */
+  private stamp(input: RawRecordInput): RawRecord {
+    const record = input as RawRecord;
+    record.t = this.tick();
+    record.n = this.seq++;
+    this.capture?.append(record);
+    return record;
   }
 
   private deliver(input: RawRecordInput): Decoded {
     if (this.stoppedAt !== null) return { messages: [], rejections: [] };
-    const record = { ...input, t: this.tick(), n: this.seq++ } as RawRecord;
-    this.capture?.append(record);
+    const record = this.stamp(input);
+    this.drain(Infinity); // what arrived before it goes first
+    return this.dispatch(record);
+  }
+
+  private deliverSoon(input: RawRecordInput, then: (decoded: Decoded) => void): void {
+    if (this.stoppedAt !== null) return;
+    const record = this.stamp(input);
+    if (!this.sink) return then(this.dispatch(record));
+    this.queue.push({ record, then });
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(() => {
+        this.drainScheduled = false;
+        this.drain(SLICE_MS);
+      });
+    }
+  }
+
+  /** Deliver queued frames for about `budgetMs` (Infinity: all); schedule the rest. */
+  private drain(budgetMs: number): void {
+    const until = performance.now() + budgetMs;
+    while (this.queueHead < this.queue.length) {
+      const { record, then } = this.queue[this.queueHead++]!;
+      then(this.dispatch(record));
+      if ((this.queueHead & 7) === 0 && performance.now() >= until) break;
+    }
+    if (this.queueHead >= this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    } else if (!this.drainScheduled && this.stoppedAt === null) {
+      this.drainScheduled = true;
+      setImmediate(() => {
+        this.drainScheduled = false;
+        this.drain(SLICE_MS);
+      });
+    }
+  }
+
+  private dispatch(record: RawRecord): Decoded {
     const decoded = this.decoder.decode(record);
     if (!this.sink) this.early.push(decoded);
     else {

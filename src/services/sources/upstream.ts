@@ -14,6 +14,13 @@ export interface UpstreamContext {
   now(): number;
   /** Something arrived just now: stamped, captured, decoded and delivered; returns what it decoded to. */
   deliver(record: RawRecordInput): Decoded;
+  /**
+   * The same for a high-rate feed: stamped and captured now, decoded and delivered shortly after in
+   * a slice of the event loop (`then` gets the result), in arrival order with everything else.
+   */
+  deliverSoon(record: RawRecordInput, then: (decoded: Decoded) => void): void;
+  /** Records waiting for `deliverSoon`'s slices. */
+  backlog(): number;
   status(source: string, state: SourceState, detail: string | null): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }

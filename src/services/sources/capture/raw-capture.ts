@@ -6,8 +6,8 @@
  *
  * one file per upstream (`clob`, `books`, `gamma`, `metar`, `pws`, `ingest`, and `capture` for the
  * session's start/stop) per session and day. Off the live path: `append` only queues the record;
- * serialization and writes happen every `flushMs` on a later turn of the event loop, each file
- * written by one async writer in order. When a record of a later day arrives, the files of the days
+ * every `flushMs` the queue is serialized in ~1 ms slices (yielding in between) and handed to one
+ * async writer per file, in order. When a record of a later day arrives, the files of the days
  * before are closed and gzip-compressed (`….ndjson.gz`, the plain file removed once the gzip is
  * complete); leftovers of earlier sessions are compressed at start. Memory is bounded: past
  * `maxQueueBytes` waiting, records are dropped and counted (never silently).
@@ -19,7 +19,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { assertDayRef, type DataRoot } from '../../data-root';
 import { readdirOrEmpty } from '../../files';
-import { stationDate } from '../../../shared/time';
+import { getStation } from '../../../shared/stations';
+import { localDayBoundsUtc, stationDate } from '../../../shared/time';
 import type { RawRecord } from '../raw-records';
 
 export interface RawCaptureOptions {
@@ -54,8 +55,10 @@ export function captureSession(startMs: number): string {
   return `${stamp}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
 }
 
-/** Files of the session itself that are not written anymore, and plain leftovers of days already over. */
+/** Plain files of days already over are compressed at start once untouched this long (not another live writer's). */
 const MIN_LEFTOVER_AGE_MS = 10 * 60_000;
+/** Serialization slice: then the event loop gets a turn. */
+const SLICE_MS = 1;
 
 interface OpenFile {
   path: string;
@@ -71,6 +74,8 @@ export class RawCapture {
   private readonly openDates = new Set<string>();
   private latestDate: string | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private day: { date: string; start: number; end: number } | null = null;
   private compressing: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly data: RawCaptureStats = { records: 0, bytes: 0, dropped: 0, files: [], compressed: [], errors: 0, last_error: null };
@@ -112,42 +117,60 @@ export class RawCapture {
     }
     this.queue.push(record);
     this.queuedBytes += size;
-    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+    this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
   }
 
   /** Write everything queued, close every file, finish pending compressions. */
   async close(): Promise<RawCaptureStats> {
-    this.flush();
     this.closed = true;
+    await this.flush();
     await Promise.all([...this.files.values()].map((f) => this.closeFile(f)));
     this.files.clear();
     await this.compressing;
     return this.stats();
   }
 
-  private flush(): void {
+  /** Serialize what is queued in slices of ~1 ms (yielding in between) and hand each slice to the files' writers. */
+  private flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const records = this.queue;
-    this.queue = [];
-    this.queuedBytes = 0;
-    const byFile = new Map<string, { date: string; src: string; lines: string[] }>();
-    for (const r of records) {
-      const date = stationDate(r.t, this.options.station);
-      const key = `${date}/${r.src}`;
-      let group = byFile.get(key);
-      if (!group) byFile.set(key, (group = { date, src: r.src, lines: [] }));
-      group.lines.push(JSON.stringify(r));
-      this.data.records++;
-    }
-    for (const { date, src, lines } of byFile.values()) {
+    this.flushing = this.flushing.then(async () => {
+      while (this.queue.length > 0) {
+        const records = this.queue;
+        this.queue = [];
+        this.queuedBytes = 0;
+        for (let i = 0; i < records.length; ) {
+          const until = performance.now() + SLICE_MS;
+          const byFile = new Map<string, { date: string; src: string; lines: string[] }>();
+          for (; i < records.length; ) {
+            const r = records[i++]!;
+            const date = this.dateOf(r.t);
+            const key = `${date}/${r.src}`;
+            let group = byFile.get(key);
+            if (!group) byFile.set(key, (group = { date, src: r.src, lines: [] }));
+            group.lines.push(JSON.stringify(r));
+            if ((i & 15) === 0 && performance.now() >= until) break;
+          }
+          this.write(byFile.values());
+          if (i < records.length) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
+    });
+    return this.flushing;
+  }
+
+  private write(groups: Iterable<{ date: string; src: string; lines: string[] }>): void {
+    for (const { date, src, lines } of groups) {
       const text = lines.join('\n') + '\n';
+      this.data.records += lines.length;
       this.data.bytes += Buffer.byteLength(text);
       const file = this.file(date, src);
-      file.writing = file.writing.then(async () => {
-        const handle = await file.handle;
-        await handle.write(text);
-      }).catch((e: unknown) => this.fail(`writing ${file.path}`, e));
+      file.writing = file.writing
+        .then(async () => {
+          const handle = await file.handle;
+          await handle.write(text);
+        })
+        .catch((e: unknown) => this.fail(`writing ${file.path}`, e));
       this.openDates.add(date);
     }
     const newest = [...this.openDates].sort().at(-1);
@@ -155,6 +178,16 @@ export class RawCapture {
       this.latestDate = newest;
       for (const d of this.openDates) if (d < newest) this.closeDay(d);
     }
+  }
+
+  /** The station-local date of `t` (the day's bounds kept: one Intl look-up per day, not per record). */
+  private dateOf(t: number): string {
+    const day = this.day;
+    if (day && t >= day.start && t < day.end) return day.date;
+    const date = stationDate(t, this.options.station);
+    const [start, end] = localDayBoundsUtc(date, getStation(this.options.station).timeZone);
+    this.day = { date, start, end };
+    return date;
   }
 
   private file(date: string, src: string): OpenFile {

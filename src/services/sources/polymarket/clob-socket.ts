@@ -4,8 +4,8 @@
  * every `ping_s` (the venue closes silent sockets with 1008), and treats any way of losing the feed
  * — a close frame, a socket cut without one, an error, no frame for `stale_s` — as a gap: a `down`
  * record (the recorder marks every book suspect), state `reconnecting`, and a new connection after
- * a capped exponential backoff with jitter, subscribed again so that the venue's fresh dump resyncs
- * the books. Every frame goes to the context as received; parsing is the decoder's.
+ * a capped exponential backoff with jitter (started over once a connection delivers data),
+ * subscribed again so that the venue's fresh dump resyncs the books. Every frame goes to the context as received; parsing is the decoder's.
  */
 import WebSocket from 'ws';
 import type { PolymarketConfig } from '../config';
@@ -13,8 +13,10 @@ import type { Decoded } from '../decode';
 import { Backoff } from '../http';
 import type { UpstreamContext } from '../upstream';
 
-/** A connection that lasted this long resets the backoff. */
-const HEALTHY_AFTER_MS = 30_000;
+/** Frames waiting to be decoded past which the socket stops reading (TCP pushes back on the venue)… */
+const BACKLOG_PAUSE = 20_000;
+/** …until the backlog is down to this. */
+const BACKLOG_RESUME = 5_000;
 
 export interface ClobSocketEvents {
   /** A frame arrived and was delivered. */
@@ -30,7 +32,6 @@ export class ClobSocket {
   private subscribed = new Set<string>();
   private ws: WebSocket | null = null;
   private up = false;
-  private openedAt = 0;
   private lastFrameAt = 0;
   private downReason: string | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
@@ -99,7 +100,12 @@ export class ClobSocket {
       if (this.ws !== ws) return;
       this.lastFrameAt = this.ctx.now();
       const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
-      this.events.onFrame(this.ctx.deliver({ src: 'clob', type: 'frame', text }));
+      this.ctx.deliverSoon({ src: 'clob', type: 'frame', text }, (decoded) => {
+        // Data flowing on a subscribed socket: the connection works, the next drop starts the backoff over.
+        if (this.ws === ws && this.up && decoded.messages.length > 0) this.backoff.reset();
+        this.events.onFrame(decoded);
+      });
+      if (this.ctx.backlog() > BACKLOG_PAUSE) this.pauseWhileBacklogged(ws);
     });
     ws.on('error', (e) => {
       if (this.ws === ws) this.downReason ??= `error: ${e.message}`;
@@ -112,8 +118,7 @@ export class ClobSocket {
 
   private onOpen(ws: WebSocket): void {
     if (this.ws !== ws || this.stopped) return;
-    this.openedAt = this.ctx.now();
-    this.lastFrameAt = this.openedAt;
+    this.lastFrameAt = this.ctx.now();
     const assets = [...this.assets];
     this.send({ assets_ids: assets, type: 'market', custom_feature_enabled: true });
     this.subscribed = new Set(assets);
@@ -137,6 +142,17 @@ export class ClobSocket {
     this.subscribed = new Set(this.assets);
     if (add.length > 0) this.events.onSubscribed(add);
     if (add.length + remove.length > 0) this.ctx.status('clob', 'connected', `${this.assets.size} asset(s)`);
+  }
+
+  private pauseWhileBacklogged(ws: WebSocket): void {
+    if (ws.isPaused) return;
+    ws.pause();
+    const check = () => {
+      if (this.ws !== ws) return;
+      if (this.ctx.backlog() > BACKLOG_RESUME) setTimeout(check, 5);
+      else ws.resume();
+    };
+    setTimeout(check, 5);
   }
 
   private send(message: object): void {
@@ -164,7 +180,6 @@ export class ClobSocket {
     if (this.stopped) return;
     if (wasUp) this.ctx.deliver({ src: 'clob', type: 'down', detail: why });
     if (!reconnect || this.assets.size === 0) return;
-    if (wasUp && this.ctx.now() - this.openedAt >= HEALTHY_AFTER_MS) this.backoff.reset();
     const delay = this.backoff.next();
     this.ctx.status('clob', 'reconnecting', `${why}; retry in ${(delay / 1000).toFixed(1)} s`);
     this.retryTimer = setTimeout(() => this.connect(), delay);

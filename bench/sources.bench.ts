@@ -7,7 +7,8 @@
  * 1. Throughput: the venue sends `price_change` frames at rising rates to a recording session
  *    (LiveSources → recorder → journal + ring buffers, raw capture on; 11 buckets × 2 days = 22
  *    tokens). For each rate: frames/s received, event-loop delay p50/p99 (monitorEventLoopDelay) and
- *    whether the session kept up (nothing left in flight 300 ms after the sender stops). Reported:
+ *    whether the session kept up (nothing left in flight 300 ms after the sender stops), and the
+ *    CPU time this process spent per frame (independent of how loaded the machine is). Reported:
  *    the highest rate kept up with p99 ≤ 5 ms. Baseline, run on the same venue and ladder: a bare
  *    `ws` client that only JSON.parses each frame — the most a listener can do with no recording.
  * 2. Reconnect: the venue cuts the socket (no close frame) ten times; time from the cut to the new
@@ -99,6 +100,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 interface Step {
   rate: number;
   received_per_s: number;
+  /** CPU time of this process (user + system) per frame received, µs. */
+  cpu_us: number;
   p50: number;
   p99: number;
   kept_up: boolean;
@@ -111,13 +114,22 @@ async function ladder(child: ChildProcess, received: () => number): Promise<Step
     const h = monitorEventLoopDelay({ resolution: 1 });
     const before = received();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     h.enable();
     const { frames } = await ask(child, { type: 'send', rate, seconds: STEP_S }, 'sent');
     const elapsed = (performance.now() - t0) / 1000;
     h.disable();
     await sleep(300);
     const got = received() - before;
-    steps.push({ rate, received_per_s: Math.round(got / elapsed), p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, kept_up: got >= frames });
+    const cpu = process.cpuUsage(cpu0);
+    steps.push({
+      rate,
+      received_per_s: Math.round(got / elapsed),
+      cpu_us: Math.round((cpu.user + cpu.system) / Math.max(1, got)),
+      p50: h.percentile(50) / 1e6,
+      p99: h.percentile(99) / 1e6,
+      kept_up: got >= frames,
+    });
     if (!steps.at(-1)!.kept_up && steps.at(-1)!.p99 > 50) break; // far past what it can take
     await sleep(500); // let the writer drain between steps
   }
@@ -131,7 +143,9 @@ function best(steps: Step[]): Step | null {
 function printSteps(name: string, steps: Step[]): void {
   console.log(`  ${name}`);
   for (const s of steps) {
-    console.log(`    ${String(s.rate).padStart(6)} frames/s sent: ${String(s.received_per_s).padStart(6)}/s received, loop delay p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms${s.kept_up ? '' : ', FELL BEHIND'}`);
+    console.log(
+      `    ${String(s.rate).padStart(6)} frames/s sent: ${String(s.received_per_s).padStart(6)}/s received, ${String(s.cpu_us).padStart(4)} µs CPU/frame, loop delay p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms${s.kept_up ? '' : ', FELL BEHIND'}`,
+    );
   }
 }
 
@@ -176,6 +190,8 @@ async function throughput(child: ChildProcess, ready: Extract<FromVenue, { type:
       `baseline ${b ? `${b.received_per_s} frames/s` : 'none'}` +
       (r && b ? `; ratio ${(r.received_per_s / b.received_per_s).toFixed(2)}× the bare listener` : ''),
   );
+  const cpu = (steps: Step[]) => Math.min(...steps.map((x) => x.cpu_us));
+  console.log(`  CPU per frame (least over the rates): recording ${cpu(recorded)} µs, baseline ${cpu(bare)} µs — one core's worth: ~${Math.round(1e6 / cpu(recorded))} vs ~${Math.round(1e6 / cpu(bare))} frames/s`);
   console.log(`  recorded ${Object.values(stats.recorder.events).reduce((a, n) => a + n, 0)} events, dropped ${Object.values(stats.journal.dropped).reduce((a, n) => a + n, 0)}, windows ${stats.recorder.windows}, gaps ${stats.recorder.gaps}`);
 }
 

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_URLS, loadSourcesConfig, resolveSourcesConfig, SourcesConfigError } from '../../src/services/sources/config';
+import { loadSourcesConfig, resolveSourcesConfig, SourcesConfigError } from '../../src/services/sources/config';
+import { DEFAULT_URLS } from '../../src/shared/sources-config';
 
 const repo = resolve(__dirname, '../..');
 

@@ -1,5 +1,6 @@
 /** Test plumbing for the connectors: configs pointing at the fakes (with fast timings), a sink that keeps everything. */
-import { resolveSourcesConfig, type SourcesConfig, type SourcesConfigInput } from '../../src/services/sources/config';
+import { resolveSourcesConfig, type SourcesConfig } from '../../src/services/sources/config';
+import type { SourcesConfigInput } from '../../src/shared/sources-config';
 import type { SourceMessage, SourceRejection, SourceSink, SourceStatus } from '../../src/services/sources/source';
 import type { FakeVenue } from './fake-upstreams';
 

@@ -14,6 +14,7 @@ import {
   ipcMain,
   Menu,
   protocol,
+  safeStorage,
   screen,
   session,
   shell,
@@ -23,6 +24,7 @@ import {
 import type { MenuCommand } from '../shared/api';
 import { createDataApi } from '../services/api-data';
 import { DataRoot } from '../services/data-root';
+import { SourcesStore } from '../services/sources/sources-store';
 import { MENU_COMMAND } from '../preload/ipc-contract';
 import { registerIpc, type IpcEventLike, type ShellServices } from './ipc';
 import { isEmptyDataRoot, synthesizeDemoDay, type DemoChild, type DemoRun } from './demo-host';
@@ -31,6 +33,7 @@ import { buildMenuTemplate } from './menu';
 import { APP_ENTRY_URL, APP_SCHEME, createAppProtocolHandler, privilegedSchemes } from './protocol';
 import { hardenSession, hardenWebContents, mainWindowOptions } from './security';
 import { createSettingsStore, loadSettings, restoreBounds, settingsFile, type SettingsStore } from './settings';
+import { safeStorageCodec } from './secret-codec';
 import { openSnapshotFile, saveSnapshotFile, type SnapshotDialogs } from './snapshot-files';
 import { UTILITY_PROCESS_EXEC_ARGV } from './utility-process-flags';
 
@@ -76,6 +79,8 @@ export function startApp(mainDir: string): void {
   let quitting = false;
   let ready = false; // settings loaded, protocol and IPC registered
   let demo: DemoRun | null = null;
+  let sourcesStore: SourcesStore;
+  const liveOptions = (root: string) => ({ data_root: root, station: LIVE_STATION, sources: sourcesStore.liveChoice(), version: app.getVersion() });
 
   const live = new LiveHost({
     fork: () =>
@@ -119,7 +124,7 @@ export function startApp(mainDir: string): void {
   const switchDataRoot = async (root: string) => {
     dataRoot = new DataRoot(root);
     settings.update({ data_root: resolve(root) === resolve(defaultRoot) ? null : dataRoot.root });
-    await live.start({ data_root: dataRoot.root, station: LIVE_STATION });
+    await live.start(liveOptions(dataRoot.root));
     broadcast('data-root-changed');
   };
 
@@ -151,6 +156,12 @@ export function startApp(mainDir: string): void {
     saveSnapshot: (args, sender) => saveSnapshotFile(dialogsFor(focusedWindow(sender)), app.getPath('documents'), args),
     openSnapshot: (sender) => openSnapshotFile(dialogsFor(focusedWindow(sender))),
     chooseDataRoot: (sender) => chooseDataRoot(focusedWindow(sender)),
+    getSources: async () => sourcesStore.view(live.sourcesState()),
+    setSources: async (choice) => {
+      await sourcesStore.save(choice);
+      live.setSources(sourcesStore.liveChoice());
+      return sourcesStore.view(live.sourcesState());
+    },
     live,
   };
 
@@ -235,6 +246,8 @@ export function startApp(mainDir: string): void {
       const rootPath = remembered && isDirectory(remembered) ? remembered : defaultRoot;
       if (remembered && rootPath !== remembered) console.warn(`HELIOS: data folder ${remembered} is gone; using ${defaultRoot}`);
       dataRoot = new DataRoot(rootPath);
+      sourcesStore = new SourcesStore(userData, safeStorageCodec(safeStorage));
+      await sourcesStore.load().catch((e: unknown) => console.warn(`HELIOS: sources: ${(e as Error).message}; recording the simulator`));
 
       protocol.handle(APP_SCHEME, createAppProtocolHandler(paths.renderer));
       hardenSession(session.defaultSession);
@@ -256,7 +269,7 @@ export function startApp(mainDir: string): void {
       // Decided before live recording starts writing today's journal into the folder.
       if (dataRoot.root === resolve(defaultRoot) && (await isEmptyDataRoot(dataRoot))) startDemo(dataRoot.root);
       // the recorder before the window, so the page's first live subscription finds it starting
-      await live.start({ data_root: dataRoot.root, station: LIVE_STATION });
+      await live.start(liveOptions(dataRoot.root));
       ready = true;
       createWindow();
     })

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { AppInfo } from '../shared/api';
+import type { SourcesView } from '../shared/sources-config';
 import { GROUPS, type ChannelGroup } from '../shared/channels';
 import type { ServerMessage } from '../shared/protocol';
 import { ApiArgsError, parseApiArgs, type ApiArgs, type DataApi } from '../services/api-data';
@@ -37,6 +38,8 @@ export interface ShellServices {
   saveSnapshot(args: ApiArgs<'saveSnapshot'>[0], sender: IpcEventLike['sender']): Promise<{ saved: boolean; path: string | null }>;
   openSnapshot(sender: IpcEventLike['sender']): Promise<{ name: string; contents: string } | null>;
   chooseDataRoot(sender: IpcEventLike['sender']): Promise<string | null>;
+  getSources(): Promise<SourcesView>;
+  setSources(choice: ApiArgs<'setSources'>[0]): Promise<SourcesView>;
   live: LiveRouter;
 }
 
@@ -62,6 +65,8 @@ export function createInvokeHandlers(
     saveSnapshot: async (e, args) => services.saveSnapshot(parseApiArgs('saveSnapshot', args)[0], e.sender),
     openSnapshot: async (e, args) => (parseApiArgs('openSnapshot', args), services.openSnapshot(e.sender)),
     chooseDataRoot: async (e, args) => (parseApiArgs('chooseDataRoot', args), services.chooseDataRoot(e.sender)),
+    getSources: async (_e, args) => (parseApiArgs('getSources', args), services.getSources()),
+    setSources: async (_e, args) => services.setSources(parseApiArgs('setSources', args)[0]),
   };
   return Object.fromEntries(
     INVOKE_OPERATIONS.map((op): [InvokeOperation, InvokeHandler] => [

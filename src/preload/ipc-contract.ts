@@ -16,6 +16,8 @@ export const INVOKE_OPERATIONS = [
   'saveSnapshot',
   'openSnapshot',
   'chooseDataRoot',
+  'getSources',
+  'setSources',
 ] as const satisfies readonly (InvokeOperation & ApiOperation)[];
 
 export function invokeChannel(op: InvokeOperation): string {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CHANNELS, GROUPS, type Channel, type ChannelGroup } from './channels';
 import type { Manifest } from './manifest';
 import type { ServerMessage } from './protocol';
+import { sourcesChoiceArgs, type SourcesView } from './sources-config';
 import { STATION_ID_PATTERN } from './stations';
 import { DATE_PATTERN } from './time';
 
@@ -32,6 +33,8 @@ export const API_ARGS = {
   saveSnapshot: z.tuple([saveSnapshotArgs]),
   openSnapshot: z.tuple([]),
   chooseDataRoot: z.tuple([]),
+  getSources: z.tuple([]),
+  setSources: z.tuple([sourcesChoiceArgs]),
 } as const;
 
 export type ApiOperation = keyof typeof API_ARGS;
@@ -91,6 +94,10 @@ export interface HeliosApi {
   openSnapshot(): Promise<{ name: string; contents: string } | null>;
   /** Let the user pick another data root; null when cancelled or unsupported. */
   chooseDataRoot(): Promise<string | null>;
+  /** What LIVE records (simulator or real sources), which keys are stored and where, each upstream's state. */
+  getSources(): Promise<SourcesView>;
+  /** Record these sources LIVE from now on (remembered); keys: null = keep the stored one, '' = forget it. */
+  setSources(choice: z.input<typeof sourcesChoiceArgs>): Promise<SourcesView>;
   /** The live protocol stream; returns an unsubscribe function. */
   subscribeLive(groups: ChannelGroup[], listener: (message: ServerMessage) => void): () => void;
   /** Menu commands of the desktop app (absent in the browser); returns an unsubscribe function. */

@@ -6,6 +6,7 @@
  * and secrets are never in it: it names the environment variables that hold them.
  */
 import { z } from 'zod';
+import type { SourceStatus } from '../services/sources/source';
 import { STATION_ID_PATTERN } from './stations';
 
 export const DEFAULT_URLS = {
@@ -138,4 +139,39 @@ export function secretNames(input: SourcesConfigInput): string[] {
   if (input.pws?.provider === 'synoptic') names.push(input.pws.token_env);
   if (input.ingest) names.push(input.ingest.token_env);
   return names;
+}
+
+/** What LIVE records, as the app stores and shows it (secrets aside). */
+export type SourcesChoice = { kind: 'simulator' } | { kind: 'real'; config: SourcesConfigInput };
+
+/** A choice as the Sources dialog sends it: secrets by variable name, null = keep the stored one, '' = forget it. */
+export const sourcesChoiceArgs = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('simulator') }).strict(),
+  z
+    .object({
+      kind: z.literal('real'),
+      config: sourcesConfigSchema,
+      secrets: z.record(envName, z.string().max(4096).nullable()).default({}),
+    })
+    .strict(),
+]);
+
+/** What the live session runs now and the state of each of its upstreams (the LIVE badge). */
+export interface LiveSourcesState {
+  kind: 'simulator' | 'real';
+  statuses: SourceStatus[];
+  /** Why the chosen sources are not recording (a bad config, a port taken, …). */
+  error: string | null;
+}
+
+/** The Sources dialog's view: the stored choice, which keys are stored and where, and what runs. */
+export interface SourcesView {
+  choice: SourcesChoice;
+  /** Variables with a stored value (the values never leave the shell). */
+  secrets_stored: string[];
+  /** Where keys are kept, in words (the OS keychain via Electron safeStorage, or a file). */
+  secret_storage: string;
+  /** False when keys cannot be stored safely here: they must then come from the environment. */
+  can_store_secrets: boolean;
+  live: LiveSourcesState | null;
 }

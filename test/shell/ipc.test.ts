@@ -66,6 +66,8 @@ function event(overrides: Partial<{ id: number; url: string; parent: unknown; no
   return { e, sent };
 }
 
+const SOURCES_VIEW = { choice: { kind: 'simulator' as const }, secrets_stored: [], secret_storage: 'x', can_store_secrets: true, live: null };
+
 function services(overrides: Partial<ShellServices> = {}): ShellServices {
   return {
     info: () => ({ version: '0.1.0', shell: 'electron', data_root: root.root, live_available: true, live_station_id: 'KLGA' }),
@@ -73,6 +75,8 @@ function services(overrides: Partial<ShellServices> = {}): ShellServices {
     saveSnapshot: vi.fn(async () => ({ saved: true, path: '/tmp/x.json' })),
     openSnapshot: vi.fn(async () => null),
     chooseDataRoot: vi.fn(async () => null),
+    getSources: vi.fn(async () => SOURCES_VIEW),
+    setSources: vi.fn(async () => SOURCES_VIEW),
     live: { subscribe: vi.fn(), unsubscribe: vi.fn() },
     ...overrides,
   };

@@ -46,6 +46,8 @@ export interface LiveSourcesOptions {
   /** Base clock (epoch ms); tests run it ahead of the wall clock. Default Date.now. */
   now?: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** An upstream's state changed (also delivered to the sink once started). */
+  onStatus?: (status: SourceStatus) => void;
 }
 
 export class LiveSources implements Source {
@@ -55,6 +57,7 @@ export class LiveSources implements Source {
   private readonly config: SourcesConfig;
   private readonly base: () => number;
   private readonly log: NonNullable<LiveSourcesOptions['log']>;
+  private readonly onStatus: LiveSourcesOptions['onStatus'];
   private readonly decoder: RecordDecoder;
   private readonly capture: RawCapture | null;
   private readonly session: string;
@@ -82,6 +85,7 @@ export class LiveSources implements Source {
     this.station = getStation(config.station);
     this.base = options.now ?? Date.now;
     this.log = options.log ?? ((level, message) => console[level](`sources: ${message}`));
+    this.onStatus = options.onStatus;
     this.decoder = new RecordDecoder(this.station.id);
     const root = options.dataRoot === undefined ? null : typeof options.dataRoot === 'string' ? new DataRoot(options.dataRoot) : options.dataRoot;
     this.session = captureSession(this.tick());
@@ -259,5 +263,6 @@ export class LiveSources implements Source {
     this.states.set(source, status);
     if (previous?.state !== state) this.log(state === 'failing' ? 'warn' : 'info', `${source} ${state}${detail ? `: ${detail}` : ''}`);
     this.sink?.status(status);
+    this.onStatus?.(status);
   }
 }

@@ -4,6 +4,7 @@
  * every argument again; this side validates every live message with the protocol's zod schemas.
  */
 import type { AppInfo, DaySummary, HeliosApi } from '../../../shared/api';
+import type { SourcesView } from '../../../shared/sources-config';
 import type { ChannelGroup } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
 import { encodeMessage, serverMessage, type ServerMessage } from '../../../shared/protocol';
@@ -74,6 +75,8 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
     saveSnapshot: (args) => json<{ saved: boolean; path: string | null }>('saveSnapshot', [args]),
     openSnapshot: () => (options.pickFile ?? pickFileWithInput)(),
     chooseDataRoot: async () => null, // the bridge's data root is chosen on its command line
+    getSources: () => json<SourcesView>('getSources', []),
+    setSources: (choice) => json<SourcesView>('setSources', [choice]),
     subscribeLive: (groups, listener) => subscribeLive(base, Ws, groups, listener, options.reconnectMs ?? 500),
   };
 }

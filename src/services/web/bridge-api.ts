@@ -9,11 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppInfo } from '../../shared/api';
-import { ApiArgsError, createDataApi, parseApiArgs } from '../api-data';
+import type { SourcesView } from '../../shared/sources-config';
+import { ApiArgsError, createDataApi, parseApiArgs, type ApiArgs } from '../api-data';
 import type { DataRoot } from '../data-root';
 import { exists } from '../files';
 
-export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot'] as const;
+export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot', 'getSources', 'setSources'] as const;
 export type BridgeOperation = (typeof BRIDGE_OPERATIONS)[number];
 
 export function isBridgeOperation(op: string): op is BridgeOperation {
@@ -25,6 +26,11 @@ export { ApiArgsError };
 export interface BridgeApiOptions {
   dataRoot: DataRoot;
   info: () => Omit<AppInfo, 'shell' | 'data_root'>;
+  /** The Sources dialog's operations (run-web's store and live session); absent: nothing to configure. */
+  sources?: {
+    view(): SourcesView;
+    set(choice: ApiArgs<'setSources'>[0]): Promise<SourcesView>;
+  };
 }
 
 export interface BridgeApi {
@@ -33,7 +39,7 @@ export interface BridgeApi {
   readonly exportsDir: string;
 }
 
-export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi {
+export function createBridgeApi({ dataRoot, info, sources }: BridgeApiOptions): BridgeApi {
   const data = createDataApi(() => dataRoot);
   const exportsDir = join(dataRoot.root, 'exports');
   const asList = (args: unknown): unknown[] => {
@@ -58,9 +64,19 @@ export function createBridgeApi({ dataRoot, info }: BridgeApiOptions): BridgeApi
           const [{ suggested_name, contents }] = parseApiArgs('saveSnapshot', list);
           return { saved: true, path: await writeExport(exportsDir, suggested_name, contents) };
         }
+        case 'getSources':
+          parseApiArgs('getSources', list);
+          return sourcesOrFail(sources).view();
+        case 'setSources':
+          return sourcesOrFail(sources).set(parseApiArgs('setSources', list)[0]);
       }
     },
   };
+}
+
+function sourcesOrFail(sources: BridgeApiOptions['sources']): NonNullable<BridgeApiOptions['sources']> {
+  if (!sources) throw new Error('this bridge records no live sources');
+  return sources;
 }
 
 /**

@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { DataRoot } from '../data-root';
 import { ensureDemoData } from '../demo';
 import { startLiveSession, type LiveSession } from '../live-session';
+import { plainFileCodec, SourcesStore } from '../sources/sources-store';
+import { APP_DIR_NAME, appDataDir } from './default-root';
 import { createBridgeApi } from './bridge-api';
 import { ensureRendererBuilt, REPO_ROOT, RENDERER_OUT } from './renderer-build';
 import { startWebServer, type WebServer } from './server';
@@ -20,6 +22,8 @@ export interface RunWebOptions {
   demo: boolean;
   rebuild?: boolean;
   log?: (message: string) => void;
+  /** Where the Sources dialog's choice and keys are kept; default `<appData>/HELIOS Tape`. */
+  sourcesDir?: string;
 }
 
 export interface RunningWeb {
@@ -40,11 +44,13 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
   log(await ensureRendererBuilt({ force: options.rebuild }));
   log(`data root ${root}`);
 
+  const sources = new SourcesStore(options.sourcesDir ?? join(appDataDir(), APP_DIR_NAME), plainFileCodec);
+  await sources.load().catch((e: unknown) => log(`sources: ${(e as Error).message}; recording the simulator`));
   let live: LiveSession | null = null;
   if (options.live) {
     try {
-      live = await startLiveSession({ data_root: root, demo: false }, (level, message) => log(`live ${level}: ${message}`));
-      log(`recording the simulator live for ${live.station_id}`);
+      live = await startLiveSession({ data_root: root, demo: false, sources: sources.liveChoice(), version }, (level, message) => log(`live ${level}: ${message}`));
+      log(`recording ${live.sources().kind === 'real' ? 'the real sources' : 'the simulator'} live for ${live.station_id}`);
     } catch (e) {
       log(`live mode unavailable: ${(e as Error).message}`);
     }
@@ -53,6 +59,16 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
   const api = createBridgeApi({
     dataRoot,
     info: () => ({ version, live_available: live !== null, live_station_id: live?.station_id ?? null }),
+    sources: {
+      view: () => sources.view(live?.sources() ?? null),
+      async set(choice) {
+        await sources.save(choice);
+        if (!live) throw new Error('live recording is off in this bridge (--no-live)');
+        // The switch runs on: the dialog follows it in the view (and sees an error there).
+        void live.switchSources(sources.liveChoice()).catch((e: unknown) => log(`sources: ${(e as Error).message}`));
+        return sources.view(live.sources());
+      },
+    },
   });
   const server = await startWebServer({ api, staticDir: RENDERER_OUT, port: options.port, liveFeed: live?.feed ?? null });
 

@@ -2,6 +2,7 @@
 import { PLAYBACK_SPEEDS } from '../../../shared/player';
 import { useApp, useSession, useUi } from '../app-context';
 import { formatDateTime, formatSpeed, formatTime, offsetLabel, ZONES, type ZoneChoice } from '../format';
+import { SourcesControl } from './SourcesDialog';
 
 export function Header() {
   const { controller, ui, info } = useApp();
@@ -41,6 +42,7 @@ export function Header() {
           REPLAY
         </button>
       </div>
+      <SourcesControl />
       <button data-testid="open-day" onClick={() => ui.getState().setDayPickerOpen(true)} title="Open a recorded day">
         {clock?.station_id ?? '—'} {kind === 'replay' ? clock?.date : kind === 'live' ? 'today' : kind === 'snapshot' ? 'snapshot' : 'Open day…'}
       </button>

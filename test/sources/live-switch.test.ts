@@ -94,7 +94,7 @@ describe('sources store', () => {
   it('the desktop app encrypts keys with safeStorage, and stores none on a basic_text keyring', async () => {
     const keychain = {
       isEncryptionAvailable: () => true,
-      encryptString: (plain: string) => Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a),
+      encryptString: (plain: string) => Buffer.from(Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a)),
       decryptString: (stored: Buffer) => Buffer.from(stored.map((b) => b ^ 0x5a)).toString('utf8'),
       getSelectedStorageBackend: () => 'gnome_libsecret',
     };

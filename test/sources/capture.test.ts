@@ -3,10 +3,9 @@
  * gzipped when the day closes, played back through the recorder into another data root — the same
  * journal events, in the same order, at the same instants.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startRecording } from '../../src/services/recorder/session';
 import { captureFiles } from '../../src/services/sources/capture/raw-capture';
@@ -18,18 +17,9 @@ import { localDayBoundsUtc } from '../../src/shared/time';
 import { readJournal } from '../recorder/journal-files';
 import { FakeVenue, ScriptedHttp } from './fake-upstreams';
 import { awcElement } from './fixtures/captured';
-import { fakeConfig, sleep, until } from './helpers';
+import { cleanupAfterEach, fakeConfig, onCleanup, sleep, tempDir, until } from './helpers';
 
-const cleanup: (() => Promise<unknown> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
-
-function tempRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), 'helios-capture-'));
-  cleanup.push(() => rmSync(root, { recursive: true, force: true }));
-  return root;
-}
+cleanupAfterEach();
 
 function journalEvents(root: string): AnyEvent[] {
   return readJournal(root).flatMap((f) =>
@@ -86,7 +76,7 @@ describe('raw capture', () => {
     const clock = () => Date.now() + offset;
 
     const venue = await FakeVenue.start();
-    cleanup.push(() => venue.stop());
+    onCleanup(() => venue.stop());
     for (const d of ['2026-03-07', '2026-03-08', '2026-03-09']) venue.listEvent(d);
     const m1 = metar(midnight - 9 * 60_000, 21);
     const m2 = metar(midnight - 60_000, 18);
@@ -94,9 +84,9 @@ describe('raw capture', () => {
       status: index === 2 ? 503 : 200,
       body: JSON.stringify(index < 3 ? [awcElement(m1, (midnight - 9 * 60_000) / 1000, 'METAR')] : [awcElement(m2, (midnight - 60_000) / 1000, 'SPECI'), awcElement(m1, (midnight - 9 * 60_000) / 1000, 'METAR')]),
     }));
-    cleanup.push(() => awc.stop());
+    onCleanup(() => awc.stop());
 
-    const live = tempRoot();
+    const live = tempDir();
     const config = fakeConfig(
       { venue, metar: { url: awc.url('/api/data/metar') }, ingest: { port: 0, token_env: 'T' }, raw_capture: true },
       { poll_s: 0.4 },
@@ -104,10 +94,10 @@ describe('raw capture', () => {
     );
     const sources = await LiveSources.create({ config, dataRoot: live, now: clock, log: () => {} });
     const session = await startRecording({ dataRoot: live, source: sources, clock: sources.clock, config: { journal: { fsync: 'none' } } });
-    cleanup.push(() => session.stop());
+    onCleanup(() => session.stop());
     const helios = new WebSocket(`ws://127.0.0.1:${sources.ingestPort}/`, { headers: { Authorization: 'Bearer tok' } });
     await new Promise((r) => helios.once('open', r));
-    cleanup.push(() => helios.terminate());
+    onCleanup(() => helios.terminate());
 
     await until(() => venue.openSockets === 1 && session.stats().recorder.resyncs >= 8, 'the first dump', 5000);
     const tokens = [...venue.books.keys()];
@@ -118,7 +108,7 @@ describe('raw capture', () => {
       if (best) venue.change([[t, 'BUY', String(best.p), String(100 + (k % 50))]]);
       if (k % 40 === 0) venue.broadcast('{"event_type":"price_change",'); // a malformed frame now and then
     }, 5);
-    cleanup.push(() => clearInterval(churn));
+    onCleanup(() => clearInterval(churn));
     helios.send(JSON.stringify({ ch: 'features_1m', model_run: 'hrrr', features: { wind_kt: 10 }, staleness_s: { wind_kt: 30 } }));
     helios.send(JSON.stringify({ ch: 'nowcast_1m', tmax_mean: 'hot' }));
     await sleep(1200);
@@ -135,7 +125,7 @@ describe('raw capture', () => {
     expect(files.filter((f) => f.includes('date=2026-03-08')).every((f) => f.endsWith('.ndjson'))).toBe(true);
     expect(new Set(files.map((f) => f.split('/').at(-1)!.split('-')[0]))).toEqual(new Set(['capture', 'clob', 'gamma', 'metar', 'ingest']));
 
-    const replay = tempRoot();
+    const replay = tempDir();
     const { stats } = await recordCapture({ dir: join(live, 'raw'), dataRoot: replay });
     const a = journalEvents(live);
     const b = journalEvents(replay);

@@ -1,20 +1,17 @@
 /** `helios record --config FILE` and `--source capture:DIR` as a user runs them: real processes, fake upstreams. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureFiles } from '../../src/services/sources/capture/raw-capture';
 import { stationDate } from '../../src/shared/time';
 import { readJournal } from '../recorder/journal-files';
 import { FakeVenue, ScriptedHttp } from './fake-upstreams';
 import { awcElement } from './fixtures/captured';
+import { cleanupAfterEach, onCleanup, tempDir } from './helpers';
 
 const repo = resolve(__dirname, '../..');
-const cleanup: (() => Promise<unknown> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+cleanupAfterEach();
 
 function helios(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -25,22 +22,16 @@ function helios(args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => child.on('close', (code) => done({ code, stdout, stderr })));
 }
 
-function temp(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'helios-cli-src-'));
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 describe('helios record --config', () => {
   it('records the configured sources for --for of wall time, exits 0 with a summary naming each source’s state, and its capture plays back', async () => {
     const venue = await FakeVenue.start();
-    cleanup.push(() => venue.stop());
+    onCleanup(() => venue.stop());
     const today = stationDate(Date.now(), 'KLGA');
     venue.listEvent(today);
     const raw = `KLGA ${new Date().toISOString().slice(8, 10)}0051Z 31012KT 10SM FEW250 02/M11 A3012 RMK AO2 T00221111`;
     const awc = await ScriptedHttp.start([{ status: 200, body: JSON.stringify([awcElement(raw, Math.floor(Date.now() / 1000) - 600, 'METAR')]) }]);
-    cleanup.push(() => awc.stop());
-    const dir = temp();
+    onCleanup(() => awc.stop());
+    const dir = tempDir();
     const config = join(dir, 'sources.json');
     writeFileSync(
       config,
@@ -74,7 +65,7 @@ describe('helios record --config', () => {
   });
 
   it('a bad config is one clear line and exit 2', async () => {
-    const dir = temp();
+    const dir = tempDir();
     const config = join(dir, 'sources.json');
     writeFileSync(config, JSON.stringify({ station: 'KLGA', polymarket: { days_ahead: 9 }, metar: null, pws: null, ingest: null }));
     const r = await helios(['record', '--config', config, '--data', join(dir, 'data')]);

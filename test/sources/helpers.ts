@@ -1,4 +1,13 @@
-/** Test plumbing for the connectors: configs pointing at the fakes (with fast timings), a sink that keeps everything. */
+/**
+ * Test plumbing for the connectors: teardown after each test, temp folders, configs pointing at the
+ * fakes (with fast timings), a sink that keeps everything, the model messages HELIOS would push.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { LiveSources, type LiveSourcesOptions } from '../../src/services/sources/live-sources';
+import { features, nowcast } from '../recorder/helpers';
 import { resolveSourcesConfig, type SourcesConfig } from '../../src/services/sources/config';
 import type { SourcesConfigInput } from '../../src/shared/sources-config';
 import type { SourceMessage, SourceRejection, SourceSink, SourceStatus } from '../../src/services/sources/source';
@@ -78,3 +87,36 @@ export class CollectingSink implements SourceSink {
     return this.statuses.filter((s) => s.source === source).at(-1);
   }
 }
+
+const teardown: (() => unknown)[] = [];
+
+/** Call once at the top of a test file: what `onCleanup` registers runs after each test, last first. */
+export function cleanupAfterEach(): void {
+  afterEach(async () => {
+    for (const fn of teardown.splice(0).reverse()) await fn();
+  });
+}
+
+export function onCleanup(...fns: (() => unknown)[]): void {
+  teardown.push(...fns);
+}
+
+/** A temp folder removed after the test. */
+export function tempDir(prefix = 'helios-sources-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** LiveSources started into a collecting sink, stopped after the test. */
+export async function startSources(options: LiveSourcesOptions): Promise<{ sources: LiveSources; sink: CollectingSink }> {
+  const sources = await LiveSources.create({ log: () => {}, ...options });
+  const sink = new CollectingSink();
+  await sources.start(sink);
+  onCleanup(() => sources.stop());
+  return { sources, sink };
+}
+
+/** What HELIOS pushes to the ingest endpoint: a channel name and the payload (the recorder tests' own). */
+export const NOWCAST_MESSAGE = { ch: 'nowcast_1m', ...(nowcast(0) as Extract<SourceMessage, { kind: 'nowcast' }>).payload };
+export const FEATURES_MESSAGE = { ch: 'features_1m', ...(features(0) as Extract<SourceMessage, { kind: 'features' }>).payload };

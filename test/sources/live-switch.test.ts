@@ -2,10 +2,9 @@
  * LIVE switching between the simulator and the real sources (the live session both shells run),
  * and the store that remembers the choice and its keys.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { safeStorageCodec } from '../../src/main/secret-codec';
 import { startLiveSession } from '../../src/services/live-session';
 import { plainFileCodec, SourcesStore } from '../../src/services/sources/sources-store';
@@ -14,26 +13,18 @@ import { GROUPS } from '../../src/shared/channels';
 import { sourcesChoiceArgs, type LiveSourcesState } from '../../src/shared/sources-config';
 import { stationDate } from '../../src/shared/time';
 import { FakeVenue } from './fake-upstreams';
+import { cleanupAfterEach, onCleanup, tempDir } from './helpers';
 
-const cleanup: (() => Promise<unknown> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
-
-function temp(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'helios-live-switch-'));
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+cleanupAfterEach();
 
 describe('LIVE sources', () => {
   it('records the simulator, switches to the real sources and back; subscribers follow; a bad config leaves LIVE idle with the reason', async () => {
     const venue = await FakeVenue.start();
-    cleanup.push(() => venue.stop());
+    onCleanup(() => venue.stop());
     venue.listEvent(stationDate(Date.now(), 'KLGA'));
-    const root = temp();
+    const root = tempDir();
     const session = await startLiveSession({ data_root: root, compact_every_ms: 3_600_000 }, () => {});
-    cleanup.push(() => session.stop());
+    onCleanup(() => session.stop());
     const states: LiveSourcesState[] = [];
     session.onSources((s) => states.push(s));
     const hellos: string[] = [];
@@ -71,7 +62,7 @@ describe('sources store', () => {
     sourcesChoiceArgs.parse({ kind: 'real', config: { station: 'KLGA', polymarket: {}, metar: {}, pws: { provider: 'synoptic', token_env: 'SYN_TOKEN' }, ingest: null }, secrets });
 
   it('remembers the choice and keeps keys apart (null keeps, "" forgets), falling back to the environment', async () => {
-    const dir = temp();
+    const dir = tempDir();
     const store = new SourcesStore(dir, plainFileCodec, { SYN_TOKEN: 'from-env' });
     await store.load();
     expect(store.liveChoice()).toEqual({ kind: 'simulator' });
@@ -98,7 +89,7 @@ describe('sources store', () => {
       decryptString: (stored: Buffer) => Buffer.from(stored.map((b) => b ^ 0x5a)).toString('utf8'),
       getSelectedStorageBackend: () => 'gnome_libsecret',
     };
-    const dir = temp();
+    const dir = tempDir();
     const store = new SourcesStore(dir, safeStorageCodec(keychain, 'linux'));
     await store.save(real({ SYN_TOKEN: 's3cret' }));
     expect(readFileSync(join(dir, 'sources-secrets.bin')).toString('utf8')).not.toContain('s3cret');
@@ -107,7 +98,7 @@ describe('sources store', () => {
     expect(again.liveChoice()).toMatchObject({ secrets: { SYN_TOKEN: 's3cret' } });
     expect(again.view(null).secret_storage).toMatch(/^encrypted with the OS keychain \(Electron safeStorage\) in /);
 
-    const weak = new SourcesStore(temp(), safeStorageCodec({ ...keychain, getSelectedStorageBackend: () => 'basic_text' }, 'linux'));
+    const weak = new SourcesStore(tempDir(), safeStorageCodec({ ...keychain, getSelectedStorageBackend: () => 'basic_text' }, 'linux'));
     await expect(weak.save(real({ SYN_TOKEN: 's3cret' }))).rejects.toThrow(/no OS keyring/);
     expect(weak.view(null)).toMatchObject({ can_store_secrets: false, secret_storage: expect.stringMatching(/^nowhere/) });
   });

@@ -1,8 +1,5 @@
 /** The METAR poller against a scripted aviationweather.gov (and IEM) on 127.0.0.1. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startRecording } from '../../src/services/recorder/session';
 import { LiveSources } from '../../src/services/sources/live-sources';
 import { parseLine } from '../../src/shared/registry';
@@ -10,12 +7,9 @@ import type { EventOf } from '../../src/shared/schemas';
 import { readJournal } from '../recorder/journal-files';
 import { ScriptedHttp } from './fake-upstreams';
 import { awcElement, IEM_CSV } from './fixtures/captured';
-import { CollectingSink, fakeConfig, until } from './helpers';
+import { cleanupAfterEach, fakeConfig, onCleanup, startSources, tempDir, until } from './helpers';
 
-const cleanup: (() => Promise<unknown> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+cleanupAfterEach();
 
 /** A KLGA report observed at `obsMs`, as aviationweather.gov's `rawOb` has it. */
 function report(obsMs: number, kind: 'METAR' | 'SPECI' | 'SPECI COR', tenths: number): string {
@@ -47,19 +41,18 @@ describe('METAR poller', () => {
       // newest first; the correction was received after the report it corrects
       { status: 200, body: JSON.stringify([el(s, 'SPECI'), el(cor, 'SPECI', c.obs + 600_000), el(c, 'SPECI'), el(a, 'METAR')]) },
     ]);
-    cleanup.push(() => awc.stop());
-    const root = mkdtempSync(join(tmpdir(), 'helios-metar-'));
-    cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+    onCleanup(() => awc.stop());
+    const root = tempDir();
     const sources = await LiveSources.create({ config: fakeConfig({ metar: { url: awc.url('/api/data/metar') } }), log: () => {} });
     const session = await startRecording({ dataRoot: root, source: sources, clock: sources.clock });
-    cleanup.push(() => session.stop());
+    onCleanup(() => session.stop());
     const states: string[] = [];
     const poll = setInterval(() => {
       const m = sources.statuses().find((x) => x.source === 'metar')!;
       const line = `${m.state} ${m.detail}`;
       if (states.at(-1) !== line) states.push(line);
     }, 5);
-    cleanup.push(() => clearInterval(poll));
+    onCleanup(() => clearInterval(poll));
     await until(() => awc.requests.length >= 6, 'six polls', 8000);
     await session.stop();
 
@@ -82,12 +75,9 @@ describe('METAR poller', () => {
   it('a timeout is a failure too; a configured IEM ASOS fills in meanwhile', async () => {
     const awc = await ScriptedHttp.start([{ status: 200, body: '[]', delayMs: 1500 }]);
     const iem = await ScriptedHttp.start([{ status: 200, body: IEM_CSV, headers: { 'Content-Type': 'text/csv' } }]);
-    cleanup.push(() => awc.stop(), () => iem.stop());
+    onCleanup(() => awc.stop(), () => iem.stop());
     const config = fakeConfig({ metar: { url: awc.url('/api/data/metar'), fallback: { url: iem.url('/cgi-bin/request/asos.py'), network: 'NY_ASOS' } } });
-    const sources = await LiveSources.create({ config, log: () => {} });
-    const sink = new CollectingSink();
-    await sources.start(sink);
-    cleanup.push(() => sources.stop());
+    const { sink } = await startSources({ config });
     await until(() => sink.of('metar').length === 2, 'the IEM reports', 5000);
     expect(sink.of('metar').map((m) => m.raw.slice(0, 17))).toEqual(['KLGA 271651Z 0601', 'KLGA 271720Z 0601']);
     expect(sink.state('metar')).toMatchObject({ state: 'failing', detail: expect.stringMatching(/^aviationweather.gov: timeout after 1 s; retry in \d+ s; IEM ASOS answering$/) });

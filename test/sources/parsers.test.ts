@@ -9,6 +9,7 @@ import { PWS_PROVIDERS, pwsRequests } from '../../src/services/sources/pws/provi
 import { redactUrl } from '../../src/services/sources/raw-records';
 import { retryAfterSeconds, Backoff } from '../../src/services/sources/http';
 import { resolveSourcesConfig } from '../../src/services/sources/config';
+import { NOWCAST_MESSAGE } from './helpers';
 import {
   awcElement,
   BEST_BID_ASK_FRAME,
@@ -181,25 +182,13 @@ describe('PWS providers', () => {
 });
 
 describe('ingest messages', () => {
-  const nowcast = {
-    ch: 'nowcast_1m',
-    tmax_mean: 37.1,
-    sigma: 1.2,
-    p_bucket: [
-      { bucket: '34-35°F', p: 0.2 },
-      { bucket: '36-37°F', p: 0.5 },
-      { bucket: '38-39°F', p: 0.3 },
-    ],
-    t_peak_bins: [{ bin: '14:00', p: 1 }],
-    confidence: 0.8,
-    qc_state: 'OK',
-  };
+  const nowcast = NOWCAST_MESSAGE;
 
   it('a valid message is acked with its id; an invalid one gets an error naming the field', () => {
     const ok = parseIngestMessage(JSON.stringify({ id: 7, ...nowcast }), AT);
     if (!ok.ok) throw new Error(ok.reason);
     expect(ok.reply).toEqual({ type: 'ack', id: 7 });
-    expect(ok.message).toMatchObject({ kind: 'nowcast', received_ms: AT, payload: { tmax_mean: 37.1 } });
+    expect(ok.message).toMatchObject({ kind: 'nowcast', received_ms: AT, payload: { tmax_mean: NOWCAST_MESSAGE.tmax_mean } });
     const bad = parseIngestMessage(JSON.stringify({ id: 'x', ...nowcast, sigma: 'wide' }), AT);
     expect(bad).toMatchObject({ ok: false, reply: { type: 'error', id: 'x', field: 'sigma' } });
     expect(parseIngestMessage(JSON.stringify({ ch: 'pws_cluster' }), AT).reply).toMatchObject({ type: 'error', field: 'ch' });

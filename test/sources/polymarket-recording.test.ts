@@ -3,10 +3,7 @@
  * to the venue's through cuts without a close frame, 1008 closes and stale feeds, and malformed
  * frames are quarantined without stopping the connection.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startRecording, type RecordingSession } from '../../src/services/recorder/session';
 import { LiveSources } from '../../src/services/sources/live-sources';
 import { parseLine } from '../../src/shared/registry';
@@ -14,12 +11,9 @@ import type { AnyEvent, EventOf } from '../../src/shared/schemas';
 import { stationDate } from '../../src/shared/time';
 import { readJournal } from '../recorder/journal-files';
 import { FakeVenue } from './fake-upstreams';
-import { fakeConfig, sleep, until } from './helpers';
+import { cleanupAfterEach, fakeConfig, onCleanup, sleep, tempDir, until } from './helpers';
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+cleanupAfterEach();
 
 function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
@@ -37,15 +31,14 @@ interface Rig {
 
 async function rig(fast: Parameters<typeof fakeConfig>[1] = {}): Promise<Rig> {
   const venue = await FakeVenue.start();
-  cleanup.push(() => venue.stop());
+  onCleanup(() => venue.stop());
   const today = stationDate(Date.now(), 'KLGA');
   venue.listEvent(today);
   venue.listEvent(addDays(today, 1));
-  const root = mkdtempSync(join(tmpdir(), 'helios-pm-'));
-  cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+  const root = tempDir();
   const sources = await LiveSources.create({ config: fakeConfig({ venue }, fast), dataRoot: root, log: () => {} });
   const session = await startRecording({ dataRoot: root, source: sources, clock: sources.clock, config: { journal: { fsync: 'none' } } });
-  cleanup.push(() => session.stop().then(() => undefined)); // stop() is idempotent
+  onCleanup(() => session.stop().then(() => undefined)); // stop() is idempotent
   const events: AnyEvent[] = [];
   session.feed.subscribe(['l2', 'health'], (m) => {
     if (m.type === 'events') events.push(...m.events);

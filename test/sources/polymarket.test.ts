@@ -1,27 +1,15 @@
 /** The Polymarket connector against a fake venue on 127.0.0.1: discovery, subscription, dumps, REST resyncs. */
-import { afterEach, describe, expect, it } from 'vitest';
-import { LiveSources } from '../../src/services/sources/live-sources';
+import { describe, expect, it } from 'vitest';
 import { localDayBoundsUtc, stationDate } from '../../src/shared/time';
 import { FakeVenue } from './fake-upstreams';
-import { CollectingSink, fakeConfig, sleep, until } from './helpers';
+import { cleanupAfterEach, fakeConfig, onCleanup, sleep, startSources as run, until, type CollectingSink } from './helpers';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+cleanupAfterEach();
 
 async function venue(): Promise<FakeVenue> {
   const v = await FakeVenue.start();
-  cleanup.push(() => v.stop());
+  onCleanup(() => v.stop());
   return v;
-}
-
-async function run(options: Parameters<typeof LiveSources.create>[0]) {
-  const sources = await LiveSources.create({ log: () => {}, ...options });
-  const sink = new CollectingSink();
-  await sources.start(sink);
-  cleanup.push(() => sources.stop());
-  return { sources, sink };
 }
 
 function addDays(date: string, days: number): string {

@@ -1,32 +1,13 @@
 /** PWS providers against scripted servers, and the HELIOS model ingest endpoint with real WebSocket clients. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { captureFiles } from '../../src/services/sources/capture/raw-capture';
-import { LiveSources } from '../../src/services/sources/live-sources';
 import { ScriptedHttp } from './fake-upstreams';
-import { CollectingSink, fakeConfig, until } from './helpers';
+import { cleanupAfterEach, fakeConfig, FEATURES_MESSAGE, NOWCAST_MESSAGE, onCleanup, startSources as run, tempDir, until } from './helpers';
 
-const cleanup: (() => Promise<unknown> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
-
-async function run(options: Parameters<typeof LiveSources.create>[0]) {
-  const sources = await LiveSources.create({ log: () => {}, ...options });
-  const sink = new CollectingSink();
-  await sources.start(sink);
-  cleanup.push(() => sources.stop());
-  return { sources, sink };
-}
-
-function tempRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), 'helios-src-'));
-  cleanup.push(() => rmSync(root, { recursive: true, force: true }));
-  return root;
-}
+cleanupAfterEach();
 
 describe('PWS', () => {
   it('not configured: says so and delivers nothing (live never shows simulated readings)', async () => {
@@ -44,8 +25,8 @@ describe('PWS', () => {
       if (id === 'KNYOFF1') return { status: 204 };
       return { status: 200, body: JSON.stringify({ observations: [{ stationID: id, epoch: Math.floor(now / 1000) - 60, obsTimeUtc: '', imperial: { temp: id === 'KNYA1' ? 41.2 : 40.5 } }] }) };
     });
-    cleanup.push(() => wu.stop());
-    const root = tempRoot();
+    onCleanup(() => wu.stop());
+    const root = tempDir();
     const config = fakeConfig(
       { pws: { provider: 'wunderground', url: wu.url(''), key_env: 'WU_KEY', stations: ['KNYA1', 'KNYB2', 'KNYOFF1'] }, raw_capture: true },
       {},
@@ -77,7 +58,7 @@ describe('PWS', () => {
           }
         : { status: 401, body: '{"SUMMARY":{"RESPONSE_CODE":-1,"RESPONSE_MESSAGE":"Invalid token"}}' },
     );
-    cleanup.push(() => synoptic.stop());
+    onCleanup(() => synoptic.stop());
     const base = { provider: 'synoptic' as const, url: synoptic.url('/v2'), token_env: 'SYN', radius_mi: 8 };
     const good = await run({ config: fakeConfig({ pws: base }, {}, { SYN: 'good' }) });
     await until(() => good.sink.of('pws').length > 0, 'a reading');
@@ -90,19 +71,6 @@ describe('PWS', () => {
 });
 
 describe('model ingest endpoint', () => {
-  const nowcast = {
-    ch: 'nowcast_1m',
-    tmax_mean: 37.1,
-    sigma: 1.2,
-    p_bucket: [
-      { bucket: '36-37°F', p: 0.6 },
-      { bucket: '38-39°F', p: 0.4 },
-    ],
-    t_peak_bins: [{ bin: '15:00', p: 1 }],
-    confidence: 0.8,
-    qc_state: 'OK',
-  };
-
   async function endpoint() {
     const r = await run({ config: fakeConfig({ ingest: { port: 0, token_env: 'INGEST_TOKEN' } }, {}, { INGEST_TOKEN: 's3cret' }) });
     return { ...r, url: `ws://127.0.0.1:${r.sources.ingestPort}/` };
@@ -116,7 +84,7 @@ describe('model ingest endpoint', () => {
       ws.on('open', () => resolve({ ws, replies }));
       ws.on('unexpected-response', (_req, res) => resolve({ refused: res.statusCode ?? 0 }));
       ws.on('error', reject);
-      cleanup.push(() => ws.terminate());
+      onCleanup(() => ws.terminate());
     });
   }
 
@@ -133,9 +101,9 @@ describe('model ingest endpoint', () => {
     const { url, sink } = await endpoint();
     const a = (await client(url, 's3cret')) as { ws: WebSocket; replies: unknown[] };
     const b = (await client(url, 's3cret')) as { ws: WebSocket; replies: unknown[] };
-    a.ws.send(JSON.stringify({ id: 'n1', ...nowcast }));
-    a.ws.send(JSON.stringify({ id: 'n2', ...nowcast, p_bucket: [{ bucket: '36-37°F', p: 0.6 }] }));
-    a.ws.send(JSON.stringify({ id: 'f1', ch: 'features_1m', model_run: 'hrrr-2026012916', features: { wind_kt: 12 }, staleness_s: { wind_kt: 60 } }));
+    a.ws.send(JSON.stringify({ id: 'n1', ...NOWCAST_MESSAGE }));
+    a.ws.send(JSON.stringify({ id: 'n2', ...NOWCAST_MESSAGE, p_bucket: [{ bucket: '36-37°F', p: 0.6 }] }));
+    a.ws.send(JSON.stringify({ id: 'f1', ...FEATURES_MESSAGE }));
     await until(() => a.replies.length === 3, 'three replies');
     expect(a.replies).toEqual([
       { type: 'ack', id: 'n1' },
@@ -149,7 +117,7 @@ describe('model ingest endpoint', () => {
     const closed = new Promise<number>((resolve) => b.ws.on('close', (code) => resolve(code)));
     b.ws.send('x'.repeat(2 * 1024 * 1024)); // over the 1 MiB frame limit
     expect(await closed).toBe(1009);
-    a.ws.send(JSON.stringify({ id: 'n3', ...nowcast }));
+    a.ws.send(JSON.stringify({ id: 'n3', ...NOWCAST_MESSAGE }));
     await until(() => a.replies.length === 4, 'the other client still served');
     expect(a.replies[3]).toEqual({ type: 'ack', id: 'n3' });
   });

@@ -5,10 +5,7 @@
  * states in health. Until that side has landed the recorder rejects `market_listed`, and these
  * tests are skipped (the gate below says so in the test name).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveRecordingConfig } from '../../src/services/recorder/config';
 import { Recorder } from '../../src/services/recorder/recorder';
 import { startRecording, type RecordingSession } from '../../src/services/recorder/session';
@@ -17,7 +14,7 @@ import type { AnyEvent } from '../../src/shared/schemas';
 import { localDayBoundsUtc, stationDate } from '../../src/shared/time';
 import { FakeVenue } from './fake-upstreams';
 import { marketResolvedFrame, NYC_RULES } from './fixtures/captured';
-import { fakeConfig, sleep, until } from './helpers';
+import { cleanupAfterEach, fakeConfig, onCleanup, sleep, tempDir, until } from './helpers';
 
 /** Whether this recorder takes a `market_listed` (the recorder side of #9). */
 function recorderFollowsDiscovery(): boolean {
@@ -28,19 +25,15 @@ function recorderFollowsDiscovery(): boolean {
 }
 const ready = recorderFollowsDiscovery();
 
-const cleanup: (() => Promise<unknown> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+cleanupAfterEach();
 
 async function record(venue: FakeVenue, now?: () => number): Promise<{ session: RecordingSession; sources: LiveSources; events: AnyEvent[] }> {
-  const root = mkdtempSync(join(tmpdir(), 'helios-recside-'));
-  cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+  const root = tempDir();
   const config = fakeConfig({ venue });
   config.polymarket!.rediscover_s = 0.3;
   const sources = await LiveSources.create({ config, dataRoot: root, now, log: () => {} });
   const session = await startRecording({ dataRoot: root, source: sources, clock: sources.clock });
-  cleanup.push(() => session.stop());
+  onCleanup(() => session.stop());
   const events: AnyEvent[] = [];
   session.feed.subscribe(['l2', 'tape', 'world', 'health', 'windows', 'features', 'nowcast'], (m) => m.type === 'events' && events.push(...m.events));
   return { session, sources, events };
@@ -52,7 +45,7 @@ const mentions = (events: AnyEvent[], text: string) => events.filter((e) => JSON
 describe.skipIf(!ready)(`recorder side of #9${ready ? '' : ' (waits for the recorder branch: market_listed is still rejected)'}`, () => {
   it('the cone grows when an event appears after the start and shrinks at local midnight; the rules are recorded', async () => {
     const venue = await FakeVenue.start();
-    cleanup.push(() => venue.stop());
+    onCleanup(() => venue.stop());
     const day = '2026-03-07';
     const [, midnight] = localDayBoundsUtc(day, 'America/New_York');
     const offset = midnight - 4000 - Date.now();
@@ -68,7 +61,7 @@ describe.skipIf(!ready)(`recorder side of #9${ready ? '' : ' (waits for the reco
 
   it('"" best bid, tick_size_change, transaction_hash and market_resolved', async () => {
     const venue = await FakeVenue.start();
-    cleanup.push(() => venue.stop());
+    onCleanup(() => venue.stop());
     const yes = venue.listEvent(stationDate(Date.now(), 'KLGA'), { buckets: 2 });
     const { events, session } = await record(venue);
     await until(() => session.stats().recorder.resyncs >= 2, 'the dump');
@@ -94,7 +87,7 @@ describe.skipIf(!ready)(`recorder side of #9${ready ? '' : ' (waits for the reco
 
   it('health carries each upstream’s state', async () => {
     const venue = await FakeVenue.start();
-    cleanup.push(() => venue.stop());
+    onCleanup(() => venue.stop());
     venue.listEvent(stationDate(Date.now(), 'KLGA'));
     const { events } = await record(venue);
     await until(() => events.some((e) => e.ch === 'health' && /"clob"/.test(JSON.stringify(e)) && /connected/.test(JSON.stringify(e))), 'a health record naming clob connected', 8000);

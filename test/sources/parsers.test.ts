@@ -64,7 +64,7 @@ describe('CLOB frames', () => {
     expect(parseClobFrame('{"event_type":"gossip"}', AT).rejections[0]!.reason).toBe('unknown event_type "gossip"');
     const mixed = parseClobFrame(`[${JSON.parse(JSON.stringify(DUMP_FRAME)).slice(1, -1)}, 42, {"no":"type"}]`, AT);
     expect(mixed.messages).toHaveLength(2);
-    expect(mixed.rejections.map((r) => r.reason)).toEqual(['element 2: expected a message object, got a number', 'element 3: event_type: expected a string, got a undefined']);
+    expect(mixed.rejections.map((r) => r.reason)).toEqual(['element 2: expected a message object, got a number', 'element 3: event_type: expected a string, got nothing']);
   });
 });
 

@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { localDayBoundsUtc, stationDate } from '../../src/shared/time';
 import { FakeVenue } from './fake-upstreams';
-import { cleanupAfterEach, fakeConfig, onCleanup, sleep, startSources as run, until, type CollectingSink } from './helpers';
+import { LiveSources } from '../../src/services/sources/live-sources';
+import type { SourceMessage } from '../../src/services/sources/source';
+import { cleanupAfterEach, CollectingSink, fakeConfig, onCleanup, sleep, startSources as run, until } from './helpers';
 
 cleanupAfterEach();
 
@@ -103,4 +105,41 @@ describe('Polymarket connector', () => {
     expect(sink.statuses.some((s) => s.source === 'books' && /rate limit: 1 requests in 10 s/.test(s.detail ?? ''))).toBe(true);
     expect(sink.of('clob_rest_book').map((m) => m.book.asset_id)).toEqual(missing.slice(0, 2));
   });
+});
+
+describe('a burst of frames', () => {
+  it('is taken in slices: the event loop keeps turning and every frame is delivered, in order', async () => {
+    const v = await venue();
+    const today = stationDate(Date.now(), 'KLGA');
+    const [yes] = v.listEvent(today, { buckets: 1 });
+    // a sink that costs what the recorder does per message (~40 µs), so the work is not trivial
+    const sink = new (class extends CollectingSink {
+      override push(message: SourceMessage): void {
+        const until = performance.now() + 0.04;
+        while (performance.now() < until);
+        super.push(message);
+      }
+    })();
+    const sources = await LiveSources.create({ config: fakeConfig({ venue: v }), log: () => {} });
+    await sources.start(sink);
+    onCleanup(() => sources.stop());
+    await until(() => bookAssets(sink).size === 1, 'the dump');
+    const before = sink.of('clob').length;
+    let last = performance.now();
+    let longest = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 1);
+    const frames = 30_000;
+    for (let i = 0; i < frames; i++) v.broadcast(JSON.stringify({ event_type: 'best_bid_ask', market: yes!.market, asset_id: yes!.token, best_bid: '0.1', best_ask: '0.2', spread: '0.1', timestamp: String(i) }));
+    last = performance.now(); // sending them is the venue's time, not ours
+    await until(() => sink.of('clob').length - before === frames, 'every frame', 30_000);
+    clearInterval(ticker);
+    // decoded and pushed in ~1 ms slices; taken as they are read, a read burst blocks for hundreds of ms
+    expect(longest).toBeLessThan(250);
+    const stamps = sink.of('clob').slice(before).map((m) => Number((m.message as { timestamp: string }).timestamp));
+    expect(stamps).toEqual(stamps.slice().sort((a, b) => a - b));
+  }, 60_000);
 });

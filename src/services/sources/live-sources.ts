@@ -35,7 +35,7 @@ import type { Upstream, UpstreamContext } from './upstream';
 const SLICE_MS = 1;
 
 /** The upstreams' status names, in the order summaries and the LIVE badge list them. */
-export const UPSTREAM_ORDER = ['gamma', 'clob', 'books', 'metar', 'pws', 'ingest'];
+const UPSTREAM_ORDER = ['gamma', 'clob', 'books', 'metar', 'pws', 'ingest'];
 
 export interface LiveSourcesOptions {
   config: SourcesConfig;

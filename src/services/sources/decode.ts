@@ -11,7 +11,7 @@ import { parseClobFrame } from './polymarket/frames';
 import { parseGammaEvent } from './polymarket/gamma';
 import { PWS_PROVIDERS } from './pws/providers';
 import type { RawRecord } from './raw-records';
-import type { SourceMessage, SourceRejection } from './source';
+import type { SourceMessage, SourceRejection, SourceStatus } from './source';
 
 export interface Decoded {
   messages: SourceMessage[];
@@ -20,6 +20,8 @@ export interface Decoded {
   reply?: IngestReply;
   /** CLOB: slugs of `new_market` announcements (hints to re-discover). */
   hints?: string[];
+  /** A state change, for `SourceSink.status`. */
+  status?: SourceStatus;
 }
 
 const ok = (status: number) => status >= 200 && status < 300;
@@ -84,6 +86,9 @@ export class RecordDecoder {
         if (parsed.readings.length > 0) out.messages.push({ kind: 'pws', received_ms: t, readings: parsed.readings });
         return out;
       }
+      case 'status':
+        out.status = { source: record.source, state: record.state, detail: record.detail, at_ms: t };
+        return out;
       case 'ingest': {
         const result = parseIngestMessage(record.text, t);
         if (result.ok) out.messages.push(result.message);

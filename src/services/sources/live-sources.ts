@@ -146,7 +146,6 @@ export class LiveSources implements Source {
     const t = this.now();
     this.sink = sink;
     this.capture?.append({ t, n: this.seq++, src: 'capture', type: 'start', station: this.station.id, session: this.session, tokens: this.info.tokens });
-    for (const s of this.states.values()) sink.status(s);
     // Upstreams first (none delivers synchronously): the recorder's first book requests then find the socket connecting.
     for (const u of this.upstreams) u.start();
     // What the first discovery found is recorded at the start instant (a playback clamps it there too).
@@ -254,15 +253,17 @@ export class LiveSources implements Source {
   private push(decoded: Decoded): void {
     for (const m of decoded.messages) this.sink!.push(m);
     for (const r of decoded.rejections) this.sink!.reject(r);
+    if (decoded.status) this.sink!.status(decoded.status);
   }
 
   private setStatus(source: string, state: SourceState, detail: string | null): void {
     const previous = this.states.get(source);
     if (previous?.state === state && previous.detail === detail) return;
-    const status: SourceStatus = { source, state, detail, at_ms: this.tick() };
-    this.states.set(source, status);
     if (previous?.state !== state) this.log(state === 'failing' ? 'warn' : 'info', `${source} ${state}${detail ? `: ${detail}` : ''}`);
-    this.sink?.status(status);
+    // Stopping: the states still show (statuses(), the badge), but nothing more reaches the recorder.
+    const status = this.stoppedAt === null ? this.deliver({ src: 'status', type: 'state', source, state, detail }).status! : { source, state, detail, at_ms: this.tick() };
+    this.states.set(source, status);
     this.onStatus?.(status);
   }
+
 }

@@ -5,9 +5,11 @@
  * Every connector turns what arrives into a record first and then into `SourceMessage`s through
  * `RecordDecoder` — live, and again when a raw capture is played back (`record --source
  * capture:DIR`), so both paths run the same parsers on the same bytes and yield the same messages
- * at the same instants. Records are also what the raw capture writes, one JSON object per line.
+ * at the same instants. The upstreams' state changes are records too (the recorder reacts to them).
+ * Records are also what the raw capture writes, one JSON object per line.
  */
 import { z } from 'zod';
+import { SOURCE_STATES } from './source';
 
 const base = { t: z.number(), n: z.number().int().nonnegative() };
 const http = {
@@ -62,6 +64,8 @@ export const rawRecord = z.discriminatedUnion('src', [
   }),
   /** A text message HELIOS pushed to the ingest endpoint. */
   z.object({ ...base, src: z.literal('ingest'), type: z.literal('message'), text: z.string() }),
+  /** An upstream's state changed (what `SourceSink.status` got, in order with everything else). */
+  z.object({ ...base, src: z.literal('status'), type: z.literal('state'), source: z.string(), state: z.enum(SOURCE_STATES), detail: z.string().nullable() }),
 ]);
 
 export type RawRecord = z.infer<typeof rawRecord>;

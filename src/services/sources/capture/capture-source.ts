@@ -157,6 +157,7 @@ export class CaptureSource implements FiniteSource {
       const decoded = decoder.decode(record);
       for (const m of decoded.messages) sink.push(m);
       for (const r of decoded.rejections) sink.reject(r);
+      if (decoded.status) sink.status(decoded.status);
       await advance(next);
       if (++delivered % CHUNK === 0) await new Promise<void>((resolve) => this.scheduler.schedule(resolve, 0));
     }

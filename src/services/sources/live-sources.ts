@@ -146,15 +146,15 @@ export class LiveSources implements Source {
     const t = this.now();
     this.sink = sink;
     this.capture?.append({ t, n: this.seq++, src: 'capture', type: 'start', station: this.station.id, session: this.session, tokens: this.info.tokens });
-    // Upstreams first (none delivers synchronously): the recorder's first book requests then find the socket connecting.
-    for (const u of this.upstreams) u.start();
-    // What the first discovery found is recorded at the start instant (a playback clamps it there too).
+    // What the first discovery found is recorded at the start instant (a playback clamps it there
+    // too), before anything the upstreams deliver once started: the order is the records' order.
     this.delivering = t;
     try {
       for (const decoded of this.early.splice(0)) this.push(decoded);
     } finally {
       this.delivering = null;
     }
+    for (const u of this.upstreams) u.start();
   }
 
   stop(): Promise<void> {

@@ -74,8 +74,9 @@ export class PolymarketUpstream implements Upstream {
     if (this.stopped) return;
     const now = this.ctx.now();
     const dump = this.dumpDue.get(tokenId);
-    // A token still being subscribed gets its dump soon (onSubscribed shortens this wait); REST only if it does not come.
-    const at = this.socket.awaitingSubscription(tokenId)
+    // A token still being subscribed (or about to be: not started yet) gets its dump soon
+    // (onSubscribed shortens this wait); REST only if it does not come.
+    const at = !this.started || this.socket.awaitingSubscription(tokenId)
       ? now + this.config.timeout_s * 1000 + this.config.dump_wait_ms
       : dump !== undefined && dump > now
         ? dump

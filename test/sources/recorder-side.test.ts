@@ -20,7 +20,8 @@ import { cleanupAfterEach, fakeConfig, onCleanup, sleep, tempDir, until } from '
 function recorderFollowsDiscovery(): boolean {
   let rejected = false;
   const r = new Recorder({ station_id: 'KLGA', tokens: [], config: resolveRecordingConfig(), startMs: 0, emit: () => {}, reject: () => (rejected = true) });
-  r.ingest({ kind: 'market_listed', received_ms: 1000, market: { market_date: '1970-01-01', event_id: '1', slug: 's', title: 't', rules: 'r', resolution_source: '', tokens: [] } });
+  const tokens = [{ token_id: '1', market_id: '0x1', bucket: '30-31°F', market_date: '2026-03-07' }];
+  r.ingest({ kind: 'market_listed', received_ms: 1000, market: { market_date: '2026-03-07', event_id: '1', slug: 's', title: 't', rules: 'r', resolution_source: '', tokens } });
   return !rejected;
 }
 const ready = recorderFollowsDiscovery();

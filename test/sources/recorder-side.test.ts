@@ -10,6 +10,7 @@ import { resolveRecordingConfig } from '../../src/services/recorder/config';
 import { Recorder } from '../../src/services/recorder/recorder';
 import { startRecording, type RecordingSession } from '../../src/services/recorder/session';
 import { LiveSources } from '../../src/services/sources/live-sources';
+import { GROUPS } from '../../src/shared/channels';
 import type { AnyEvent } from '../../src/shared/schemas';
 import { localDayBoundsUtc, stationDate } from '../../src/shared/time';
 import { FakeVenue } from './fake-upstreams';
@@ -36,7 +37,7 @@ async function record(venue: FakeVenue, now?: () => number): Promise<{ session: 
   const session = await startRecording({ dataRoot: root, source: sources, clock: sources.clock });
   onCleanup(() => session.stop());
   const events: AnyEvent[] = [];
-  session.feed.subscribe(['l2', 'tape', 'world', 'health', 'windows', 'features', 'nowcast'], (m) => m.type === 'events' && events.push(...m.events));
+  session.feed.subscribe(GROUPS, (m) => m.type === 'events' && events.push(...m.events));
   return { session, sources, events };
 }
 
@@ -73,7 +74,11 @@ describe.skipIf(!ready)(`recorder side of #9${ready ? '' : ' (waits for the reco
     expect(events.filter((e) => e.ch === 'book_events' && e.kind === 'GAP_DETECTED')).toEqual([]);
 
     venue.broadcast(JSON.stringify({ event_type: 'tick_size_change', asset_id: token, market: yes[0]!.market, old_tick_size: '0.01', new_tick_size: '0.001', timestamp: String(Date.now()) }), token);
-    await until(() => snapshotsOf(events, token).some((s) => !(s as { book_ok: boolean }).book_ok), 'the book dropped after tick_size_change');
+    // the book is dropped and taken again from a fresh book (the connector asks POST /books)
+    const resyncs = () => events.filter((e) => e.ch === 'book_events' && e.token_id === token);
+    await until(() => resyncs().some((e) => (e as { kind: string }).kind === 'BOOK_RESYNC_START' && /tick/.test((e as { detail: string }).detail)), 'the book dropped after tick_size_change');
+    await until(() => resyncs().at(-1)!.kind === 'BOOK_RESYNC_DONE', 'the book taken again');
+    expect(venue.booksRequests.flat()).toContain(token);
 
     const hash = '0x5c3e0a4f2b1d9e8c7a6b5d4c3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f';
     venue.broadcast(

@@ -122,6 +122,7 @@ async function run(args: string[]): Promise<number> {
   const forMsOf = () => (values.for !== undefined ? parseDuration(values.for) : undefined);
   if (values.config !== undefined) {
     if (values.source !== undefined) throw new CliError('--config records the sources it configures: leave out --source');
+    if (values.day !== undefined || values.speed !== undefined) throw new CliError('--day and --speed are for the simulator; --config records live, in wall time');
     return recordSources(values.config, new DataRoot(values.data), forMsOf(), values.progress);
   }
   const capture = /^capture:(.+)$/.exec(values.source ?? '')?.[1];

@@ -77,6 +77,7 @@ export class IngestServer implements Upstream {
     this.report();
   }
 
+  /** Already listening since `listen` (LiveSources.create binds the port before recording starts). */
   start(): void {}
 
   async stop(): Promise<void> {

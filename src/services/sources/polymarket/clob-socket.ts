@@ -130,7 +130,8 @@ export class ClobSocket {
     this.pingTimer = setInterval(() => this.ws === ws && ws.readyState === WebSocket.OPEN && ws.send('PING'), this.config.ping_s * 1000);
     const staleMs = this.config.stale_s * 1000;
     this.staleTimer = setInterval(() => {
-      if (this.ws === ws && this.ctx.now() - this.lastFrameAt >= staleMs) this.drop(`stale: no frame for ${this.config.stale_s} s`, true);
+      // not reading (our own backlog) is not a silent venue
+      if (this.ws === ws && !ws.isPaused && this.ctx.now() - this.lastFrameAt >= staleMs) this.drop(`stale: no frame for ${this.config.stale_s} s`, true);
     }, Math.min(1000, staleMs / 4));
   }
 
@@ -149,8 +150,9 @@ export class ClobSocket {
     ws.pause();
     const check = () => {
       if (this.ws !== ws) return;
-      if (this.ctx.backlog() > BACKLOG_RESUME) setTimeout(check, 5);
-      else ws.resume();
+      if (this.ctx.backlog() > BACKLOG_RESUME) return void setTimeout(check, 5);
+      this.lastFrameAt = this.ctx.now();
+      ws.resume();
     };
     setTimeout(check, 5);
   }

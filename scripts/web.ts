@@ -8,6 +8,9 @@
 import { parseArgs } from 'node:util';
 import { defaultDataRoot } from '../src/services/web/default-root';
 import { runWeb } from '../src/services/web/run-web';
+import { readConfigSection } from '../src/services/config-file';
+import { retentionPolicySchema } from '../src/services/retention/policy';
+import { clickhouseConfigFromUrl, clickhouseConfigSchema } from '../src/services/clickhouse/config';
 
 const USAGE = `usage: npm run web -- [options]
 
@@ -17,6 +20,9 @@ const USAGE = `usage: npm run web -- [options]
   --no-live     do not record the simulator live (LIVE mode unavailable)
   --no-demo     do not synthesize a demo day when the data root has none
   --rebuild     rebuild the renderer even if out/renderer looks current
+  --retention   delete what has outlived the retention policy once a day (see helios retention)
+  --clickhouse URL  also stream what is recorded to ClickHouse (http://[user@]host:port[/database])
+  --config FILE a JSON file whose "retention" and "clickhouse" sections set the policy and sink
   -h, --help    this text`;
 
 class UsageError extends Error {}
@@ -29,6 +35,9 @@ async function main(): Promise<void> {
       'no-live': { type: 'boolean', default: false },
       'no-demo': { type: 'boolean', default: false },
       rebuild: { type: 'boolean', default: false },
+      retention: { type: 'boolean', default: false },
+      config: { type: 'string' },
+      clickhouse: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -45,6 +54,10 @@ async function main(): Promise<void> {
     live: !values['no-live'],
     demo: !values['no-demo'],
     rebuild: values.rebuild,
+    retention: values.retention ? (values.config ? await readConfigSection(values.config, 'retention', retentionPolicySchema) : {}) : undefined,
+    clickhouse: values.clickhouse
+      ? clickhouseConfigFromUrl(values.clickhouse, values.config ? await readConfigSection(values.config, 'clickhouse', clickhouseConfigSchema) : {})
+      : undefined,
   });
   // Handlers first: a signal during start-up waits for it, then stops cleanly (journal flushed).
   let stopping = false;

@@ -80,7 +80,6 @@ export function startApp(mainDir: string): void {
   let ready = false; // settings loaded, protocol and IPC registered
   let demo: DemoRun | null = null;
   let sourcesStore: SourcesStore;
-  const liveOptions = (root: string) => ({ data_root: root, station: LIVE_STATION, sources: sourcesStore.liveChoice(), version: app.getVersion() });
 
   const live = new LiveHost({
     fork: () =>
@@ -121,10 +120,21 @@ export function startApp(mainDir: string): void {
     for (const win of windows) if (!win.isDestroyed()) win.webContents.send(MENU_COMMAND, command);
   };
 
+  const liveOptions = () => {
+    const { retention } = settings.get();
+    return {
+      data_root: dataRoot.root,
+      station: LIVE_STATION,
+      sources: sourcesStore.liveChoice(),
+      version: app.getVersion(),
+      ...(retention.daily ? { retention: retention.policy } : {}),
+    };
+  };
+
   const switchDataRoot = async (root: string) => {
     dataRoot = new DataRoot(root);
     settings.update({ data_root: resolve(root) === resolve(defaultRoot) ? null : dataRoot.root });
-    await live.start(liveOptions(dataRoot.root));
+    await live.start(liveOptions());
     broadcast('data-root-changed');
   };
 
@@ -257,9 +267,14 @@ export function startApp(mainDir: string): void {
           buildMenuTemplate({
             isMac: process.platform === 'darwin',
             devTools: !app.isPackaged,
+            retentionDaily: loaded.settings.retention.daily,
             actions: {
               openDataFolder: () => void chooseDataRoot(focusedWindow()).catch(reportError),
               revealDataFolder: () => void shell.openPath(dataRoot.root).then((error) => error && reportError(new Error(error))),
+              setRetentionDaily: (daily) => {
+                settings.update({ retention: { ...settings.get().retention, daily } });
+                void live.start(liveOptions()).catch(reportError); // the recorder process runs it
+              },
               send: broadcast,
             },
           }),
@@ -269,7 +284,7 @@ export function startApp(mainDir: string): void {
       // Decided before live recording starts writing today's journal into the folder.
       if (dataRoot.root === resolve(defaultRoot) && (await isEmptyDataRoot(dataRoot))) startDemo(dataRoot.root);
       // the recorder before the window, so the page's first live subscription finds it starting
-      await live.start(liveOptions(dataRoot.root));
+      await live.start(liveOptions());
       ready = true;
       createWindow();
     })

@@ -9,10 +9,18 @@ import type { MenuCommand } from '../shared/api';
 export interface MenuActions {
   openDataFolder(): void;
   revealDataFolder(): void;
+  /** Turn the daily retention run (settings `retention.daily`) on or off. */
+  setRetentionDaily(on: boolean): void;
   send(command: MenuCommand): void;
 }
 
-export function buildMenuTemplate(opts: { isMac: boolean; devTools: boolean; actions: MenuActions }): MenuItemConstructorOptions[] {
+export function buildMenuTemplate(opts: {
+  isMac: boolean;
+  devTools: boolean;
+  /** The checkbox's state at start. */
+  retentionDaily: boolean;
+  actions: MenuActions;
+}): MenuItemConstructorOptions[] {
   const { isMac, devTools, actions } = opts;
   const command = (label: string, cmd: MenuCommand, accelerator?: string): MenuItemConstructorOptions => ({
     label,
@@ -49,6 +57,12 @@ export function buildMenuTemplate(opts: { isMac: boolean; devTools: boolean; act
       {
         label: isMac ? 'Reveal Data Folder in Finder' : 'Reveal Data Folder in File Manager',
         click: () => actions.revealDataFolder(),
+      },
+      {
+        label: 'Delete Expired Data Daily',
+        type: 'checkbox',
+        checked: opts.retentionDaily,
+        click: (item) => actions.setRetentionDaily(item.checked),
       },
       ...(isMac ? [] : [{ type: 'separator' } as const, { role: 'quit' } as const]),
     ],

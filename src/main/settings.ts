@@ -7,6 +7,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { describeZodError } from '../shared/registry';
+import { retentionPolicySchema } from '../services/retention/policy';
 import type { WindowBounds } from './security';
 
 const windowState = z.object({
@@ -23,10 +24,14 @@ export const settingsSchema = z.object({
   /** Absolute path of the data root last opened; null = the default under userData. */
   data_root: z.string().min(1).nullable().default(null),
   window: windowState.nullable().default(null),
+  /** Delete what has outlived the policy once a day (SPEC §8; `helios retention` shows what). */
+  retention: z
+    .object({ daily: z.boolean().default(false), policy: retentionPolicySchema.prefault({}) })
+    .prefault({}),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
-export const DEFAULT_SETTINGS: Settings = { version: 1, data_root: null, window: null };
+export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({ version: 1 });
 export const DEFAULT_WINDOW: WindowBounds = { width: 1400, height: 900 };
 
 export function settingsFile(userDataDir: string): string {

@@ -22,6 +22,12 @@ export function assertDayRef(day: DayRef): void {
   if (!DATE_PATTERN.test(day.date)) throw new Error(`invalid date: ${JSON.stringify(day.date)}`);
 }
 
+/** The Parquet files of one channel of a day as its manifest lists them, relative to the day folder. */
+export function manifestChannelFiles(manifest: Manifest, ch: Channel): string[] {
+  const c = manifest.channels[ch];
+  return c ? [c.file] : [];
+}
+
 export class DataRoot {
   readonly root: string;
 
@@ -59,6 +65,29 @@ export class DataRoot {
     return this.inside('quarantine', `station=${day.station_id}`, `date=${day.date}`);
   }
 
+  /** Raw upstream captures of a day (SPEC #9: every frame and response as received). */
+  rawDir(day: DayRef): string {
+    assertDayRef(day);
+    return this.inside('raw', `station=${day.station_id}`, `date=${day.date}`);
+  }
+
+  /** What retention keeps of a day's Parquet once the day itself has expired: its event windows. */
+  windowsDayDir(day: DayRef): string {
+    assertDayRef(day);
+    return this.inside('windows', `station=${day.station_id}`, `date=${day.date}`);
+  }
+
+  /** Batches the ClickHouse sink could not send yet (sent by the next sink on this root). */
+  clickhouseSpoolDir(): string {
+    return this.inside('spool', 'clickhouse');
+  }
+
+  /** Every Parquet file of a channel in a tree (`parquet` or `windows`), as a DuckDB glob. */
+  channelGlob(tree: 'parquet' | 'windows', ch: Channel): string {
+    if (!isChannel(ch)) throw new Error(`unknown channel: ${JSON.stringify(ch)}`);
+    return join(this.inside(tree), 'station=*', 'date=*', `ch=${ch}`, '*.parquet');
+  }
+
   /** Days that have a journal folder, oldest first. */
   async journalDays(): Promise<DayRef[]> {
     return this.listPartitions('journal');
@@ -69,7 +98,22 @@ export class DataRoot {
     return this.listPartitions('parquet');
   }
 
-  private async listPartitions(kind: 'journal' | 'parquet'): Promise<DayRef[]> {
+  /** Days that have raw captures, oldest first. */
+  async rawDays(): Promise<DayRef[]> {
+    return this.listPartitions('raw');
+  }
+
+  /** Days with quarantined lines, oldest first. */
+  async quarantineDays(): Promise<DayRef[]> {
+    return this.listPartitions('quarantine');
+  }
+
+  /** Days whose event windows outlived their Parquet (retention), oldest first. */
+  async windowsDays(): Promise<DayRef[]> {
+    return this.listPartitions('windows');
+  }
+
+  private async listPartitions(kind: 'journal' | 'parquet' | 'raw' | 'quarantine' | 'windows'): Promise<DayRef[]> {
     const days: DayRef[] = [];
     for (const s of await readdirOrEmpty(this.inside(kind))) {
       const station = /^station=(.+)$/.exec(s)?.[1];

@@ -12,6 +12,8 @@
  * moved over and get the new recording's hello + backfill.
  */
 import { startPeriodicCompaction } from './compactor';
+import { retentionPolicySchema, startDailyRetention, type RetentionPolicyInput } from './retention';
+import type { ClickHouseConfigInput } from './clickhouse';
 import { DataRoot } from './data-root';
 import { ensureDemoData } from './demo';
 import type { LiveFeed } from './live-feed';
@@ -46,6 +48,10 @@ export interface LiveStartOptions {
   sources?: LiveSourcesChoice;
   /** App version, for the real sources' User-Agent. */
   version?: string;
+  /** Run retention daily with this policy (SPEC §8 defaults for what it leaves out); absent = never. */
+  retention?: RetentionPolicyInput;
+  /** Also stream what is recorded to ClickHouse (off when absent). */
+  clickhouse?: ClickHouseConfigInput;
 }
 
 /** The simulator, or the real sources of a config with its secrets (by environment variable name). */
@@ -105,6 +111,13 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
     if (demo.created) log('info', `demo day ${demo.station_id} ${demo.date} synthesized`);
   }
 
+  let sink: import('./clickhouse').ClickHouseSink | null = null;
+  if (options.clickhouse) {
+    const { ClickHouseSink, clickhouseConfigSchema } = await import('./clickhouse'); // only when configured
+    sink = new ClickHouseSink({ config: clickhouseConfigSchema.parse(options.clickhouse), spoolDir: dataRoot.clickhouseSpoolDir(), log: (level, m) => log(level, `clickhouse: ${m}`) });
+    await sink.start();
+  }
+
   const feed = new RelayFeed();
   let stopped = false;
   let recording: RecordingSession | null = null;
@@ -121,7 +134,7 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
   /** Record the simulated market of the local day that contains `startMs`, until its end. */
   const recordDayFrom = async (startMs: number, gen: number): Promise<void> => {
     const source = new SimulatorSource({ station: station.id, start: startMs, speed: 1 });
-    recording = await startRecording({ dataRoot, source, clock: source.clock });
+    recording = await startRecording({ dataRoot, source, clock: source.clock, onEvent: sink ? (e) => sink!.push(e) : undefined });
     feed.switchTo(recording.feed);
     publish({ kind: 'simulator', statuses: [SIMULATOR_STATUS(Date.now())], error: null });
     log('info', `recording ${station.id} ${stationDate(startMs, station.id)} (simulator, ${source.info.tokens.length} tokens)`);
@@ -162,7 +175,7 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
       log: (level, message) => log(level, `sources: ${message}`),
       onStatus: () => statuses(),
     });
-    recording = await startRecording({ dataRoot, source: sources, clock: sources.clock });
+    recording = await startRecording({ dataRoot, source: sources, clock: sources.clock, onEvent: sink ? (e) => sink!.push(e) : undefined });
     feed.switchTo(recording.feed);
     statuses();
     log('info', `recording ${station.id} live from the real sources (${sources.info.tokens.length} tokens so far)`);
@@ -198,6 +211,19 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
     onWarning: (m, date) => log('warn', `compacting ${station.id} ${date}: ${m}`),
   });
 
+  const retention = options.retention
+    ? startDailyRetention({
+        dataRoot,
+        policy: retentionPolicySchema.parse(options.retention),
+        onReport: (r) => {
+          const kept = r.items.filter((i) => i.outcome !== 'deleted');
+          log('info', `retention: freed ${r.freed} bytes (${r.items.length - kept.length} day folders deleted)`);
+          for (const i of kept) log(i.outcome === 'failed' ? 'error' : 'warn', `retention: kept ${i.tree} ${i.day.station_id} ${i.day.date}: ${i.detail ?? i.reason}`);
+        },
+        onError: (e) => log('error', `retention failed: ${e.message}`),
+      })
+    : null;
+
   return {
     station_id: station.id,
     feed,
@@ -212,6 +238,8 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
       await rolling;
       await recording?.stop(); // close the journal first: nothing recorded is lost
       await compaction.stop();
+      await retention?.stop();
+      await sink?.stop();
     },
   };
 }

@@ -161,6 +161,24 @@ describe('main process boot', () => {
     expect(FakeBrowserWindow.instances).toHaveLength(1);
   });
 
+  it('runs retention daily in the recorder process when the setting is on, and the menu toggles it', async () => {
+    const f = await boot(async (f) => {
+      const userData = join(f.state.paths.appData!, 'HELIOS Tape');
+      await mkdir(userData, { recursive: true });
+      await writeFile(join(userData, 'settings.json'), JSON.stringify({ version: 1, retention: { daily: true, policy: { journal_days: 7 } } }));
+    });
+    await ready(f);
+    const policy = { journal_days: 7, raw_days: 14, parquet_months: 24, windows_months: 60 };
+    await vi.waitFor(() => expect(recorders(f)[0]!.child.received[0]).toMatchObject({ type: 'start', options: { station: 'KLGA', retention: policy } }));
+    const menu = f.electron.Menu.setApplicationMenu.mock.calls[0]![0] as { submenu?: { label?: string; checked?: boolean; click?: (item: { checked: boolean }) => void }[] }[];
+    const item = menu.flatMap((m) => m.submenu ?? []).find((i) => i.label === 'Delete Expired Data Daily')!;
+    expect(item.checked).toBe(true);
+    item.click!({ checked: false });
+    await vi.waitFor(() => expect(recorders(f)).toHaveLength(2));
+    await vi.waitFor(() => expect(recorders(f)[1]!.child.received[0]).toMatchObject({ type: 'start' }));
+    expect(recorders(f)[1]!.child.received[0]).not.toHaveProperty('options.retention');
+  });
+
   it('reopens the remembered data folder, and switches folders from the menu: recorder restarted, UI told', async () => {
     let other = '';
     const f = await boot(async (f) => {
@@ -193,6 +211,11 @@ describe('main process boot', () => {
     await vi.waitFor(() => expect(f.electron.app.quit).toHaveBeenCalled());
     expect(recorders(f)[0]!.child.received.at(-1)).toEqual({ type: 'stop' });
     const settings = JSON.parse(await readFile(join(f.state.paths.appData!, 'HELIOS Tape', 'settings.json'), 'utf8'));
-    expect(settings).toEqual({ version: 1, data_root: null, window: { x: 10, y: 20, width: 1300, height: 800, maximized: false } });
+    expect(settings).toEqual({
+      version: 1,
+      data_root: null,
+      window: { x: 10, y: 20, width: 1300, height: 800, maximized: false },
+      retention: { daily: false, policy: { journal_days: 14, raw_days: 14, parquet_months: 24, windows_months: 60 } },
+    });
   });
 });

@@ -8,12 +8,12 @@ function flatten(items: MenuItemConstructorOptions[]): MenuItemConstructorOption
 }
 
 function setup(isMac = false, devTools = false) {
-  const actions = { openDataFolder: vi.fn(), revealDataFolder: vi.fn(), send: vi.fn() };
-  const items = flatten(buildMenuTemplate({ isMac, devTools, actions }));
-  const click = (label: string) => {
+  const actions = { openDataFolder: vi.fn(), revealDataFolder: vi.fn(), setRetentionDaily: vi.fn(), send: vi.fn() };
+  const items = flatten(buildMenuTemplate({ isMac, devTools, retentionDaily: false, actions }));
+  const click = (label: string, checked = false) => {
     const item = items.find((i) => i.label === label);
     if (!item?.click) throw new Error(`no menu item ${label}`);
-    (item.click as () => void)();
+    (item.click as (item: { checked: boolean }) => void)({ checked });
   };
   return { actions, items, click };
 }
@@ -26,6 +26,14 @@ describe('application menu', () => {
     expect(actions.openDataFolder).toHaveBeenCalledOnce();
     expect(actions.revealDataFolder).toHaveBeenCalledOnce();
     expect(actions.send).not.toHaveBeenCalled();
+  });
+
+  it('turns the daily retention on and off in main', () => {
+    const { actions, click, items } = setup();
+    expect(items.find((i) => i.label === 'Delete Expired Data Daily')).toMatchObject({ type: 'checkbox', checked: false });
+    click('Delete Expired Data Daily', true);
+    click('Delete Expired Data Daily', false);
+    expect(actions.setRetentionDaily.mock.calls).toEqual([[true], [false]]);
   });
 
   it('sends the UI-owned actions to the renderer as menu commands', () => {
@@ -48,7 +56,7 @@ describe('application menu', () => {
 
   it('can emit every menu command but data-root-changed (sent by main after a switch)', () => {
     const { actions, items } = setup();
-    for (const item of items) if (item.click) (item.click as () => void)();
+    for (const item of items) if (item.click) (item.click as (item: { checked: boolean }) => void)({ checked: true });
     const sent = new Set(actions.send.mock.calls.map(([c]) => c));
     expect([...MENU_COMMANDS].filter((c) => !sent.has(c))).toEqual(['data-root-changed']);
   });

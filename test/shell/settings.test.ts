@@ -29,6 +29,7 @@ describe('settings persistence', () => {
       version: 1,
       data_root: '/srv/helios/data',
       window: { x: 40, y: 60, width: 1500, height: 950, maximized: true },
+      retention: DEFAULT_SETTINGS.retention,
     });
   });
 

@@ -1,10 +1,10 @@
 /** `helios compact`: journal → Parquet for one day or every day that has a journal. */
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
-import { stat } from 'node:fs/promises';
 import type { Command } from './command';
 import { CliError } from '../cli-error';
-import { DataRoot, assertDayRef, type DayRef } from '../../services/data-root';
+import { existingDataRoot } from '../data-root-arg';
+import { assertDayRef, type DataRoot, type DayRef } from '../../services/data-root';
 import type { CompactDayResult, CompactProgress } from '../../services/compactor';
 import { STATION_ID_PATTERN } from '../../shared/stations';
 import { DATE_PATTERN } from '../../shared/time';
@@ -81,12 +81,7 @@ export const compactCommand: Command = {
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
       throw new CliError(`compact: invalid --threads ${JSON.stringify(values.threads)} (0–64)`);
     }
-    const root = new DataRoot(values.data);
-    try {
-      if (!(await stat(root.root)).isDirectory()) throw new Error('not a directory');
-    } catch (e) {
-      throw new CliError(`compact: cannot use data root ${root.root}: ${(e as Error).message}`);
-    }
+    const root = await existingDataRoot('compact', values.data);
 
     let days: DayRef[];
     if (values.station && values.date) {

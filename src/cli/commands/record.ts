@@ -19,6 +19,7 @@ import { recordCapture } from '../../services/sources/capture/capture-source';
 import { loadSourcesConfig, SourcesConfigError } from '../../services/sources/config';
 import { LiveSources } from '../../services/sources/live-sources';
 import type { SourceStatus } from '../../services/sources/source';
+import type { AnyEvent } from '../../shared/schemas';
 import packageJson from '../../../package.json';
 
 const usage = `usage: npm run -s helios -- record --data DIR (--source sim [options] | --config FILE [--for 30s] | --source capture:DIR)
@@ -42,6 +43,9 @@ Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-loc
   --station ID        station (default KLGA; a capture says its own)
   --tokens N          bucket tokens in the simulated market, 6–12 (default 8)
   --progress          print a progress line every second (max speed: every 15 recorded minutes)
+  --clickhouse URL    also stream to ClickHouse: http://[user@]host:port[/database] (password from
+                      $HELIOS_CLICKHOUSE_PASSWORD); batches wait in DIR/spool/clickhouse while the
+                      server is down (see helios clickhouse)
 
 SIGINT / SIGTERM stop the recording cleanly (flushed, files closed). Prints a one-line summary.`;
 
@@ -111,6 +115,7 @@ async function run(args: string[]): Promise<number> {
         station: { type: 'string' },
         tokens: { type: 'string', default: '8' },
         progress: { type: 'boolean', default: false },
+        clickhouse: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -123,12 +128,12 @@ async function run(args: string[]): Promise<number> {
   if (values.config !== undefined) {
     if (values.source !== undefined) throw new CliError('--config records the sources it configures: leave out --source');
     if (values.day !== undefined || values.speed !== undefined) throw new CliError('--day and --speed are for the simulator; --config records live, in wall time');
-    return recordSources(values.config, new DataRoot(values.data), forMsOf(), values.progress);
+    return recordSources(values.config, new DataRoot(values.data), forMsOf(), values.progress, values.clickhouse);
   }
   const capture = /^capture:(.+)$/.exec(values.source ?? '')?.[1];
   if (capture !== undefined) {
     if (values.for !== undefined) throw new CliError('--for does not apply to a capture: it is played back whole');
-    return playCapture(capture, new DataRoot(values.data), values.station);
+    return playCapture(capture, new DataRoot(values.data), values.station, values.clickhouse);
   }
   if ((values.source ?? 'sim') !== 'sim') throw new CliError(`--source: expected sim or capture:DIR, got "${values.source}"`);
   let station: string;
@@ -147,7 +152,7 @@ async function run(args: string[]): Promise<number> {
   if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
   const dataRoot = new DataRoot(values.data);
 
-  return withSignals(async (abort) => {
+  return withClickHouse(values.clickhouse, dataRoot, (onEvent) => withSignals(async (abort) => {
     if (speed === 'max') {
       // Synthesis as fast as possible, by message time.
       let from: number;
@@ -173,6 +178,7 @@ async function run(args: string[]): Promise<number> {
         signal: abort.signal,
         progressEveryMs: values.progress ? 15 * 60_000 : undefined,
         onProgress: values.progress ? (s) => console.log(progressLine(s)) : undefined,
+        onEvent,
       });
       console.log(summaryLine(stats, values.day !== undefined ? `day ${date}, seed ${seed}, max speed` : `seed ${seed}, max speed`));
       return stats.journal.write_errors > 0 ? 1 : 0;
@@ -180,7 +186,7 @@ async function run(args: string[]): Promise<number> {
 
     // Live: the simulator on a virtual clock at `speed` (from now, or from the day's local midnight).
     const source = new SimulatorSource({ station, seed, tokens, speed, ...(values.day !== undefined ? { date: values.day } : {}) });
-    const session = await startRecording({ dataRoot, source, clock: source.clock });
+    const session = await startRecording({ dataRoot, source, clock: source.clock, onEvent });
     const started = source.clock.now();
     const progress = values.progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
     let dayOver = false; // the simulator covers one local day
@@ -200,7 +206,7 @@ async function run(args: string[]): Promise<number> {
     const stats = await session.stop();
     console.log(summaryLine(stats, `seed ${seed}, ${speed}x`));
     return stats.journal.write_errors > 0 || stats.errors > 0 ? 1 : 0;
-  });
+  }));
 }
 
 /** Run `work` with SIGINT / SIGTERM turned into an abort signal. */
@@ -217,6 +223,21 @@ async function withSignals(work: (abort: AbortController) => Promise<number>): P
   }
 }
 
+/** Run `work` with its events also streamed to ClickHouse when `--clickhouse URL` is given; the sink is drained after. */
+async function withClickHouse(url: string | undefined, dataRoot: DataRoot, work: (onEvent: ((event: AnyEvent) => void) | undefined) => Promise<number>): Promise<number> {
+  const sink = url ? await startClickHouseSink(url, dataRoot) : null;
+  try {
+    return await work(sink ? (event) => sink.push(event) : undefined);
+  } finally {
+    if (sink) {
+      const s = await sink.stop({ drainMs: 30_000 });
+      console.log(
+        `clickhouse: sent ${s.sent_rows} rows in ${s.sent_batches} batches${s.spooled_batches ? `; ${s.spooled_batches} batch(es) left in ${dataRoot.clickhouseSpoolDir()} for the next run` : ''}${s.dropped_rows ? `; ${s.dropped_rows} rows dropped (spool full)` : ''}${s.rejected_batches ? `; ${s.rejected_batches} batch(es) refused, see the spool's rejected/` : ''}`,
+      );
+    }
+  }
+}
+
 /** Wait until `forMs` of wall time has passed or the signal fires. */
 function recordUntil(signal: AbortSignal, forMs: number | undefined): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -229,7 +250,7 @@ function recordUntil(signal: AbortSignal, forMs: number | undefined): Promise<vo
   });
 }
 
-async function recordSources(file: string, dataRoot: DataRoot, forMs: number | undefined, progress: boolean): Promise<number> {
+async function recordSources(file: string, dataRoot: DataRoot, forMs: number | undefined, progress: boolean, clickhouse: string | undefined): Promise<number> {
   let config;
   try {
     config = await loadSourcesConfig(file);
@@ -237,14 +258,14 @@ async function recordSources(file: string, dataRoot: DataRoot, forMs: number | u
     if (e instanceof SourcesConfigError) throw new CliError(e.message);
     throw e;
   }
-  return withSignals(async (abort) => {
+  return withClickHouse(clickhouse, dataRoot, (onEvent) => withSignals(async (abort) => {
     let sources: LiveSources;
     try {
       sources = await LiveSources.create({ config, dataRoot, version: packageJson.version, log: (_level, message) => console.error(`sources: ${message}`) });
     } catch (e) {
       throw new CliError(`could not start the sources: ${(e as Error).message}`, 1);
     }
-    const session = await startRecording({ dataRoot, source: sources, clock: sources.clock });
+    const session = await startRecording({ dataRoot, source: sources, clock: sources.clock, onEvent });
     if (sources.ingestPort !== null) console.error(`sources: model ingest on ws://127.0.0.1:${sources.ingestPort}/`);
     const ticker = progress ? setInterval(() => console.log(`${progressLine(session.stats())} sources: ${sourcesPart(sources.statuses())}`), 1000) : null;
     await recordUntil(abort.signal, forMs);
@@ -253,14 +274,14 @@ async function recordSources(file: string, dataRoot: DataRoot, forMs: number | u
     const stats = await session.stop();
     console.log(summaryLine(stats, `sources ${file}`, states));
     return stats.journal.write_errors > 0 || stats.errors > 0 ? 1 : 0;
-  });
+  }));
 }
 
-async function playCapture(dir: string, dataRoot: DataRoot, station: string | undefined): Promise<number> {
-  return withSignals(async (abort) => {
+async function playCapture(dir: string, dataRoot: DataRoot, station: string | undefined, clickhouse: string | undefined): Promise<number> {
+  return withClickHouse(clickhouse, dataRoot, (onEvent) => withSignals(async (abort) => {
     let result;
     try {
-      result = await recordCapture({ dir, dataRoot, station, signal: abort.signal });
+      result = await recordCapture({ dir, dataRoot, station, signal: abort.signal, onEvent });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || /no raw capture|cannot tell the station|several stations|unknown station/.test((e as Error).message)) {
         throw new CliError((e as Error).message);
@@ -269,7 +290,20 @@ async function playCapture(dir: string, dataRoot: DataRoot, station: string | un
     }
     console.log(summaryLine(result.stats, `capture ${dir}, ${result.summary.files.length} file(s)`));
     return result.stats.journal.write_errors > 0 ? 1 : 0;
-  });
+  }));
+}
+
+async function startClickHouseSink(url: string, dataRoot: DataRoot) {
+  const { ClickHouseSink, clickhouseConfigFromUrl } = await import('../../services/clickhouse');
+  let config;
+  try {
+    config = clickhouseConfigFromUrl(url);
+  } catch (e) {
+    throw new CliError(`--clickhouse: ${(e as Error).message}`);
+  }
+  const sink = new ClickHouseSink({ config, spoolDir: dataRoot.clickhouseSpoolDir(), log: (level, message) => console.error(`clickhouse ${level}: ${message}`) });
+  await sink.start();
+  return sink;
 }
 
 export const recordCommand: Command = {

@@ -13,6 +13,7 @@ import { DataRoot } from '../data-root';
 import type { LiveFeed } from '../live-feed';
 import type { MarketToken, Source, SourceMessage } from '../sources/source';
 import { getStation } from '../../shared/stations';
+import type { AnyEvent } from '../../shared/schemas';
 import { resolveRecordingConfig, type RecordingConfig, type RecordingConfigInput } from './config';
 import { JournalWriter, type JournalWriterStats } from './journal-writer';
 import { Recorder, type RecorderStats } from './recorder';
@@ -43,6 +44,8 @@ export interface StartRecordingOptions {
   config?: RecordingConfigInput;
   /** Real milliseconds between cadence ticks (snapshots, health, window closes). Default 20. */
   tickMs?: number;
+  /** Sees every event the recorder emits, after the journal and ring buffers (e.g. the ClickHouse sink); must not block. */
+  onEvent?: (event: AnyEvent) => void;
 }
 
 export interface RecordingSession {
@@ -77,6 +80,7 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
     emit: (event) => {
       writer.enqueue(event);
       ring.push(event);
+      options.onEvent?.(event);
     },
     reject: (r) => writer.reject(r),
     requestBook: source.requestBook ? (token) => source.requestBook!(token) : undefined,
@@ -174,6 +178,8 @@ interface RecordDayCommon {
   /** Called about every `progressEveryMs` of recorded time (default one hour). */
   onProgress?(stats: SessionStats): void;
   progressEveryMs?: number;
+  /** Sees every event the recorder emits, after the journal writer; must not block. */
+  onEvent?: (event: AnyEvent) => void;
 }
 
 export type RecordDayOptions = RecordDayCommon &
@@ -236,7 +242,10 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
     tokens,
     config,
     startMs: options.startMs,
-    emit: (event) => w.enqueue(event),
+    emit: (event) => {
+      w.enqueue(event);
+      options.onEvent?.(event);
+    },
     reject: (r) => w.reject(r),
     requestBook: source?.requestBook ? (token) => source.requestBook!(token) : undefined,
     writerHealth: () => w.stats(),

@@ -9,6 +9,8 @@ import { DataRoot } from '../data-root';
 import { ensureDemoData } from '../demo';
 import { startLiveSession, type LiveSession } from '../live-session';
 import { plainFileCodec, SourcesStore } from '../sources/sources-store';
+import type { RetentionPolicyInput } from '../retention';
+import type { ClickHouseConfigInput } from '../clickhouse';
 import { APP_DIR_NAME, appDataDir } from './default-root';
 import { createBridgeApi } from './bridge-api';
 import { ensureRendererBuilt, REPO_ROOT, RENDERER_OUT } from './renderer-build';
@@ -21,6 +23,10 @@ export interface RunWebOptions {
   /** Synthesize a demo day in the background when the root has none. */
   demo: boolean;
   rebuild?: boolean;
+  /** Run retention daily in the live session with this policy. */
+  retention?: RetentionPolicyInput;
+  /** Stream what is recorded to ClickHouse. */
+  clickhouse?: ClickHouseConfigInput;
   log?: (message: string) => void;
   /** Where the Sources dialog's choice and keys are kept; default `<appData>/HELIOS Tape`. */
   sourcesDir?: string;
@@ -49,7 +55,10 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
   let live: LiveSession | null = null;
   if (options.live) {
     try {
-      live = await startLiveSession({ data_root: root, demo: false, sources: sources.liveChoice(), version }, (level, message) => log(`live ${level}: ${message}`));
+      live = await startLiveSession(
+        { data_root: root, demo: false, sources: sources.liveChoice(), version, retention: options.retention, clickhouse: options.clickhouse },
+        (level, message) => log(`live ${level}: ${message}`),
+      );
       log(`recording ${live.sources().kind === 'real' ? 'the real sources' : 'the simulator'} live for ${live.station_id}`);
     } catch (e) {
       log(`live mode unavailable: ${(e as Error).message}`);

@@ -11,6 +11,7 @@ import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { describeZodError } from '../../../shared/registry';
+import type { AnyEvent } from '../../../shared/schemas';
 import { getStation } from '../../../shared/stations';
 import type { DataRoot } from '../../data-root';
 import { recordDay, type FiniteSource, type Scheduler, type SessionStats } from '../../recorder/session';
@@ -181,6 +182,8 @@ export interface RecordCaptureOptions {
   station?: string;
   signal?: AbortSignal;
   onProgress?(stats: SessionStats): void;
+  /** Every recorded event too (e.g. a ClickHouse sink). */
+  onEvent?: (event: AnyEvent) => void;
 }
 
 /** Play a raw capture through the recorder into `dataRoot`'s journal, as fast as it takes it. */
@@ -193,6 +196,7 @@ export async function recordCapture(options: RecordCaptureOptions): Promise<{ st
     endMs: summary.endMs,
     signal: options.signal,
     onProgress: options.onProgress,
+    onEvent: options.onEvent,
   });
   return { stats, summary };
 }

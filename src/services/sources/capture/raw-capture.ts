@@ -17,7 +17,7 @@ import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'nod
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { assertDayRef, type DataRoot } from '../../data-root';
+import type { DataRoot } from '../../data-root';
 import { readdirOrEmpty } from '../../files';
 import { getStation } from '../../../shared/stations';
 import { localDayBoundsUtc, stationDate } from '../../../shared/time';
@@ -41,12 +41,6 @@ export interface RawCaptureStats {
   compressed: string[];
   errors: number;
   last_error: string | null;
-}
-
-/** Folder of a day's raw capture. */
-export function rawDayDir(root: DataRoot, station: string, date: string): string {
-  assertDayRef({ station_id: station, date });
-  return join(root.root, 'raw', `station=${station}`, `date=${date}`);
 }
 
 /** A session name that sorts by start time and cannot collide with another process's. */
@@ -93,14 +87,13 @@ export class RawCapture {
 
   /** Compress plain files of days before `todayDate` left by earlier sessions (not touched for 10 min). */
   compressLeftovers(todayDate: string): Promise<void> {
-    const stationDir = join(this.options.dataRoot.root, 'raw', `station=${this.options.station}`);
     this.compressing = this.compressing.then(async () => {
-      for (const d of await readdirOrEmpty(stationDir)) {
-        const date = /^date=(\d{4}-\d{2}-\d{2})$/.exec(d)?.[1];
-        if (!date || date >= todayDate) continue;
-        for (const name of await readdirOrEmpty(join(stationDir, d))) {
+      for (const day of await this.options.dataRoot.rawDays()) {
+        if (day.station_id !== this.options.station || day.date >= todayDate) continue;
+        const dir = this.options.dataRoot.rawDir(day);
+        for (const name of await readdirOrEmpty(dir)) {
           if (!name.endsWith('.ndjson')) continue;
-          const path = join(stationDir, d, name);
+          const path = join(dir, name);
           if (Date.now() - (await stat(path)).mtimeMs >= MIN_LEFTOVER_AGE_MS) await this.gzip(path);
         }
       }
@@ -194,7 +187,7 @@ export class RawCapture {
     const key = `${date}/${src}`;
     let f = this.files.get(key);
     if (f) return f;
-    const dir = rawDayDir(this.options.dataRoot, this.options.station, date);
+    const dir = this.options.dataRoot.rawDir({ station_id: this.options.station, date });
     const path = join(dir, `${src}-${this.options.session}.ndjson`);
     const handle = mkdir(dir, { recursive: true }).then(() => open(path, 'a'));
     handle.catch((e: unknown) => this.fail(`opening ${path}`, e));

@@ -15,6 +15,8 @@ export default defineConfig({
           'live-process': resolve(__dirname, 'src/main/live-process.ts'),
           'demo-process': resolve(__dirname, 'src/main/demo-process.ts'),
           'validate-worker': resolve(__dirname, 'src/services/compactor/validate-worker.ts'),
+          // the window sweep's thread (sweep-jobs.ts starts out/main/sweep-worker.js)
+          'sweep-worker': resolve(__dirname, 'src/services/sweep/sweep-worker.ts'),
         },
       },
     },

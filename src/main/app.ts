@@ -23,6 +23,7 @@ import {
 } from 'electron';
 import type { MenuCommand } from '../shared/api';
 import { createDataApi } from '../services/api-data';
+import { createSweepApi } from '../services/sweep/sweep-jobs';
 import { DataRoot } from '../services/data-root';
 import { SourcesStore } from '../services/sources/sources-store';
 import { MENU_COMMAND } from '../preload/ipc-contract';
@@ -163,6 +164,7 @@ export function startApp(mainDir: string): void {
       };
     },
     data: createDataApi(() => dataRoot),
+    sweeps: createSweepApi(() => dataRoot),
     saveSnapshot: (args, sender) => saveSnapshotFile(dialogsFor(focusedWindow(sender)), app.getPath('documents'), args),
     openSnapshot: (sender) => openSnapshotFile(dialogsFor(focusedWindow(sender))),
     chooseDataRoot: (sender) => chooseDataRoot(focusedWindow(sender)),

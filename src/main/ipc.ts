@@ -10,6 +10,7 @@ import type { SourcesView } from '../shared/sources-config';
 import { GROUPS, type ChannelGroup } from '../shared/channels';
 import type { ServerMessage } from '../shared/protocol';
 import { ApiArgsError, parseApiArgs, type ApiArgs, type DataApi } from '../services/api-data';
+import type { SweepApi } from '../services/sweep/sweep-jobs';
 import {
   INVOKE_OPERATIONS,
   invokeChannel,
@@ -34,6 +35,7 @@ export interface LiveRouter {
 export interface ShellServices {
   info(): AppInfo;
   data: DataApi;
+  sweeps: SweepApi;
   /** Dialog-backed operations; `windowOf` is the sender, for dialog parenting. */
   saveSnapshot(args: ApiArgs<'saveSnapshot'>[0], sender: IpcEventLike['sender']): Promise<{ saved: boolean; path: string | null }>;
   openSnapshot(sender: IpcEventLike['sender']): Promise<{ name: string; contents: string } | null>;
@@ -67,6 +69,8 @@ export function createInvokeHandlers(
     chooseDataRoot: async (e, args) => (parseApiArgs('chooseDataRoot', args), services.chooseDataRoot(e.sender)),
     getSources: async (_e, args) => (parseApiArgs('getSources', args), services.getSources()),
     setSources: async (_e, args) => services.setSources(parseApiArgs('setSources', args)[0]),
+    startSweep: async (_e, args) => services.sweeps.startSweep(...args),
+    sweepStatus: async (_e, args) => services.sweeps.sweepStatus(...args),
   };
   return Object.fromEntries(
     INVOKE_OPERATIONS.map((op): [InvokeOperation, InvokeHandler] => [

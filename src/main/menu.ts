@@ -99,8 +99,10 @@ export function buildMenuTemplate(opts: {
     ],
   };
 
+  const tools: MenuItemConstructorOptions = { label: 'Tools', submenu: [command('Window Sweep…', 'window-sweep')] };
+
   const window: MenuItemConstructorOptions = { role: 'windowMenu' };
   const edit: MenuItemConstructorOptions = { role: 'editMenu' }; // copy/paste in the SQL console
 
-  return [...appMenu, file, edit, view, window];
+  return [...appMenu, file, edit, view, tools, window];
 }

@@ -18,6 +18,8 @@ export const INVOKE_OPERATIONS = [
   'chooseDataRoot',
   'getSources',
   'setSources',
+  'startSweep',
+  'sweepStatus',
 ] as const satisfies readonly (InvokeOperation & ApiOperation)[];
 
 export function invokeChannel(op: InvokeOperation): string {

@@ -20,6 +20,11 @@ const readParquetArgs = dayRef.extend({
   offset: z.number().int().nonnegative().optional(),
   length: z.number().int().positive().max(512 * 1024 * 1024).optional(),
 });
+/** A window sweep of a day; `grid` as `helios sweep --grid` takes it (checked against the parameters by the sweep). */
+const startSweepArgs = dayRef.extend({
+  grid: z.record(z.string().max(64), z.array(z.number()).min(1).max(100)).optional(),
+});
+const sweepStatusArgs = z.object({ job: z.string().regex(/^[0-9a-f]{16}$/, 'a sweep job id') });
 const saveSnapshotArgs = z.object({
   suggested_name: z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json'),
   contents: z.string().max(256 * 1024 * 1024),
@@ -35,6 +40,8 @@ export const API_ARGS = {
   chooseDataRoot: z.tuple([]),
   getSources: z.tuple([]),
   setSources: z.tuple([sourcesChoiceArgs]),
+  startSweep: z.tuple([startSweepArgs]),
+  sweepStatus: z.tuple([sweepStatusArgs]),
 } as const;
 
 export type ApiOperation = keyof typeof API_ARGS;
@@ -60,6 +67,7 @@ export const MENU_COMMANDS = [
   'time-zone:nyc',
   'time-zone:madrid',
   'time-zone:utc',
+  'window-sweep',
 ] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
@@ -81,6 +89,42 @@ export interface DaySummary {
   max_ts: string | null;
 }
 
+/** One setting of a window sweep (see `helios sweep`). */
+export interface SweepReportRow {
+  /** The varied parameters: `mid_shock_ticks`, `min_move`, `window_s`, … */
+  params: Record<string, number>;
+  windows: number;
+  covered_s: number;
+  covered_share: number;
+  moves: number;
+  moves_in_window: number;
+  moves_share: number;
+  est_delta_bytes: number;
+  recorded_windows: number;
+  found_recorded: number;
+  current: boolean;
+  best: boolean;
+  /** The setting as recording settings (the JSON `helios record --settings FILE` takes). */
+  settings: { triggers?: Record<string, number>; windows?: Record<string, number> };
+}
+
+export interface SweepReport {
+  station_id: string;
+  dates: string[];
+  day_s: number;
+  elapsed_ms: number;
+  rows: SweepReportRow[];
+}
+
+export interface SweepJobStatus {
+  job: string;
+  state: 'running' | 'done' | 'failed';
+  /** 0–1. */
+  fraction: number;
+  report: SweepReport | null;
+  error: string | null;
+}
+
 export interface HeliosApi {
   getInfo(): Promise<AppInfo>;
   /** Every compacted day under the data root (from `_manifest.json` files), newest first. */
@@ -98,6 +142,9 @@ export interface HeliosApi {
   getSources(): Promise<SourcesView>;
   /** Record these sources LIVE from now on (remembered); keys: null = keep the stored one, '' = forget it. */
   setSources(choice: z.input<typeof sourcesChoiceArgs>): Promise<SourcesView>;
+  /** Start a window sweep of a compacted day (in a worker); poll it with `sweepStatus`. */
+  startSweep(args: z.input<typeof startSweepArgs>): Promise<{ job: string }>;
+  sweepStatus(args: z.input<typeof sweepStatusArgs>): Promise<SweepJobStatus>;
   /** The live protocol stream; returns an unsubscribe function. */
   subscribeLive(groups: ChannelGroup[], listener: (message: ServerMessage) => void): () => void;
   /** Menu commands of the desktop app (absent in the browser); returns an unsubscribe function. */

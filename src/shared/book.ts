@@ -53,45 +53,200 @@ export function spreadRegime(spread: number | null, wideAt: number): SpreadRegim
   return spread >= wideAt ? 'WIDE' : 'NORMAL';
 }
 
+export interface LevelChange {
+  side: BookSide;
+  p: number;
+  s: number;
+}
+
 /**
- * A full-depth book kept as price → size maps. `apply` is the only mutation; a size of 0 removes
- * the level (the CLOB's convention for deltas). Prices are keyed after `roundPrice` so a level
- * computed by arithmetic (0.4 + 0.02) and the same level parsed from text ("0.42") are one level.
+ * One side of a book: prices sorted best first (bids descending, asks ascending) with their sizes
+ * in a parallel array, so the best level, the top N and their depth are reads, not a sort.
+ * Prices are taken as given (OrderBook rounds them; a caller keeping integer units uses this
+ * directly).
  */
-export class BookMirror {
-  private readonly bids = new Map<number, number>();
-  private readonly asks = new Map<number, number>();
+export class SortedLevels {
+  readonly prices: number[] = [];
+  readonly sizes: number[] = [];
+
+  /** 1 for asks (ascending), −1 for bids (descending). */
+  constructor(readonly direction: 1 | -1) {}
+
+  get length(): number {
+    return this.prices.length;
+  }
+
+  /** Index of `p`, or where it would be inserted. */
+  search(p: number): number {
+    const prices = this.prices;
+    const direction = this.direction;
+    let lo = 0;
+    let hi = prices.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((prices[mid]! - p) * direction < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Set the size at `p`; a size of 0 (or less) removes the level. */
+  set(p: number, s: number): void {
+    const i = this.search(p);
+    const present = this.prices[i] === p;
+    if (s > 0) {
+      if (present) this.sizes[i] = s;
+      else {
+        this.prices.splice(i, 0, p);
+        this.sizes.splice(i, 0, s);
+      }
+    } else if (present) this.removeAt(i);
+  }
+
+  removeAt(i: number): void {
+    this.prices.splice(i, 1);
+    this.sizes.splice(i, 1);
+  }
+
+  sizeAt(p: number): number {
+    const i = this.search(p);
+    return this.prices[i] === p ? this.sizes[i]! : 0;
+  }
+
+  /** Shares on the top `n` levels. */
+  depth(n: number): number {
+    const sizes = this.sizes;
+    let total = 0;
+    for (let i = 0; i < n && i < sizes.length; i++) total += sizes[i]!;
+    return total;
+  }
+
+  /** The top `n` levels, best first. */
+  levels(n: number): Level[] {
+    const { prices, sizes } = this;
+    const count = Math.min(n, prices.length);
+    const out: Level[] = new Array(count);
+    for (let i = 0; i < count; i++) out[i] = { p: prices[i]!, s: sizes[i]! };
+    return out;
+  }
+
+  /** The top `n` levels into `out` as [p, s, p, s, …], best first (no allocation). */
+  topInto(n: number, out: number[]): void {
+    const { prices, sizes } = this;
+    const count = Math.min(n, prices.length);
+    if (out.length !== 2 * count) out.length = 2 * count;
+    for (let i = 0; i < count; i++) {
+      out[2 * i] = prices[i]!;
+      out[2 * i + 1] = sizes[i]!;
+    }
+  }
+
+  clear(): void {
+    this.prices.length = 0;
+    this.sizes.length = 0;
+  }
+
+  /** Replace every level with the first `count` given, already sorted best first (a snapshot's side). */
+  assign(prices: ArrayLike<number>, sizes: ArrayLike<number>, count: number): void {
+    if (this.prices.length !== count) {
+      this.prices.length = count;
+      this.sizes.length = count;
+    }
+    for (let i = 0; i < count; i++) {
+      this.prices[i] = roundPrice(prices[i]!);
+      this.sizes[i] = sizes[i]!;
+    }
+  }
+}
+
+/**
+ * A full-depth order book: the one book type of the simulator, the recorder's mirrors and the
+ * channel-state reducer. `apply` is the only mutation besides `reset`; a size of 0 removes the
+ * level (the CLOB's convention). Prices are keyed after `roundPrice`, so a level computed by
+ * arithmetic (0.4 + 0.02) and the same level parsed from text ("0.42") are one level.
+ */
+export class OrderBook {
+  readonly bids = new SortedLevels(-1);
+  readonly asks = new SortedLevels(1);
+
+  /** A book holding the given levels (any order; a repeated price: the last one wins). */
+  static from(bids: readonly Level[], asks: readonly Level[]): OrderBook {
+    const book = new OrderBook();
+    book.reset(bids, asks);
+    return book;
+  }
+
+  side(side: BookSide): SortedLevels {
+    return side === 'bid' ? this.bids : this.asks;
+  }
 
   reset(bids: readonly Level[], asks: readonly Level[]): void {
     this.bids.clear();
     this.asks.clear();
-    for (const l of bids) if (l.s > 0) this.bids.set(roundPrice(l.p), l.s);
-    for (const l of asks) if (l.s > 0) this.asks.set(roundPrice(l.p), l.s);
+    for (const l of bids) this.bids.set(roundPrice(l.p), l.s);
+    for (const l of asks) this.asks.set(roundPrice(l.p), l.s);
   }
 
+  /** Apply one level change (size 0 removes the level). */
   apply(side: BookSide, p: number, s: number): void {
-    const levels = side === 'bid' ? this.bids : this.asks;
-    if (s > 0) levels.set(roundPrice(p), s);
-    else levels.delete(roundPrice(p));
+    (side === 'bid' ? this.bids : this.asks).set(roundPrice(p), s);
   }
 
+  /** Size resting at price `p` (0 when there is no level). */
   sizeAt(side: BookSide, p: number): number {
-    return (side === 'bid' ? this.bids : this.asks).get(roundPrice(p)) ?? 0;
+    return (side === 'bid' ? this.bids : this.asks).sizeAt(roundPrice(p));
+  }
+
+  get bestBid(): number | null {
+    return this.bids.prices[0] ?? null;
+  }
+
+  get bestAsk(): number | null {
+    return this.asks.prices[0] ?? null;
+  }
+
+  get mid(): number | null {
+    const bid = this.bids.prices[0];
+    const ask = this.asks.prices[0];
+    return bid !== undefined && ask !== undefined ? (bid + ask) / 2 : null;
+  }
+
+  get spread(): number | null {
+    const bid = this.bids.prices[0];
+    const ask = this.asks.prices[0];
+    return bid !== undefined && ask !== undefined ? roundPrice(ask - bid) : null;
+  }
+
+  get levelCount(): number {
+    return this.bids.length + this.asks.length;
   }
 
   /** Top `n` levels per side, best first (bids descending, asks ascending). */
   top(n: number): { bids: Level[]; asks: Level[] } {
-    return { bids: topLevels(this.bids, n, -1), asks: topLevels(this.asks, n, 1) };
+    return { bids: this.bids.levels(n), asks: this.asks.levels(n) };
   }
 
-  get levelCount(): number {
-    return this.bids.size + this.asks.size;
+  /** Shares on the top `n` levels of a side. */
+  depth(side: BookSide, n: number): number {
+    return (side === 'bid' ? this.bids : this.asks).depth(n);
+  }
+
+  /** The level changes that turn this book into `target`: bids then asks, each by ascending price. */
+  changesTo(target: OrderBook): LevelChange[] {
+    return [...diffSide('bid', this.bids, target.bids), ...diffSide('ask', this.asks, target.asks)];
   }
 }
 
-function topLevels(levels: Map<number, number>, n: number, direction: 1 | -1): Level[] {
-  const prices = [...levels.keys()].sort((a, b) => (a - b) * direction);
-  const out: Level[] = [];
-  for (let i = 0; i < n && i < prices.length; i++) out.push({ p: prices[i]!, s: levels.get(prices[i]!)! });
-  return out;
+function diffSide(side: BookSide, from: SortedLevels, to: SortedLevels): LevelChange[] {
+  const changes: LevelChange[] = [];
+  for (let i = 0; i < from.length; i++) {
+    const p = from.prices[i]!;
+    if (to.sizeAt(p) === 0) changes.push({ side, p, s: 0 });
+  }
+  for (let i = 0; i < to.length; i++) {
+    const p = to.prices[i]!;
+    const s = to.sizes[i]!;
+    if (from.sizeAt(p) !== s) changes.push({ side, p, s });
+  }
+  return changes.sort((a, b) => a.p - b.p);
 }

@@ -6,7 +6,7 @@
  * Updates are immutable at the granularity panels subscribe to (one token's book, the METAR, …),
  * so a zustand selector re-renders only what changed.
  */
-import { BookMirror, bookMetrics, type BookMetrics, type Level } from './book';
+import { OrderBook, bookMetrics, type BookMetrics, type Level } from './book';
 import { eventTimeMs } from './envelope';
 import type {
   AnyEvent,
@@ -15,6 +15,7 @@ import type {
   Features1m,
   Health,
   L2Snapshot,
+  MarketsEvent,
   MetarObs,
   Nowcast1m,
   PwsCluster,
@@ -42,6 +43,19 @@ export interface TokenBook {
   last_book_event: BookEvent | null;
 }
 
+/** A market (one station-local date) as the `markets` channel describes it. */
+export interface MarketState {
+  market_date: string;
+  /** The latest listing: title, rules verbatim, resolution source, bucket tokens. */
+  listing: MarketsEvent | null;
+  /** Its tokens left the operating cone (after its day). */
+  unlisted: boolean;
+  /** Resolutions of its bucket markets, by market_id. */
+  resolutions: Readonly<Record<string, MarketsEvent>>;
+  /** The bucket that paid: the one whose followed YES token won its resolution. */
+  winner: string | null;
+}
+
 export interface ChannelState {
   /** Instant the state corresponds to (the last event's ingest time). */
   at_ms: number | null;
@@ -54,6 +68,8 @@ export interface ChannelState {
   health: Health | null;
   /** Windows opened and not yet closed, by window_id. */
   open_windows: Readonly<Record<string, EventWindow>>;
+  /** The markets followed, by market date. */
+  markets: Readonly<Record<string, MarketState>>;
   /** The most recent event of any channel (its correlation_id is "the story at the cursor"). */
   last_event: AnyEvent | null;
   /**
@@ -75,6 +91,7 @@ export function emptyChannelState(): ChannelState {
     nowcast: null,
     health: null,
     open_windows: {},
+    markets: {},
     last_event: null,
     pending_book_events: {},
   };
@@ -115,8 +132,9 @@ export function applyEvents(state: ChannelState, events: readonly AnyEvent[]): C
   let trades: Record<string, readonly TapeTrade[]> | null = null;
   let windows: Record<string, EventWindow> | null = null;
   let pending: Record<string, BookEvent> | null = null;
+  let markets: Record<string, MarketState> | null = null;
   // Deltas for one token are folded through a mirror and materialized once per batch.
-  const mirrors = new Map<string, BookMirror>();
+  const mirrors = new Map<string, OrderBook>();
 
   const materialize = (tokenId: string) => {
     const mirror = mirrors.get(tokenId);
@@ -150,7 +168,7 @@ export function applyEvents(state: ChannelState, events: readonly AnyEvent[]): C
         if (!book) break; // a delta before any snapshot of its token has nothing to apply to
         let mirror = mirrors.get(e.token_id);
         if (!mirror) {
-          mirror = new BookMirror();
+          mirror = new OrderBook();
           mirror.reset(book.bids, book.asks);
           mirrors.set(e.token_id, mirror);
         }
@@ -207,6 +225,27 @@ export function applyEvents(state: ChannelState, events: readonly AnyEvent[]): C
         else delete windows[e.window_id];
         break;
       }
+      case 'markets': {
+        markets ??= { ...state.markets };
+        const market = markets[e.market_date] ?? { market_date: e.market_date, listing: null, unlisted: false, resolutions: {}, winner: null };
+        if (e.kind === 'listed') markets[e.market_date] = { ...market, listing: e, unlisted: false };
+        else if (e.kind === 'unlisted') {
+          markets[e.market_date] = { ...market, unlisted: true };
+          books ??= { ...state.books };
+          for (const t of e.tokens) {
+            mirrors.delete(t.token_id);
+            delete books[t.token_id];
+          }
+        } else {
+          const won = e.winning_asset_id !== null && e.winning_asset_id === e.token_id;
+          markets[e.market_date] = {
+            ...market,
+            resolutions: { ...market.resolutions, [e.market_id ?? e.event_id]: e },
+            winner: won ? e.bucket : market.winner,
+          };
+        }
+        break;
+      }
     }
   }
   if (books) {
@@ -215,6 +254,7 @@ export function applyEvents(state: ChannelState, events: readonly AnyEvent[]): C
   }
   if (trades) next.trades = trades;
   if (windows) next.open_windows = windows;
+  if (markets) next.markets = markets;
   if (pending) next.pending_book_events = pending;
   const last = events[events.length - 1]!;
   next.last_event = last;

@@ -13,6 +13,7 @@ export const CHANNELS = [
   'nowcast_1m',
   'health',
   'event_windows',
+  'markets',
 ] as const;
 
 export type Channel = (typeof CHANNELS)[number];
@@ -25,6 +26,7 @@ export const CHANNEL_GROUPS = {
   nowcast: ['nowcast_1m'],
   health: ['health'],
   windows: ['event_windows'],
+  markets: ['markets'],
 } as const satisfies Record<string, readonly Channel[]>;
 
 export type ChannelGroup = keyof typeof CHANNEL_GROUPS;

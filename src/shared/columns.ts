@@ -17,6 +17,8 @@ export type ColumnType =
   | 'clouds' // [{cover,base_ft}] → LIST<STRUCT<cover VARCHAR, base_ft INTEGER>>
   | 'number_map' // {key: number|null} → MAP(VARCHAR, DOUBLE)
   | 'string_list' // string[] → LIST<VARCHAR>
+  | 'market_tokens' // [{token_id,market_id,bucket}] → LIST<STRUCT<token_id VARCHAR, market_id VARCHAR, bucket VARCHAR>>
+  | 'source_states' // [{source,state,detail}] → LIST<STRUCT<source VARCHAR, state VARCHAR, detail VARCHAR>>
   | 'enum_list'; // string[] of an enum → LIST<VARCHAR>
 
 export interface Column {
@@ -141,6 +143,7 @@ export const CHANNEL_COLUMNS: Record<Channel, Column[]> = {
     c('events_written', 'int'),
     c('dropped', 'number_map'),
     c('rejected', 'number_map'),
+    c('sources', 'source_states', true),
   ]),
   event_windows: withEnvelope([
     c('window_id', 'string'),
@@ -149,6 +152,20 @@ export const CHANNEL_COLUMNS: Record<Channel, Column[]> = {
     c('start_ts', 'timestamp'),
     c('end_ts', 'timestamp'),
     c('state', 'string'),
+    c('detail', 'string'),
+  ]),
+  markets: withEnvelope([
+    c('kind', 'string'),
+    c('market_date', 'string'),
+    c('venue_event_id', 'string', true),
+    c('slug', 'string', true),
+    c('title', 'string', true),
+    c('rules', 'string', true),
+    c('resolution_source', 'string', true),
+    c('tokens', 'market_tokens'),
+    c('winning_asset_id', 'string', true),
+    c('winning_outcome', 'string', true),
+    c('bucket', 'string', true),
     c('detail', 'string'),
   ]),
 };

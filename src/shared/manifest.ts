@@ -64,7 +64,32 @@ export const manifest = z.object({
    * buckets; unlabelled tokens last), so the UI can name and order them without loading books.
    */
   tokens: z
-    .array(z.object({ token_id: z.string(), market_id: z.string(), bucket: z.string().nullable() }))
+    .array(
+      z.object({
+        token_id: z.string(),
+        market_id: z.string(),
+        bucket: z.string().nullable(),
+        /** The station-local date of the market the token settles on (from the day's `markets` listings). */
+        market_date: z.string().nullable().default(null),
+      }),
+    )
+    .default([]),
+  /**
+   * The markets listed in the day's data, by market date: the latest listing's title and rules
+   * (verbatim) with its resolution source, and the bucket that paid once a resolution was recorded.
+   */
+  markets: z
+    .array(
+      z.object({
+        market_date: z.string(),
+        venue_event_id: z.string().nullable(),
+        slug: z.string().nullable(),
+        title: z.string().nullable(),
+        rules: z.string().nullable(),
+        resolution_source: z.string().nullable(),
+        winner: z.string().nullable(),
+      }),
+    )
     .default([]),
   channels: z.partialRecord(z.enum(CHANNELS as unknown as [Channel, ...Channel[]]), channelManifest),
   markers: z.array(marker),

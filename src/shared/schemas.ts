@@ -4,7 +4,7 @@
  * `registry.ts` is the one entry point that parses, upgrades and rejects.
  */
 import { z } from 'zod';
-import { ISO_UTC_PATTERN, ISO_ZONED_PATTERN } from './time';
+import { DATE_PATTERN, ISO_UTC_PATTERN, ISO_ZONED_PATTERN } from './time';
 import { UUID_PATTERN } from './uuid';
 import { STATION_ID_PATTERN } from './stations';
 import type { Channel } from './channels';
@@ -95,6 +95,9 @@ export const QC_STATES = ['OK', 'DEGRADED', 'OUTLIER_LIKELY', 'STALE'] as const;
 export const qcState = z.enum(QC_STATES);
 export const WINDOW_REASONS = ['METAR', 'QC', 'MID_SHOCK', 'SPREAD_REGIME', 'DEPTH_CLIFF', 'MANUAL'] as const;
 export const BOOK_EVENT_KINDS = ['BOOK_RESYNC_START', 'BOOK_RESYNC_DONE', 'GAP_DETECTED'] as const;
+/** An upstream's connection state (services/sources/source.ts: SourceStatus). */
+export const SOURCE_STATES = ['connecting', 'connected', 'reconnecting', 'stale', 'failing', 'not_configured', 'stopped'] as const;
+export const MARKET_EVENT_KINDS = ['listed', 'unlisted', 'resolved'] as const;
 const probability = z.number().min(0).max(1);
 
 /** Probabilities of an exhaustive set of outcomes must sum to 1 ± 1e-6. */
@@ -229,8 +232,17 @@ export const health = channelSchema('health', 1, {
   events_written: count,
   /** Events shed by the recorder since it started, per channel. */
   dropped: z.record(z.string().max(64), count),
-  /** Source inputs refused since start (kept in quarantine with their reason), per input kind. */
+  /** Source inputs refused since start (kept in quarantine with their reason), per input kind or upstream. */
   rejected: z.record(z.string().max(64), count).default({}),
+  /**
+   * Each upstream's connection state as its source last reported it, by source name (empty when
+   * none did; absent or null in records written before the recorder kept them).
+   */
+  sources: z
+    .array(z.object({ source: z.string().min(1).max(64), state: z.enum(SOURCE_STATES), detail: z.string().max(2000).nullable() }))
+    .max(64)
+    .nullable()
+    .optional(),
 });
 
 export const eventWindows = channelSchema('event_windows', 1, {
@@ -241,6 +253,36 @@ export const eventWindows = channelSchema('event_windows', 1, {
   start_ts: isoUtc,
   end_ts: isoUtc,
   state: z.enum(['open', 'closed']),
+  detail: z.string().max(2000),
+});
+
+export const marketToken = z.object({ token_id: id, market_id: id, bucket: z.string().min(1).max(64).nullable() });
+const isoDate = z.string().regex(DATE_PATTERN, 'expected a date YYYY-MM-DD');
+
+/**
+ * A market (one station-local date's event, one YES token per bucket) as the recorder followed it:
+ *   listed    discovery listed it, or re-listed it with other rules, title or tokens: everything
+ *             the venue said about it, the rules verbatim;
+ *   unlisted  its tokens left the operating cone (after its day);
+ *   resolved  the venue settled one of its bucket markets (envelope market_id): the winning asset
+ *             and outcome ("Yes" on a bucket's YES token is the bucket that paid).
+ */
+export const markets = channelSchema('markets', 1, {
+  kind: z.enum(MARKET_EVENT_KINDS),
+  market_date: isoDate,
+  /** The venue's id of the event (Polymarket Gamma `id`), its slug and title. */
+  venue_event_id: z.string().max(200).nullable(),
+  slug: z.string().max(500).nullable(),
+  title: z.string().max(500).nullable(),
+  /** Settlement rules as the venue states them (Gamma `description`), verbatim. */
+  rules: z.string().max(100_000).nullable(),
+  resolution_source: z.string().max(2000).nullable(),
+  /** listed: one YES token per bucket, in the venue's bucket order; otherwise empty. */
+  tokens: z.array(marketToken).max(200),
+  winning_asset_id: z.string().max(200).nullable(),
+  winning_outcome: z.string().max(64).nullable(),
+  /** resolved: the bucket of the settled market. */
+  bucket: z.string().min(1).max(64).nullable(),
   detail: z.string().max(2000),
 });
 
@@ -255,6 +297,7 @@ export const CURRENT_SCHEMAS = {
   nowcast_1m: nowcast1m,
   health,
   event_windows: eventWindows,
+  markets,
 } as const satisfies Record<Channel, z.ZodType>;
 
 export type EventOf<C extends Channel> = z.output<(typeof CURRENT_SCHEMAS)[C]>;
@@ -270,6 +313,8 @@ export type Features1m = EventOf<'features_1m'>;
 export type Nowcast1m = EventOf<'nowcast_1m'>;
 export type Health = EventOf<'health'>;
 export type EventWindow = EventOf<'event_windows'>;
+export type MarketsEvent = EventOf<'markets'>;
+export type SourceStateName = (typeof SOURCE_STATES)[number];
 export type WindowReason = (typeof WINDOW_REASONS)[number];
 export type QcState = (typeof QC_STATES)[number];
 

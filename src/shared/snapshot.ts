@@ -4,7 +4,7 @@
  *
  * A file holds: what it is (format id + version), where and when (station, day, cursor), the
  * correlation id and every event of the day carrying it, the reconstructed channel state at the
- * cursor (books, METAR, PWS, features, nowcast, health, open windows, recent trades), the inputs
+ * cursor (books, METAR, PWS, features, nowcast, health, open windows, recent trades, markets), the inputs
  * that were active with their staleness, and the backfill events that rebuild that state through
  * the reducer. Every event inside goes through the registry on load, so older event versions are
  * upgraded and unknown future ones are refused with a reason, exactly like journal lines.
@@ -68,6 +68,14 @@ const activeInput = z.object({
   correlation_id: z.string(),
 });
 
+const marketState = z.object({
+  market_date: z.string().regex(DATE_PATTERN),
+  listing: eventOf('markets').nullable(),
+  unlisted: z.boolean(),
+  resolutions: z.record(z.string(), eventOf('markets')),
+  winner: z.string().nullable(),
+});
+
 export const snapshotState = z.object({
   /** Time of the last event applied. */
   at_utc: isoUtc.nullable(),
@@ -80,6 +88,8 @@ export const snapshotState = z.object({
   nowcast: eventOf('nowcast_1m').nullable(),
   health: eventOf('health').nullable(),
   open_windows: z.array(eventOf('event_windows')),
+  /** The markets followed (listing, rules, resolutions), by market date. */
+  markets: z.array(marketState).default([]),
   last_event: anyEvent.nullable(),
 });
 
@@ -152,6 +162,7 @@ export function buildSnapshot(input: BuildSnapshotInput): SnapshotFile {
       nowcast: s.nowcast,
       health: s.health,
       open_windows: Object.values(s.open_windows),
+      markets: Object.values(s.markets),
       last_event: s.last_event,
     },
     inputs: activeInputs(s, input.at_ms),
@@ -213,6 +224,7 @@ export function loadSnapshot(text: string): LoadSnapshotResult {
     nowcast: s.nowcast,
     health: s.health,
     open_windows: Object.fromEntries(s.open_windows.map((w) => [w.window_id, w])),
+    markets: Object.fromEntries(s.markets.map((m) => [m.market_date, m])),
     last_event: s.last_event,
   };
   return { ok: true, snapshot: { file, at_ms: parseIsoMs(file.cursor_utc), state, inputs: file.inputs } };

@@ -86,8 +86,19 @@ export function localMidnightUtc(date: string, timeZone: string): number {
 
 /** [start, end) in UTC ms of the local calendar day `date` (23 h or 25 h on DST switch days). */
 export function localDayBoundsUtc(date: string, timeZone: string): [number, number] {
-  const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-  return [localMidnightUtc(date, timeZone), localMidnightUtc(next, timeZone)];
+  return [localMidnightUtc(date, timeZone), localMidnightUtc(nextDate(date), timeZone)];
+}
+
+/** The calendar date after `date` (YYYY-MM-DD). */
+export function nextDate(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Every calendar date from `from` to `to`, both included. */
+export function datesBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = nextDate(d)) out.push(d);
+  return out;
 }
 
 export const ISO_UTC_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;

@@ -84,7 +84,7 @@ const nowcast = event(
 const features = event('features_1m', { station_id: 'KLGA', model_run: 'hrrr-2026012916', features: { wind_kt: 12, sst_c: null }, staleness_s: { wind_kt: 60, sst_c: 86400 } }, '2026-01-29T16:31:00.500Z');
 const health = event(
   'health',
-  { station_id: 'KLGA', latency_ms: { source_to_ingest: 85 }, staleness_s: { clob: 0.2 }, reconnects: 0, gaps: 1, resyncs: 1, queue_depth: 3, queue_bytes: 2400, flush_ms_p99: 1.5, events_written: 1000, dropped: {}, rejected: {} },
+  { station_id: 'KLGA', latency_ms: { source_to_ingest: 85 }, staleness_s: { clob: 0.2 }, reconnects: 0, gaps: 1, resyncs: 1, queue_depth: 3, queue_bytes: 2400, flush_ms_p99: 1.5, events_written: 1000, dropped: {}, rejected: {}, sources: [{ source: 'clob', state: 'connected', detail: null }] },
   '2026-01-29T16:31:01.000Z',
 );
 

@@ -298,6 +298,7 @@ export function writeSyntheticDay(opts: SyntheticDayOptions): SyntheticDayResult
             latency_ms: { source_to_ingest: 40 + rand() * 80, ingest_to_journal: 2 + rand() * 10 },
             staleness_s: { clob: rand(), metar: (sec % 3_600_000) / 1000, pws: rand() * 3 },
             rejected: {},
+            sources: [],
             reconnects: 0,
             gaps: 0,
             resyncs: 0,

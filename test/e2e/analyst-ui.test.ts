@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BookMirror } from '../../src/shared/book';
+import { OrderBook } from '../../src/shared/book';
 import type { Manifest } from '../../src/shared/manifest';
 import { loadSnapshot } from '../../src/shared/snapshot';
 import { DataRoot } from '../../src/services/data-root';
@@ -235,7 +235,7 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     const [snap] = await parquet.rows(
       `SELECT bids, asks, epoch_us(ts_ingest_utc) AS us FROM read_parquet(${file('l2_snap_1s')}) WHERE token_id = '${token}' AND epoch_us(ts_ingest_utc) < ${until} ORDER BY ts_ingest_utc DESC, event_id DESC LIMIT 1`,
     );
-    const mirror = new BookMirror();
+    const mirror = new OrderBook();
     mirror.reset(snap!.bids as { p: number; s: number }[], snap!.asks as { p: number; s: number }[]);
     const deltas = manifest.channels.l2_deltas
       ? await parquet.rows(
@@ -265,6 +265,25 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     expect(got.map((r) => r[0]).sort()).toEqual(shown);
     await page.getByTestId('toggle-sql').click();
   }, 30_000);
+
+  test('Window sweep: the day through every trigger setting, sorted by captured share, with a scatter, a setting copied', async () => {
+    await page.getByTestId('open-sweep').click();
+    const rows = page.getByTestId('sweep-row');
+    await rows.first().waitFor({ timeout: 60_000 });
+    expect(await rows.count()).toBe(45);
+    const shares = await page.getByTestId('sweep-table').locator('tbody tr td.strong.num').allTextContents();
+    const values = shares.map((t) => Number(t.replace('%', '')));
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+    expect(await page.locator('[data-testid="sweep-row"].current').count()).toBe(1);
+    expect(await page.getByTestId('sweep-scatter').locator('circle').count()).toBe(45);
+    expect(await page.getByTestId('sweep-summary').textContent()).toMatch(/finds \d+ of the \d+ recorded windows/);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await rows.first().getByRole('button', { name: 'Copy' }).click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toMatch(/"triggers"|"windows"/);
+    const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText())) as { triggers?: Record<string, number>; windows?: Record<string, number> };
+    expect(Object.keys({ ...copied.triggers, ...copied.windows }).length).toBeGreaterThan(0);
+    await page.getByTestId('sweep-dialog').getByRole('button', { name: 'Close' }).click();
+  }, 90_000);
 
   test('keys 1–5 set the speed; → and ← step one second', async () => {
     await page.keyboard.press('5');

@@ -1,6 +1,6 @@
 /** `helios record` as a user runs it: real processes, the embedded simulator, the journal on disk. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -103,6 +103,22 @@ describe('helios record', () => {
     expect(countByChannel(events)).toEqual(summaryCounts(r.stdout));
     expect(events.at(-1)!.ch).toBe('health'); // the final record written on stop
   });
+
+  it('records with the settings of a --settings file (e.g. a setting copied from helios sweep)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'helios-cli-'));
+    roots.push(root);
+    const settings = join(root, 'settings.json');
+    writeFileSync(settings, JSON.stringify({ windows: { metarS: 75 }, triggers: { midShockTicks: 6 } }));
+    const r = await helios(['record', '--source', 'sim', '--data', root, '--day', '2026-01-29', '--for', '90m', '--settings', settings]);
+    expect(r.code).toBe(0);
+    const metarWindows = journalEvents(root).filter((e) => e.ch === 'event_windows' && e.state === 'open' && e.reason === 'METAR');
+    expect(metarWindows.length).toBeGreaterThan(0);
+    for (const w of metarWindows) if (w.ch === 'event_windows') expect(Date.parse(w.end_ts) - Date.parse(w.start_ts)).toBe(75_000);
+    writeFileSync(settings, JSON.stringify({ windows: { metarS: 30 } }));
+    const bad = await recordCommand.run(['--data', root, '--settings', settings]).then(() => null, (e: unknown) => e);
+    expect(bad).toBeInstanceOf(CliError);
+    expect((bad as CliError).message).toMatch(/recording settings .*settings\.json: .*windows\.metarS/);
+  }, 60_000);
 
   it('rejects bad options with a clear message (a CliError: exit code 2, no stack trace)', async () => {
     const attempt = (args: string[]) => recordCommand.run(args).then(() => null, (e: unknown) => e);

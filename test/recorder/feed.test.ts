@@ -126,4 +126,16 @@ describe('live feed (ring buffers)', () => {
     expect(ring.errors).toBe(1);
     expect(ok.received.filter((m) => m.type === 'events')).toHaveLength(2);
   });
+
+  it('gives a late joiner the markets’ listings whatever their age (the ring keeps only minutes)', () => {
+    const { ring, recorder } = live(5);
+    const market = { market_date: '2026-01-29', event_id: 'e1', slug: 's', title: 't', rules: 'verbatim rules', resolution_source: 'https://www.weather.gov/wrh/timeseries?site=klga', tokens: TOKENS.map((t) => ({ ...t })) };
+    recorder.ingest({ kind: 'market_listed', received_ms: T0 + 100, market });
+    recorder.advanceTo(T0 + 20 * 60_000);
+    const { received } = client(ring, ['markets', 'l2']);
+    const backfill = received.find((m) => m.type === 'backfill')!;
+    const events = backfill.type === 'backfill' ? backfill.events : [];
+    expect(events.filter((e) => e.ch === 'markets').map((e) => e.ch === 'markets' && e.rules)).toEqual(['verbatim rules']);
+    expect(applyEvents(emptyChannelState(), events).markets['2026-01-29']!.listing!.rules).toBe('verbatim rules');
+  });
 });

@@ -2,7 +2,7 @@
  * Hand-made upstream messages for the recorder tests: a tiny venue that keeps its own books so the
  * best bid/ask it reports are right (unless a test lies on purpose), plus METAR/PWS/model inputs.
  */
-import { Recorder, type Rejection } from '../../src/services/recorder/recorder';
+import { Recorder, type RecordedHistory, type Rejection } from '../../src/services/recorder/recorder';
 import { resolveRecordingConfig, type RecordingConfigInput } from '../../src/services/recorder/config';
 import type { MarketToken, SourceMessage } from '../../src/services/sources/source';
 import type { AnyEvent, EventOf } from '../../src/shared/schemas';
@@ -178,14 +178,15 @@ export interface Harness {
   of<C extends Channel>(ch: C): EventOf<C>[];
 }
 
-export function harness(config: RecordingConfigInput = {}, startMs = T0, options: { requestBook?: boolean } = {}): Harness {
+export function harness(config: RecordingConfigInput = {}, startMs = T0, options: { requestBook?: boolean; tokens?: MarketToken[]; history?: RecordedHistory } = {}): Harness {
   const events: AnyEvent[] = [];
   const rejections: Rejection[] = [];
   const requests: string[] = [];
   const recorder = new Recorder({
     station_id: 'KLGA',
-    tokens: TOKENS,
+    tokens: options.tokens ?? TOKENS,
     config: resolveRecordingConfig(config),
+    history: options.history,
     startMs,
     emit: (e) => events.push(e),
     reject: (r) => rejections.push(r),

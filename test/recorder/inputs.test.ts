@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePriceChangeFast } from '../../src/services/recorder/inputs';
+import { parsePriceChangeFast } from '../../src/services/recorder/input-schemas';
 import { clobMarketMessage } from '../../src/services/sources/polymarket-messages';
 import { A, B, T0, Venue } from './helpers';
 

@@ -36,7 +36,7 @@ describe('LivePlayer', () => {
     const feed = fakeFeed();
     const player = new LivePlayer(feed.subscribe, { scheduler });
     const probe = new StoreProbe(player);
-    expect(feed.groups).toEqual(['l2', 'tape', 'world', 'features', 'nowcast', 'health', 'windows']);
+    expect(feed.groups).toEqual(['l2', 'tape', 'world', 'features', 'nowcast', 'health', 'windows', 'markets']);
 
     const split = 200;
     const at = events[split - 1]!.ts_ingest_utc;

@@ -33,7 +33,7 @@ describe('Node Parquet event source', () => {
     expect(info.date).toBe('2026-01-29');
     expect(info.start_ms).toBe(Date.parse(fx.events[0]!.ts_ingest_utc));
     expect(info.end_ms).toBe(Date.parse(fx.events.at(-1)!.ts_ingest_utc));
-    expect(info.channels).toHaveLength(10);
+    expect(info.channels).toHaveLength(11);
     expect(info.markers.filter((m) => m.kind === 'METAR')).toHaveLength(2);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BookMirror, bookMetrics, spreadRegime } from '../../src/shared/book';
+import { OrderBook, bookMetrics, spreadRegime } from '../../src/shared/book';
 import { judgeAlignedTemp } from '../../src/shared/contract-rounding';
 import { uuidv7, uuidv7Time } from '../../src/shared/uuid';
 
@@ -35,7 +35,7 @@ describe('book math', () => {
   });
 
   it('mirrors a book: snapshot, level updates, removal at size 0, best-first top N', () => {
-    const book = new BookMirror();
+    const book = new OrderBook();
     book.reset([{ p: 0.4, s: 10 }, { p: 0.45, s: 5 }], [{ p: 0.5, s: 7 }, { p: 0.55, s: 1 }]);
     book.apply('bid', 0.46, 3);
     book.apply('ask', 0.5, 0);
@@ -45,6 +45,27 @@ describe('book math', () => {
       asks: [{ p: 0.55, s: 1 }],
     });
     expect(book.sizeAt('bid', 0.4)).toBe(12);
+    expect([book.bestBid, book.bestAsk, book.spread, book.depth('bid', 2)]).toEqual([0.46, 0.55, 0.09, 8]);
+  });
+
+  it('keys a level computed by arithmetic and the same level parsed from text as one level', () => {
+    const book = OrderBook.from([{ p: 0.4 + 0.02, s: 5 }], []);
+    book.apply('bid', Number('0.42'), 9);
+    expect(book.top(5).bids).toEqual([{ p: 0.42, s: 9 }]);
+  });
+
+  it('diffs two books into the level changes that turn one into the other', () => {
+    const from = OrderBook.from([{ p: 0.45, s: 5 }, { p: 0.44, s: 5 }], [{ p: 0.5, s: 7 }, { p: 0.52, s: 1 }]);
+    const to = OrderBook.from([{ p: 0.44, s: 5 }, { p: 0.46, s: 2 }], [{ p: 0.5, s: 8 }, { p: 0.52, s: 1 }]);
+    const changes = from.changesTo(to);
+    expect(changes).toEqual([
+      { side: 'bid', p: 0.45, s: 0 },
+      { side: 'bid', p: 0.46, s: 2 },
+      { side: 'ask', p: 0.5, s: 8 },
+    ]);
+    for (const c of changes) from.apply(c.side, c.p, c.s);
+    expect(from.top(10)).toEqual(to.top(10));
+    expect(to.changesTo(to)).toEqual([]);
   });
 });
 

@@ -19,6 +19,7 @@ const BAD: Record<(typeof CHANNELS)[number], [string, (e: any) => void]> = {
   nowcast_1m: ['p_bucket', (e) => (e.p_bucket[0].p = 0.2)],
   health: ['queue_depth', (e) => (e.queue_depth = 1.5)],
   event_windows: ['reason', (e) => (e.reason = 'LUNCH')],
+  markets: ['market_date', (e) => (e.market_date = 'January 29')],
 };
 
 describe('registry: every channel', () => {

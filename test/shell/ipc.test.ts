@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { API_ARGS } from '../../src/shared/api';
 import type { Manifest } from '../../src/shared/manifest';
 import { createDataApi } from '../../src/services/api-data';
+import { createSweepApi } from '../../src/services/sweep/sweep-jobs';
 import { DataRoot } from '../../src/services/data-root';
 import { createInvokeHandlers, createLiveHandlers, registerIpc, UNTRUSTED_SENDER, type IpcEventLike, type ShellServices } from '../../src/main/ipc';
 import { INVOKE_OPERATIONS, invokeChannel, LIVE_BATCH, LIVE_SUBSCRIBE, LIVE_UNSUBSCRIBE } from '../../src/preload/ipc-contract';
@@ -23,6 +24,7 @@ const manifest: Manifest = {
   day_end_utc: '2026-01-30T05:00:00.000Z',
   generated_at: '2026-01-30T06:00:00.000Z',
   totals: { lines_read: 3, events_written: 3, duplicates_dropped: 0, quarantined: 0, upgraded: 0 },
+  markets: [],
   channels: {
     metar_obs: {
       file: 'ch=metar_obs/part-0000.parquet',
@@ -72,6 +74,7 @@ function services(overrides: Partial<ShellServices> = {}): ShellServices {
   return {
     info: () => ({ version: '0.1.0', shell: 'electron', data_root: root.root, live_available: true, live_station_id: 'KLGA' }),
     data: createDataApi(() => root),
+    sweeps: createSweepApi(() => root),
     saveSnapshot: vi.fn(async () => ({ saved: true, path: '/tmp/x.json' })),
     openSnapshot: vi.fn(async () => null),
     chooseDataRoot: vi.fn(async () => null),

@@ -81,7 +81,7 @@ function summarize(): Summary {
           const r = clobMarketMessage.safeParse(e);
           if (!r.success && s.invalid.length < 5) s.invalid.push(`${JSON.stringify(e).slice(0, 300)}: ${r.error.message}`);
         }
-        const asset = e.event_type === 'price_change' ? e.price_changes[0]!.asset_id : e.asset_id;
+        const asset = e.event_type === 'price_change' ? e.price_changes[0]!.asset_id : (e as { asset_id: string }).asset_id; // the simulator sends no new_market
         if (firstAfterUp && !firstAfterUp.has(asset)) {
           firstAfterUp.set(asset, e.event_type);
           if (firstAfterUp.size === market.tokens.length) {

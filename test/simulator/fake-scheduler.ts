@@ -1,4 +1,4 @@
-import type { Scheduler } from '../../src/services/sources/simulator';
+import type { Scheduler } from '../../src/services/clock';
 
 /** A controllable wall clock: tasks run only when the test advances time. */
 export class FakeScheduler implements Scheduler {

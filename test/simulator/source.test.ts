@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SimulatorSource, simulateDay } from '../../src/services/sources/simulator';
 import { DaySimulation } from '../../src/services/sources/simulator/day-simulation';
 import type { SourceMessage, SourceSink } from '../../src/services/sources/source';
-import { BookMirror } from '../../src/shared/book';
+import { OrderBook } from '../../src/shared/book';
 import { clobBookMessage } from '../../src/services/sources/polymarket-messages';
 import { localDayBoundsUtc, NYC_TZ } from '../../src/shared/time';
 import { FakeScheduler } from './fake-scheduler';
@@ -37,7 +37,7 @@ const toLevels = (ls: Levels) => ls.map((l) => ({ p: Number(l.price), s: Number(
 
 /** What a careful consumer does: mirror each book, check every price_change's BBO, resync on mismatch. */
 class Consumer {
-  readonly mirrors = new Map<string, BookMirror>();
+  readonly mirrors = new Map<string, OrderBook>();
   readonly pending = new Set<string>();
   mismatches = 0;
   mismatchesAfterResync = 0;
@@ -48,7 +48,7 @@ class Consumer {
   push = (m: SourceMessage): void => {
     if (m.kind === 'clob_rest_book' || (m.kind === 'clob' && m.message.event_type === 'book')) {
       const b = m.kind === 'clob_rest_book' ? m.book : (m.message as Extract<typeof m.message, { event_type: 'book' }>);
-      const mirror = new BookMirror();
+      const mirror = new OrderBook();
       mirror.reset(toLevels(b.bids), toLevels(b.asks));
       this.mirrors.set(b.asset_id, mirror);
       if (m.kind === 'clob_rest_book') {

@@ -17,7 +17,8 @@ export function manifestOf(day: SyntheticDay): Manifest {
     day_end_utc: '2026-01-30T05:00:00.000Z',
     generated_at: '2026-01-30T06:00:00.000Z',
     totals: { lines_read: day.events.length, events_written: day.events.length, duplicates_dropped: 0, quarantined: 0, upgraded: 0 },
-    tokens: TOKENS.map((token_id, i) => ({ token_id, market_id: 'mkt-klga-high', bucket: BUCKETS[i]! })),
+    tokens: TOKENS.map((token_id, i) => ({ token_id, market_id: 'mkt-klga-high', bucket: BUCKETS[i]!, market_date: null })),
+    markets: [],
     channels: {},
     markers: [...mergeMarkers([], markersFromEvents(day.events))],
   };
@@ -110,6 +111,8 @@ export function fakeApi(): HeliosApi & { saved: { suggested_name: string; conten
     setSources: async () => {
       throw new Error('unused');
     },
+    startSweep: async () => ({ job: '0123456789abcdef' }),
+    sweepStatus: async ({ job }) => ({ job, state: 'running', fraction: 0.5, report: null, error: null }),
     subscribeLive: () => () => {},
   };
 }

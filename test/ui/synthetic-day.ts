@@ -187,6 +187,7 @@ export function syntheticDay(options: { start_ms?: number; minutes?: number; see
             latency_ms: { source_to_ingest: 40 + r() * 30, ingest_to_journal: 2 + r() * 3 },
             staleness_s: { clob: r(), metar: (t - (metarMs[metarMs.length - 1] ?? start)) / 1000 },
             rejected: {},
+            sources: [],
             reconnects: 0,
             gaps: t > start + 20 * 60_000 ? 1 : 0,
             resyncs: t > start + 20 * 60_000 ? 1 : 0,

@@ -5,7 +5,8 @@ import { compactCommand } from './compact';
 import { queryCommand } from './query';
 import { recordCommand } from './record';
 import { retentionCommand } from './retention';
+import { sweepCommand } from './sweep';
 
 export const COMMANDS: Record<string, Command> = Object.fromEntries(
-  ([compactCommand, recordCommand, queryCommand, retentionCommand, clickhouseCommand] as Command[]).map((c) => [c.name, c]),
+  ([compactCommand, recordCommand, queryCommand, retentionCommand, clickhouseCommand, sweepCommand] as Command[]).map((c) => [c.name, c]),
 );

@@ -15,6 +15,7 @@ import { SimulatorSource } from '../../services/sources/simulator';
 import { getStation } from '../../shared/stations';
 import { DATE_PATTERN, localDayBoundsUtc, stationDate } from '../../shared/time';
 import { DataRoot } from '../../services/data-root';
+import { readRecordingConfig, type RecordingConfigInput } from '../../services/recorder/config';
 import { recordCapture } from '../../services/sources/capture/capture-source';
 import { loadSourcesConfig, SourcesConfigError } from '../../services/sources/config';
 import { LiveSources } from '../../services/sources/live-sources';
@@ -43,6 +44,8 @@ Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-loc
   --station ID        station (default KLGA; a capture says its own)
   --tokens N          bucket tokens in the simulated market, 6–12 (default 8)
   --progress          print a progress line every second (max speed: every 15 recorded minutes)
+  --settings FILE     recording settings (JSON: window lengths, trigger thresholds, journal, …;
+                      see src/services/recorder/config.ts; e.g. a setting copied from \`helios sweep\`)
   --clickhouse URL    also stream to ClickHouse: http://[user@]host:port[/database] (password from
                       $HELIOS_CLICKHOUSE_PASSWORD); batches wait in DIR/spool/clickhouse while the
                       server is down (see helios clickhouse)
@@ -85,6 +88,7 @@ export function summaryLine(stats: SessionStats, mode: string, sources?: readonl
     `dropped ${droppedTotal}${dropped.length ? ` (${dropped.map(([ch, n]) => `${ch}=${n}`).join(' ')})` : ''};`,
     `rejected ${rejected};`,
     `windows ${stats.recorder.windows}; gaps ${stats.recorder.gaps}; resyncs ${stats.recorder.resyncs};`,
+    ...(stats.sources.length ? [`sources ${stats.sources.map((s) => `${s.source}=${s.state}`).join(' ')};`] : []),
     `${files.length} file(s): ${files.join(', ')}`,
   ];
   if (sources) parts.push(`; sources: ${sourcesPart(sources)}`);
@@ -115,6 +119,7 @@ async function run(args: string[]): Promise<number> {
         station: { type: 'string' },
         tokens: { type: 'string', default: '8' },
         progress: { type: 'boolean', default: false },
+        settings: { type: 'string' },
         clickhouse: { type: 'string' },
       },
       strict: true,
@@ -125,15 +130,22 @@ async function run(args: string[]): Promise<number> {
   }
   if (!values.data) throw new CliError(`--data DIR is required\n\n${usage}`);
   const forMsOf = () => (values.for !== undefined ? parseDuration(values.for) : undefined);
+  let config: RecordingConfigInput | undefined;
+  try {
+    config = values.settings === undefined ? undefined : await readRecordingConfig(values.settings);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const common = { dataRoot: new DataRoot(values.data), settings: config, clickhouse: values.clickhouse };
   if (values.config !== undefined) {
     if (values.source !== undefined) throw new CliError('--config records the sources it configures: leave out --source');
     if (values.day !== undefined || values.speed !== undefined) throw new CliError('--day and --speed are for the simulator; --config records live, in wall time');
-    return recordSources(values.config, new DataRoot(values.data), forMsOf(), values.progress, values.clickhouse);
+    return recordSources(values.config, forMsOf(), values.progress, common);
   }
   const capture = /^capture:(.+)$/.exec(values.source ?? '')?.[1];
   if (capture !== undefined) {
     if (values.for !== undefined) throw new CliError('--for does not apply to a capture: it is played back whole');
-    return playCapture(capture, new DataRoot(values.data), values.station, values.clickhouse);
+    return playCapture(capture, values.station, common);
   }
   if ((values.source ?? 'sim') !== 'sim') throw new CliError(`--source: expected sim or capture:DIR, got "${values.source}"`);
   let station: string;
@@ -150,7 +162,7 @@ async function run(args: string[]): Promise<number> {
   const speed = speedText === 'max' ? 'max' : Number(speedText);
   if (speed !== 'max' && !(speed > 0 && speed <= 10_000)) throw new CliError(`--speed must be a number in (0, 10000] or "max", got "${speedText}"`);
   if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
-  const dataRoot = new DataRoot(values.data);
+  const dataRoot = common.dataRoot;
 
   return withClickHouse(values.clickhouse, dataRoot, (onEvent) => withSignals(async (abort) => {
     if (speed === 'max') {
@@ -175,6 +187,7 @@ async function run(args: string[]): Promise<number> {
         source: (scheduler) => new SimulatorSource({ station, seed, tokens, date, start: from, to, speed: Infinity, scheduler }),
         startMs: from,
         endMs: to,
+        config,
         signal: abort.signal,
         progressEveryMs: values.progress ? 15 * 60_000 : undefined,
         onProgress: values.progress ? (s) => console.log(progressLine(s)) : undefined,
@@ -186,7 +199,7 @@ async function run(args: string[]): Promise<number> {
 
     // Live: the simulator on a virtual clock at `speed` (from now, or from the day's local midnight).
     const source = new SimulatorSource({ station, seed, tokens, speed, ...(values.day !== undefined ? { date: values.day } : {}) });
-    const session = await startRecording({ dataRoot, source, clock: source.clock, onEvent });
+    const session = await startRecording({ dataRoot, source, clock: source.clock, config, onEvent });
     const started = source.clock.now();
     const progress = values.progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
     let dayOver = false; // the simulator covers one local day
@@ -250,7 +263,14 @@ function recordUntil(signal: AbortSignal, forMs: number | undefined): Promise<vo
   });
 }
 
-async function recordSources(file: string, dataRoot: DataRoot, forMs: number | undefined, progress: boolean, clickhouse: string | undefined): Promise<number> {
+/** What every way of recording takes: the data root, recording settings (`--settings`), a ClickHouse URL. */
+interface RecordCommon {
+  dataRoot: DataRoot;
+  settings: RecordingConfigInput | undefined;
+  clickhouse: string | undefined;
+}
+
+async function recordSources(file: string, forMs: number | undefined, progress: boolean, { dataRoot, settings, clickhouse }: RecordCommon): Promise<number> {
   let config;
   try {
     config = await loadSourcesConfig(file);
@@ -265,7 +285,7 @@ async function recordSources(file: string, dataRoot: DataRoot, forMs: number | u
     } catch (e) {
       throw new CliError(`could not start the sources: ${(e as Error).message}`, 1);
     }
-    const session = await startRecording({ dataRoot, source: sources, clock: sources.clock, onEvent });
+    const session = await startRecording({ dataRoot, source: sources, clock: sources.clock, config: settings, onEvent });
     if (sources.ingestPort !== null) console.error(`sources: model ingest on ws://127.0.0.1:${sources.ingestPort}/`);
     const ticker = progress ? setInterval(() => console.log(`${progressLine(session.stats())} sources: ${sourcesPart(sources.statuses())}`), 1000) : null;
     await recordUntil(abort.signal, forMs);
@@ -277,11 +297,11 @@ async function recordSources(file: string, dataRoot: DataRoot, forMs: number | u
   }));
 }
 
-async function playCapture(dir: string, dataRoot: DataRoot, station: string | undefined, clickhouse: string | undefined): Promise<number> {
+async function playCapture(dir: string, station: string | undefined, { dataRoot, settings, clickhouse }: RecordCommon): Promise<number> {
   return withClickHouse(clickhouse, dataRoot, (onEvent) => withSignals(async (abort) => {
     let result;
     try {
-      result = await recordCapture({ dir, dataRoot, station, signal: abort.signal, onEvent });
+      result = await recordCapture({ dir, dataRoot, station, config: settings, signal: abort.signal, onEvent });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || /no raw capture|cannot tell the station|several stations|unknown station/.test((e as Error).message)) {
         throw new CliError((e as Error).message);

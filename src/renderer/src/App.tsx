@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useApp, useUi } from './app-context';
 import { DayPicker } from './components/DayPicker';
 import { Header } from './components/Header';
+import { SweepDialog } from './components/SweepDialog';
 import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
 import { handleKey } from './keyboard';
@@ -45,6 +46,7 @@ export function App() {
       {!hidden.sql ? <SqlConsole /> : <div />}
       <StatusBar />
       <DayPicker />
+      <SweepDialog />
     </div>
   );
 }

@@ -32,6 +32,8 @@ export function useMenuCommands(): void {
           return state.setZone('madrid');
         case 'time-zone:utc':
           return state.setZone('utc');
+        case 'window-sweep':
+          return state.setSweepOpen(true);
       }
     });
   }, [api, controller, ui]);

@@ -216,7 +216,10 @@ CREATE TABLE IF NOT EXISTS `helios`.`health`
     `dropped.key` Array(String),
     `dropped.value` Array(Nullable(Float64)),
     `rejected.key` Array(String),
-    `rejected.value` Array(Nullable(Float64))
+    `rejected.value` Array(Nullable(Float64)),
+    `sources.source` Array(String),
+    `sources.state` Array(String),
+    `sources.detail` Array(Nullable(String))
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(date)

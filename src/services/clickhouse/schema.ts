@@ -70,6 +70,16 @@ const NESTED: Partial<Record<Column['type'], [string, string][]>> = {
     ['cover', 'String'],
     ['base_ft', 'Nullable(Int32)'],
   ],
+  market_tokens: [
+    ['token_id', 'String'],
+    ['market_id', 'String'],
+    ['bucket', 'Nullable(String)'],
+  ],
+  source_states: [
+    ['source', 'String'],
+    ['state', 'String'],
+    ['detail', 'Nullable(String)'],
+  ],
 };
 
 function columnsOf(col: Column): ChColumn[] {

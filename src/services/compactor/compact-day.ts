@@ -24,7 +24,7 @@ import { sqlString } from '../../shared/sql';
 import { CompactionError, DayBusyError, NoJournalError } from './errors';
 import { journalName, listJournalFiles } from './journal-reader';
 import { DEFAULT_SHOCK_THRESHOLD, deriveMarkers } from './markers';
-import { deriveTokens } from './tokens';
+import { deriveMarkets, deriveTokens } from './tokens';
 import { openEngine, writeChannelParquet, type Engine } from './parquet-writer';
 import { spoolJournal } from './spool-journal';
 import type { DayPartition, QuarantineCode } from './validate-lines';
@@ -169,7 +169,8 @@ async function compactDayOrThrow(options: CompactDayOptions): Promise<CompactDay
       { metar_obs: source('metar_obs'), event_windows: source('event_windows'), l2_snap_1s: source('l2_snap_1s'), book_events: source('book_events') },
       options.shockThreshold ?? DEFAULT_SHOCK_THRESHOLD,
     );
-    const tokens = await deriveTokens(engine.query, { l2_snap_1s: source('l2_snap_1s'), nowcast_1m: source('nowcast_1m') });
+    const tokens = await deriveTokens(engine.query, { l2_snap_1s: source('l2_snap_1s'), nowcast_1m: source('nowcast_1m'), markets: source('markets') });
+    const markets = await deriveMarkets(engine.query, source('markets'));
     engine.close();
     engine = null;
 
@@ -190,6 +191,7 @@ async function compactDayOrThrow(options: CompactDayOptions): Promise<CompactDay
         upgraded: stats.reduce((sum, st) => sum + st.upgraded, 0),
       },
       tokens,
+      markets,
       channels,
       markers,
     };

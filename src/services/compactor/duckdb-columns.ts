@@ -18,6 +18,8 @@ export const DUCKDB_TYPES: Record<ColumnType, string> = {
   clouds: 'STRUCT(cover VARCHAR, base_ft INTEGER)[]',
   number_map: 'MAP(VARCHAR, DOUBLE)',
   string_list: 'VARCHAR[]',
+  market_tokens: 'STRUCT(token_id VARCHAR, market_id VARCHAR, bucket VARCHAR)[]',
+  source_states: 'STRUCT("source" VARCHAR, state VARCHAR, detail VARCHAR)[]',
   enum_list: 'VARCHAR[]',
 };
 

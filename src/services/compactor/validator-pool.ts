@@ -5,9 +5,7 @@
  * validated inline, yielding to the event loop between chunks.
  */
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { workerCode, workerModule } from '../worker-script';
 import { validateChunk, type ChunkJob, type ChunkResult, type DayPartition } from './validate-lines';
 
 export interface ChunkValidator {
@@ -15,35 +13,6 @@ export interface ChunkValidator {
   readonly threads: number;
   validate(job: ChunkJob): Promise<ChunkResult>;
   close(): Promise<void>;
-}
-
-/**
- * The worker's module: the TypeScript source next to this file, or in a build the
- * `validate-worker` entry (electron.vite.config.ts builds it to out/main/validate-worker.js: next
- * to an entry bundle that contains this code, or one folder up from a shared chunk in
- * out/main/chunks). Null when neither exists.
- */
-function workerUrl(): URL | null {
-  const candidates = ['./validate-worker.ts', './validate-worker.js', '../validate-worker.js'].map((p) => new URL(p, import.meta.url));
-  return candidates.find((url) => url.protocol === 'file:' && existsSync(fileURLToPath(url))) ?? null;
-}
-
-let sourceBundle: string | undefined;
-
-/**
- * The code a worker runs. A build points at the built JS. A source checkout (tests, bench, the CLI
- * under tsx) bundles the TypeScript worker with esbuild once per process: each worker then starts
- * from one script instead of loading and transpiling every module through a TypeScript loader,
- * which cost ~0.4 s and a core per worker.
- */
-function workerCode(url: URL): string {
-  if (!url.pathname.endsWith('.ts')) return `import(${JSON.stringify(url.href)});`;
-  if (sourceBundle === undefined) {
-    const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-    const built = esbuild.buildSync({ entryPoints: [fileURLToPath(url)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
-    sourceBundle = built.outputFiles[0]!.text;
-  }
-  return sourceBundle;
 }
 
 class InlineValidator implements ChunkValidator {
@@ -138,7 +107,7 @@ export async function createValidator(
   onFallback?: (reason: string) => void,
 ): Promise<ChunkValidator> {
   if (threads <= 0) return new InlineValidator(day);
-  const url = workerUrl();
+  const url = workerModule(import.meta.url, 'validate-worker');
   if (!url) {
     onFallback?.('validator worker module not found next to the compactor (build without a validate-worker entry?); validating inline');
     return new InlineValidator(day);

@@ -3,6 +3,7 @@
  * nested field may be left out); `resolveRecordingConfig` fills the documented defaults and rejects
  * out-of-range values with a readable reason.
  */
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { SHED_ORDER } from '../../shared/channels';
 import { describeZodError } from '../../shared/registry';
@@ -114,4 +115,19 @@ export function resolveRecordingConfig(input: RecordingConfigInput = {}): Record
   const parsed = recordingConfigSchema.safeParse(input);
   if (!parsed.success) throw new Error(`invalid recording config: ${describeZodError(parsed.error)}`);
   return parsed.data;
+}
+
+/** A recording settings file (a JSON object of this config, any field left out): resolved, or an error naming the file and the field. */
+export async function readRecordingConfig(file: string): Promise<RecordingConfig> {
+  let input: unknown;
+  try {
+    input = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`recording settings ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return resolveRecordingConfig(input as RecordingConfigInput);
+  } catch (e) {
+    throw new Error(`recording settings ${file}: ${(e as Error).message}`);
+  }
 }

@@ -2,12 +2,9 @@
 export {
   startRecording,
   recordDay,
-  wallClock,
-  type Clock,
   type FiniteSource,
   type RecordingSession,
   type RecordDayOptions,
-  type Scheduler,
   type SessionStats,
   type StartRecordingOptions,
 } from './session';

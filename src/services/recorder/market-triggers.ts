@@ -20,7 +20,7 @@
 import { spreadRegime, type SpreadRegime } from '../../shared/book';
 import type { WindowReason } from '../../shared/schemas';
 import type { RecordingConfig } from './config';
-import type { TokenBook } from './token-book';
+import type { TokenMirror } from './token-mirror';
 
 export type MarketReason = Extract<WindowReason, 'MID_SHOCK' | 'SPREAD_REGIME' | 'DEPTH_CLIFF'>;
 
@@ -45,20 +45,20 @@ export class MarketTriggers {
   private readonly quietUntil: Record<MarketReason, number> = { MID_SHOCK: -Infinity, SPREAD_REGIME: -Infinity, DEPTH_CLIFF: -Infinity };
 
   constructor(
-    private readonly book: TokenBook,
+    private readonly mirror: TokenMirror,
     private readonly cfg: TriggerConfig,
   ) {}
 
   private get name(): string {
-    return this.book.info.bucket || this.book.info.token_id;
+    return this.mirror.info.bucket || this.mirror.info.token_id;
   }
 
   /** A resync (or the first book) is the new baseline for every trigger. */
   rebase(): void {
-    const t = this.book;
-    this.refMid = t.mid;
+    const t = this.mirror;
+    this.refMid = t.book.mid;
     this.shockFired = false;
-    this.regime = spreadRegime(t.spread, this.cfg.wideSpread);
+    this.regime = spreadRegime(t.book.spread, this.cfg.wideSpread);
     this.setPending(null);
     const depth = this.depth();
     this.refDepth = depth;
@@ -68,8 +68,8 @@ export class MarketTriggers {
 
   /** At each whole second: the references of the shock and cliff tests. */
   onSecond(): void {
-    const t = this.book;
-    this.refMid = t.ok ? t.mid : null;
+    const t = this.mirror;
+    this.refMid = t.ok ? t.book.mid : null;
     this.shockFired = false;
     this.refDepth = t.ok ? this.depth() : null;
     if (t.ok) this.keepRefLevels();
@@ -78,9 +78,9 @@ export class MarketTriggers {
 
   /** After a message changed the (trusted) book at `nowMs`. */
   evaluate(nowMs: number, out: MarketTrigger[]): void {
-    const t = this.book;
+    const t = this.mirror;
     const cfg = this.cfg;
-    const mid = t.mid;
+    const mid = t.book.mid;
     if (!this.shockFired && mid !== null && this.refMid !== null) {
       const moved = Math.abs(mid - this.refMid);
       if (moved > cfg.midShockTicks * t.tick + 1e-9 && moved >= cfg.midShockMinMove - 1e-9) {
@@ -89,10 +89,10 @@ export class MarketTriggers {
       }
     }
 
-    const observed = spreadRegime(t.spread, cfg.wideSpread);
+    const observed = spreadRegime(t.book.spread, cfg.wideSpread);
     if (this.regime === null) this.regime = observed;
     else if (observed === this.regime) this.setPending(null);
-    else if (this.pending?.regime !== observed) this.setPending({ regime: observed, sinceMs: nowMs, spread: t.spread });
+    else if (this.pending?.regime !== observed) this.setPending({ regime: observed, sinceMs: nowMs, spread: t.book.spread });
     this.confirmRegime(nowMs, out);
 
     const depth = this.depth();
@@ -119,7 +119,7 @@ export class MarketTriggers {
   confirmRegime(nowMs: number, out: MarketTrigger[]): void {
     const p = this.pending;
     if (!p || nowMs < this.regimeDueMs) return;
-    if (!this.book.ok) return this.setPending(null);
+    if (!this.mirror.ok) return this.setPending(null);
     const from = this.regime;
     this.regime = p.regime;
     this.setPending(null);
@@ -139,21 +139,21 @@ export class MarketTriggers {
   }
 
   private keepRefLevels(): void {
-    this.book.topInto('bid', this.cfg.depthCliffLevels, this.refLevels.bid);
-    this.book.topInto('ask', this.cfg.depthCliffLevels, this.refLevels.ask);
+    this.mirror.book.bids.topInto(this.cfg.depthCliffLevels, this.refLevels.bid);
+    this.mirror.book.asks.topInto(this.cfg.depthCliffLevels, this.refLevels.ask);
   }
 
   /** How many of the last second's top-N levels of `side` are gone or under half their size. */
   private pulled(side: 'bid' | 'ask'): number {
     const ref = this.refLevels[side];
     let n = 0;
-    for (let i = 0; i < ref.length; i += 2) if (this.book.sizeAt(side, ref[i]!) < ref[i + 1]! / 2) n++;
+    for (let i = 0; i < ref.length; i += 2) if (this.mirror.book.sizeAt(side, ref[i]!) < ref[i + 1]! / 2) n++;
     return n;
   }
 
   private depth(): { bid: number; ask: number } {
     const n = this.cfg.depthCliffLevels;
-    return { bid: this.book.depth('bid', n), ask: this.book.depth('ask', n) };
+    return { bid: this.mirror.book.bids.depth(n), ask: this.mirror.book.asks.depth(n) };
   }
 }
 

@@ -6,7 +6,9 @@
  *
  * Backfill, in recording order: per token the latest `l2_snap_1s` plus the deltas and book events
  * recorded after it, and the last trades; the latest METAR, PWS cluster, features, nowcast and
- * health; the open event window. That is exactly what `applyEvents` needs to rebuild every panel.
+ * health; the open event window; every `markets` event of the session (kept whatever their age:
+ * a few a day, and together they are the markets' state). That is exactly what `applyEvents`
+ * needs to rebuild every panel.
  */
 import { CHANNEL_GROUPS, CHANNELS, type Channel, type ChannelGroup } from '../../shared/channels';
 import { RECENT_TRADES } from '../../shared/channel-state';
@@ -67,6 +69,7 @@ export interface RingBuffersOptions {
 
 export class RingBuffers implements LiveFeed {
   private readonly rings = new Map<Channel, Ring>(CHANNELS.map((c) => [c, new Ring()]));
+  private readonly markets: Entry[] = [];
   private readonly subscribers = new Set<Subscriber>();
   private pending: AnyEvent[] = [];
   private n = 0;
@@ -82,6 +85,7 @@ export class RingBuffers implements LiveFeed {
     this.latestMs = Math.max(this.latestMs, ms);
     const entry: Entry = { n: this.n++, ms, token: (event as { token_id?: string }).token_id, event };
     this.rings.get(event.ch)!.push(entry, this.options.config.minutes * 60_000, this.options.config.maxEventsPerChannel);
+    if (event.ch === 'markets') this.markets.push(entry);
     if (this.subscribers.size > 0) this.pending.push(event);
   }
 
@@ -164,6 +168,7 @@ export class RingBuffers implements LiveFeed {
         else if (!closed.has(w.window_id)) out.push(e);
       }
     }
+    if (channels.has('markets')) out.push(...this.markets);
     return out.sort((a, b) => a.n - b.n).map((e) => e.event);
   }
 

@@ -9,21 +9,17 @@
  *   recordDay       the fast path for synthesizing a past day: the same recorder driven by message
  *                   time as fast as possible, with backpressure (await the writer) instead of shedding.
  */
+import { wallClock, type Clock, type Scheduler } from '../clock';
 import { DataRoot } from '../data-root';
 import type { LiveFeed } from '../live-feed';
-import type { MarketToken, Source, SourceMessage } from '../sources/source';
+import type { MarketToken, Source, SourceMessage, SourceStatus } from '../sources/source';
 import { getStation } from '../../shared/stations';
-import type { AnyEvent } from '../../shared/schemas';
 import { resolveRecordingConfig, type RecordingConfig, type RecordingConfigInput } from './config';
+import { readRecordedHistory } from './journal-history';
 import { JournalWriter, type JournalWriterStats } from './journal-writer';
-import { Recorder, type RecorderStats } from './recorder';
+import type { AnyEvent } from '../../shared/schemas';
+import { Recorder, type RecorderOptions, type RecorderStats, type Rejection, type WriterHealth } from './recorder';
 import { RingBuffers } from './ring-buffers';
-
-export interface Clock {
-  now(): number;
-}
-
-export const wallClock: Clock = { now: () => Date.now() };
 
 export interface SessionStats {
   station_id: string;
@@ -32,6 +28,8 @@ export interface SessionStats {
   now_ms: number;
   recorder: RecorderStats;
   journal: JournalWriterStats;
+  /** Each upstream's latest state as its source reported it (for the LIVE badge and the CLI). */
+  sources: SourceStatus[];
   /** Exceptions thrown while handling a message (each also printed); the message is skipped. */
   errors: number;
 }
@@ -70,7 +68,10 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
   const station_id = source.info.station_id;
   getStation(station_id); // unknown stations fail here, with the list of known ones
   const startMs = clock.now();
-  const writer = new JournalWriter({ dataRoot: dataRootOf(options.dataRoot), station_id, config: config.journal, shed: true });
+  const dataRoot = dataRootOf(options.dataRoot);
+  // A restart mid-day: what today's journal already holds is not recorded again.
+  const history = await readRecordedHistory(dataRoot, station_id, startMs);
+  const writer = new JournalWriter({ dataRoot, station_id, config: config.journal, shed: true });
   const ring = new RingBuffers({ station_id, config: config.ring, startMs });
   const recorder = new Recorder({
     station_id,
@@ -85,6 +86,7 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
     reject: (r) => writer.reject(r),
     requestBook: source.requestBook ? (token) => source.requestBook!(token) : undefined,
     writerHealth: () => writer.stats(),
+    history,
   });
 
   let errors = 0;
@@ -113,6 +115,7 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
     now_ms: recorder.time,
     recorder: recorder.stats(),
     journal: writer.stats(),
+    sources: recorder.sources(),
     errors,
   });
 
@@ -122,8 +125,16 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
       guarded(() => recorder.ingest(message, clock.now()));
       schedulePublish();
     },
-    reject: (r) => writer.reject({ at_ms: r.received_ms, source: r.source, reason: r.reason, input: r.input }),
-    status: () => {},
+    reject: (r) => {
+      if (stopped) return;
+      guarded(() => recorder.sourceRejected(r, clock.now()));
+      schedulePublish();
+    },
+    status: (s) => {
+      if (stopped) return;
+      guarded(() => recorder.sourceStatus(s, clock.now()));
+      schedulePublish();
+    },
   });
   guarded(() => recorder.advanceTo(startMs)); // initial BOOK_RESYNC_STARTs and book requests, once the source runs
   const timer = setInterval(() => {
@@ -154,13 +165,6 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
       return stopping;
     },
   };
-}
-
-/** Wall time and timers as a paced source (the simulator) takes them; see `recordDay`. */
-export interface Scheduler {
-  now(): number;
-  /** Run `fn` after `delayMs` (≤ 0: as soon as possible). Returns a cancel function. */
-  schedule(fn: () => void, delayMs: number): () => void;
 }
 
 /** A source that can run as fast as possible and says when it has delivered everything. */
@@ -212,7 +216,60 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
   const config = resolveRecordingConfig(options.config);
   const highWater = Math.max(1000, Math.min(20_000, config.journal.maxQueueEvents >> 1));
   let writer: JournalWriter | null = null;
-  const behind = () => writer !== null && writer.queueDepth >= highWater;
+  let station_id = '';
+  const stats = (recorder: Recorder): SessionStats => ({
+    station_id,
+    started_ms: options.startMs,
+    now_ms: recorder.time,
+    recorder: recorder.stats(),
+    journal: writer!.stats(),
+    sources: recorder.sources(),
+    errors: 0,
+  });
+  const recorder = await driveDay({
+    ...options,
+    config,
+    output(station) {
+      station_id = station;
+      const w = (writer = new JournalWriter({ dataRoot: dataRootOf(options.dataRoot), station_id, config: config.journal, shed: false }));
+      const emit = (e: AnyEvent) => {
+        w.enqueue(e);
+        options.onEvent?.(e);
+      };
+      return { emit, reject: (r) => w.reject(r), writerHealth: () => w.stats(), behind: () => w.queueDepth >= highWater, drain: () => w.drain() };
+    },
+    progress: options.onProgress && { everyMs: options.progressEveryMs ?? 3_600_000, report: (r) => options.onProgress!(stats(r)) },
+  });
+  await writer!.close();
+  return stats(recorder);
+}
+
+/** Where a day driven by `driveDay` goes; with backpressure, the producer waits while `behind()`. */
+export interface DayOutput {
+  emit(event: AnyEvent): void;
+  reject?(rejection: Rejection): void;
+  writerHealth?(): WriterHealth;
+  behind?(): boolean;
+  drain?(): Promise<void>;
+}
+
+export type DriveDayOptions = Omit<RecordDayCommon, 'dataRoot' | 'config' | 'onProgress' | 'progressEveryMs' | 'onEvent'> &
+  (Pick<Extract<RecordDayOptions, { messages: unknown }>, 'station_id' | 'tokens' | 'messages'> | Pick<Extract<RecordDayOptions, { source: unknown }>, 'source'>) & {
+    config: RecordingConfig;
+    /** Called once the station is known (from the source), before anything is recorded. */
+    output(station_id: string): DayOutput;
+    /** Window policies evaluated beside the recording one (the window sweep). */
+    shadowPolicies?: RecorderOptions['shadowPolicies'];
+    progress?: { everyMs: number; report(recorder: Recorder): void };
+  };
+
+/**
+ * A recorder driven by message time over a day (or `[startMs, endMs)` of it), as fast as the
+ * output takes it: the engine of `recordDay`, and of the window sweep on regenerated inputs.
+ */
+export async function driveDay(options: DriveDayOptions): Promise<Recorder> {
+  let out: DayOutput | null = null;
+  const behind = () => out?.behind?.() === true;
   const scheduler: Scheduler = {
     now: () => Date.now(),
     schedule(fn, delayMs) {
@@ -224,7 +281,7 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
         const t = setTimeout(run, delayMs);
         return () => clearTimeout(t);
       }
-      if (behind()) void writer!.drain().then(run);
+      if (behind()) void out!.drain!().then(run);
       else setImmediate(run);
       return () => {
         cancelled = true;
@@ -235,41 +292,32 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
   const station_id = source ? source.info.station_id : (options as { station_id: string }).station_id;
   const tokens = source ? source.info.tokens : (options as { tokens: readonly MarketToken[] }).tokens;
   getStation(station_id);
-  writer = new JournalWriter({ dataRoot: dataRootOf(options.dataRoot), station_id, config: config.journal, shed: false });
-  const w = writer;
+  const o = (out = options.output(station_id));
   const recorder = new Recorder({
     station_id,
     tokens,
-    config,
+    config: options.config,
     startMs: options.startMs,
-    emit: (event) => {
-      w.enqueue(event);
-      options.onEvent?.(event);
-    },
-    reject: (r) => w.reject(r),
+    emit: (event) => o.emit(event),
+    reject: o.reject,
     requestBook: source?.requestBook ? (token) => source.requestBook!(token) : undefined,
-    writerHealth: () => w.stats(),
+    writerHealth: o.writerHealth,
+    shadowPolicies: options.shadowPolicies,
   });
-  const stats = (): SessionStats => ({
-    station_id,
-    started_ms: options.startMs,
-    now_ms: recorder.time,
-    recorder: recorder.stats(),
-    journal: w.stats(),
-    errors: 0,
-  });
-  const progressEvery = options.progressEveryMs ?? 3_600_000;
-  let nextProgress = options.startMs + progressEvery;
+  const wait = async () => {
+    if (behind()) await o.drain!();
+  };
+  let nextProgress = options.progress ? options.startMs + options.progress.everyMs : Infinity;
   const progress = () => {
-    if (options.onProgress && recorder.time >= nextProgress) {
-      options.onProgress(stats());
-      nextProgress += progressEvery;
+    if (recorder.time >= nextProgress) {
+      options.progress!.report(recorder);
+      nextProgress += options.progress!.everyMs;
     }
   };
   const advanceTo = async (target: number) => {
     while (recorder.time < target) {
       recorder.advanceTo(Math.min(target, recorder.time + ADVANCE_STEP_MS));
-      if (behind()) await w.drain();
+      await wait();
       progress();
     }
   };
@@ -291,8 +339,8 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
         recorder.ingest(message, message.received_ms);
         progress();
       },
-      reject: (r) => w.reject({ at_ms: r.received_ms, source: r.source, reason: r.reason, input: r.input }),
-      status: () => {},
+      reject: (r) => recorder.sourceRejected(r),
+      status: (s) => recorder.sourceStatus(s),
     });
     await source.finished;
     ended = true;
@@ -305,7 +353,7 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
       if (message.received_ms - recorder.time > 1000) await advanceTo(message.received_ms);
       recorder.ingest(message, message.received_ms);
       if ((++count & 255) === 0) {
-        if (behind()) await w.drain();
+        await wait();
         progress();
       }
     }
@@ -314,6 +362,5 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
   const end = options.signal?.aborted || options.endMs === undefined ? recorder.time : options.endMs - 1;
   await advanceTo(end);
   recorder.finish(end);
-  await w.close();
-  return stats();
+  return recorder;
 }

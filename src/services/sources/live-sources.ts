@@ -28,7 +28,7 @@ import { MetarPoller } from './metar/metar-poller';
 import { PolymarketUpstream } from './polymarket/polymarket-upstream';
 import { PwsPoller } from './pws/pws-poller';
 import type { RawRecord, RawRecordInput } from './raw-records';
-import type { MarketToken, Source, SourceInfo, SourceSink, SourceState, SourceStatus } from './source';
+import type { MarketToken, Source, SourceScope, SourceSink, SourceState, SourceStatus } from './source';
 import type { Upstream, UpstreamContext } from './upstream';
 
 /** Budget of one slice of queued frames (decode + push), then the event loop gets a turn. */
@@ -51,7 +51,7 @@ export interface LiveSourcesOptions {
 }
 
 export class LiveSources implements Source {
-  readonly info: SourceInfo;
+  readonly info: SourceScope;
   readonly clock = { now: () => this.now() };
   readonly station: Station;
   private readonly config: SourcesConfig;

@@ -5,7 +5,7 @@
  * (book mirror, snapshots, windows, envelope) is the recorder's job, identical for every source.
  */
 import type { ClobMarketMessageWire } from './polymarket-messages';
-import type { Features1m, Nowcast1m } from '../../shared/schemas';
+import { SOURCE_STATES, type Features1m, type Nowcast1m, type SourceStateName } from '../../shared/schemas';
 
 /** One personal weather station reading, °F. */
 export interface PwsReading {
@@ -68,8 +68,8 @@ export interface SourceRejection {
   input: unknown;
 }
 
-export const SOURCE_STATES = ['connecting', 'connected', 'reconnecting', 'stale', 'failing', 'not_configured', 'stopped'] as const;
-export type SourceState = (typeof SOURCE_STATES)[number];
+export { SOURCE_STATES };
+export type SourceState = SourceStateName;
 
 /** Connection state of one upstream, for `health` and the LIVE badge. */
 export interface SourceStatus {
@@ -98,7 +98,8 @@ export interface MarketToken {
   market_date?: string;
 }
 
-export interface SourceInfo {
+/** What a source records: its id, the station, and the operating cone it starts with. */
+export interface SourceScope {
   id: string;
   station_id: string;
   /** The cone known at start; sources that discover markets add them with `market_listed`. */
@@ -106,7 +107,7 @@ export interface SourceInfo {
 }
 
 export interface Source {
-  readonly info: SourceInfo;
+  readonly info: SourceScope;
   /** Begin delivering to `sink`; resolves once running. Messages carry their own receive time. */
   start(sink: SourceSink): Promise<void>;
   /** Stop delivering; resolves when no further `push` will happen. */

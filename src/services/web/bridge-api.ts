@@ -13,8 +13,9 @@ import type { SourcesView } from '../../shared/sources-config';
 import { ApiArgsError, createDataApi, parseApiArgs, type ApiArgs } from '../api-data';
 import type { DataRoot } from '../data-root';
 import { exists } from '../files';
+import { createSweepApi } from '../sweep/sweep-jobs';
 
-export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot', 'getSources', 'setSources'] as const;
+export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot', 'startSweep', 'sweepStatus', 'getSources', 'setSources'] as const;
 export type BridgeOperation = (typeof BRIDGE_OPERATIONS)[number];
 
 export function isBridgeOperation(op: string): op is BridgeOperation {
@@ -41,6 +42,7 @@ export interface BridgeApi {
 
 export function createBridgeApi({ dataRoot, info, sources }: BridgeApiOptions): BridgeApi {
   const data = createDataApi(() => dataRoot);
+  const sweeps = createSweepApi(() => dataRoot);
   const exportsDir = join(dataRoot.root, 'exports');
   const asList = (args: unknown): unknown[] => {
     if (!Array.isArray(args)) throw new ApiArgsError('arguments must be a JSON array');
@@ -64,6 +66,10 @@ export function createBridgeApi({ dataRoot, info, sources }: BridgeApiOptions): 
           const [{ suggested_name, contents }] = parseApiArgs('saveSnapshot', list);
           return { saved: true, path: await writeExport(exportsDir, suggested_name, contents) };
         }
+        case 'startSweep':
+          return sweeps.startSweep(...list);
+        case 'sweepStatus':
+          return sweeps.sweepStatus(...list);
         case 'getSources':
           parseApiArgs('getSources', list);
           return sourcesOrFail(sources).view();

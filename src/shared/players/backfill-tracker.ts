@@ -16,6 +16,8 @@ export class BackfillTracker {
   private readonly latest = new Map<Channel, AnyEvent>();
   private readonly windows = new Map<string, AnyEvent>();
   private lastWindowRecord: AnyEvent | null = null;
+  /** Every markets event: a handful a day, and together they are the markets' state. */
+  private readonly markets: AnyEvent[] = [];
   private readonly recent: AnyEvent[] = [];
   private recentHead = 0;
 
@@ -45,6 +47,9 @@ export class BackfillTracker {
         this.trades.set(e.token_id, list);
         break;
       }
+      case 'markets':
+        this.markets.push(e);
+        break;
       case 'event_windows':
         this.lastWindowRecord = e;
         if (e.state === 'open') this.windows.set(e.window_id, e);
@@ -75,6 +80,7 @@ export class BackfillTracker {
     this.latest.clear();
     this.windows.clear();
     this.lastWindowRecord = null;
+    this.markets.length = 0;
     this.recent.length = 0;
     this.recentHead = 0;
   }
@@ -90,7 +96,7 @@ export class BackfillTracker {
       out.push(snap, ...(this.deltas.get(token) ?? []));
     }
     for (const list of this.trades.values()) out.push(...list);
-    out.push(...this.bookEvents.values(), ...this.latest.values(), ...this.windows.values());
+    out.push(...this.bookEvents.values(), ...this.latest.values(), ...this.windows.values(), ...this.markets);
     if (this.lastWindowRecord && !out.includes(this.lastWindowRecord)) out.push(this.lastWindowRecord);
     return out.sort(compareEvents);
   }

@@ -120,6 +120,16 @@ export function convertValue(column: Column, v: unknown): unknown {
         const row = structValue(item);
         return { cover: row.cover as string, base_ft: row.base_ft === null || row.base_ft === undefined ? null : intValue(row.base_ft) };
       });
+    case 'market_tokens':
+      return listValue(v).map((item) => {
+        const row = structValue(item);
+        return { token_id: row.token_id as string, market_id: row.market_id as string, bucket: (row.bucket as string | null) ?? null };
+      });
+    case 'source_states':
+      return listValue(v).map((item) => {
+        const row = structValue(item);
+        return { source: row.source as string, state: row.state as string, detail: (row.detail as string | null) ?? null };
+      });
     case 'number_map':
       return numberMapValue(v);
     case 'string_list':

@@ -187,6 +187,7 @@ export class SqlEventSource implements EventSource {
     // Small channels: the whole day up to t.
     const bookEventsP = this.select('book_events', dayStart, hi, latestPer('token_id', 1), signal);
     const windowsP = this.select('event_windows', dayStart, hi, latestPer('window_id', 1), signal);
+    const marketsP = this.select('markets', dayStart, hi, OLDEST_FIRST, signal);
 
     const snapshots = await snapshotsP;
     const tokens = new Set(snapshots.map((s) => s.token_id!));
@@ -202,7 +203,7 @@ export class SqlEventSource implements EventSource {
     );
     if (lastWindowRecord && !openWindows.includes(lastWindowRecord)) openWindows.push(lastWindowRecord);
 
-    const all = [...snapshots, ...deltas, ...trades, ...(await bookEventsP), ...(await latestP).flat(), ...openWindows];
+    const all = [...snapshots, ...deltas, ...trades, ...(await bookEventsP), ...(await latestP).flat(), ...openWindows, ...(await marketsP)];
     throwIfAborted(signal);
     return all.sort(compareEvents);
   }

@@ -3,7 +3,7 @@
  * argument tuple as JSON, live as the protocol over a WebSocket on /live. The server validates
  * every argument again; this side validates every live message with the protocol's zod schemas.
  */
-import type { AppInfo, DaySummary, HeliosApi } from '../../../shared/api';
+import type { AppInfo, DaySummary, HeliosApi, SweepJobStatus } from '../../../shared/api';
 import type { SourcesView } from '../../../shared/sources-config';
 import type { ChannelGroup } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
@@ -77,6 +77,8 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
     chooseDataRoot: async () => null, // the bridge's data root is chosen on its command line
     getSources: () => json<SourcesView>('getSources', []),
     setSources: (choice) => json<SourcesView>('setSources', [choice]),
+    startSweep: (args) => json<{ job: string }>('startSweep', [args]),
+    sweepStatus: (args) => json<SweepJobStatus>('sweepStatus', [args]),
     subscribeLive: (groups, listener) => subscribeLive(base, Ws, groups, listener, options.reconnectMs ?? 500),
   };
 }

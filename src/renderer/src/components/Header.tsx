@@ -112,6 +112,9 @@ export function Header() {
       <button data-testid="toggle-sql" aria-pressed={!hidden.sql} onClick={() => ui.getState().togglePanel('sql')} title="SQL console over the loaded day">
         SQL
       </button>
+      <button data-testid="open-sweep" disabled={kind !== 'replay'} onClick={() => ui.getState().setSweepOpen(true)} title="Window sweep: what each trigger setting would have captured on this day (Tools ▸ Window Sweep…)">
+        Sweep
+      </button>
     </header>
   );
 }

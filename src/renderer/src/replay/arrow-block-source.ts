@@ -61,7 +61,7 @@ export interface BlockStats {
 
 const LATEST_OF: readonly Channel[] = ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'health'];
 /** Channels read from the day's start at every seek: small by nature (SPEC §2). */
-const SMALL: ReadonlySet<Channel> = new Set<Channel>(['book_events', 'event_windows', 'metar_obs', 'features_1m', 'nowcast_1m', 'tape_trades']);
+const SMALL: ReadonlySet<Channel> = new Set<Channel>(['book_events', 'event_windows', 'metar_obs', 'features_1m', 'nowcast_1m', 'tape_trades', 'markets']);
 
 function timesOf(table: Table): Float64Array {
   const v = table.getChild('ts_ingest_utc');
@@ -407,6 +407,7 @@ export class ArrowBlockSource implements EventSource {
       );
       const bookEventsP = timed('book_events', this.rows('book_events', dayStart, hi, signal, 'urgent'));
       const windowsP = timed('event_windows', this.rows('event_windows', dayStart, hi, signal, 'urgent'));
+      const marketsP = timed('markets', this.rows('markets', dayStart, hi, signal, 'urgent'));
       // Deltas and trades don't wait for the snapshots: every delta that can matter is after
       // snapFrom (the tracker keeps, per token, only those after its latest snapshot).
       const deltasP = timed('deltas', this.rowsNow('l2_deltas', snapFrom, hi, signal));
@@ -419,8 +420,8 @@ export class ArrowBlockSource implements EventSource {
           signal,
         ),
       );
-      const [snapshots, deltas, trades, bookEvents, windows, latest] = await Promise.all([snapshotsP, deltasP, tradesP, bookEventsP, windowsP, latestP]);
-      const all = mergeSorted([snapshots, deltas, trades, bookEvents, windows, ...latest]);
+      const [snapshots, deltas, trades, bookEvents, windows, markets, latest] = await Promise.all([snapshotsP, deltasP, tradesP, bookEventsP, windowsP, marketsP, latestP]);
+      const all = mergeSorted([snapshots, deltas, trades, bookEvents, windows, markets, ...latest]);
       throwIfAborted(signal);
       const tracker = new BackfillTracker();
       tracker.addAll(all);

@@ -10,6 +10,8 @@ export interface UiState {
   selectedToken: string | null;
   hidden: Readonly<Partial<Record<PanelId, true>>>;
   dayPickerOpen: boolean;
+  /** Tools ▸ Window sweep… */
+  sweepOpen: boolean;
   /** A transient message for the status bar (export saved, errors). */
   notice: { text: string; tone: 'info' | 'error' } | null;
   /** Opening a day: what is happening and how far (0–1, null when unknown). */
@@ -20,6 +22,7 @@ export interface UiState {
   selectToken(token: string | null): void;
   togglePanel(panel: PanelId, visible?: boolean): void;
   setDayPickerOpen(open: boolean): void;
+  setSweepOpen(open: boolean): void;
   notify(text: string, tone?: 'info' | 'error'): void;
   setLoading(loading: UiState['loading']): void;
   setHistoryLoad(historyLoad: HistoryLoad | null): void;
@@ -43,6 +46,7 @@ export function createUiStore(): UiStore {
     selectedToken: null,
     hidden: { sql: true },
     dayPickerOpen: false,
+    sweepOpen: false,
     notice: null,
     loading: null,
     historyLoad: null,
@@ -57,6 +61,7 @@ export function createUiStore(): UiStore {
         return { hidden };
       }),
     setDayPickerOpen: (dayPickerOpen) => set({ dayPickerOpen }),
+    setSweepOpen: (sweepOpen) => set({ sweepOpen }),
     notify: (text, tone = 'info') => set({ notice: { text, tone } }),
     setLoading: (loading) => set({ loading }),
     setHistoryLoad: (historyLoad) => set({ historyLoad }),

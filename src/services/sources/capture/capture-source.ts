@@ -14,10 +14,12 @@ import { describeZodError } from '../../../shared/registry';
 import type { AnyEvent } from '../../../shared/schemas';
 import { getStation } from '../../../shared/stations';
 import type { DataRoot } from '../../data-root';
-import { recordDay, type FiniteSource, type Scheduler, type SessionStats } from '../../recorder/session';
+import type { RecordingConfigInput } from '../../recorder/config';
+import type { Scheduler } from '../../clock';
+import { recordDay, type FiniteSource, type SessionStats } from '../../recorder/session';
 import { RecordDecoder } from '../decode';
 import { rawRecord, type RawRecord } from '../raw-records';
-import type { MarketToken, SourceInfo, SourceSink } from '../source';
+import type { MarketToken, SourceScope, SourceSink } from '../source';
 import { captureFiles } from './raw-capture';
 
 /** Records delivered per turn before yielding to the scheduler (the writer's backpressure). */
@@ -56,7 +58,7 @@ function stationFromPath(file: string): string | null {
 }
 
 export class CaptureSource implements FiniteSource {
-  readonly info: SourceInfo;
+  readonly info: SourceScope;
   readonly finished: Promise<void>;
   private resolveFinished!: () => void;
   private rejectFinished!: (e: unknown) => void;
@@ -180,6 +182,8 @@ export interface RecordCaptureOptions {
   dir: string;
   dataRoot: string | DataRoot;
   station?: string;
+  /** Recording settings (window lengths, triggers, …). */
+  config?: RecordingConfigInput;
   signal?: AbortSignal;
   onProgress?(stats: SessionStats): void;
   /** Every recorded event too (e.g. a ClickHouse sink). */
@@ -194,6 +198,7 @@ export async function recordCapture(options: RecordCaptureOptions): Promise<{ st
     source: (scheduler) => new CaptureSource(summary, scheduler),
     startMs: summary.startMs,
     endMs: summary.endMs,
+    config: options.config,
     signal: options.signal,
     onProgress: options.onProgress,
     onEvent: options.onEvent,

@@ -13,7 +13,7 @@
  */
 import type { z } from 'zod';
 import { describeZodError } from '../../../shared/registry';
-import { featuresPayload, nowcastPayload } from '../../recorder/inputs';
+import { featuresPayload, nowcastPayload } from '../../recorder/input-schemas';
 import type { SourceMessage } from '../source';
 
 export const INGEST_CHANNELS = ['features_1m', 'nowcast_1m'] as const;

@@ -8,8 +8,10 @@
  * The book follows a target mid (fair value from the model belief + a wandering mispricing + the
  * decaying residue of shocks) through a spread regime (NORMAL 1–3 ticks, WIDE, briefly LOCKED),
  * with order churn, trades, depth cliffs (makers pulling the top of book) and mid shocks (a taker
- * sweeping several levels).
+ * sweeping several levels). The book is shared/book.ts's OrderBook, its levels set directly in
+ * those integer units.
  */
+import { OrderBook, type SortedLevels } from '../../../shared/book';
 import type { ClobMarketMessageWire } from '../polymarket-messages';
 import { hex40, mix32, type Rng } from './rng';
 
@@ -38,11 +40,6 @@ export function msString(ms: number): string {
     secondsStr = String(sec);
   }
   return secondsStr + MS3[ms - sec * 1000]!;
-}
-
-interface Level {
-  p: number;
-  s: number;
 }
 
 export type PriceChangeMessage = Extract<ClobMarketMessageWire, { event_type: 'price_change' }>;
@@ -94,8 +91,9 @@ const FILL_BEHIND = 6;
 const FILL_P = 0.85;
 
 export class TokenBookSim {
-  readonly bids: Level[] = [];
-  readonly asks: Level[] = [];
+  private readonly book = new OrderBook();
+  private readonly bids: SortedLevels = this.book.bids;
+  private readonly asks: SortedLevels = this.book.asks;
   tick = 10;
   regime: Regime = 'NORMAL';
   private regimeUntil = 0;
@@ -166,8 +164,8 @@ export class TokenBookSim {
     this.computeTarget();
     const b = this.targetBid;
     const a = this.targetAsk;
-    for (let p = b, i = 0; p >= this.tick && i < 16; p -= this.tick, i++) this.bids.push({ p, s: this.newSize(i) });
-    for (let p = a, i = 0; p <= 1000 - this.tick && i < 16; p += this.tick, i++) this.asks.push({ p, s: this.newSize(i) });
+    for (let p = b, i = 0; p >= this.tick && i < 16; p -= this.tick, i++) this.bids.set(p, this.newSize(i));
+    for (let p = a, i = 0; p <= 1000 - this.tick && i < 16; p += this.tick, i++) this.asks.set(p, this.newSize(i));
     this.lastTargetBid = b;
     this.lastTargetAsk = a;
   }
@@ -305,9 +303,9 @@ export class TokenBookSim {
   }
 
   private depleted(b: number, a: number): boolean {
-    const bb = this.bids[0];
-    const ba = this.asks[0];
-    return !bb || !ba || bb.p < b || ba.p > a || this.bids.length < 4 || this.asks.length < 4 || this.holey(this.bids) || this.holey(this.asks);
+    const bb = this.bids.prices[0];
+    const ba = this.asks.prices[0];
+    return bb === undefined || ba === undefined || bb < b || ba > a || this.bids.length < 4 || this.asks.length < 4 || this.holey(this.bids) || this.holey(this.asks);
   }
 
   private redrawSpreads(): void {
@@ -356,8 +354,8 @@ export class TokenBookSim {
   private flush(t: number, ctx: StepContext, bboBefore: number, losable = false): void {
     const changes = this.changes;
     if (changes.length === 0) return;
-    const bb = this.bids[0]?.p ?? 0;
-    const ba = this.asks[0]?.p ?? 1000;
+    const bb = this.bids.prices[0] ?? 0;
+    const ba = this.asks.prices[0] ?? 1000;
     const hashes = changes.length / 3;
     const firstHash = this.hashCounter;
     this.hashCounter += hashes;
@@ -395,7 +393,7 @@ export class TokenBookSim {
   }
 
   private bbo(): number {
-    return (this.bids[0]?.p ?? 0) * 1001 + (this.asks[0]?.p ?? 1000);
+    return (this.bids.prices[0] ?? 0) * 1001 + (this.asks.prices[0] ?? 1000);
   }
 
   private serverTs(t: number): string {
@@ -404,9 +402,9 @@ export class TokenBookSim {
 
   bookMessage(t: number): BookMessage {
     const bids: { price: string; size: string }[] = [];
-    for (let i = this.bids.length - 1; i >= 0; i--) bids.push({ price: PRICE_STR[this.bids[i]!.p]!, size: sizeStr(this.bids[i]!.s) });
+    for (let i = this.bids.length - 1; i >= 0; i--) bids.push({ price: PRICE_STR[this.bids.prices[i]!]!, size: sizeStr(this.bids.sizes[i]!) });
     const asks: { price: string; size: string }[] = [];
-    for (let i = this.asks.length - 1; i >= 0; i--) asks.push({ price: PRICE_STR[this.asks[i]!.p]!, size: sizeStr(this.asks[i]!.s) });
+    for (let i = this.asks.length - 1; i >= 0; i--) asks.push({ price: PRICE_STR[this.asks.prices[i]!]!, size: sizeStr(this.asks.sizes[i]!) });
     // The venue lists both sides worst-to-best (bids ascending, asks descending).
     return {
       event_type: 'book',
@@ -434,18 +432,20 @@ export class TokenBookSim {
 
   // --- Book mutations ------------------------------------------------------------------------------
 
-  private removeAt(levels: Level[], side: 0 | 1, index: number): void {
-    this.change(side, levels[index]!.p, 0);
-    levels.splice(index, 1);
+  private removeAt(levels: SortedLevels, side: 0 | 1, index: number): void {
+    this.change(side, levels.prices[index]!, 0);
+    levels.removeAt(index);
   }
 
-  /** Insert a level keeping best-first order (bids descending, asks ascending). */
-  private insert(levels: Level[], side: 0 | 1, p: number, s: number): void {
-    let i = 0;
-    if (side === 0) while (i < levels.length && levels[i]!.p > p) i++;
-    else while (i < levels.length && levels[i]!.p < p) i++;
-    if (levels[i]?.p === p) levels[i]!.s = s;
-    else levels.splice(i, 0, { p, s });
+  /** The level at `index` now holds `s` (> 0) shares; sent as a change. */
+  private resize(levels: SortedLevels, side: 0 | 1, index: number, s: number): void {
+    levels.sizes[index] = s;
+    this.change(side, levels.prices[index]!, s);
+  }
+
+  /** Set a level's size (> 0), inserting it in best-first order if new; sent as a change. */
+  private insert(levels: SortedLevels, side: 0 | 1, p: number, s: number): void {
+    levels.set(p, s);
     this.change(side, p, s);
   }
 
@@ -453,14 +453,14 @@ export class TokenBookSim {
     const tick = this.tick;
     const rng = this.rng;
     while (this.bids.length < MIN_LEVELS) {
-      const worst = this.bids[this.bids.length - 1];
-      const p = worst ? worst.p - tick * (rng.chance(0.25) ? 2 : 1) : this.lastTargetBid;
+      const worst = this.bids.prices[this.bids.length - 1];
+      const p = worst !== undefined ? worst - tick * (rng.chance(0.25) ? 2 : 1) : this.lastTargetBid;
       if (p < tick) break;
       this.insert(this.bids, 0, p, this.newSize(this.bids.length));
     }
     while (this.asks.length < MIN_LEVELS) {
-      const worst = this.asks[this.asks.length - 1];
-      const p = worst ? worst.p + tick * (rng.chance(0.25) ? 2 : 1) : this.lastTargetAsk;
+      const worst = this.asks.prices[this.asks.length - 1];
+      const p = worst !== undefined ? worst + tick * (rng.chance(0.25) ? 2 : 1) : this.lastTargetAsk;
       if (p > 1000 - tick) break;
       this.insert(this.asks, 1, p, this.newSize(this.asks.length));
     }
@@ -473,15 +473,15 @@ export class TokenBookSim {
     this.computeTarget();
     const b = this.targetBid;
     const a = this.targetAsk;
-    const pullsTouch = (this.bids[0] !== undefined && this.bids[0].p > b) || (this.asks[0] !== undefined && this.asks[0].p < a);
+    const pullsTouch = (this.bids.length > 0 && this.bids.prices[0]! > b) || (this.asks.length > 0 && this.asks.prices[0]! < a);
     const losable = pullsTouch && (b !== this.lastTargetBid || a !== this.lastTargetAsk);
     this.lastTargetBid = b;
     this.lastTargetAsk = a;
     const tick = this.tick;
-    while (this.bids.length > 0 && this.bids[0]!.p > b) this.removeAt(this.bids, 0, 0);
-    if (!this.bids[0] || this.bids[0].p < b) this.insert(this.bids, 0, b, this.newSize(0));
-    while (this.asks.length > 0 && this.asks[0]!.p < a) this.removeAt(this.asks, 1, 0);
-    if (!this.asks[0] || this.asks[0].p > a) this.insert(this.asks, 1, a, this.newSize(0));
+    while (this.bids.length > 0 && this.bids.prices[0]! > b) this.removeAt(this.bids, 0, 0);
+    if (this.bids.length === 0 || this.bids.prices[0]! < b) this.insert(this.bids, 0, b, this.newSize(0));
+    while (this.asks.length > 0 && this.asks.prices[0]! < a) this.removeAt(this.asks, 1, 0);
+    if (this.asks.length === 0 || this.asks.prices[0]! > a) this.insert(this.asks, 1, a, this.newSize(0));
     // Makers also quote the levels right behind the touch (a hole behind a lone touch level would
     // turn every fill of it into a multi-tick spread jump, which liquid books do not do all day).
     this.fillBehind(this.bids, 0, -tick);
@@ -491,21 +491,23 @@ export class TokenBookSim {
   }
 
   /** Fill missing price levels within FILL_BEHIND ticks behind the touch, each with chance FILL_P. */
-  private fillBehind(levels: Level[], side: 0 | 1, step: number): void {
-    const touch = levels[0];
-    if (!touch) return;
+  private fillBehind(levels: SortedLevels, side: 0 | 1, step: number): void {
+    const touch = levels.prices[0];
+    if (touch === undefined) return;
+    const prices = levels.prices;
     for (let k = 1, i = 1; k <= FILL_BEHIND; k++) {
-      const p = touch.p + k * step;
+      const p = touch + k * step;
       if (p < this.tick || p > 1000 - this.tick) break;
-      while (i < levels.length && (levels[i]!.p - p) * step < 0) i++;
-      if (levels[i]?.p === p) continue;
+      while (i < prices.length && (prices[i]! - p) * step < 0) i++;
+      if (prices[i] === p) continue;
       if (this.rng.chance(FILL_P)) this.insert(levels, side, p, this.newSize(k));
     }
   }
 
   /** A gap of more than 2 ticks between adjacent levels among the top three. */
-  private holey(levels: readonly Level[]): boolean {
-    for (let i = 1; i < 3 && i < levels.length; i++) if (Math.abs(levels[i]!.p - levels[i - 1]!.p) > 2 * this.tick) return true;
+  private holey(levels: SortedLevels): boolean {
+    const prices = levels.prices;
+    for (let i = 1; i < 3 && i < prices.length; i++) if (Math.abs(prices[i]! - prices[i - 1]!) > 2 * this.tick) return true;
     return false;
   }
 
@@ -529,8 +531,8 @@ export class TokenBookSim {
     }
     if (this.tick === 10) {
       // Resting orders off the coarser grid are cancelled.
-      for (let i = this.bids.length - 1; i >= 0; i--) if (this.bids[i]!.p % 10 !== 0) this.removeAt(this.bids, 0, i);
-      for (let i = this.asks.length - 1; i >= 0; i--) if (this.asks[i]!.p % 10 !== 0) this.removeAt(this.asks, 1, i);
+      for (let i = this.bids.length - 1; i >= 0; i--) if (this.bids.prices[i]! % 10 !== 0) this.removeAt(this.bids, 0, i);
+      for (let i = this.asks.length - 1; i >= 0; i--) if (this.asks.prices[i]! % 10 !== 0) this.removeAt(this.asks, 1, i);
     }
   }
 
@@ -547,43 +549,39 @@ export class TokenBookSim {
     const levels = side === 0 ? this.bids : this.asks;
     const r = rng.next();
     const tick = this.tick;
-    const bb = this.bids[0];
-    const ba = this.asks[0];
-    if (!bb || !ba) {
+    const bb = this.bids.prices[0];
+    const ba = this.asks.prices[0];
+    if (bb === undefined || ba === undefined) {
       this.requote(t, ctx);
       return;
     }
     if (r < 0.07) {
       // Improve the touch by one tick when there is room.
-      if (this.regime === 'NORMAL' && ba.p - bb.p >= 2 * tick) {
-        this.insert(levels, side, side === 0 ? bb.p + tick : ba.p - tick, Math.max(500, Math.round(this.newSize(0) / 3)));
+      if (this.regime === 'NORMAL' && ba - bb >= 2 * tick) {
+        this.insert(levels, side, side === 0 ? bb + tick : ba - tick, Math.max(500, Math.round(this.newSize(0) / 3)));
       }
     } else if (r < 0.3) {
       const k = this.pickIndex(levels.length);
-      const from = levels[k]!.p;
+      const from = levels.prices[k]!;
       const p = side === 0 ? from - tick : from + tick;
-      const next = levels[k + 1];
-      if (p >= tick && p <= 1000 - tick && (!next || next.p !== p)) this.insert(levels, side, p, this.newSize(k + 1));
-      else {
-        levels[k]!.s = Math.min(MAX_SIZE, levels[k]!.s + this.newSize(k));
-        this.change(side, levels[k]!.p, levels[k]!.s);
-      }
+      const next = levels.prices[k + 1];
+      if (p >= tick && p <= 1000 - tick && next !== p) this.insert(levels, side, p, this.newSize(k + 1));
+      else this.resize(levels, side, k, Math.min(MAX_SIZE, levels.sizes[k]! + this.newSize(k)));
     } else if (r < 0.42) {
       const k = this.pickIndex(levels.length);
       if (levels.length > 4 && (k > 0 || rng.chance(0.3))) this.removeAt(levels, side, k);
     } else {
       const k = this.pickIndex(levels.length);
-      const l = levels[k]!;
+      const size = levels.sizes[k]!;
       // Either a fresh maker size pulled toward the level's typical size, or one order added/cancelled
       // (a cancel takes at most half the level: the rest belongs to other makers).
       const next =
         rng.next() < 0.5
-          ? Math.round(Math.sqrt(l.s * this.newSize(k)))
+          ? Math.round(Math.sqrt(size * this.newSize(k)))
           : rng.chance(0.5)
-            ? l.s + rng.pick([1000, 2500, 5000, 10_000, 25_000])
-            : Math.max(l.s - rng.pick([1000, 2500, 5000, 10_000, 25_000]), Math.round(l.s / 2));
-      l.s = Math.min(MAX_SIZE, Math.max(100, next));
-      this.change(side, l.p, l.s);
+            ? size + rng.pick([1000, 2500, 5000, 10_000, 25_000])
+            : Math.max(size - rng.pick([1000, 2500, 5000, 10_000, 25_000]), Math.round(size / 2));
+      this.resize(levels, side, k, Math.min(MAX_SIZE, Math.max(100, next)));
     }
     this.flush(t, ctx, before);
   }
@@ -591,25 +589,24 @@ export class TokenBookSim {
   /** A taker trade against the touch; `forceSide` 1 = buy, -1 = sell, 0 = drawn from the drift. */
   private trade(t: number, ctx: StepContext, forceSide: number, fullLevel = false): void {
     const rng = this.rng;
-    const bb = this.bids[0];
-    const ba = this.asks[0];
-    if (!bb || !ba) return;
-    const quoteMid = (bb.p + ba.p) / 2;
+    const bb = this.bids.prices[0];
+    const ba = this.asks.prices[0];
+    if (bb === undefined || ba === undefined) return;
+    const quoteMid = (bb + ba) / 2;
     const drift = Math.max(-0.3, Math.min(0.3, (this.mid * 1000 - quoteMid) / (3 * this.tick)));
     const buy = forceSide !== 0 ? forceSide > 0 : rng.next() < 0.5 + drift;
     const levels = buy ? this.asks : this.bids;
     const side: 0 | 1 = buy ? 1 : 0;
-    const l = levels[0]!;
-    const wanted = fullLevel ? l.s : Math.max(100, Math.round(rng.logNormal(45, 1.1)) * 100);
-    const size = levels.length === 1 ? Math.min(wanted, l.s - 100) : Math.min(wanted, l.s);
+    const touch = levels.sizes[0]!;
+    const wanted = fullLevel ? touch : Math.max(100, Math.round(rng.logNormal(45, 1.1)) * 100);
+    const size = levels.length === 1 ? Math.min(wanted, touch - 100) : Math.min(wanted, touch);
     if (size <= 0) return;
     const before = this.bbo();
     if (ctx.emitting && t >= ctx.fromMs && t >= this.liveFromMs && ctx.connected(t)) {
-      ctx.sink.message(this.tradeMessage(t, l.p, size, buy ? 'BUY' : 'SELL'), t, true);
+      ctx.sink.message(this.tradeMessage(t, levels.prices[0]!, size, buy ? 'BUY' : 'SELL'), t, true);
     }
-    l.s -= size;
-    if (l.s <= 0) this.removeAt(levels, side, 0);
-    else this.change(side, l.p, l.s);
+    if (touch - size <= 0) this.removeAt(levels, side, 0);
+    else this.resize(levels, side, 0, touch - size);
     this.flush(t, ctx, before);
   }
 
@@ -625,9 +622,7 @@ export class TokenBookSim {
     this.cliffUntil = t + rng.range(30_000, 150_000);
     for (const [levels, side] of [[this.bids, 0], [this.asks, 1]] as const) {
       for (let k = 0; k < this.cliffDepth && k < levels.length; k++) {
-        const l = levels[k]!;
-        l.s = Math.max(100, Math.round(l.s * rng.range(0.02, 0.06)));
-        this.change(side, l.p, l.s);
+        this.resize(levels, side, k, Math.max(100, Math.round(levels.sizes[k]! * rng.range(0.02, 0.06))));
       }
     }
     this.flush(t, ctx, before);
@@ -638,11 +633,7 @@ export class TokenBookSim {
     const depth = this.cliffDepth;
     this.cliffUntil = 0;
     for (const [levels, side] of [[this.bids, 0], [this.asks, 1]] as const) {
-      for (let k = 0; k < depth && k < levels.length; k++) {
-        const l = levels[k]!;
-        l.s = this.newSize(k);
-        this.change(side, l.p, l.s);
-      }
+      for (let k = 0; k < depth && k < levels.length; k++) this.resize(levels, side, k, this.newSize(k));
     }
     this.flush(t, ctx, before);
   }
@@ -659,8 +650,8 @@ export class TokenBookSim {
     const a = this.targetAsk;
     const levels = up ? this.asks : this.bids;
     for (let swept = 0; levels.length > 1 && swept < 8; swept++) {
-      const l = levels[0]!;
-      if (up ? l.p >= a : l.p <= b) break;
+      const touch = levels.prices[0]!;
+      if (up ? touch >= a : touch <= b) break;
       this.trade(t, ctx, up ? 1 : -1, true);
     }
     this.requote(t, ctx);

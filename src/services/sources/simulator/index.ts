@@ -13,7 +13,7 @@
  *   the latest PWS readings (so a stream, even the whole day's, never starts with an empty world).
  *   No `requestBook` here: for a fast whole-day recording that resyncs, use
  *   `new SimulatorSource({ date, speed: Infinity })`.
- * - `simulatedMarket(options): SimulatedMarket` — the `SourceInfo` (station, tokens with bucket
+ * - `simulatedMarket(options): SimulatedMarket` — the `SourceScope` (station, tokens with bucket
  *   labels and market ids) those options produce, plus `date`, `seed`, `title`, `buckets`.
  * - `SimulatorSource implements Source` — the same stream paced against a virtual clock:
  *   `{ speed = 1 (virtual ms per wall ms; Infinity = as fast as possible), start = wall now
@@ -22,7 +22,7 @@
  *   with a `clob_rest_book` of the true current book; `stop()` resolves once nothing more will be
  *   pushed; `finished` resolves when the day (or `to`) is exhausted. A source covers one local day:
  *   past local midnight, start a new one (the next day is a new market with new tokens).
- * - `Clock` — `{ now(): number }` in virtual epoch ms. `Scheduler` — injectable wall time/timers.
+ * - `clock` is a `Clock` (services/clock.ts) in virtual epoch ms; `scheduler` an injectable `Scheduler`.
  *
  * What the stream contains (see the modules for the models):
  * - `clob`: Polymarket market-channel JSON exactly as sent (decimal strings): `book` (levels
@@ -42,5 +42,5 @@
  * Generated with seeded PRNG streams only (no Math.random, no Date.now in the generator).
  */
 export { simulateDay, simulatedMarket, type SimulateDayOptions } from './simulate-day';
-export { SimulatorSource, realScheduler, type Clock, type Scheduler, type SimulatorSourceOptions } from './simulator-source';
+export { SimulatorSource, type SimulatorSourceOptions } from './simulator-source';
 export { bucketIndexOf, type Bucket, type SimulatedMarket } from './market';

@@ -4,7 +4,7 @@
  * Buckets are centred on the forecast the market was created from (the day's true high plus a
  * forecast error), so the winning bucket is usually, not always, near the middle.
  */
-import type { MarketToken, SourceInfo } from '../source';
+import type { MarketToken, SourceScope } from '../source';
 import { Rng, seedOf } from './rng';
 
 export interface Bucket {
@@ -14,7 +14,7 @@ export interface Bucket {
   hi: number | null;
 }
 
-export interface SimulatedMarket extends SourceInfo {
+export interface SimulatedMarket extends SourceScope {
   date: string;
   seed: string | number;
   title: string;

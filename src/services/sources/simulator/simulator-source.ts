@@ -3,7 +3,9 @@
  * (`speed` virtual ms per wall ms; Infinity = as fast as the consumer keeps up), answering
  * `requestBook` with the true current book as a `clob_rest_book` after a REST-like delay.
  */
+import { realScheduler, type Clock, type Scheduler } from '../../clock';
 import type { Source, SourceMessage, SourceSink } from '../source';
+import { OrderBook, type Level } from '../../../shared/book';
 import { getStation } from '../../../shared/stations';
 import { localDayBoundsUtc, stationDate } from '../../../shared/time';
 import type { BookMessage, PriceChangeMessage } from './book-sim';
@@ -12,31 +14,6 @@ import { DaySimulation, type SimMessage } from './day-simulation';
 import type { SimulatedMarket } from './market';
 import { hex40, Rng, seedOf } from './rng';
 import { resolveDayOptions } from './simulate-day';
-
-/** A clock in virtual epoch ms. The recorder reads time through it so it follows simulated time. */
-export interface Clock {
-  now(): number;
-}
-
-/** Wall time and timers, injectable so tests can drive the pacing deterministically. */
-export interface Scheduler {
-  /** Wall-clock epoch ms. */
-  now(): number;
-  /** Run `fn` after `delayMs` (≤ 0: as soon as the event loop is free). Returns a cancel function. */
-  schedule(fn: () => void, delayMs: number): () => void;
-}
-
-export const realScheduler: Scheduler = {
-  now: () => Date.now(),
-  schedule(fn, delayMs) {
-    if (delayMs <= 0) {
-      const handle = setImmediate(fn);
-      return () => clearImmediate(handle);
-    }
-    const handle = setTimeout(fn, delayMs);
-    return () => clearTimeout(handle);
-  },
-};
 
 export interface SimulatorSourceOptions {
   /** Station id (default KLGA). */
@@ -62,37 +39,27 @@ const FAST_FORWARD_CHUNK = 1800;
 
 /** The true book of each token, kept from every change (delivered or lost) to answer REST requests. */
 class TrueBooks {
-  private readonly books = new Map<string, { market: string; bids: Map<string, string>; asks: Map<string, string> }>();
+  private readonly books = new Map<string, { market: string; book: OrderBook }>();
 
-  reset(book: BookMessage): void {
-    this.books.set(book.asset_id, {
-      market: book.market,
-      bids: new Map(book.bids.map((l) => [l.price, l.size])),
-      asks: new Map(book.asks.map((l) => [l.price, l.size])),
-    });
+  reset(message: BookMessage): void {
+    this.books.set(message.asset_id, { market: message.market, book: OrderBook.from(levelsOf(message.bids), levelsOf(message.asks)) });
   }
 
   apply(msg: PriceChangeMessage): void {
-    for (const c of msg.price_changes) {
-      const book = this.books.get(c.asset_id);
-      if (!book) continue;
-      const side = c.side === 'BUY' ? book.bids : book.asks;
-      if (Number(c.size) === 0) side.delete(c.price);
-      else side.set(c.price, c.size);
-    }
+    for (const c of msg.price_changes) this.books.get(c.asset_id)?.book.apply(c.side === 'BUY' ? 'bid' : 'ask', Number(c.price), Number(c.size));
   }
 
   /** The book as GET /book returns it: levels worst-to-best like the market channel's `book`. */
   snapshot(tokenId: string): { market: string; bids: { price: string; size: string }[]; asks: { price: string; size: string }[] } | null {
-    const book = this.books.get(tokenId);
-    if (!book) return null;
-    const levels = (m: Map<string, string>, ascending: boolean) =>
-      [...m.entries()]
-        .map(([price, size]) => ({ price, size, p: Number(price) }))
-        .sort((a, b) => (ascending ? a.p - b.p : b.p - a.p))
-        .map(({ price, size }) => ({ price, size }));
-    return { market: book.market, bids: levels(book.bids, true), asks: levels(book.asks, false) };
+    const entry = this.books.get(tokenId);
+    if (!entry) return null;
+    const wire = (levels: Level[]) => levels.reverse().map((l) => ({ price: String(l.p), size: String(l.s) }));
+    return { market: entry.market, bids: wire(entry.book.bids.levels(Infinity)), asks: wire(entry.book.asks.levels(Infinity)) };
   }
+}
+
+function levelsOf(wire: readonly { price: string; size: string }[]): Level[] {
+  return wire.map((l) => ({ p: Number(l.price), s: Number(l.size) }));
 }
 
 export class SimulatorSource implements Source {

@@ -4,7 +4,8 @@
  * (envelope, station, window). Unknown fields are rejected rather than silently dropped.
  */
 import { z } from 'zod';
-import { CURRENT_SCHEMAS } from '../../shared/schemas';
+import { CURRENT_SCHEMAS, SOURCE_STATES } from '../../shared/schemas';
+import { DATE_PATTERN } from '../../shared/time';
 import { clobBookMessage, type ClobMarketMessage } from '../sources/polymarket-messages';
 
 const stampedByRecorder = {
@@ -30,17 +31,68 @@ export const pwsReading = z.object({
   obs_time_ms: z.number().int().positive(),
 });
 
+const date = z.string().regex(DATE_PATTERN, 'expected a date YYYY-MM-DD');
+
+/** A market as discovery lists it (sources/source.ts ListedMarket); a token's market_date, if given, is the market's. */
+export const listedMarket = z
+  .object({
+    market_date: date,
+    event_id: z.string().min(1).max(200),
+    slug: z.string().max(500),
+    title: z.string().max(500),
+    rules: z.string().max(100_000),
+    resolution_source: z.string().max(2000),
+    tokens: z
+      .array(
+        z
+          .object({
+            token_id: z.string().min(1).max(200),
+            market_id: z.string().min(1).max(200),
+            bucket: z.string().min(1).max(64),
+            market_date: date.optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(200),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    m.tokens.forEach((t, i) => {
+      if (t.market_date !== undefined && t.market_date !== m.market_date) {
+        ctx.addIssue({ code: 'custom', path: ['tokens', i, 'market_date'], message: `token of ${t.market_date} listed under ${m.market_date}` });
+      }
+    });
+  });
+
+export const marketDate = date;
+
+/** An upstream's state as a source reports it (sources/source.ts SourceStatus). */
+export const sourceStatus = z
+  .object({
+    source: z.string().min(1).max(64),
+    state: z.enum(SOURCE_STATES),
+    detail: z.string().max(2000).nullable(),
+    at_ms: z.number().finite(),
+  })
+  .strict();
+
 /** The REST book (GET /book) has the `book` message's shape minus `event_type`. */
 export const clobRestBook = clobBookMessage.omit({ event_type: true });
 
 // ── fast path for the hot message ─────────────────────────────────────────────────────────────
 
-/** The wire patterns of polymarket-messages.ts (decimal strings, epoch-ms strings). */
+/** The wire patterns of polymarket-messages.ts (decimal strings or "", epoch-ms strings). */
 const DECIMAL = /^(?:\d+\.?\d*|\.\d+)$/;
 const EPOCH_MS = /^\d+$/;
 
 function decimal(x: unknown): number | undefined {
   return typeof x === 'string' && DECIMAL.test(x) ? Number(x) : undefined;
+}
+
+/** A decimal or "" (null: the venue has no value, e.g. no best price on an empty side). */
+function optionalDecimal(x: unknown): number | null | undefined {
+  return x === '' ? null : decimal(x);
 }
 
 /**
@@ -62,8 +114,8 @@ export function parsePriceChangeFast(input: unknown): Extract<ClobMarketMessage,
     const c = item as Record<string, unknown>;
     const price = decimal(c.price);
     const size = decimal(c.size);
-    const best_bid = decimal(c.best_bid);
-    const best_ask = decimal(c.best_ask);
+    const best_bid = optionalDecimal(c.best_bid);
+    const best_ask = optionalDecimal(c.best_ask);
     if (typeof c.asset_id !== 'string' || c.asset_id.length === 0 || typeof c.hash !== 'string') return null;
     if (c.side !== 'BUY' && c.side !== 'SELL') return null;
     if (price === undefined || size === undefined || best_bid === undefined || best_ask === undefined) return null;

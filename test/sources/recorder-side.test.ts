@@ -1,13 +1,10 @@
 /**
- * End to end through the recorder, on what the recorder side of #9 adds (branch `recorder`): the
- * cone following discovery (market_listed / market_unlisted), the markets' rules recorded, ""
- * best prices, tick_size_change, market_resolved, transaction_hash as trade id, and the upstreams'
- * states in health. Until that side has landed the recorder rejects `market_listed`, and these
- * tests are skipped (the gate below says so in the test name).
+ * End to end through the recorder, on what the recorder side of #9 does with what the connectors
+ * deliver: the cone following discovery (market_listed / market_unlisted), the markets' rules
+ * recorded, "" best prices, tick_size_change, market_resolved, transaction_hash as trade id, and
+ * the upstreams' states in health.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveRecordingConfig } from '../../src/services/recorder/config';
-import { Recorder } from '../../src/services/recorder/recorder';
 import { startRecording, type RecordingSession } from '../../src/services/recorder/session';
 import { LiveSources } from '../../src/services/sources/live-sources';
 import { GROUPS } from '../../src/shared/channels';
@@ -17,15 +14,6 @@ import { FakeVenue } from './fake-upstreams';
 import { marketResolvedFrame, NYC_RULES } from './fixtures/captured';
 import { cleanupAfterEach, fakeConfig, onCleanup, sleep, tempDir, until } from './helpers';
 
-/** Whether this recorder takes a `market_listed` (the recorder side of #9). */
-function recorderFollowsDiscovery(): boolean {
-  let rejected = false;
-  const r = new Recorder({ station_id: 'KLGA', tokens: [], config: resolveRecordingConfig(), startMs: 0, emit: () => {}, reject: () => (rejected = true) });
-  const tokens = [{ token_id: '1', market_id: '0x1', bucket: '30-31°F', market_date: '2026-03-07' }];
-  r.ingest({ kind: 'market_listed', received_ms: 1000, market: { market_date: '2026-03-07', event_id: '1', slug: 's', title: 't', rules: 'r', resolution_source: '', tokens } });
-  return !rejected;
-}
-const ready = recorderFollowsDiscovery();
 
 cleanupAfterEach();
 
@@ -44,7 +32,7 @@ async function record(venue: FakeVenue, now?: () => number): Promise<{ session: 
 const snapshotsOf = (events: AnyEvent[], token: string) => events.filter((e) => e.ch === 'l2_snap_1s' && e.token_id === token);
 const mentions = (events: AnyEvent[], text: string) => events.filter((e) => JSON.stringify(e).includes(text));
 
-describe.skipIf(!ready)(`recorder side of #9${ready ? '' : ' (waits for the recorder branch: market_listed is still rejected)'}`, () => {
+describe('recorder side of #9, fed by the connectors', () => {
   it('the cone grows when an event appears after the start and shrinks at local midnight; the rules are recorded', async () => {
     const venue = await FakeVenue.start();
     onCleanup(() => venue.stop());

@@ -69,12 +69,13 @@ function describeDuration(ms: number): string {
   return `${Math.round(ms / 360_000) / 10}h`;
 }
 
-/** `clob connected, metar failing (HTTP 503; retry in 60 s), pws not_configured` */
-export function sourcesPart(statuses: readonly SourceStatus[]): string {
-  return statuses.map((s) => `${s.source} ${s.state}${s.state === 'failing' && s.detail ? ` (${s.detail})` : ''}`).join(', ');
+/** `sources clob=connected metar=failing(HTTP 503; retry in 60 s) pws=not_configured;` (nothing when there are none) */
+function sourcesPart(statuses: readonly SourceStatus[]): string[] {
+  if (statuses.length === 0) return [];
+  return [`sources ${statuses.map((s) => `${s.source}=${s.state}${s.state === 'failing' && s.detail ? `(${s.detail})` : ''}`).join(' ')};`];
 }
 
-export function summaryLine(stats: SessionStats, mode: string, sources?: readonly SourceStatus[]): string {
+export function summaryLine(stats: SessionStats, mode: string): string {
   const events = Object.entries(stats.recorder.events).filter(([, n]) => n > 0);
   const total = events.reduce((sum, [, n]) => sum + n, 0);
   const dropped = Object.entries(stats.journal.dropped).filter(([, n]) => n > 0);
@@ -88,10 +89,9 @@ export function summaryLine(stats: SessionStats, mode: string, sources?: readonl
     `dropped ${droppedTotal}${dropped.length ? ` (${dropped.map(([ch, n]) => `${ch}=${n}`).join(' ')})` : ''};`,
     `rejected ${rejected};`,
     `windows ${stats.recorder.windows}; gaps ${stats.recorder.gaps}; resyncs ${stats.recorder.resyncs};`,
-    ...(stats.sources.length ? [`sources ${stats.sources.map((s) => `${s.source}=${s.state}`).join(' ')};`] : []),
+    ...sourcesPart(stats.sources),
     `${files.length} file(s): ${files.join(', ')}`,
   ];
-  if (sources) parts.push(`; sources: ${sourcesPart(sources)}`);
   if (stats.journal.write_errors > 0) parts.push(`; WRITE ERRORS ${stats.journal.write_errors}: ${stats.journal.last_error}`);
   if (stats.errors > 0) parts.push(`; ${stats.errors} recorder error(s), see above`);
   return parts.join(' ');
@@ -100,7 +100,7 @@ export function summaryLine(stats: SessionStats, mode: string, sources?: readonl
 function progressLine(stats: SessionStats): string {
   const total = Object.values(stats.recorder.events).reduce((a, b) => a + b, 0);
   const dropped = Object.values(stats.journal.dropped).reduce((a, b) => a + b, 0);
-  return `progress at=${new Date(stats.now_ms).toISOString()} events=${total} enqueued=${total - dropped} written=${stats.journal.events_written} dropped=${dropped}`;
+  return [`progress at=${new Date(stats.now_ms).toISOString()} events=${total} enqueued=${total - dropped} written=${stats.journal.events_written} dropped=${dropped}`, ...sourcesPart(stats.sources)].join(' ');
 }
 
 async function run(args: string[]): Promise<number> {
@@ -287,12 +287,11 @@ async function recordSources(file: string, forMs: number | undefined, progress: 
     }
     const session = await startRecording({ dataRoot, source: sources, clock: sources.clock, config: settings, onEvent });
     if (sources.ingestPort !== null) console.error(`sources: model ingest on ws://127.0.0.1:${sources.ingestPort}/`);
-    const ticker = progress ? setInterval(() => console.log(`${progressLine(session.stats())} sources: ${sourcesPart(sources.statuses())}`), 1000) : null;
+    const ticker = progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
     await recordUntil(abort.signal, forMs);
     if (ticker) clearInterval(ticker);
-    const states = sources.statuses(); // as they were while recording (stop makes them all `stopped`)
-    const stats = await session.stop();
-    console.log(summaryLine(stats, `sources ${file}`, states));
+    const stats = await session.stop(); // the states in its summary are those while recording (a stopping source tells the recorder nothing more)
+    console.log(summaryLine(stats, `sources ${file}`));
     return stats.journal.write_errors > 0 || stats.errors > 0 ? 1 : 0;
   }));
 }

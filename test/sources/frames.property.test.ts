@@ -15,7 +15,7 @@ import { parseClobFrame } from '../../src/services/sources/polymarket/frames';
 import { parseGammaEvent } from '../../src/services/sources/polymarket/gamma';
 import { PWS_PROVIDERS } from '../../src/services/sources/pws/providers';
 import { rawRecord } from '../../src/services/sources/raw-records';
-import { DUMP_FRAME, PRICE_CHANGE_FRAME, REST_BOOK, TICK_SIZE_FRAME, TRADE_FRAME, gammaEvent, tokenId } from './fixtures/captured';
+import { DUMP_FRAME, FRAME_ASSETS, PRICE_CHANGE_FRAME, REST_BOOK, TICK_SIZE_FRAME, TRADE_FRAME, gammaEvent } from './fixtures/captured';
 
 const AT = 1_790_908_667_700;
 const RUNS = 2000;
@@ -86,7 +86,7 @@ const brokenFrame: fc.Arbitrary<string> = fc.oneof(
 );
 
 function recorderFor(rejections: Rejection[]): Recorder {
-  const assets = [tokenId(1), tokenId(2), tokenId(3)];
+  const assets = Object.values(FRAME_ASSETS);
   return new Recorder({
     station_id: 'KLGA',
     tokens: assets.map((token_id) => ({ token_id, market_id: 'm', bucket: 'b' })),
@@ -174,7 +174,7 @@ describe('venue parsers under malformed input', () => {
     fc.assert(
       fc.property(fc.constantFrom('asset_id', 'bids', 'asks', 'timestamp', 'market'), wrongType, (field, value) => {
         const before = rejections.length;
-        const out = parseBooksResponse(JSON.stringify([{ ...REST_BOOK, asset_id: tokenId(1), [field]: value }]), AT);
+        const out = parseBooksResponse(JSON.stringify([{ ...REST_BOOK, asset_id: FRAME_ASSETS.a, [field]: value }]), AT);
         for (const m of out.messages) recorder.ingest(m, AT);
         const reasons = [...out.rejections.map((r) => r.reason), ...rejections.slice(before).map((r) => r.reason)];
         expect(reasons).toHaveLength(1);

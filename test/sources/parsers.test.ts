@@ -23,8 +23,7 @@ import {
   REST_BOOK,
   TICK_SIZE_FRAME,
   TRADE_FRAME,
-  conditionId,
-  tokenId,
+  FRAME_ASSETS,
 } from './fixtures/captured';
 
 const AT = 1_790_908_667_700;
@@ -34,8 +33,8 @@ describe('CLOB frames', () => {
     const out = parseClobFrame(DUMP_FRAME, AT);
     expect(out.rejections).toEqual([]);
     expect(out.messages.map((m) => [m.kind, m.received_ms, (m.message as { asset_id: string }).asset_id])).toEqual([
-      ['clob', AT, tokenId(1)],
-      ['clob', AT, '1111'],
+      ['clob', AT, FRAME_ASSETS.a],
+      ['clob', AT, FRAME_ASSETS.b],
     ]);
     // passed on exactly as received (strings and all)
     expect(out.messages[0]!.message).toEqual(JSON.parse(DUMP_FRAME)[0]);
@@ -48,7 +47,7 @@ describe('CLOB frames', () => {
   });
 
   it('every recorded event type passes through; new_market is only a hint', () => {
-    for (const frame of [PRICE_CHANGE_FRAME, EMPTY_BEST_FRAME, TRADE_FRAME, TICK_SIZE_FRAME, BEST_BID_ASK_FRAME, marketResolvedFrame(conditionId(2), [tokenId(2)], tokenId(2))]) {
+    for (const frame of [PRICE_CHANGE_FRAME, EMPTY_BEST_FRAME, TRADE_FRAME, TICK_SIZE_FRAME, BEST_BID_ASK_FRAME, marketResolvedFrame('0x25f9', [FRAME_ASSETS.c, FRAME_ASSETS.a], FRAME_ASSETS.c)]) {
       const out = parseClobFrame(frame, AT);
       expect(out.rejections, frame).toEqual([]);
       expect(out.messages).toHaveLength(1);

@@ -36,6 +36,7 @@ export function synthesizeDemoDay(opts: {
       else if (message.type === 'failed') opts.log('error', `demo day not synthesized: ${message.message}`);
       else result = message.result;
     });
+    child.on('error', (type, location) => opts.log('error', `demo process: ${type} at ${location}`));
     child.on('exit', (code) => {
       if (!result && !cancelled) opts.log('error', `demo process exited (code ${code}) before finishing`);
       resolve(cancelled ? null : result);

@@ -156,6 +156,7 @@ export class LiveHost implements LiveRouter {
     child.on('message', (message) => {
       if (this.child === child) this.onMessage(message);
     });
+    child.on('error', (type, location) => this.log('error', `${type} at ${location}`));
     child.on('exit', (code) => {
       if (this.child !== child) return;
       this.child = null;

@@ -2,11 +2,10 @@
  * Snapshot export and reopen through the system dialogs: the renderer never names a path; the user
  * picks it. The dialog functions are injected so this is tested without Electron.
  */
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-
-/** Same cap as API_ARGS.saveSnapshot's contents. */
-export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { MAX_SNAPSHOT_BYTES } from '../shared/api';
+import { writeNewFile } from '../services/export-file';
 
 export interface SnapshotDialogs {
   showSave(options: { defaultPath: string; filters: { name: string; extensions: string[] }[] }): Promise<{ canceled: boolean; filePath?: string }>;
@@ -25,10 +24,9 @@ export async function saveSnapshotFile(
 ): Promise<{ saved: boolean; path: string | null }> {
   const result = await dialogs.showSave({ defaultPath: join(defaultDir, args.suggested_name), filters: JSON_FILTER });
   if (result.canceled || !result.filePath) return { saved: false, path: null };
-  const tmp = `${result.filePath}.${process.pid}.tmp`;
-  await writeFile(tmp, args.contents, 'utf8');
-  await rename(tmp, result.filePath);
-  return { saved: true, path: result.filePath };
+  // Never replaces a file: a name that is taken (or gets taken meanwhile) becomes name-1.json, …
+  const path = await writeNewFile(dirname(result.filePath), basename(result.filePath), args.contents);
+  return { saved: true, path };
 }
 
 export async function openSnapshotFile(dialogs: SnapshotDialogs): Promise<{ name: string; contents: string } | null> {

@@ -1,10 +1,12 @@
 /**
  * HeliosApi over IPC, as the preload exposes it: one function per operation, each a fixed channel;
- * the page never sees ipcRenderer, events objects or anything of Node. Kept free of Electron imports
+ * the page never sees ipcRenderer, events objects or anything of Node. What main sends is checked
+ * like anything from outside: live messages with the protocol's zod schemas (the same function the
+ * browser bridge client uses), menu commands against MENU_COMMANDS. Kept free of Electron imports
  * so it can be tested with a fake IPC.
  */
-import type { HeliosApi, MenuCommand } from '../shared/api';
-import type { ServerMessage } from '../shared/protocol';
+import { menuCommand, type HeliosApi, type MenuCommand } from '../shared/api';
+import { receiveServerMessage, type ServerMessage } from '../shared/protocol';
 import {
   INVOKE_OPERATIONS,
   invokeChannel,
@@ -38,13 +40,16 @@ export function createPreloadApi(ipc: PreloadIpc): HeliosApi {
   let nextSubscription = 1;
   const onBatch = (_event: unknown, id: unknown, messages: unknown) => {
     const listener = liveListeners.get(id as number);
-    if (!listener || !Array.isArray(messages)) return;
-    for (const message of messages) deliver(listener, message as ServerMessage);
+    if (!listener) return;
+    if (!Array.isArray(messages)) return deliver(listener, { type: 'error', message: 'invalid live batch dropped: not a list of messages' });
+    for (const message of messages) for (const checked of receiveServerMessage(message)) deliver(listener, checked);
   };
 
   const menuListeners = new Set<(command: MenuCommand) => void>();
-  const onMenu = (_event: unknown, command: unknown) => {
-    for (const listener of menuListeners) deliver(listener, command as MenuCommand);
+  const onMenu = (_event: unknown, raw: unknown) => {
+    const command = menuCommand.safeParse(raw);
+    if (!command.success) return console.warn(`HELIOS: unknown menu command dropped: ${JSON.stringify(raw)?.slice(0, 100)}`);
+    for (const listener of menuListeners) deliver(listener, command.data);
   };
 
   return {

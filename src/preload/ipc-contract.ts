@@ -1,13 +1,14 @@
 /**
  * The IPC channel names between the preload and main, and the result envelope of every call.
- * Type-only imports: the sandboxed preload bundle must stay free of runtime dependencies.
+ * (The sandboxed preload is one bundle: what it imports is bundled into it, nothing is required at
+ * run time but electron.)
  */
 import type { ApiOperation, HeliosApi } from '../shared/api';
 
 /** HeliosApi's request/response operations (everything but the live and menu subscriptions). */
 export type InvokeOperation = Exclude<keyof HeliosApi, 'subscribeLive' | 'onMenuCommand'>;
 
-/** Kept in step with API_ARGS by a test (the preload cannot import zod schemas). */
+/** Kept in step with API_ARGS by a test. */
 export const INVOKE_OPERATIONS = [
   'getInfo',
   'listDays',

@@ -1,5 +1,6 @@
 /** Small file-system questions several services ask. */
-import { access, readdir } from 'node:fs/promises';
+import { access, mkdir, readdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 export async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -15,5 +16,22 @@ export async function readdirOrEmpty(dir: string): Promise<string[]> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
+  }
+}
+
+/**
+ * `mkdir -p` that fails with the real reason. A recursive mkdir reports ENOENT when it cannot create
+ * a missing parent, whatever the cause (read-only file system, no permission, a file in the way);
+ * the first missing folder is then created on its own to surface EROFS, EACCES, ENOTDIR, ….
+ */
+export async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    let missing = dir;
+    while (dirname(missing) !== missing && !(await exists(dirname(missing)))) missing = dirname(missing);
+    await mkdir(missing); // throws the real error
+    await mkdir(dir, { recursive: true });
   }
 }

@@ -18,6 +18,8 @@ import { DataRoot } from './data-root';
 import { ensureDemoData } from './demo';
 import type { LiveFeed } from './live-feed';
 import { startRecording, type RecordingSession } from './recorder';
+import type { WriteFailure } from './recorder/journal-writer';
+import type { AnyEvent } from '../shared/schemas';
 import { resolveSourcesConfig } from './sources/config';
 import { LiveSources } from './sources/live-sources';
 import { SimulatorSource } from './sources/simulator';
@@ -131,10 +133,16 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
     for (const l of listeners) l(state);
   };
 
+  /** Where every recording's events also go, and how a failing journal is reported. */
+  const outputs = {
+    onEvent: sink ? (e: AnyEvent) => sink!.push(e) : undefined,
+    onWriteFailure: (f: WriteFailure | null) => (f ? log('error', `journal writes failing (${f.code}): ${f.message}`) : log('info', 'journal writes work again')),
+  };
+
   /** Record the simulated market of the local day that contains `startMs`, until its end. */
   const recordDayFrom = async (startMs: number, gen: number): Promise<void> => {
     const source = new SimulatorSource({ station: station.id, start: startMs, speed: 1 });
-    recording = await startRecording({ dataRoot, source, clock: source.clock, onEvent: sink ? (e) => sink!.push(e) : undefined });
+    recording = await startRecording({ dataRoot, source, clock: source.clock, ...outputs });
     feed.switchTo(recording.feed);
     publish({ kind: 'simulator', statuses: [SIMULATOR_STATUS(Date.now())], error: null });
     log('info', `recording ${station.id} ${stationDate(startMs, station.id)} (simulator, ${source.info.tokens.length} tokens)`);
@@ -175,7 +183,7 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
       log: (level, message) => log(level, `sources: ${message}`),
       onStatus: () => statuses(),
     });
-    recording = await startRecording({ dataRoot, source: sources, clock: sources.clock, onEvent: sink ? (e) => sink!.push(e) : undefined });
+    recording = await startRecording({ dataRoot, source: sources, clock: sources.clock, ...outputs });
     feed.switchTo(recording.feed);
     statuses();
     log('info', `recording ${station.id} live from the real sources (${sources.info.tokens.length} tokens so far)`);

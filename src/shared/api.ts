@@ -25,9 +25,12 @@ const startSweepArgs = dayRef.extend({
   grid: z.record(z.string().max(64), z.array(z.number()).min(1).max(100)).optional(),
 });
 const sweepStatusArgs = z.object({ job: z.string().regex(/^[0-9a-f]{16}$/, 'a sweep job id') });
+/** Largest snapshot file, saved or reopened (its text, in UTF-16 units or UTF-8 bytes). */
+export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+export const snapshotFileName = z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json');
 const saveSnapshotArgs = z.object({
-  suggested_name: z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json'),
-  contents: z.string().max(256 * 1024 * 1024),
+  suggested_name: snapshotFileName,
+  contents: z.string().max(MAX_SNAPSHOT_BYTES),
 });
 
 export const API_ARGS = {
@@ -70,6 +73,7 @@ export const MENU_COMMANDS = [
   'window-sweep',
 ] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
+export const menuCommand = z.enum(MENU_COMMANDS);
 
 export interface AppInfo {
   version: string;

@@ -143,6 +143,9 @@ export const CHANNEL_COLUMNS: Record<Channel, Column[]> = {
     c('events_written', 'int'),
     c('dropped', 'number_map'),
     c('rejected', 'number_map'),
+    c('write_errors', 'int'),
+    c('write_error_code', 'string', true),
+    c('write_error', 'string', true),
     c('sources', 'source_states', true),
   ]),
   event_windows: withEnvelope([

@@ -54,6 +54,8 @@ export const manifest = z.object({
   generated_at: isoUtc,
   totals: z.object({
     lines_read: z.number().int().nonnegative(),
+    /** Empty or whitespace-only journal lines, skipped (not in lines_read). */
+    blank_lines: z.number().int().nonnegative().default(0),
     events_written: z.number().int().nonnegative(),
     duplicates_dropped: z.number().int().nonnegative(),
     quarantined: z.number().int().nonnegative(),

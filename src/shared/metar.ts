@@ -5,7 +5,7 @@
  */
 import { parseMetar, type IMetar } from 'metar-taf-parser';
 import { judgeAlignedTemp, type RoundingMode } from './contract-rounding';
-import type { MetarObs } from './schemas';
+import { asWindDirection, type MetarObs } from './schemas';
 
 export type MetarPayload = Pick<
   MetarObs,
@@ -82,7 +82,8 @@ export function parseMetarReport(raw: string, receivedMs: number, rounding: Roun
     obs_time_utc: new Date(resolveObsTime(m.day, m.hour, m.minute, receivedMs)).toISOString(),
     temp_c,
     dewpoint_c: m.dewPoint ?? null,
-    wind_dir_deg: wind && wind.degrees !== undefined && speed !== 0 ? wind.degrees : null,
+    // metar-taf-parser: no `degrees` for VRB; 000 with calm; a ddd off the tens (245) or over 360 as given
+    wind_dir_deg: speed !== 0 ? asWindDirection(wind?.degrees) : null,
     wind_kt: speed,
     gust_kt: wind?.gust !== undefined ? toKnots(wind.gust, wind.unit) : null,
     visibility_sm: m.visibility ? round(toStatuteMiles(m.visibility.value, m.visibility.unit), 2) : null,

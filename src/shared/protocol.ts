@@ -76,6 +76,34 @@ export function decodeServerMessage(text: string): ServerMessage {
   return serverMessage.parse(JSON.parse(text));
 }
 
+/**
+ * What a client delivers for one live/replay message as received (parsed JSON, or the structured
+ * clone IPC hands over): the message validated with these schemas, preceded by an `error` message
+ * when some of its events were invalid — events are checked one by one through the registry, so a
+ * bad event costs only itself, not its batch — or only an `error` when the message is invalid.
+ * The browser bridge client and the Electron preload both receive through this.
+ */
+export function receiveServerMessage(raw: unknown): ServerMessage[] {
+  try {
+    const r = raw as { type?: unknown; events?: unknown } | null;
+    if ((r?.type === 'events' || r?.type === 'backfill') && Array.isArray(r.events)) {
+      const events: AnyEvent[] = [];
+      const rejected: string[] = [];
+      for (const e of r.events as unknown[]) {
+        const parsed = parseEvent(e);
+        if (parsed.ok) events.push(parsed.event);
+        else rejected.push(parsed.reason);
+      }
+      const message = { ...serverMessage.parse({ ...r, events: [] }), events } as ServerMessage;
+      if (rejected.length === 0) return [message];
+      return [{ type: 'error', message: `${rejected.length} invalid live event(s) dropped: ${rejected[0]}` }, message];
+    }
+    return [serverMessage.parse(raw)];
+  } catch (e) {
+    return [{ type: 'error', message: `invalid live message dropped: ${(e as Error).message.slice(0, 300)}` }];
+  }
+}
+
 export function decodeClientMessage(text: string): ClientMessage {
   return clientMessage.parse(JSON.parse(text));
 }

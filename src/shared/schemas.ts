@@ -13,11 +13,15 @@ import type { Level } from './book';
 export const isoUtc = z.string().regex(ISO_UTC_PATTERN, 'expected ISO-8601 UTC timestamp ending in Z');
 export const isoZoned = z.string().regex(ISO_ZONED_PATTERN, 'expected ISO-8601 local time with offset');
 const uuid = z.string().regex(UUID_PATTERN, 'expected a UUID');
-const id = z.string().min(1).max(200);
-const price = z.number().min(0).max(1);
-const size = z.number().nonnegative();
-const finite = z.number().refine(Number.isFinite, 'expected a finite number');
-const count = z.number().int().nonnegative();
+export const id = z.string().min(1).max(200);
+export const price = z.number().min(0).max(1);
+/**
+ * A non-negative amount (shares, knots, miles) within the safe integers, where a JS number still
+ * counts exactly in units (SPEC: sizes and counts within safe integers; `count`'s int() already is).
+ */
+export const size = z.number().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+export const count = z.number().int().nonnegative();
 
 /** Fields every event carries. `station_id` is always present: it decides the partition. */
 export const envelopeShape = {
@@ -33,7 +37,7 @@ export const envelopeShape = {
   obs_time_utc: isoUtc.optional(),
 };
 
-function channelSchema<C extends Channel, V extends number, S extends z.ZodRawShape>(ch: C, version: V, shape: S) {
+export function channelSchema<C extends Channel, V extends number, S extends z.ZodRawShape>(ch: C, version: V, shape: S) {
   return z
     .object({ schema_version: z.literal(version), ch: z.literal(ch) })
     .extend(envelopeShape)
@@ -46,41 +50,44 @@ export const MAX_LEVELS = 200;
 /**
  * Book sides, validated by hand: they are most of every L2 line, and a plain loop is ~8× cheaper
  * than z.array(z.object(…)) — the compactor validates millions of them. Same rules and error
- * paths as `z.array(levelSchema).max(MAX_LEVELS)`. It only checks, never rewrites the value (keys
- * other than p/s inside a level are left as given; the Parquet columns ignore them), so the
- * compactor can still pass valid lines to DuckDB byte for byte.
+ * paths as `z.array(levelSchema).max(MAX_LEVELS)` (with sizes up to `maxSize`). It only checks,
+ * never rewrites the value (keys other than p/s inside a level are left as given; the Parquet
+ * columns ignore them), so the compactor can still pass valid lines to DuckDB byte for byte.
  */
-const levels = z.custom<Level[]>().superRefine((value, ctx) => {
-  if (!Array.isArray(value)) {
-    ctx.addIssue({ code: 'custom', message: 'expected an array of {p, s} levels' });
-    return;
-  }
-  if (value.length > MAX_LEVELS) {
-    ctx.addIssue({ code: 'custom', message: `expected at most ${MAX_LEVELS} levels` });
-    return;
-  }
-  for (let i = 0; i < value.length; i++) {
-    const level: unknown = value[i];
-    const p = (level as Partial<Level> | null)?.p;
-    const s = (level as Partial<Level> | null)?.s;
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
-      ctx.addIssue({ code: 'custom', path: [i, 'p'], message: 'expected a price in [0, 1]' });
+export function levelsUpTo(maxSize: number) {
+  return z.custom<Level[]>().superRefine((value, ctx) => {
+    if (!Array.isArray(value)) {
+      ctx.addIssue({ code: 'custom', message: 'expected an array of {p, s} levels' });
       return;
     }
-    if (typeof s !== 'number' || !(s >= 0 && s < Infinity)) {
-      ctx.addIssue({ code: 'custom', path: [i, 's'], message: 'expected a finite size >= 0' });
+    if (value.length > MAX_LEVELS) {
+      ctx.addIssue({ code: 'custom', message: `expected at most ${MAX_LEVELS} levels` });
       return;
     }
-  }
-});
+    for (let i = 0; i < value.length; i++) {
+      const level: unknown = value[i];
+      const p = (level as Partial<Level> | null)?.p;
+      const s = (level as Partial<Level> | null)?.s;
+      if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
+        ctx.addIssue({ code: 'custom', path: [i, 'p'], message: 'expected a price in [0, 1]' });
+        return;
+      }
+      if (typeof s !== 'number' || !(s >= 0 && s <= maxSize)) {
+        ctx.addIssue({ code: 'custom', path: [i, 's'], message: `expected a size in [0, ${maxSize}]` });
+        return;
+      }
+    }
+  });
+}
+const levels = levelsUpTo(Number.MAX_SAFE_INTEGER);
 
-const CANONICAL_LEVEL = String.raw`\{"p":(?:0(?:\.\d+)?|1(?:\.0+)?),"s":(?:0|[1-9]\d{0,299})(?:\.\d+)?\}`;
+const CANONICAL_LEVEL = String.raw`\{"p":(?:0(?:\.\d+)?|1(?:\.0+)?),"s":(?:0|[1-9]\d{0,14})(?:\.\d+)?\}`;
 const CANONICAL_LEVELS = new RegExp(String.raw`\[(?:${CANONICAL_LEVEL}(?:,${CANONICAL_LEVEL}){0,${MAX_LEVELS - 1}})?\]`, 'y');
 
 /**
  * Where a book side written canonically — as JSON.stringify writes valid levels: no spaces,
- * `[{"p":…,"s":…},…]`, p a plain decimal in [0, 1], s a plain decimal ≥ 0 with at most 300
- * integer digits, at most MAX_LEVELS of them — that starts at `from` in `text` ends; -1 when the
+ * `[{"p":…,"s":…},…]`, p a plain decimal in [0, 1], s a plain decimal ≥ 0 with at most 15
+ * integer digits (so below 2^53), at most MAX_LEVELS of them — that starts at `from` in `text` ends; -1 when the
  * text there is not one. Every text it accepts is valid for `levels` (tested), so the compactor
  * can check the bulk of an L2 line without building its level objects. Not accepting proves
  * nothing: such a side goes through JSON.parse and `levels` as usual.
@@ -114,9 +121,21 @@ const peakTimeProbabilities = z
   .min(1)
   .refine(...sumsToOne);
 /** A parsed METAR field the report may not carry. */
-const reported = <T extends z.ZodType>(t: T) => t.nullable().default(null);
+export const reported = <T extends z.ZodType>(t: T) => t.nullable().default(null);
 
-export const l2Snap1s = channelSchema('l2_snap_1s', 2, {
+/**
+ * A crossed book (best bid above best ask, spread < 0) is never a trusted one: the venue does not
+ * trade through itself, so the mirror missed something. It is recorded with `book_ok: false`.
+ */
+export function isCrossed(spread: number | null): boolean {
+  return spread !== null && spread < 0;
+}
+
+export function crossedIsFlagged(e: { spread: number | null; book_ok: boolean }): boolean {
+  return !(isCrossed(e.spread) && e.book_ok);
+}
+
+export const l2Snap1s = channelSchema('l2_snap_1s', 3, {
   market_id: id,
   token_id: id,
   /**
@@ -135,9 +154,9 @@ export const l2Snap1s = channelSchema('l2_snap_1s', 2, {
   microprice: nullablePrice,
   imbalance: z.number().min(-1).max(1).nullable(),
   book_ok: z.boolean(),
-});
+}).refine(crossedIsFlagged, { message: 'a crossed book (spread < 0) must have book_ok: false', path: ['book_ok'] });
 
-export const l2Deltas = channelSchema('l2_deltas', 1, {
+export const l2Deltas = channelSchema('l2_deltas', 2, {
   market_id: id,
   token_id: id,
   seq: count,
@@ -147,7 +166,7 @@ export const l2Deltas = channelSchema('l2_deltas', 1, {
   hash: z.string().max(200).nullable().optional(),
 });
 
-export const tapeTrades = channelSchema('tape_trades', 1, {
+export const tapeTrades = channelSchema('tape_trades', 2, {
   market_id: id,
   token_id: id,
   p: price,
@@ -171,17 +190,28 @@ export const cloudLayer = z.object({
   base_ft: count.nullable(),
 });
 
-export const metarObs = channelSchema('metar_obs', 1, {
+/**
+ * METAR wind direction: whole tens of degrees, 0–360 (360 is north; 000 comes only with calm).
+ * `asWindDirection` maps what a report or an older line says onto it.
+ */
+export const windDirection = z.number().int().min(0).max(360).multipleOf(10);
+
+/** The direction to record: itself when valid, else null (the raw report keeps what was sent). */
+export function asWindDirection(degrees: number | null | undefined): number | null {
+  return windDirection.safeParse(degrees).success ? degrees! : null;
+}
+
+export const metarObs = channelSchema('metar_obs', 2, {
   obs_time_utc: isoUtc,
   report_type: z.enum(['METAR', 'SPECI']).default('METAR'),
   raw: z.string().min(4).max(2000),
   temp_c: reported(finite),
   dewpoint_c: reported(finite),
-  /** null when the wind is variable (VRB) or calm. */
-  wind_dir_deg: reported(z.number().min(0).max(360)),
-  wind_kt: reported(z.number().nonnegative()),
-  gust_kt: reported(z.number().nonnegative()),
-  visibility_sm: reported(z.number().nonnegative()),
+  /** null when the wind is variable (VRB), calm, or its direction is not whole tens of degrees. */
+  wind_dir_deg: reported(windDirection),
+  wind_kt: reported(size),
+  gust_kt: reported(size),
+  visibility_sm: reported(size),
   altim_inhg: reported(z.number().positive()),
   clouds: z.array(cloudLayer).default([]),
   /** From the remarks T-group (tenths of °C) when present. */
@@ -201,9 +231,10 @@ export const pwsCluster = channelSchema('pws_cluster', 1, {
   pws_ids: z.array(z.string().max(64)).max(500).nullable(),
 });
 
-export const features1m = channelSchema('features_1m', 1, {
+export const features1m = channelSchema('features_1m', 2, {
   model_run: z.string().max(200).nullable(),
-  features: z.record(z.string().max(64), finite.nullable()),
+  /** At least one feature: a features record without any is not a model output. */
+  features: z.record(z.string().max(64), finite.nullable()).refine((f) => Object.keys(f).length > 0, 'expected at least one feature'),
   staleness_s: z.record(z.string().max(64), z.number().nonnegative()),
 });
 
@@ -243,6 +274,11 @@ export const health = channelSchema('health', 1, {
     .max(64)
     .nullable()
     .optional(),
+  /** Failed journal write attempts since start (each retried; what could not be kept is in `dropped`). */
+  write_errors: count.default(0),
+  /** The journal write failure going on now — errno code (EROFS, ENOSPC, EACCES, …) and message — or null. */
+  write_error_code: z.string().max(32).nullable().default(null),
+  write_error: z.string().max(2000).nullable().default(null),
 });
 
 export const eventWindows = channelSchema('event_windows', 1, {

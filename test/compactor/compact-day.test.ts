@@ -6,6 +6,7 @@ import { CHANNEL_COLUMNS } from '../../src/shared/columns';
 import { DUCKDB_TYPES } from '../../src/services/compactor/duckdb-columns';
 import type { Channel } from '../../src/shared/channels';
 import { DataRoot } from '../../src/services/data-root';
+import { CURRENT_VERSION } from '../../src/shared/schemas';
 import { uuidv7 } from '../../src/shared/uuid';
 import { MARKET, TOKEN_A, TOKEN_B, duck, rowsOutOfOrder, event, journalDir, line, parquetPath, snapshot, tempRoot, writeJournalFile, type Duck } from './helpers';
 
@@ -84,13 +85,13 @@ const nowcast = event(
 const features = event('features_1m', { station_id: 'KLGA', model_run: 'hrrr-2026012916', features: { wind_kt: 12, sst_c: null }, staleness_s: { wind_kt: 60, sst_c: 86400 } }, '2026-01-29T16:31:00.500Z');
 const health = event(
   'health',
-  { station_id: 'KLGA', latency_ms: { source_to_ingest: 85 }, staleness_s: { clob: 0.2 }, reconnects: 0, gaps: 1, resyncs: 1, queue_depth: 3, queue_bytes: 2400, flush_ms_p99: 1.5, events_written: 1000, dropped: {}, rejected: {}, sources: [{ source: 'clob', state: 'connected', detail: null }] },
+  { station_id: 'KLGA', latency_ms: { source_to_ingest: 85 }, staleness_s: { clob: 0.2 }, reconnects: 0, gaps: 1, resyncs: 1, queue_depth: 3, queue_bytes: 2400, flush_ms_p99: 1.5, events_written: 1000, dropped: {}, rejected: {}, write_errors: 0, write_error_code: null, write_error: null, sources: [{ source: 'clob', state: 'connected', detail: null }] },
   '2026-01-29T16:31:01.000Z',
 );
 
 const wrongTypes = line({ ...snapshot(TOKEN_A, '2026-01-29T15:00:04.000Z', 0.5), seq: '12' });
 const unknownChannel = line({ schema_version: 1, ch: 'l3_magic', event_id: uuidv7() });
-const future = line({ ...snapshot(TOKEN_A, '2026-01-29T15:00:05.000Z', 0.5), schema_version: 3 });
+const future = line({ ...snapshot(TOKEN_A, '2026-01-29T15:00:05.000Z', 0.5), schema_version: CURRENT_VERSION.l2_snap_1s + 1 });
 const wrongStation = line({ ...pws, event_id: uuidv7(), station_id: 'KNYC' });
 const nextDay = line(event('pws_cluster', { station_id: 'KLGA', obs_time_utc: '2026-01-30T06:00:00.000Z', median: 30, mad: 1, support: 9, qc_state: 'OK', pws_ids: null }, '2026-01-30T06:00:00.000Z'));
 const previousDay = line(event('pws_cluster', { station_id: 'KLGA', obs_time_utc: '2026-01-29T04:59:59.000Z', median: 30, mad: 1, support: 9, qc_state: 'OK', pws_ids: null }, '2026-01-29T04:59:59.999Z'));
@@ -189,7 +190,7 @@ afterAll(() => {
 
 describe('compactDay on a journal with every kind of line', () => {
   it('counts every line exactly once: written + duplicates + quarantined = read', () => {
-    expect(first.manifest.totals).toEqual({ lines_read: 32, events_written: 17, duplicates_dropped: 1, quarantined: 14, upgraded: 1 });
+    expect(first.manifest.totals).toEqual({ lines_read: 32, blank_lines: 1, events_written: 17, duplicates_dropped: 1, quarantined: 14, upgraded: 2 });
     const rows = Object.fromEntries(Object.entries(first.manifest.channels).map(([ch, c]) => [ch, c.rows]));
     expect(rows).toEqual({
       l2_snap_1s: 6,
@@ -202,7 +203,7 @@ describe('compactDay on a journal with every kind of line', () => {
       health: 1,
       event_windows: 2,
     });
-    expect(first.manifest.channels.l2_snap_1s!.schema_versions).toEqual({ '1': 1, '2': 5 });
+    expect(first.manifest.channels.l2_snap_1s!.schema_versions).toEqual({ '1': 1, [CURRENT_VERSION.l2_snap_1s]: 5 });
   });
 
   it('quarantines each bad line with its file, line number, code, reason and raw text', () => {
@@ -211,7 +212,7 @@ describe('compactDay on a journal with every kind of line', () => {
     expect(Object.keys(records[0]).sort()).toEqual(['code', 'file', 'line', 'raw', 'reason']);
     expect(records[0].raw).toBe('this is not json');
     expect(records[1].reason).toMatch(/seq/);
-    expect(records[3].reason).toMatch(/schema_version 3 is newer than supported 2/);
+    expect(records[3].reason).toContain(`schema_version ${CURRENT_VERSION.l2_snap_1s + 1} is newer than supported ${CURRENT_VERSION.l2_snap_1s}`);
     expect(records[5].reason).toMatch(/local date 2026-01-30, not 2026-01-29 \(it belongs in date=2026-01-30\)/);
     expect(records[6].reason).toMatch(/belongs in date=2026-01-28/);
     expect(records[7].reason).toMatch(/events_written does not fit/);
@@ -239,7 +240,7 @@ describe('compactDay on a journal with every kind of line', () => {
       `SELECT schema_version, seq, resync_epoch_id, bids, asks, best_bid, best_ask, mid, spread, book_ok FROM ${file('l2_snap_1s')} WHERE event_id = '${v1Envelope.event_id}'`,
     );
     expect(row).toEqual({
-      schema_version: 2,
+      schema_version: CURRENT_VERSION.l2_snap_1s,
       seq: 42,
       resync_epoch_id: 0,
       bids: [{ p: 0.49, s: 100 }, { p: 0.48, s: 50 }],

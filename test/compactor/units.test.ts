@@ -6,7 +6,7 @@ import { rowGroupSize } from '../../src/services/compactor';
 import { schemaIsIdentity } from '../../src/services/compactor/schema-identity';
 import { isoFromMicros, microsFromIso } from '../../src/shared/time';
 import { int32Overflow } from '../../src/services/compactor/duckdb-columns';
-import { CURRENT_SCHEMAS } from '../../src/shared/schemas';
+import { CURRENT_SCHEMAS, CURRENT_VERSION } from '../../src/shared/schemas';
 import { EventIdIndex } from '../../src/services/compactor/event-id-index';
 import { validateChunk, CHANNEL_INDEX } from '../../src/services/compactor/validate-lines';
 import { parseLine } from '../../src/shared/registry';
@@ -110,7 +110,7 @@ describe('validateChunk on L2 lines whose book sides it need not build', () => {
     ['an invalid side, then the same key again, canonical', withBids('"bids":[{"p":2,"s":1}]').replace('"book_ok":true', '"book_ok":true,"bids":[]')],
     ['a canonical side nested in an unknown key before an invalid one', withBids('"extra":{"bids":[{"p":0.5,"s":1}]},"bids":[{"p":-1,"s":1}]')],
     ['a canonical side missing its pair', line(noLevels).replace('"book_ok":true', '"book_ok":true,"bids":[]')],
-    ['schema_version 1 with object levels', base.replace('"schema_version":2', '"schema_version":1')],
+    ['schema_version 1 with object levels', base.replace(`"schema_version":${CURRENT_VERSION.l2_snap_1s}`, '"schema_version":1')],
     ['an escaped character elsewhere', base.replace('"bucket":null', '"bucket":"34-35\\u00b0F"')],
     ['another channel with a stray side', line(event('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN_A, p: 0.5, s: 10, side: 'buy', trade_id: null }, at)).replace('}', ',"bids":[{"p":0.5,"s":1}]}')],
   ];

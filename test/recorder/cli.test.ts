@@ -66,7 +66,7 @@ describe('helios record', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^recorded 3\d(\.\d)?s of KLGA \(seed 3, 60x\): \d+ events \(l2_snap_1s=\d+ .*written \d+; dropped 0; .*1 file\(s\): .*date=2026-01-29/);
+    expect(lines[0]).toMatch(/^recorded 3\d(\.\d)?s of KLGA \(seed 3, 60x\): \d+ events \(l2_snap_1s=\d+ .*written \d+ \(\d+ bytes on disk\); dropped 0; .*1 file\(s\): .*date=2026-01-29/);
     const events = journalEvents(root);
     expect(countByChannel(events)).toEqual(summaryCounts(r.stdout));
     // 8 tokens × ~30 snapshots, all on the local day (which started at 2026-01-29T05:00Z)

@@ -89,6 +89,16 @@ describe('demo day host (main)', () => {
     expect(await run2.done).toBeNull();
   });
 
+  it('survives the fatal-error event of a dying demo process', async () => {
+    const child = new FakeDemoChild();
+    const logs: string[] = [];
+    const run = synthesizeDemoDay({ fork: () => child, dataRoot: '/data', log: (_l, m) => logs.push(m) });
+    expect(() => child.emit('error', 'FatalError', 'heap limit')).not.toThrow();
+    child.emit('exit', 134);
+    expect(await run.done).toBeNull();
+    expect(logs).toEqual(['demo process: FatalError at heap limit', 'demo process exited (code 134) before finishing']);
+  });
+
   it('treats a folder as new only when nothing was ever recorded or compacted in it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'helios-demo-'));
     const root = new DataRoot(dir);

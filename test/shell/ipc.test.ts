@@ -23,7 +23,7 @@ const manifest: Manifest = {
   day_start_utc: '2026-01-29T05:00:00.000Z',
   day_end_utc: '2026-01-30T05:00:00.000Z',
   generated_at: '2026-01-30T06:00:00.000Z',
-  totals: { lines_read: 3, events_written: 3, duplicates_dropped: 0, quarantined: 0, upgraded: 0 },
+  totals: { lines_read: 3, blank_lines: 0, events_written: 3, duplicates_dropped: 0, quarantined: 0, upgraded: 0 },
   markets: [],
   channels: {
     metar_obs: {

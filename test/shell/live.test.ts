@@ -163,7 +163,7 @@ class FakeChild extends EventEmitter implements LiveChild {
 }
 
 describe('LiveHost (main side)', () => {
-  function host(restartDelaysMs = [1000]) {
+  function host(restartDelaysMs = [1000], log: (level: string, message: string) => void = () => {}) {
     const children: FakeChild[] = [];
     const h = new LiveHost({
       fork: () => {
@@ -171,7 +171,7 @@ describe('LiveHost (main side)', () => {
         children.push(c);
         return c;
       },
-      log: () => {},
+      log,
       restartDelaysMs,
       stopTimeoutMs: 500,
     });
@@ -197,6 +197,18 @@ describe('LiveHost (main side)', () => {
     child.emit('message', { type: 'batch', id: 1, messages: [hello] });
     child.emit('message', { type: 'batch', id: 99, messages: [hello] });
     expect(got).toEqual([[hello]]);
+  });
+
+  it('survives the fatal-error event of a dying recorder process and restarts it after the exit', async () => {
+    const logs: string[] = [];
+    const { h, children } = host([0], (level, message) => logs.push(`${level}: ${message}`));
+    await h.start({ data_root: '/data', station: 'KLGA' });
+    children[0]!.emit('spawn');
+    // Electron's UtilityProcess emits 'error' as an EventEmitter: unheard, it would throw in main.
+    expect(() => children[0]!.emit('error', 'FatalError', 'v8::Isolate::ThrowOutOfMemory')).not.toThrow();
+    children[0]!.emit('exit', 134);
+    await vi.waitFor(() => expect(children).toHaveLength(2));
+    expect(logs.slice(0, 2)).toEqual(['error: FatalError at v8::Isolate::ThrowOutOfMemory', 'warn: exited (code 134); restarting in 0 ms']);
   });
 
   it('drops every subscription of a closed or reloaded window', async () => {

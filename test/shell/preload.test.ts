@@ -5,6 +5,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { API_ARGS } from '../../src/shared/api';
 import { createPreloadApi, type PreloadIpc } from '../../src/preload/api';
 import { INVOKE_OPERATIONS, invokeChannel, LIVE_BATCH, LIVE_SUBSCRIBE, LIVE_UNSUBSCRIBE, MENU_COMMAND } from '../../src/preload/ipc-contract';
+import type { ServerMessage } from '../../src/shared/protocol';
+import { sampleEvents } from '../fixtures/events';
 
 function fakeIpc(answer: (channel: string, args: unknown[]) => unknown = () => ({ ok: true, value: null })) {
   const listeners = new Map<string, Set<(event: unknown, ...args: unknown[]) => void>>();
@@ -85,6 +87,47 @@ describe('preload API', () => {
     expect(got).toEqual(['open-day']);
     expect(errors).toHaveBeenCalled();
     errors.mockRestore();
+  });
+});
+
+describe('preload validation of what main sends (same function as the browser client)', () => {
+  const hello = { type: 'hello', protocol: 1, mode: 'live', station_id: 'KLGA', date: null, groups: ['l2'] };
+  const good = sampleEvents().l2_snap_1s;
+  const other = sampleEvents().tape_trades;
+
+  it('delivers valid live messages as validated values, drops invalid events with an error first', () => {
+    const { ipc, emit } = fakeIpc();
+    const got: ServerMessage[] = [];
+    createPreloadApi(ipc).subscribeLive(['l2'], (m) => got.push(m));
+    const broken = { ...other, p: 'high' };
+    emit(LIVE_BATCH, 1, [hello, { type: 'events', events: [good, broken] }]);
+    expect(got[0]).toEqual(hello);
+    expect(got[1]).toMatchObject({ type: 'error', message: expect.stringMatching(/^1 invalid live event\(s\) dropped: tape_trades v\d+: p/) });
+    expect(got[2]).toEqual({ type: 'events', events: [good] });
+    expect(got).toHaveLength(3);
+  });
+
+  it('turns a message that is not a protocol message into an error, never passes it on', () => {
+    const { ipc, emit } = fakeIpc();
+    const got: ServerMessage[] = [];
+    createPreloadApi(ipc).subscribeLive(['l2'], (m) => got.push(m));
+    emit(LIVE_BATCH, 1, [{ type: 'hello', protocol: 99 }, { type: 'eval', code: 'alert(1)' }, 'text', null]);
+    emit(LIVE_BATCH, 1, 'not a list');
+    expect(got.map((m) => m.type)).toEqual(['error', 'error', 'error', 'error', 'error']);
+    expect(got.every((m) => m.type === 'error' && /^invalid live (message|batch) dropped/.test(m.message))).toBe(true);
+  });
+
+  it('drops menu commands that are not in MENU_COMMANDS', () => {
+    const { ipc, emit } = fakeIpc();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const got: unknown[] = [];
+    createPreloadApi(ipc).onMenuCommand!((c) => got.push(c));
+    emit(MENU_COMMAND, 'toggle-panel:depth');
+    emit(MENU_COMMAND, 'rm -rf');
+    emit(MENU_COMMAND, { command: 'open-day' });
+    expect(got).toEqual(['toggle-panel:depth']);
+    expect(warn).toHaveBeenCalledTimes(2);
+    warn.mockRestore();
   });
 });
 

@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MAX_SNAPSHOT_BYTES, openSnapshotFile, saveSnapshotFile, type SnapshotDialogs } from '../../src/main/snapshot-files';
+import { MAX_SNAPSHOT_BYTES } from '../../src/shared/api';
+import { openSnapshotFile, saveSnapshotFile, type SnapshotDialogs } from '../../src/main/snapshot-files';
 
 let dir: string;
 beforeAll(async () => {

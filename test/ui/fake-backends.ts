@@ -16,7 +16,7 @@ export function manifestOf(day: SyntheticDay): Manifest {
     day_start_utc: '2026-01-29T05:00:00.000Z',
     day_end_utc: '2026-01-30T05:00:00.000Z',
     generated_at: '2026-01-30T06:00:00.000Z',
-    totals: { lines_read: day.events.length, events_written: day.events.length, duplicates_dropped: 0, quarantined: 0, upgraded: 0 },
+    totals: { lines_read: day.events.length, blank_lines: 0, events_written: day.events.length, duplicates_dropped: 0, quarantined: 0, upgraded: 0 },
     tokens: TOKENS.map((token_id, i) => ({ token_id, market_id: 'mkt-klga-high', bucket: BUCKETS[i]!, market_date: null })),
     markets: [],
     channels: {},

@@ -33,6 +33,7 @@ function summary(r: CompactDayResult, root: DataRoot): string {
   const parts = [
     `${fmt(t.lines_read)} lines → ${fmt(t.events_written)} rows in ${channels.length} channel${channels.length === 1 ? '' : 's'} (${mb(bytes)} Parquet from ${mb(r.journalBytes)} NDJSON)`,
   ];
+  if (t.blank_lines) parts.push(`${fmt(t.blank_lines)} blank line${t.blank_lines === 1 ? '' : 's'} skipped`);
   if (t.upgraded) parts.push(`${fmt(t.upgraded)} upgraded`);
   parts.push(`${fmt(t.duplicates_dropped)} duplicate${t.duplicates_dropped === 1 ? '' : 's'} dropped`);
   const codes = Object.entries(r.quarantinedByCode).map(([code, n]) => `${code} ${fmt(n)}`).join(', ');

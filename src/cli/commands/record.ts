@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error';
 import type { Command } from './command';
+import type { WriteFailure } from '../../services/recorder/journal-writer';
 import { recordDay, startRecording, type SessionStats } from '../../services/recorder/session';
 import { SimulatorSource } from '../../services/sources/simulator';
 import { getStation } from '../../shared/stations';
@@ -82,19 +83,26 @@ export function summaryLine(stats: SessionStats, mode: string): string {
   const droppedTotal = dropped.reduce((sum, [, n]) => sum + n, 0);
   const rejected = Object.values(stats.recorder.rejected).reduce((sum, n) => sum + (n ?? 0), 0);
   const files = stats.journal.files.filter((f) => f.endsWith('.ndjson'));
+  const j = stats.journal;
   const parts = [
     `recorded ${describeDuration(stats.now_ms - stats.started_ms)} of ${stats.station_id} (${mode}):`,
     `${total} events (${events.map(([ch, n]) => `${ch}=${n}`).join(' ')});`,
-    `written ${stats.journal.events_written};`,
+    `written ${j.events_written} (${j.bytes_written} bytes on disk${j.cut_line_bytes > 0 ? `, the last ${j.cut_line_bytes} of them a line cut off by the failed write` : ''});`,
+    ...(j.unwritten_events > 0 ? [`NOT WRITTEN ${j.unwritten_events} (the disk never took them);`] : []),
     `dropped ${droppedTotal}${dropped.length ? ` (${dropped.map(([ch, n]) => `${ch}=${n}`).join(' ')})` : ''};`,
     `rejected ${rejected};`,
     `windows ${stats.recorder.windows}; gaps ${stats.recorder.gaps}; resyncs ${stats.recorder.resyncs};`,
     ...sourcesPart(stats.sources),
     `${files.length} file(s): ${files.join(', ')}`,
   ];
-  if (stats.journal.write_errors > 0) parts.push(`; WRITE ERRORS ${stats.journal.write_errors}: ${stats.journal.last_error}`);
+  if (j.write_errors > 0) parts.push(`; WRITE ERRORS ${j.write_errors}: ${j.last_error}`);
   if (stats.errors > 0) parts.push(`; ${stats.errors} recorder error(s), see above`);
   return parts.join(' ');
+}
+
+/** Printed the moment journal writes start failing (saying what happens `meanwhile`), and when they work again. */
+export function writeFailureLine(failure: WriteFailure | null, meanwhile: string): string {
+  return failure ? `record: WRITE FAILING (${failure.code}): ${failure.message} — ${meanwhile}; retrying every second` : 'record: writing again';
 }
 
 function progressLine(stats: SessionStats): string {
@@ -191,6 +199,7 @@ async function run(args: string[]): Promise<number> {
         signal: abort.signal,
         progressEveryMs: values.progress ? 15 * 60_000 : undefined,
         onProgress: values.progress ? (s) => console.log(progressLine(s)) : undefined,
+        onWriteFailure: (f) => console.error(writeFailureLine(f, 'the synthesis waits for the disk')),
         onEvent,
       });
       console.log(summaryLine(stats, values.day !== undefined ? `day ${date}, seed ${seed}, max speed` : `seed ${seed}, max speed`));
@@ -199,7 +208,14 @@ async function run(args: string[]): Promise<number> {
 
     // Live: the simulator on a virtual clock at `speed` (from now, or from the day's local midnight).
     const source = new SimulatorSource({ station, seed, tokens, speed, ...(values.day !== undefined ? { date: values.day } : {}) });
-    const session = await startRecording({ dataRoot, source, clock: source.clock, config, onEvent });
+    const session = await startRecording({
+      dataRoot,
+      source,
+      clock: source.clock,
+      config,
+      onEvent,
+      onWriteFailure: (f) => console.error(writeFailureLine(f, 'recording goes on in memory, shedding by policy')),
+    });
     const started = source.clock.now();
     const progress = values.progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
     let dayOver = false; // the simulator covers one local day
@@ -285,7 +301,14 @@ async function recordSources(file: string, forMs: number | undefined, progress: 
     } catch (e) {
       throw new CliError(`could not start the sources: ${(e as Error).message}`, 1);
     }
-    const session = await startRecording({ dataRoot, source: sources, clock: sources.clock, config: settings, onEvent });
+    const session = await startRecording({
+      dataRoot,
+      source: sources,
+      clock: sources.clock,
+      config: settings,
+      onEvent,
+      onWriteFailure: (f) => console.error(writeFailureLine(f, 'recording goes on in memory, shedding by policy')),
+    });
     if (sources.ingestPort !== null) console.error(`sources: model ingest on ws://127.0.0.1:${sources.ingestPort}/`);
     const ticker = progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
     await recordUntil(abort.signal, forMs);
@@ -300,7 +323,15 @@ async function playCapture(dir: string, station: string | undefined, { dataRoot,
   return withClickHouse(clickhouse, dataRoot, (onEvent) => withSignals(async (abort) => {
     let result;
     try {
-      result = await recordCapture({ dir, dataRoot, station, config: settings, signal: abort.signal, onEvent });
+      result = await recordCapture({
+        dir,
+        dataRoot,
+        station,
+        config: settings,
+        signal: abort.signal,
+        onEvent,
+        onWriteFailure: (f) => console.error(writeFailureLine(f, 'the playback waits for the disk')),
+      });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || /no raw capture|cannot tell the station|several stations|unknown station/.test((e as Error).message)) {
         throw new CliError((e as Error).message);

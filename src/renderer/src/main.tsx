@@ -1,5 +1,5 @@
 // first: configures zod before any schema is built (see zod-config.ts)
-import './zod-config';
+import '../../shared/zod-config';
 import { createRoot } from 'react-dom/client';
 import type { AppInfo } from '../../shared/api';
 import { resolveApi } from './api';

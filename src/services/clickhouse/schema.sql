@@ -217,6 +217,9 @@ CREATE TABLE IF NOT EXISTS `helios`.`health`
     `dropped.value` Array(Nullable(Float64)),
     `rejected.key` Array(String),
     `rejected.value` Array(Nullable(Float64)),
+    `write_errors` Int32,
+    `write_error_code` Nullable(String),
+    `write_error` Nullable(String),
     `sources.source` Array(String),
     `sources.state` Array(String),
     `sources.detail` Array(Nullable(String))

@@ -185,6 +185,7 @@ async function compactDayOrThrow(options: CompactDayOptions): Promise<CompactDay
       generated_at: new Date((options.now ?? Date.now)()).toISOString(),
       totals: {
         lines_read: spooled.linesRead,
+        blank_lines: spooled.blankLines,
         events_written: stats.reduce((sum, st) => sum + st.rows, 0),
         duplicates_dropped: spooled.duplicates,
         quarantined: spooled.quarantined,

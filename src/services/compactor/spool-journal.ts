@@ -38,6 +38,8 @@ export interface ChannelStats {
 export interface SpoolResult {
   stats: Map<Channel, ChannelStats>;
   linesRead: number;
+  /** Blank lines skipped (counted, nothing to keep). */
+  blankLines: number;
   duplicates: number;
   quarantined: number;
   quarantinedByCode: Partial<Record<QuarantineCode, number>>;
@@ -72,7 +74,7 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
   const channels = new Map<Channel, Tracked>();
   const firstReads = new FirstReads(files);
   const quarantine = await open(options.quarantinePath, 'w');
-  const result: SpoolResult = { stats: new Map(), linesRead: 0, duplicates: 0, quarantined: 0, quarantinedByCode: {}, pendingLines: 0, threads: validator.threads };
+  const result: SpoolResult = { stats: new Map(), linesRead: 0, blankLines: 0, duplicates: 0, quarantined: 0, quarantinedByCode: {}, pendingLines: 0, threads: validator.threads };
 
   const channel = async (ch: Channel): Promise<Tracked> => {
     let t = channels.get(ch);
@@ -86,6 +88,7 @@ export async function spoolJournal(options: SpoolOptions): Promise<SpoolResult> 
 
   const consume = async (chunk: ChunkResult, fileIndex: number, chunkOffset: number) => {
     result.linesRead += chunk.lines;
+    result.blankLines += chunk.blank;
     result.pendingLines += chunk.pending;
     const rejects: Rejected[] = [...chunk.rejected];
     const a = chunk.accepted;

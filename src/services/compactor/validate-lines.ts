@@ -84,6 +84,8 @@ export interface ChunkResult {
   bytes: Uint8Array;
   /** Non-blank lines seen. */
   lines: number;
+  /** Blank (empty or whitespace-only) lines skipped. */
+  blank: number;
   /** Accepted events, in line order. */
   accepted: AcceptedEvents;
   /**
@@ -155,6 +157,7 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
   let idsLowercase = true;
   const rejected: Rejected[] = [];
   let lines = 0;
+  let blank = 0;
   let pending = 0;
   let line = job.firstLine;
   let start = 0;
@@ -168,7 +171,10 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
     start = newline + 1;
     line++;
     const raw = buf.toString('utf8', lineStart, end);
-    if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) continue;
+    if (raw.length === 0 || (raw.charCodeAt(0) <= 32 && raw.trim() === '')) {
+      blank++;
+      continue;
+    }
     lines++;
     if (!allUtf8 && !isUtf8(buf.subarray(lineStart, end))) {
       rejected.push({ line: current, code: 'not_utf8', reason: 'the line is not valid UTF-8 (invalid bytes are shown as U+FFFD in raw)', raw });
@@ -235,6 +241,7 @@ export function validateChunk(job: ChunkJob, day: DayPartition): ChunkResult {
     seq: job.seq,
     bytes: job.bytes,
     lines,
+    blank,
     accepted: {
       line: Int32Array.from(lineNo),
       ch: Uint8Array.from(chs),

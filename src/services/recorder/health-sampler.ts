@@ -16,6 +16,9 @@ export interface WriterHealth {
   events_written: number;
   dropped: Record<string, number>;
   ingest_to_journal_ms_p99: number | null;
+  /** Failed write attempts since start, and the failure going on now (null while writes succeed). */
+  write_errors: number;
+  write_failure: { code: string; message: string } | null;
 }
 
 const SOURCE_KINDS = ['clob', 'metar', 'pws', 'features', 'nowcast'] as const;
@@ -93,6 +96,9 @@ export class HealthSampler {
         events_written: writer?.events_written ?? 0,
         dropped: writer?.dropped ?? {},
         rejected: { ...stats.rejected },
+        write_errors: writer?.write_errors ?? 0,
+        write_error_code: writer?.write_failure?.code ?? null,
+        write_error: writer?.write_failure?.message.slice(0, 2000) ?? null,
         sources: this.sources().map(({ source, state, detail }) => ({ source, state, detail })),
       },
       false,

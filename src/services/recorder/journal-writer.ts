@@ -19,8 +19,16 @@
  * the queue fills (`shedAt`), every shed event counted per channel in `dropped` (reported in
  * `health`). Other channels are never shed. A writer made with `shed: false` never drops;
  * its caller applies backpressure with `drain()` instead (the day synthesizer does).
+ *
+ * Write failures are loud and lose nothing that can be kept: the first failure (with its real
+ * errno: EROFS, ENOSPC, EACCES, … — `makeDirectory` undoes the ENOENT a recursive mkdir reports
+ * instead) is reported at once through `onWriteFailure` and in `stats().write_failure` (→ health),
+ * and cleared the same way when writing works again. Unwritten batches are kept and retried every
+ * `retryMs`; meanwhile the queue fills and the shed policy bounds memory. A write that got only
+ * part of its bytes on disk resumes at the first byte missing, so lines are never torn or doubled
+ * by a retry, and `events_written` / `bytes_written` count exactly what is on disk.
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -29,9 +37,35 @@ import type { AnyEvent } from '../../shared/schemas';
 import { getStation } from '../../shared/stations';
 import { localDate, localDayBoundsUtc } from '../../shared/time';
 import type { DataRoot } from '../data-root';
+import { makeDirectory } from '../files';
 import type { JournalConfig } from './config';
 import { RollingSamples } from './percentile';
 import type { Rejection, WriterHealth } from './recorder';
+
+/** The file operations the writer needs (node's by default; tests inject failing disks). */
+export interface JournalFs {
+  /** Create a folder and its parents, failing with the real errno. */
+  mkdir(dir: string): Promise<void>;
+  /** Create a new file for appending; fails if it exists. */
+  create(path: string): Promise<JournalFile>;
+}
+
+export interface JournalFile {
+  writev(buffers: Buffer[]): Promise<{ bytesWritten: number }>;
+  datasync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const nodeJournalFs: JournalFs = {
+  mkdir: makeDirectory,
+  create: (path) => open(path, 'wx'), // never append to (or clobber) another writer's file
+};
+
+/** A write failure going on: the errno code (EROFS, ENOSPC, EACCES, …) and Node's message (operation, path). */
+export interface WriteFailure {
+  code: string;
+  message: string;
+}
 
 export interface JournalWriterOptions {
   dataRoot: DataRoot;
@@ -40,16 +74,27 @@ export interface JournalWriterOptions {
   config: JournalConfig;
   /** false: never drop (the caller must await `drain()` to bound memory). */
   shed?: boolean;
+  fs?: JournalFs;
+  /** Called when writing starts failing (or fails differently), and with null when it works again. */
+  onWriteFailure?(failure: WriteFailure | null): void;
+  /** How long after a failed write it is tried again. Default 1000 ms. */
+  retryMs?: number;
+  /** A `shed: false` writer waits through write failures for the disk; this gives up waiting. */
+  signal?: AbortSignal;
 }
 
 export interface JournalWriterStats extends WriterHealth {
+  /** Bytes on disk, in journal and quarantine files (a line cut off by a failed write included). */
   bytes_written: number;
   files: string[];
+  /** Failed write attempts (each is retried). */
   write_errors: number;
   last_error: string | null;
   rejected_written: number;
-  /** Events serialized but not on disk because writing failed (see last_error). */
+  /** Events enqueued but not (wholly) on disk: waiting for the disk, or lost at close. */
   unwritten_events: number;
+  /** Bytes of a line whose write was cut off (on disk, not counted in events_written). */
+  cut_line_bytes: number;
 }
 
 /** A first guess of a line's size per channel until real lines have been measured. */
@@ -60,7 +105,7 @@ const YIELD = () => new Promise<void>((resolve) => setImmediate(resolve));
 type Stream = 'journal' | 'rejected';
 
 interface OpenFile {
-  handle: FileHandle;
+  handle: JournalFile;
   path: string;
   bytes: number;
   part: number;
@@ -77,9 +122,15 @@ interface PendingWrite {
   date: string;
   buffers: Buffer[];
   bytes: number;
+  /** Lines in `buffers` (one event or rejection each). */
   events: number;
   /** Being written: buffers may no longer be added. */
   busy: boolean;
+  /** The file it goes to, fixed once its first byte is written (a resumed write stays in it). */
+  file: OpenFile | null;
+  /** Bytes already on disk, and the lines they complete. */
+  written: number;
+  linesDone: number;
 }
 
 export class JournalWriter {
@@ -109,6 +160,9 @@ export class JournalWriter {
   private bytesWritten = 0;
   private writeErrors = 0;
   private lastError: string | null = null;
+  private failure: WriteFailure | null = null;
+  private readonly fs: JournalFs;
+  private readonly retryMs: number;
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private flushing = false;
@@ -121,6 +175,9 @@ export class JournalWriter {
   constructor(private readonly options: JournalWriterOptions) {
     this.config = options.config;
     this.shed = options.shed ?? true;
+    this.fs = options.fs ?? nodeJournalFs;
+    this.retryMs = options.retryMs ?? 1000;
+    options.signal?.addEventListener('abort', () => this.releaseWaiters(), { once: true });
     this.stamp = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${process.pid}-${randomBytes(2).toString('hex')}`;
   }
 
@@ -153,7 +210,11 @@ export class JournalWriter {
     }
   }
 
-  /** Resolves once everything enqueued so far is written (or has failed to be, see stats). */
+  /**
+   * Resolves once everything enqueued so far is written. While writing fails, a shedding writer
+   * resolves at once (stats say what is left); a `shed: false` writer waits for the disk (its
+   * producer pauses) until it works again, `signal` aborts, or `close()` gives up.
+   */
   drain(): Promise<void> {
     if (this.idle()) return Promise.resolve();
     return new Promise((resolve) => {
@@ -162,15 +223,24 @@ export class JournalWriter {
     });
   }
 
-  /** Write everything, fsync (unless fsync is `none`), close the files. */
+  /**
+   * Write everything, fsync (unless fsync is `none`), close the files. A failing disk gets one last
+   * attempt (a `shed: false` writer waits for the disk unless `signal` aborts); what could not be
+   * written stays counted in `unwritten_events`. Never rejects.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.drain();
       if (this.timer) clearTimeout(this.timer);
-      for (const f of this.files.values()) await this.closeFile(f);
+      for (const f of this.files.values()) await this.closeFile(f).catch((e: unknown) => this.noteError(e));
       this.files.clear();
     })();
     return this.closing;
+  }
+
+  /** The write failure going on now, or null. */
+  get writeFailure(): WriteFailure | null {
+    return this.failure;
   }
 
   get queueDepth(): number {
@@ -188,9 +258,11 @@ export class JournalWriter {
       bytes_written: this.bytesWritten,
       files: [...this.fileList],
       write_errors: this.writeErrors,
+      write_failure: this.failure,
       last_error: this.lastError,
       rejected_written: this.rejectedWritten,
-      unwritten_events: this.inFlightEvents,
+      unwritten_events: this.queue.length + this.inFlightEvents,
+      cut_line_bytes: this.pending[0] ? cutLineBytes(this.pending[0]) : 0,
     };
   }
 
@@ -259,17 +331,21 @@ export class JournalWriter {
     if (this.queue.length > 0 || this.rejects.length > 0) {
       if (this.queue.length === 0) this.queueStartedAt = performance.now();
       this.schedule();
-    } else if (failed && this.pending.length > 0) {
+    } else if (failed && this.pending.length > 0 && !this.timer) {
       // Keep what could not be written and try again shortly; the shed policy bounds memory meanwhile.
       this.timer = setTimeout(() => {
         this.timer = null;
         this.flushSoon();
-      }, 1000);
+      }, this.retryMs);
     }
-    // Waiters are released once everything is written, or when writing failed (stats say what is left).
-    if (this.idle() || (failed && this.queue.length === 0 && this.rejects.length === 0)) {
-      for (const resolve of this.drainWaiters.splice(0)) resolve();
-    }
+    // Waiters are released once everything is written; on a failure, at once by a shedding writer
+    // (its memory is bounded by shedding), only on abort by one that applies backpressure.
+    const givingUp = failed && (this.shed || this.options.signal?.aborted === true);
+    if (this.idle() || (givingUp && this.queue.length === 0 && this.rejects.length === 0)) this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 
   /** Serialize in slices of ~sliceBudgetMs into per-file buffers, yielding between slices. */
@@ -337,7 +413,9 @@ export class JournalWriter {
       last.buffers.push(buffer);
       last.bytes += buffer.length;
       last.events += events;
-    } else this.pending.push({ stream, station, date, buffers: [buffer], bytes: buffer.length, events, busy: false });
+    } else {
+      this.pending.push({ stream, station, date, buffers: [buffer], bytes: buffer.length, events, busy: false, file: null, written: 0, linesDone: 0 });
+    }
   }
 
   /** The running write loop, or a new one. Resolves false if a write failed. */
@@ -350,41 +428,53 @@ export class JournalWriter {
     return this.writing;
   }
 
-  /** Write pending buffers in order; stops at the first failure (kept for a retry). */
+  /** Write pending buffers in order; stops at the first failure (kept for a retry, from the byte it stopped at). */
   private async writePending(): Promise<boolean> {
     while (this.pending.length > 0) {
       const w = this.pending[0]!;
       w.busy = true; // from here on nothing is merged into it
       try {
-        const file = await this.fileFor(w);
-        let offset = 0;
-        const total = w.bytes;
-        const { bytesWritten } = await file.handle.writev(w.buffers);
-        offset = bytesWritten;
-        if (offset < total) {
-          const rest = Buffer.concat(w.buffers).subarray(offset);
-          let done = 0;
-          while (done < rest.length) done += (await file.handle.write(rest, done)).bytesWritten;
+        const file = (w.file ??= await this.fileFor(w));
+        while (w.written < w.bytes) {
+          const { bytesWritten } = await file.handle.writev(unwritten(w));
+          if (bytesWritten <= 0) throw Object.assign(new Error(`write to ${file.path} wrote nothing`), { code: 'EIO' });
+          this.account(w, file, bytesWritten);
         }
-        file.bytes += total;
-        file.dirty = true;
-        this.bytesWritten += total;
-        if (w.stream === 'journal') {
-          this.eventsWritten += w.events;
-          this.inFlightEvents -= w.events;
-          this.inFlightBytes = Math.max(0, this.inFlightBytes - total);
-        } else this.rejectedWritten += w.events;
         this.pending.shift();
         await this.maybeSync(file);
       } catch (e) {
-        w.busy = false;
+        // Not yet started: it may take more buffers again (and a retry may open another file).
+        if (w.written === 0) {
+          w.busy = false;
+          w.file = null;
+        }
         this.noteError(e);
         return false;
       }
     }
     this.inFlightBytes = this.inFlightEvents === 0 ? 0 : this.inFlightBytes;
+    if (this.failure) {
+      this.failure = null;
+      this.options.onWriteFailure?.(null);
+    }
     this.closeIdleFiles();
     return true;
+  }
+
+  /** `bytes` more of `w` reached the disk: count them, and the lines they complete. */
+  private account(w: PendingWrite, file: OpenFile, bytes: number): void {
+    const whole = w.written === 0 && bytes === w.bytes;
+    const lines = whole ? w.events : countNewlines(w.buffers, w.written, w.written + bytes);
+    w.written += bytes;
+    w.linesDone += lines;
+    file.bytes += bytes;
+    file.dirty = true;
+    this.bytesWritten += bytes;
+    if (w.stream === 'journal') {
+      this.eventsWritten += lines;
+      this.inFlightEvents -= lines;
+      this.inFlightBytes = Math.max(0, this.inFlightBytes - bytes);
+    } else this.rejectedWritten += lines;
   }
 
   /**
@@ -419,8 +509,11 @@ export class JournalWriter {
   /** Sync (per policy) and close a file, after any sync still running on it. */
   private async closeFile(f: OpenFile): Promise<void> {
     await f.syncing;
-    if (this.config.fsync !== 'none' && f.dirty) await f.handle.datasync();
-    await f.handle.close();
+    try {
+      if (this.config.fsync !== 'none' && f.dirty) await f.handle.datasync();
+    } finally {
+      await f.handle.close();
+    }
   }
 
   private async fileFor(w: PendingWrite): Promise<OpenFile> {
@@ -443,13 +536,13 @@ export class JournalWriter {
   private async openFile(w: PendingWrite, part: number): Promise<OpenFile> {
     const day = { station_id: w.station, date: w.date };
     const dir = w.stream === 'journal' ? this.options.dataRoot.journalDir(day) : this.options.dataRoot.quarantineDir(day);
-    await mkdir(dir, { recursive: true });
+    await this.fs.mkdir(dir);
     const name =
       w.stream === 'journal'
         ? `rec-${this.stamp}-${String(part).padStart(4, '0')}.ndjson`
         : `recorder-rejected-${this.stamp}-${String(part).padStart(4, '0')}.ndjson`;
     const path = join(dir, name);
-    const handle = await open(path, 'wx'); // never append to (or clobber) another writer's file
+    const handle = await this.fs.create(path);
     this.fileList.push(path);
     return { handle, path, bytes: 0, part, lastSyncMs: performance.now(), dirty: false, syncing: null };
   }
@@ -467,7 +560,12 @@ export class JournalWriter {
 
   private noteError(e: unknown): void {
     this.writeErrors++;
-    this.lastError = (e as Error)?.message ?? String(e);
+    const message = (e as Error)?.message ?? String(e);
+    this.lastError = message;
+    const code = (e as NodeJS.ErrnoException)?.code ?? 'UNKNOWN';
+    if (this.failure?.code === code) return;
+    this.failure = { code, message };
+    this.options.onWriteFailure?.(this.failure);
   }
 
   /**
@@ -487,4 +585,47 @@ export class JournalWriter {
     this.dayCache = { station: event.station_id, start, end, date, startIso: new Date(start).toISOString(), endIso: new Date(end).toISOString() };
     return date;
   }
+}
+
+/** What is left of a pending write: its buffers from the first byte not yet on disk. */
+function unwritten(w: PendingWrite): Buffer[] {
+  if (w.written === 0) return w.buffers;
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const b of w.buffers) {
+    if (at + b.length > w.written) out.push(at >= w.written ? b : b.subarray(w.written - at));
+    at += b.length;
+  }
+  return out;
+}
+
+/** Newlines in bytes [from, to) of the concatenated buffers. */
+function countNewlines(buffers: Buffer[], from: number, to: number): number {
+  let n = 0;
+  let at = 0;
+  for (const b of buffers) {
+    const start = Math.max(from - at, 0);
+    const end = Math.min(to - at, b.length);
+    for (let i = start < end ? b.indexOf(10, start) : -1; i !== -1 && i < end; i = b.indexOf(10, i + 1)) n++;
+    at += b.length;
+    if (at >= to) break;
+  }
+  return n;
+}
+
+/** Bytes of `w` on disk after its last complete line. */
+function cutLineBytes(w: PendingWrite): number {
+  if (w.written === 0) return 0;
+  let at = 0;
+  let lastNewline = -1;
+  for (const b of w.buffers) {
+    const end = Math.min(b.length, w.written - at);
+    if (end > 0) {
+      const i = b.lastIndexOf(10, end - 1);
+      if (i !== -1) lastNewline = at + i;
+    }
+    at += b.length;
+    if (at >= w.written) break;
+  }
+  return w.written - (lastNewline + 1);
 }

@@ -7,7 +7,7 @@
  */
 import { bookMetrics, OrderBook, type Level } from '../../shared/book';
 import { describeZodError } from '../../shared/registry';
-import type { EventOf } from '../../shared/schemas';
+import { isCrossed, type EventOf } from '../../shared/schemas';
 import { clobMarketMessage, unknownEventType, type ClobMarketMessage } from '../sources/polymarket-messages';
 import type { MarketToken, SourceMessage } from '../sources/source';
 import type { RecordingConfig } from './config';
@@ -92,6 +92,7 @@ export class MarketBooks {
     const n = this.config.snapshotLevels;
     for (const t of this.books.values()) {
       const top = t.book.top(n);
+      const metrics = bookMetrics(top.bids, top.asks);
       this.out.record('l2_snap_1s', {
         station_id: this.station,
         market_id: t.info.market_id,
@@ -101,8 +102,8 @@ export class MarketBooks {
         resync_epoch_id: t.epoch,
         bids: top.bids,
         asks: top.asks,
-        ...bookMetrics(top.bids, top.asks),
-        book_ok: t.ok,
+        ...metrics,
+        book_ok: t.ok && !isCrossed(metrics.spread), // a crossed mirror missed something (schemas.ts)
       });
     }
   }

@@ -16,7 +16,7 @@ import type { MarketToken, Source, SourceMessage, SourceStatus } from '../source
 import { getStation } from '../../shared/stations';
 import { resolveRecordingConfig, type RecordingConfig, type RecordingConfigInput } from './config';
 import { readRecordedHistory } from './journal-history';
-import { JournalWriter, type JournalWriterStats } from './journal-writer';
+import { JournalWriter, type JournalFs, type JournalWriterOptions, type JournalWriterStats } from './journal-writer';
 import type { AnyEvent } from '../../shared/schemas';
 import { Recorder, type RecorderOptions, type RecorderStats, type Rejection, type WriterHealth } from './recorder';
 import { RingBuffers } from './ring-buffers';
@@ -44,6 +44,10 @@ export interface StartRecordingOptions {
   tickMs?: number;
   /** Sees every event the recorder emits, after the journal and ring buffers (e.g. the ClickHouse sink); must not block. */
   onEvent?: (event: AnyEvent) => void;
+  /** Told at once when journal writes start failing (errno and message) and when they work again. */
+  onWriteFailure?: JournalWriterOptions['onWriteFailure'];
+  /** The journal's file operations (tests inject failing disks). */
+  journalFs?: JournalFs;
 }
 
 export interface RecordingSession {
@@ -71,7 +75,14 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
   const dataRoot = dataRootOf(options.dataRoot);
   // A restart mid-day: what today's journal already holds is not recorded again.
   const history = await readRecordedHistory(dataRoot, station_id, startMs);
-  const writer = new JournalWriter({ dataRoot, station_id, config: config.journal, shed: true });
+  const writer = new JournalWriter({
+    dataRoot,
+    station_id,
+    config: config.journal,
+    shed: true,
+    fs: options.journalFs,
+    onWriteFailure: options.onWriteFailure,
+  });
   const ring = new RingBuffers({ station_id, config: config.ring, startMs });
   const recorder = new Recorder({
     station_id,
@@ -184,6 +195,9 @@ interface RecordDayCommon {
   progressEveryMs?: number;
   /** Sees every event the recorder emits, after the journal writer; must not block. */
   onEvent?: (event: AnyEvent) => void;
+  /** Told at once when journal writes start failing and when they work again (the synthesis waits for the disk meanwhile). */
+  onWriteFailure?: JournalWriterOptions['onWriteFailure'];
+  journalFs?: JournalFs;
 }
 
 export type RecordDayOptions = RecordDayCommon &
@@ -231,7 +245,15 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
     config,
     output(station) {
       station_id = station;
-      const w = (writer = new JournalWriter({ dataRoot: dataRootOf(options.dataRoot), station_id, config: config.journal, shed: false }));
+      const w = (writer = new JournalWriter({
+        dataRoot: dataRootOf(options.dataRoot),
+        station_id,
+        config: config.journal,
+        shed: false,
+        fs: options.journalFs,
+        onWriteFailure: options.onWriteFailure,
+        signal: options.signal,
+      }));
       const emit = (e: AnyEvent) => {
         w.enqueue(e);
         options.onEvent?.(e);
@@ -253,7 +275,7 @@ export interface DayOutput {
   drain?(): Promise<void>;
 }
 
-export type DriveDayOptions = Omit<RecordDayCommon, 'dataRoot' | 'config' | 'onProgress' | 'progressEveryMs' | 'onEvent'> &
+export type DriveDayOptions = Omit<RecordDayCommon, 'dataRoot' | 'config' | 'onProgress' | 'progressEveryMs' | 'onEvent' | 'onWriteFailure' | 'journalFs'> &
   (Pick<Extract<RecordDayOptions, { messages: unknown }>, 'station_id' | 'tokens' | 'messages'> | Pick<Extract<RecordDayOptions, { source: unknown }>, 'source'>) & {
     config: RecordingConfig;
     /** Called once the station is known (from the source), before anything is recorded. */

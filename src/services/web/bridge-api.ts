@@ -1,18 +1,18 @@
 /**
  * HeliosApi's node side for the browser bridge: the shared data operations (src/services/api-data.ts,
  * the same code Electron main uses) plus what a browser shell answers differently — `getInfo`
- * (shell 'web') and `saveSnapshot` (no save dialog: the file goes to `<data>/exports/`).
+ * (shell 'web') and `saveSnapshot` (no save dialog: the file goes to `<data>/exports/`; its
+ * contents arrive as a stream, the raw request body, so a large export is never held in memory).
  * `openSnapshot` and `chooseDataRoot` are answered in the page (a file input; the root is fixed on
  * the command line), `subscribeLive` over the WebSocket.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AppInfo } from '../../shared/api';
+import { snapshotFileName, type AppInfo } from '../../shared/api';
+import { describeZodError } from '../../shared/registry';
 import type { SourcesView } from '../../shared/sources-config';
 import { ApiArgsError, createDataApi, parseApiArgs, type ApiArgs } from '../api-data';
 import type { DataRoot } from '../data-root';
-import { exists } from '../files';
+import { writeNewFile } from '../export-file';
 import { createSweepApi } from '../sweep/sweep-jobs';
 
 export const BRIDGE_OPERATIONS = ['getInfo', 'listDays', 'readManifest', 'readParquet', 'saveSnapshot', 'startSweep', 'sweepStatus', 'getSources', 'setSources'] as const;
@@ -36,8 +36,9 @@ export interface BridgeApiOptions {
 
 export interface BridgeApi {
   /** `args` is the raw, untrusted argument tuple; ApiArgsError when it does not validate. */
-  call(op: BridgeOperation, args: unknown): Promise<unknown>;
-  readonly exportsDir: string;
+  call(op: Exclude<BridgeOperation, 'saveSnapshot'>, args: unknown): Promise<unknown>;
+  /** Save an export as `name` (untrusted) under `<data>/exports/`, never replacing a file. */
+  saveSnapshot(name: unknown, contents: AsyncIterable<Uint8Array>): Promise<{ saved: boolean; path: string }>;
 }
 
 export function createBridgeApi({ dataRoot, info, sources }: BridgeApiOptions): BridgeApi {
@@ -49,7 +50,6 @@ export function createBridgeApi({ dataRoot, info, sources }: BridgeApiOptions): 
     return args;
   };
   return {
-    exportsDir,
     async call(op, args) {
       const list = asList(args);
       switch (op) {
@@ -62,10 +62,6 @@ export function createBridgeApi({ dataRoot, info, sources }: BridgeApiOptions): 
           return data.readManifest(...list);
         case 'readParquet':
           return data.readParquet(...list);
-        case 'saveSnapshot': {
-          const [{ suggested_name, contents }] = parseApiArgs('saveSnapshot', list);
-          return { saved: true, path: await writeExport(exportsDir, suggested_name, contents) };
-        }
         case 'startSweep':
           return sweeps.startSweep(...list);
         case 'sweepStatus':
@@ -77,29 +73,16 @@ export function createBridgeApi({ dataRoot, info, sources }: BridgeApiOptions): 
           return sourcesOrFail(sources).set(parseApiArgs('setSources', list)[0]);
       }
     },
+    async saveSnapshot(name, contents) {
+      const parsed = snapshotFileName.safeParse(name);
+      if (!parsed.success) throw new ApiArgsError(`saveSnapshot: invalid name: ${describeZodError(parsed.error)}`);
+      // Never replaces a file, never writes through a link out of the data root.
+      return { saved: true, path: await writeNewFile(exportsDir, parsed.data, contents, { within: dataRoot.root }) };
+    },
   };
 }
 
 function sourcesOrFail(sources: BridgeApiOptions['sources']): NonNullable<BridgeApiOptions['sources']> {
   if (!sources) throw new Error('this bridge records no live sources');
   return sources;
-}
-
-/**
- * Write an export without overwriting another: `name.json`, else `name-1.json`, … Written under a
- * temporary name and renamed, so nobody sees half a file. The name was validated as a plain file
- * name (API_ARGS), so it cannot leave `dir`.
- */
-async function writeExport(dir: string, name: string, contents: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const stem = name.replace(/\.json$/, '');
-  for (let i = 0; i < 1000; i++) {
-    const path = join(dir, i === 0 ? name : `${stem}-${i}.json`);
-    if (await exists(path)) continue;
-    const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
-    await writeFile(tmp, contents, 'utf8');
-    await rename(tmp, path);
-    return path;
-  }
-  throw new Error(`too many exports named ${name} in ${dir}`);
 }

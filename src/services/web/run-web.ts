@@ -27,6 +27,8 @@ export interface RunWebOptions {
   retention?: RetentionPolicyInput;
   /** Stream what is recorded to ClickHouse. */
   clickhouse?: ClickHouseConfigInput;
+  /** Serve this folder instead of the built renderer (no build step; tests of the bridge itself). */
+  staticDir?: string;
   log?: (message: string) => void;
   /** Where the Sources dialog's choice and keys are kept; default `<appData>/HELIOS Tape`. */
   sourcesDir?: string;
@@ -47,7 +49,7 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
   const dataRoot = new DataRoot(root);
   const version = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-  log(await ensureRendererBuilt({ force: options.rebuild }));
+  if (!options.staticDir) log(await ensureRendererBuilt({ force: options.rebuild }));
   log(`data root ${root}`);
 
   const sources = new SourcesStore(options.sourcesDir ?? join(appDataDir(), APP_DIR_NAME), plainFileCodec);
@@ -79,7 +81,7 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
       },
     },
   });
-  const server = await startWebServer({ api, staticDir: RENDERER_OUT, port: options.port, liveFeed: live?.feed ?? null });
+  const server = await startWebServer({ api, staticDir: options.staticDir ?? RENDERER_OUT, port: options.port, liveFeed: live?.feed ?? null });
 
   // A first run synthesizes a demo day in the background (minutes for a whole day); the page is
   // usable meanwhile (LIVE) and its day picker lists the day once it is compacted.

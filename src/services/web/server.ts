@@ -4,24 +4,39 @@
  *
  *   GET  /…             the built renderer (out/renderer), with a strict CSP
  *   POST /api/<op>      a HeliosApi data operation; body = the JSON argument tuple
+ *   POST /api/saveSnapshot?name=N   body = the snapshot file's text, streamed to <data>/exports/
  *   WS   /live          the live protocol (src/shared/protocol.ts) from a LiveFeed
  *
  * Loopback only, and requests must name this server in Host (and Origin when a browser sends one),
  * so another web page cannot reach the bridge through DNS rebinding or cross-site requests.
+ *
+ * Faults stay with the client that caused them. The process may be recording live (`npm run web`),
+ * so every socket and stream has an error path: a malformed WebSocket frame closes that client
+ * with the close code `ws` chose (1002, 1007, 1009) and nothing else, and request bodies are capped
+ * before they are read and held under one memory budget (request-body.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_SNAPSHOT_BYTES } from '../../shared/api';
 import { decodeClientMessage, encodeMessage, type ServerMessage } from '../../shared/protocol';
 import { ApiArgsError } from '../api-data';
 import type { LiveFeed } from '../live-feed';
 import { createLiveBatcher } from '../live-batcher';
 import { isBridgeOperation, type BridgeApi } from './bridge-api';
+import { BodyIncompleteError, BodyNotTextError, BodyTooLargeError, ByteBudget, declaredLength, limitedText, readBody } from './request-body';
 import { serveStatic } from './static-files';
 
 export const BRIDGE_HOST = '127.0.0.1';
-/** Largest accepted request body (a snapshot export is the only big one). */
-const MAX_BODY_BYTES = 256 * 1024 * 1024;
+/** Largest JSON argument body of a data operation (they are a few hundred bytes). */
+export const MAX_ARGS_BYTES = 1024 * 1024;
+/**
+ * Argument bodies held in memory at once, across all requests; others wait unread. Snapshot
+ * exports (up to MAX_SNAPSHOT_BYTES) are not held: they stream to their file.
+ */
+const ARGS_BUDGET_BYTES = 16 * MAX_ARGS_BYTES;
+/** Largest WebSocket message a live client may send (it only ever sends `subscribe`). */
+export const MAX_WS_MESSAGE_BYTES = 64 * 1024;
 /** A live client further behind than this is disconnected rather than buffered without bound. */
 const MAX_WS_BUFFERED_BYTES = 16 * 1024 * 1024;
 
@@ -32,6 +47,8 @@ export interface WebServerOptions {
   /** 0 picks a free port. */
   port: number;
   liveFeed: LiveFeed | null;
+  /** Where client faults and socket errors go (default: console.warn, once a second per kind). */
+  log?: (message: string) => void;
 }
 
 export interface WebServer {
@@ -58,6 +75,8 @@ export function contentSecurityPolicy(port: number): string {
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   let port = options.port;
+  const log = options.log ?? rateLimitedWarn();
+  const bodies = new ByteBudget(ARGS_BUDGET_BYTES);
   const allowedHosts = () => new Set([`${BRIDGE_HOST}:${port}`, `localhost:${port}`]);
   const sameOrigin = (req: IncomingMessage): boolean => {
     const hosts = allowedHosts();
@@ -67,29 +86,42 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   };
 
   const server: Server = createServer((req, res) => {
+    res.on('error', (e) => log(`response: ${e.message}`));
     if (!sameOrigin(req)) return sendText(res, 403, 'forbidden: this bridge only answers its own page on 127.0.0.1');
     const url = new URL(req.url ?? '/', `http://${BRIDGE_HOST}:${port}`);
     if (url.pathname.startsWith('/api/')) {
-      void handleApi(options.api, url.pathname.slice('/api/'.length), req, res);
+      void handleApi(options.api, bodies, url, req, res);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'method not allowed');
-    void serveStatic(options.staticDir, url.pathname, req, res, { 'Content-Security-Policy': contentSecurityPolicy(port) });
+    serveStatic(options.staticDir, url.pathname, req, res, { 'Content-Security-Policy': contentSecurityPolicy(port) }).catch((e: unknown) => {
+      log(`static file: ${(e as Error).message}`);
+      if (!res.headersSent) sendText(res, 500, 'could not read the file');
+      else res.destroy();
+    });
   });
+  // Once listening, errors of the listening socket (EMFILE on accept, …) are reported, not thrown.
+  server.on('error', (e) => log(`server: ${e.message}`));
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
+  wss.on('error', (e) => log(`websocket server: ${e.message}`));
   server.on('upgrade', (req, socket, head) => {
+    // The HTTP server no longer watches a socket it handed over for an upgrade.
+    socket.on('error', (e) => log(`upgrade socket: ${e.message}`));
     const path = new URL(req.url ?? '/', `http://${BRIDGE_HOST}`).pathname;
     if (path !== '/live' || !sameOrigin(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveLive(ws, options.liveFeed));
+    wss.handleUpgrade(req, socket, head, (ws) => serveLive(ws, options.liveFeed, log));
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, BRIDGE_HOST, () => resolve());
+    server.listen(port, BRIDGE_HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   port = (server.address() as AddressInfo).port;
 
@@ -105,14 +137,23 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   };
 }
 
-async function handleApi(api: BridgeApi, op: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleApi(api: BridgeApi, bodies: ByteBudget, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const op = url.pathname.slice('/api/'.length);
+  let release: (() => void) | null = null;
   try {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' });
     if (!isBridgeOperation(op)) return sendJson(res, 404, { error: `unknown operation ${JSON.stringify(op)}` });
-    const body = await readBody(req);
+    if (op === 'saveSnapshot') {
+      return sendJson(res, 200, await api.saveSnapshot(url.searchParams.get('name'), limitedText(req, MAX_SNAPSHOT_BYTES)));
+    }
+    const declared = declaredLength(req);
+    if (declared !== null && declared > MAX_ARGS_BYTES) throw new BodyTooLargeError(MAX_ARGS_BYTES);
+    // Held until the answer is sent: the body and the parsed arguments live that long.
+    release = await bodies.reserve(declared ?? MAX_ARGS_BYTES);
+    const text = (await readBody(req, MAX_ARGS_BYTES)).toString('utf8');
     let args: unknown;
     try {
-      args = body.length === 0 ? [] : JSON.parse(body);
+      args = text.length === 0 ? [] : JSON.parse(text);
     } catch {
       return sendJson(res, 400, { error: `${op}: body is not JSON` });
     }
@@ -125,14 +166,24 @@ async function handleApi(api: BridgeApi, op: string, req: IncomingMessage, res: 
     sendJson(res, 200, result);
   } catch (e) {
     if (e instanceof ApiArgsError) return sendJson(res, 400, { error: e.message });
-    if (e instanceof BodyTooLargeError) return sendJson(res, 413, { error: e.message });
+    if (e instanceof BodyNotTextError) return sendJson(res, 400, { error: `${op}: ${e.message}` });
+    if (e instanceof BodyTooLargeError) {
+      req.resume(); // the rest of the body is discarded, so the client reads this answer instead of a reset
+      return sendJson(res, 413, { error: `${op}: ${e.message}`, limit_bytes: e.limit });
+    }
+    if (e instanceof BodyIncompleteError) return void res.destroy();
     // Missing days/files and refused paths arrive here too, with a message meant for the user.
     sendJson(res, 500, { error: `${op}: ${(e as Error).message}` });
+  } finally {
+    if (release) {
+      if (res.writableFinished || res.destroyed) release();
+      else res.once('close', release);
+    }
   }
 }
 
 /** One live subscriber: waits for its `subscribe`, then forwards the feed until either side leaves. */
-function serveLive(ws: WebSocket, feed: LiveFeed | null): void {
+function serveLive(ws: WebSocket, feed: LiveFeed | null, log: (message: string) => void): void {
   let unsubscribe: (() => void) | null = null;
   const send = (message: ServerMessage) => {
     if (ws.readyState !== ws.OPEN) return;
@@ -144,12 +195,16 @@ function serveLive(ws: WebSocket, feed: LiveFeed | null): void {
   };
   // Coalesced to the frame budget: consecutive `events` messages travel as one.
   const batcher = createLiveBatcher({ send: (messages) => messages.forEach(send) });
-  ws.on('message', (data) => {
+  // A protocol violation (oversized, unmasked, invalid UTF-8, reserved bit or opcode, bad close
+  // code, impossible length): ws has sent its close code and closes the socket; 'close' follows.
+  ws.on('error', (e) => log(`live client dropped: ${e.message}`));
+  ws.on('message', (data, isBinary) => {
     let message;
     try {
+      if (isBinary) throw new Error('expected a text message');
       message = decodeClientMessage(String(data));
     } catch (e) {
-      send({ type: 'error', message: `bad client message: ${(e as Error).message}` });
+      send({ type: 'error', message: `bad client message: ${(e as Error).message.slice(0, 500)}` });
       return;
     }
     if (message.type !== 'subscribe') {
@@ -160,8 +215,13 @@ function serveLive(ws: WebSocket, feed: LiveFeed | null): void {
       send({ type: 'error', message: 'no live source is recording in this bridge' });
       return;
     }
-    unsubscribe?.();
-    unsubscribe = feed.subscribe(message.groups, (m) => batcher.push(m));
+    try {
+      unsubscribe?.();
+      unsubscribe = feed.subscribe(message.groups, (m) => batcher.push(m));
+    } catch (e) {
+      log(`live subscription failed: ${(e as Error).message}`);
+      ws.close(1011, 'could not subscribe');
+    }
   });
   ws.on('close', () => {
     unsubscribe?.();
@@ -169,24 +229,16 @@ function serveLive(ws: WebSocket, feed: LiveFeed | null): void {
   });
 }
 
-class BodyTooLargeError extends Error {}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLargeError(`request body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/** console.warn, at most once a second per kind of message, so a misbehaving client cannot flood the log. */
+function rateLimitedWarn(): (message: string) => void {
+  const last = new Map<string, number>();
+  return (message) => {
+    const kind = message.replace(/:.*$/s, '');
+    const now = Date.now();
+    if (now - (last.get(kind) ?? -Infinity) < 1000) return;
+    last.set(kind, now);
+    console.warn(`helios web: ${message}`);
+  };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -3,6 +3,7 @@
  * games through encoded paths); unknown paths fall back to index.html so a reload keeps working.
  */
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
@@ -96,5 +97,8 @@ export async function serveStatic(
     res.end();
     return;
   }
-  createReadStream(target).pipe(res);
+  // A file removed or unreadable after the stat ends the response early instead of throwing.
+  pipeline(createReadStream(target), res, (e) => {
+    if (e) res.destroy();
+  });
 }

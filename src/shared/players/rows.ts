@@ -139,13 +139,17 @@ export function convertValue(column: Column, v: unknown): unknown {
 }
 
 /**
- * One row of `ch` as an event. `get(name)` returns the engine's raw value of a column. A null in an
- * optional envelope column means the event doesn't carry that field, so the key is left out.
+ * One row of `ch` as an event. `get(name)` returns the engine's raw value of a column, undefined
+ * when the file has no such column (written before the column existed: the key is left out, so
+ * the schema's default applies). A null in an optional envelope column means the event doesn't
+ * carry that field, so the key is left out too.
  */
 export function rowToEvent(ch: Channel, get: (name: string) => unknown): AnyEvent {
   const event: Record<string, unknown> = {};
   for (const column of CHANNEL_COLUMNS[ch]) {
-    const value = convertValue(column, get(column.name));
+    const raw = get(column.name);
+    if (raw === undefined) continue;
+    const value = convertValue(column, raw);
     if (value === null && OPTIONAL_ENVELOPE.has(column.name) && column.nullable) continue;
     event[column.name] = value;
   }

@@ -1,15 +1,14 @@
 /**
  * HeliosApi over the browser bridge (src/services/web): data operations as POST /api/<op> with the
- * argument tuple as JSON, live as the protocol over a WebSocket on /live. The server validates
- * every argument again; this side validates every live message with the protocol's zod schemas.
+ * argument tuple as JSON (a snapshot export as its file's text), live as the protocol over a
+ * WebSocket on /live. The server validates every argument again; this side validates every live
+ * message with the protocol's zod schemas.
  */
 import type { AppInfo, DaySummary, HeliosApi, SweepJobStatus } from '../../../shared/api';
 import type { SourcesView } from '../../../shared/sources-config';
 import type { ChannelGroup } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
-import { encodeMessage, serverMessage, type ServerMessage } from '../../../shared/protocol';
-import { parseEvent } from '../../../shared/registry';
-import type { AnyEvent } from '../../../shared/schemas';
+import { encodeMessage, receiveServerMessage, type ServerMessage } from '../../../shared/protocol';
 
 /** The WebSocket constructor shape we use (the browser's, or `ws` in Node tests). */
 export type WebSocketLike = {
@@ -48,11 +47,14 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const Ws = options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketFactory);
 
-  async function post(op: string, args: unknown[]): Promise<Response> {
-    const response = await doFetch(new URL(`/api/${op}`, base), {
+  /** POST the argument tuple as JSON, or (saveSnapshot) `body` as it is, with `query`. */
+  async function post(op: string, args: unknown[], raw?: { query: Record<string, string>; body: string }): Promise<Response> {
+    const url = new URL(`/api/${op}`, base);
+    for (const [k, v] of Object.entries(raw?.query ?? {})) url.searchParams.set(k, v);
+    const response = await doFetch(url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(args),
+      body: raw ? raw.body : JSON.stringify(args),
     });
     if (!response.ok) {
       let message = `${op}: HTTP ${response.status}`;
@@ -72,7 +74,9 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
     listDays: () => json<DaySummary[]>('listDays', []),
     readManifest: (day) => json<Manifest>('readManifest', [day]),
     readParquet: async (args) => new Uint8Array(await (await post('readParquet', [args])).arrayBuffer()),
-    saveSnapshot: (args) => json<{ saved: boolean; path: string | null }>('saveSnapshot', [args]),
+    // The file's text is the body, streamed to disk by the bridge (never parsed or held there).
+    saveSnapshot: async ({ suggested_name, contents }) =>
+      (await (await post('saveSnapshot', [], { query: { name: suggested_name }, body: contents })).json()) as { saved: boolean; path: string | null },
     openSnapshot: () => (options.pickFile ?? pickFileWithInput)(),
     chooseDataRoot: async () => null, // the bridge's data root is chosen on its command line
     getSources: () => json<SourcesView>('getSources', []),
@@ -105,17 +109,14 @@ function subscribeLive(
       ws.send(encodeMessage({ type: 'subscribe', groups }));
     };
     ws.onmessage = (event) => {
-      let decoded: DecodedMessage;
+      let raw: unknown;
       try {
-        decoded = decodeLiveMessage(String(event.data));
+        raw = JSON.parse(String(event.data));
       } catch (e) {
         listener({ type: 'error', message: `invalid live message dropped: ${(e as Error).message.slice(0, 300)}` });
         return;
       }
-      if (decoded.rejected.length > 0) {
-        listener({ type: 'error', message: `${decoded.rejected.length} invalid live event(s) dropped: ${decoded.rejected[0]}` });
-      }
-      listener(decoded.message);
+      for (const message of receiveServerMessage(raw)) listener(message);
     };
     ws.onerror = () => {
       /* followed by onclose */
@@ -133,32 +134,6 @@ function subscribeLive(
     if (timer) clearTimeout(timer);
     socket?.close(1000, 'unsubscribed');
   };
-}
-
-interface DecodedMessage {
-  message: ServerMessage;
-  /** Reasons of events dropped from an events/backfill message. */
-  rejected: string[];
-}
-
-/**
- * Validate a live message with the protocol schemas. Events are validated one by one through the
- * registry, so one bad event costs only itself, not the batch it travelled in.
- */
-export function decodeLiveMessage(text: string): DecodedMessage {
-  const raw = JSON.parse(text) as { type?: unknown; events?: unknown };
-  if ((raw.type === 'events' || raw.type === 'backfill') && Array.isArray(raw.events)) {
-    const events: AnyEvent[] = [];
-    const rejected: string[] = [];
-    for (const e of raw.events as unknown[]) {
-      const parsed = parseEvent(e);
-      if (parsed.ok) events.push(parsed.event);
-      else rejected.push(parsed.reason);
-    }
-    const message = serverMessage.parse({ ...raw, events: [] });
-    return { message: { ...message, events } as ServerMessage, rejected };
-  }
-  return { message: serverMessage.parse(raw), rejected: [] };
 }
 
 /** A hidden file input: resolves with the chosen file's text, or null when the user cancels. */

@@ -133,11 +133,22 @@ function Presence() {
   const presence = useSession((s) => s.clock?.presence ?? null);
   const error = useSession((s) => s.clock?.error ?? null);
   const kind = useSession((s) => s.kind);
+  // Live, the recorder's latest health says whether the journal is being written (#13).
+  const writeCode = useSession((s) => (s.kind === 'live' ? (s.channels.health?.write_error_code ?? null) : null));
+  const writeError = useSession((s) => (s.kind === 'live' ? (s.channels.health?.write_error ?? null) : null));
   if (!presence) return null;
-  const tone = presence === 'PRESENT' ? 'ok' : presence === 'ERROR' ? 'bad' : 'warn';
+  const notWriting = presence === 'PRESENT' && writeCode !== null;
+  const tone = notWriting || presence === 'ERROR' ? 'bad' : presence === 'PRESENT' ? 'ok' : 'warn';
   return (
-    <span className={`badge ${tone}`} data-testid="presence" data-presence={presence} data-kind={kind} title={error ?? ''}>
-      {presence === 'PRESENT' ? (kind === 'snapshot' ? 'SNAPSHOT' : kind === 'live' ? 'LIVE' : 'READY') : presence}
+    <span
+      className={`badge ${tone}`}
+      data-testid="presence"
+      data-presence={presence}
+      data-kind={kind}
+      data-write-error={writeCode ?? undefined}
+      title={notWriting ? `Not recording to disk: ${writeError}` : (error ?? '')}
+    >
+      {presence === 'PRESENT' ? (kind === 'snapshot' ? 'SNAPSHOT' : kind === 'live' ? (notWriting ? `LIVE · ${writeCode}` : 'LIVE') : 'READY') : presence}
     </span>
   );
 }

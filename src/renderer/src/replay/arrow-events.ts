@@ -66,7 +66,7 @@ export function arrowToEvents(ch: Channel, table: Table): AnyEvent[] {
   for (const column of CHANNEL_COLUMNS[ch]) {
     const v = table.getChild(column.name);
     if (!v) {
-      getters.set(column.name, () => null);
+      getters.set(column.name, () => undefined); // a column added after this file was written
       continue;
     }
     const fast = column.type === 'levels' ? levelsGetter(v) : null;

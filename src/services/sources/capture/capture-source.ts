@@ -15,6 +15,7 @@ import type { AnyEvent } from '../../../shared/schemas';
 import { getStation } from '../../../shared/stations';
 import type { DataRoot } from '../../data-root';
 import type { RecordingConfigInput } from '../../recorder/config';
+import type { WriteFailure } from '../../recorder/journal-writer';
 import type { Scheduler } from '../../clock';
 import { recordDay, type FiniteSource, type SessionStats } from '../../recorder/session';
 import { RecordDecoder } from '../decode';
@@ -188,6 +189,8 @@ export interface RecordCaptureOptions {
   onProgress?(stats: SessionStats): void;
   /** Every recorded event too (e.g. a ClickHouse sink). */
   onEvent?: (event: AnyEvent) => void;
+  /** The journal cannot be written (the playback waits for the disk), or can again (null). */
+  onWriteFailure?: (failure: WriteFailure | null) => void;
 }
 
 /** Play a raw capture through the recorder into `dataRoot`'s journal, as fast as it takes it. */
@@ -202,6 +205,7 @@ export async function recordCapture(options: RecordCaptureOptions): Promise<{ st
     signal: options.signal,
     onProgress: options.onProgress,
     onEvent: options.onEvent,
+    onWriteFailure: options.onWriteFailure,
   });
   return { stats, summary };
 }

@@ -3,7 +3,7 @@
  * the Chromium test compares it with the Node source and the bench measures it. It talks to a tiny
  * test server (`/test-api/manifest`, `/test-api/parquet`) instead of the app's bridge.
  */
-import '../../zod-config'; // first, as in the app
+import '../../../../shared/zod-config'; // first, as in the app
 import { applyEvents, emptyChannelState } from '../../../../shared/channel-state';
 import type { PlayerState } from '../../../../shared/player';
 import type { AnyEvent } from '../../../../shared/schemas';

@@ -14,6 +14,7 @@ import {
   ipcMain,
   Menu,
   protocol,
+  safeStorage,
   screen,
   session,
   shell,
@@ -26,6 +27,7 @@ import { DataSwitch, localDataAccess } from '../services/data-access';
 import { switchDataSource } from '../services/server/remote-data';
 import { createSweepApi } from '../services/sweep/sweep-jobs';
 import { DataRoot } from '../services/data-root';
+import { SourcesStore } from '../services/sources/sources-store';
 import { MENU_COMMAND } from '../preload/ipc-contract';
 import { registerIpc, type IpcEventLike, type ShellServices } from './ipc';
 import { isEmptyDataRoot, recompactInChild, synthesizeDemoDay, type DemoChild, type DemoRun } from './demo-host';
@@ -35,6 +37,7 @@ import { buildMenuTemplate } from './menu';
 import { APP_ENTRY_URL, APP_SCHEME, createAppProtocolHandler, privilegedSchemes } from './protocol';
 import { hardenSession, hardenWebContents, mainWindowOptions } from './security';
 import { createSettingsStore, loadSettings, restoreBounds, settingsFile, type SettingsStore } from './settings';
+import { safeStorageCodec } from './secret-codec';
 import { openSnapshotFile, saveExportFiles, saveSnapshotFile, type SnapshotDialogs } from './snapshot-files';
 import { UTILITY_PROCESS_EXEC_ARGV } from './utility-process-flags';
 
@@ -80,6 +83,7 @@ export function startApp(mainDir: string): void {
   let quitting = false;
   let ready = false; // settings loaded, protocol and IPC registered
   let demo: DemoRun | null = null;
+  let sourcesStore: SourcesStore;
 
   const recorder = new LiveHost({
     fork: () =>
@@ -130,7 +134,13 @@ export function startApp(mainDir: string): void {
 
   const liveOptions = () => {
     const { retention } = settings.get();
-    return { data_root: dataRoot.root, station: LIVE_STATION, ...(retention.daily ? { retention: retention.policy } : {}) };
+    return {
+      data_root: dataRoot.root,
+      station: LIVE_STATION,
+      sources: sourcesStore.liveChoice(),
+      version: app.getVersion(),
+      ...(retention.daily ? { retention: retention.policy } : {}),
+    };
   };
 
   const switchDataRoot = async (root: string) => {
@@ -177,6 +187,12 @@ export function startApp(mainDir: string): void {
     connectServer: async (args) => {
       await switchDataSource(data, args);
       return services.info();
+    },
+    getSources: async () => sourcesStore.view(recorder.sourcesState()),
+    setSources: async (choice) => {
+      await sourcesStore.save(choice);
+      recorder.setSources(sourcesStore.liveChoice());
+      return sourcesStore.view(recorder.sourcesState());
     },
     live,
   };
@@ -262,6 +278,8 @@ export function startApp(mainDir: string): void {
       const rootPath = remembered && isDirectory(remembered) ? remembered : defaultRoot;
       if (remembered && rootPath !== remembered) console.warn(`HELIOS: data folder ${remembered} is gone; using ${defaultRoot}`);
       dataRoot = new DataRoot(rootPath);
+      sourcesStore = new SourcesStore(userData, safeStorageCodec(safeStorage));
+      await sourcesStore.load().catch((e: unknown) => console.warn(`HELIOS: sources: ${(e as Error).message}; recording the simulator`));
 
       protocol.handle(APP_SCHEME, createAppProtocolHandler(paths.renderer));
       hardenSession(session.defaultSession);

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { AppInfo } from '../shared/api';
+import type { SourcesView } from '../shared/sources-config';
 import { GROUPS, type ChannelGroup } from '../shared/channels';
 import type { ServerMessage } from '../shared/protocol';
 import { ApiArgsError, parseApiArgs, type ApiArgs, type DataApi } from '../services/api-data';
@@ -43,6 +44,8 @@ export interface ShellServices {
   recompactDay(day: ApiArgs<'recompactDay'>[0]): Promise<{ summary: string }>;
   /** Take the data from a `helios serve` server (or the local root again); answers the new AppInfo. */
   connectServer(args: ApiArgs<'connectServer'>[0]): Promise<AppInfo>;
+  getSources(): Promise<SourcesView>;
+  setSources(choice: ApiArgs<'setSources'>[0]): Promise<SourcesView>;
   live: LiveRouter;
 }
 
@@ -69,6 +72,8 @@ export function createInvokeHandlers(
     openSnapshot: async (e, args) => (parseApiArgs('openSnapshot', args), services.openSnapshot(e.sender)),
     chooseDataRoot: async (e, args) => (parseApiArgs('chooseDataRoot', args), services.chooseDataRoot(e.sender)),
     connectServer: async (_e, args) => services.connectServer(parseApiArgs('connectServer', args)[0]),
+    getSources: async (_e, args) => (parseApiArgs('getSources', args), services.getSources()),
+    setSources: async (_e, args) => services.setSources(parseApiArgs('setSources', args)[0]),
     startSweep: async (_e, args) => services.sweeps.startSweep(...args),
     sweepStatus: async (_e, args) => services.sweeps.sweepStatus(...args),
     saveExport: async (e, args) => services.saveExport(parseApiArgs('saveExport', args)[0], e.sender),

@@ -7,7 +7,8 @@
 import type { ChannelGroup } from '../shared/channels';
 import type { ServerMessage } from '../shared/protocol';
 import type { LiveRouter } from './ipc';
-import type { FromLiveProcess, LiveStartOptions, ToLiveProcess } from './live-messages';
+import type { LiveSourcesState } from '../shared/sources-config';
+import type { FromLiveProcess, LiveSourcesChoice, LiveStartOptions, ToLiveProcess } from './live-messages';
 import type { UtilityChild } from './utility-child';
 
 export type LiveChild = UtilityChild<ToLiveProcess, FromLiveProcess>;
@@ -47,6 +48,7 @@ export class LiveHost implements LiveRouter {
   private readonly byChildId = new Map<number, Route>();
   private nextChildId = 1;
   private state: LiveStatus = { available: false, recording: false, station_id: null, error: null };
+  private sources: LiveSourcesState | null = null;
   private restarts = 0;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private stopping: Promise<void> | null = null;
@@ -58,6 +60,18 @@ export class LiveHost implements LiveRouter {
 
   status(): LiveStatus {
     return { ...this.state };
+  }
+
+  /** What the recorder process records LIVE and its upstreams' states (null while it is not running). */
+  sourcesState(): LiveSourcesState | null {
+    return this.sources;
+  }
+
+  /** Record these sources from now on (and after a restart). */
+  setSources(sources: LiveSourcesChoice): void {
+    if (!this.options) return;
+    this.options = { ...this.options, sources };
+    this.send({ type: 'set-sources', sources });
   }
 
   private starts: Promise<void> = Promise.resolve();
@@ -147,6 +161,7 @@ export class LiveHost implements LiveRouter {
       if (this.child !== child) return;
       this.child = null;
       this.spawned = false;
+      this.sources = null;
       const expected = this.stopping !== null;
       this.state = { available: false, recording: false, station_id: null, error: expected ? null : `recorder process exited (code ${code})` };
       if (!expected) this.onCrash(code);
@@ -155,7 +170,11 @@ export class LiveHost implements LiveRouter {
 
   private onMessage(message: FromLiveProcess): void {
     switch (message.type) {
+      case 'sources':
+        this.sources = message.state;
+        return;
       case 'ready':
+        this.sources = message.sources;
         this.state = { available: true, recording: true, station_id: message.station_id, error: null };
         this.log('info', `recording ${message.station_id} into ${this.options?.data_root}`);
         return;

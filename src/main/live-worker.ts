@@ -45,7 +45,8 @@ export function runLiveWorker(
     starting = startSession(options, log).then(
       (s) => {
         session = s;
-        post({ type: 'ready', station_id: s.station_id });
+        post({ type: 'ready', station_id: s.station_id, sources: s.sources() });
+        s.onSources((state) => post({ type: 'sources', state }));
         for (const sub of subscriptions.values()) attach(sub);
       },
       (e: unknown) => {
@@ -94,6 +95,9 @@ export function runLiveWorker(
         sub?.batcher.close();
         return;
       }
+      case 'set-sources':
+        if (!session) return log('warn', 'set-sources ignored: the live session is not running');
+        return void session.switchSources(message.sources).catch((e: unknown) => log('error', `could not switch sources: ${(e as Error).message}`));
       case 'stop':
         return void stop();
     }

@@ -18,6 +18,8 @@ export const INVOKE_OPERATIONS = [
   'openSnapshot',
   'chooseDataRoot',
   'connectServer',
+  'getSources',
+  'setSources',
   'startSweep',
   'sweepStatus',
   'saveExport',

@@ -1,11 +1,15 @@
 /**
  * The live side of the app, as one plain Node service (the desktop app runs it in its recorder
- * utility process, `npm run web` in its own process): the embedded simulator recorded live into a
- * data root, the current day compacted periodically (and the previous day finally after local
- * midnight), and one LiveFeed for the UI that stays valid across the midnight rollover.
+ * utility process, `npm run web` in its own process): LIVE recorded into a data root, the current
+ * day compacted periodically (and the previous day finally after local midnight), and one LiveFeed
+ * for the UI that stays valid across the midnight rollover and a switch of sources.
  *
- * A simulated market covers one station-local day, so at midnight the day's recording is closed and
- * the next day's starts; subscribers are moved over and get the new day's hello + backfill.
+ * LIVE runs either the embedded simulator or the real sources of a sources config (LiveSources:
+ * Polymarket, METAR, PWS, the model ingest), and can be switched between them while running
+ * (`switchSources`). A simulated market covers one station-local day, so at midnight the
+ * simulator's recording is closed and the next day's starts; the real sources follow the day
+ * themselves (discovery lists the new day's markets, the journal splits by date). Subscribers are
+ * moved over and get the new recording's hello + backfill.
  */
 import { startPeriodicCompaction } from './compactor';
 import { retentionPolicySchema, startDailyRetention, type RetentionPolicyInput } from './retention';
@@ -14,7 +18,13 @@ import { DataRoot } from './data-root';
 import { ensureDemoData } from './demo';
 import type { LiveFeed } from './live-feed';
 import { startRecording, type RecordingSession } from './recorder';
+import type { WriteFailure } from './recorder/journal-writer';
+import type { AnyEvent } from '../shared/schemas';
+import { resolveSourcesConfig } from './sources/config';
+import { LiveSources } from './sources/live-sources';
 import { SimulatorSource } from './sources/simulator';
+import type { SourceStatus } from './sources/source';
+import type { LiveSourcesState, SourcesConfigInput } from '../shared/sources-config';
 import type { ChannelGroup } from '../shared/channels';
 import type { ServerMessage } from '../shared/protocol';
 import { localDayBoundsUtc, stationDate } from '../shared/time';
@@ -36,19 +46,34 @@ export interface LiveStartOptions {
   compact_every_ms?: number;
   /** Instant the simulated live clock starts at (UTC ms); default now. Tests start near midnight. */
   start_ms?: number;
+  /** What to record; default the simulator. */
+  sources?: LiveSourcesChoice;
+  /** App version, for the real sources' User-Agent. */
+  version?: string;
   /** Run retention daily with this policy (SPEC §8 defaults for what it leaves out); absent = never. */
   retention?: RetentionPolicyInput;
   /** Also stream what is recorded to ClickHouse (off when absent). */
   clickhouse?: ClickHouseConfigInput;
 }
 
+/** The simulator, or the real sources of a config with its secrets (by environment variable name). */
+export type LiveSourcesChoice = { kind: 'simulator' } | { kind: 'real'; config: SourcesConfigInput; secrets: Record<string, string> };
+
 export type LiveLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 export interface LiveSession {
   station_id: string;
   feed: LiveFeed;
+  /** What runs and the state of each upstream. */
+  sources(): LiveSourcesState;
+  /** Called when `sources()` changes; returns an unsubscribe function. */
+  onSources(listener: (state: LiveSourcesState) => void): () => void;
+  /** Stop what runs and record `choice` instead; rejects (recording nothing) when it cannot start. */
+  switchSources(choice: LiveSourcesChoice): Promise<void>;
   stop(): Promise<void>;
 }
+
+const SIMULATOR_STATUS = (at_ms: number): SourceStatus => ({ source: 'simulator', state: 'connected', detail: 'the embedded KLGA simulator', at_ms });
 
 /**
  * A LiveFeed whose source can be swapped: subscribers stay subscribed and are re-attached to the
@@ -97,39 +122,48 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
 
   const feed = new RelayFeed();
   let stopped = false;
-  let recording: RecordingSession;
+  let recording: RecordingSession | null = null;
   let rolling: Promise<void> | null = null;
+  /** Bumped on every switch: a simulator day ending after a switch must not roll over. */
+  let generation = 0;
+  let state: LiveSourcesState = { kind: options.sources?.kind ?? 'simulator', statuses: [], error: null };
+  const listeners = new Set<(state: LiveSourcesState) => void>();
+  const publish = (next: LiveSourcesState) => {
+    state = next;
+    for (const l of listeners) l(state);
+  };
+
+  /** Where every recording's events also go, and how a failing journal is reported. */
+  const outputs = {
+    onEvent: sink ? (e: AnyEvent) => sink!.push(e) : undefined,
+    onWriteFailure: (f: WriteFailure | null) => (f ? log('error', `journal writes failing (${f.code}): ${f.message}`) : log('info', 'journal writes work again')),
+  };
 
   /** Record the simulated market of the local day that contains `startMs`, until its end. */
-  const recordDayFrom = async (startMs: number): Promise<void> => {
+  const recordDayFrom = async (startMs: number, gen: number): Promise<void> => {
     const source = new SimulatorSource({ station: station.id, start: startMs, speed: 1 });
-    recording = await startRecording({
-      dataRoot,
-      source,
-      clock: source.clock,
-      onEvent: sink ? (e) => sink!.push(e) : undefined,
-      onWriteFailure: (f) => (f ? log('error', `journal writes failing (${f.code}): ${f.message}`) : log('info', 'journal writes work again')),
-    });
+    recording = await startRecording({ dataRoot, source, clock: source.clock, ...outputs });
     feed.switchTo(recording.feed);
+    publish({ kind: 'simulator', statuses: [SIMULATOR_STATUS(Date.now())], error: null });
     log('info', `recording ${station.id} ${stationDate(startMs, station.id)} (simulator, ${source.info.tokens.length} tokens)`);
     const [, dayEnd] = localDayBoundsUtc(stationDate(startMs, station.id), station.timeZone);
     source.finished.then(
       // the day's market ends at local midnight: the next day's starts there
-      () => rollOver(dayEnd),
+      () => rollOver(dayEnd, gen),
       (e: unknown) => {
         log('error', `the simulator failed: ${(e as Error).message}; restarting the recording`);
-        rollOver(Math.min(source.clock.now(), dayEnd - 1));
+        rollOver(Math.min(source.clock.now(), dayEnd - 1), gen);
       },
     );
   };
 
-  const rollOver = (nextStartMs: number): void => {
-    if (stopped) return;
+  const rollOver = (nextStartMs: number, gen: number): void => {
+    if (stopped || gen !== generation) return;
     rolling = (async () => {
-      await recording.stop();
-      if (stopped) return;
-      await recordDayFrom(nextStartMs);
-      if (stopped) await recording.stop(); // stop() came while the next day was starting
+      await recording?.stop();
+      if (stopped || gen !== generation) return;
+      await recordDayFrom(nextStartMs, gen);
+      if (stopped) await recording?.stop(); // stop() came while the next day was starting
     })()
       .catch((e: unknown) => log('error', `could not start the next recording: ${(e as Error).message}`))
       .finally(() => {
@@ -137,7 +171,44 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
       });
   };
 
-  await recordDayFrom(options.start_ms ?? Date.now());
+  const recordReal = async (choice: Extract<LiveSourcesChoice, { kind: 'real' }>): Promise<void> => {
+    const config = resolveSourcesConfig(choice.config, choice.secrets);
+    if (config.station !== station.id) throw new Error(`the sources config records ${config.station}; LIVE records ${station.id}`);
+    let sources: LiveSources | null = null;
+    const statuses = () => sources && publish({ kind: 'real', statuses: sources.statuses(), error: null });
+    sources = await LiveSources.create({
+      config,
+      dataRoot,
+      version: options.version,
+      log: (level, message) => log(level, `sources: ${message}`),
+      onStatus: () => statuses(),
+    });
+    recording = await startRecording({ dataRoot, source: sources, clock: sources.clock, ...outputs });
+    feed.switchTo(recording.feed);
+    statuses();
+    log('info', `recording ${station.id} live from the real sources (${sources.info.tokens.length} tokens so far)`);
+  };
+
+  const start = async (choice: LiveSourcesChoice): Promise<void> => {
+    const gen = ++generation;
+    await rolling;
+    await recording?.stop();
+    recording = null;
+    try {
+      if (choice.kind === 'simulator') await recordDayFrom(options.start_ms ?? Date.now(), gen);
+      else await recordReal(choice);
+    } catch (e) {
+      publish({ kind: choice.kind, statuses: [], error: (e as Error).message });
+      throw e;
+    }
+  };
+
+  const first = options.sources ?? { kind: 'simulator' };
+  // Real sources that cannot start leave LIVE idle with the reason (the user can fix or switch); the simulator must start.
+  await start(first).catch((e: unknown) => {
+    if (first.kind === 'simulator') throw e;
+    log('error', `the real sources did not start: ${(e as Error).message}`);
+  });
   const compaction = startPeriodicCompaction({
     dataRoot,
     station: station.id,
@@ -164,10 +235,16 @@ export async function startLiveSession(options: LiveStartOptions, log: LiveLog):
   return {
     station_id: station.id,
     feed,
+    sources: () => state,
+    onSources(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    switchSources: (choice) => start(choice),
     async stop() {
       stopped = true;
       await rolling;
-      await recording.stop(); // close the journal first: nothing recorded is lost
+      await recording?.stop(); // close the journal first: nothing recorded is lost
       await compaction.stop();
       await retention?.stop();
       await sink?.stop();

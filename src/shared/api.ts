@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CHANNELS, GROUPS, type Channel, type ChannelGroup } from './channels';
 import { MAX_PART, type Manifest } from './manifest';
 import type { ServerMessage } from './protocol';
+import { sourcesChoiceArgs, type SourcesView } from './sources-config';
 import { STATION_ID_PATTERN } from './stations';
 import { DATE_PATTERN } from './time';
 
@@ -77,6 +78,8 @@ export const API_ARGS = {
   openSnapshot: z.tuple([]),
   chooseDataRoot: z.tuple([]),
   connectServer: z.tuple([connectServerArgs]),
+  getSources: z.tuple([]),
+  setSources: z.tuple([sourcesChoiceArgs]),
   startSweep: z.tuple([startSweepArgs]),
   sweepStatus: z.tuple([sweepStatusArgs]),
   saveExport: z.tuple([saveExportArgs]),
@@ -194,6 +197,10 @@ export interface HeliosApi {
    * again). The shell connects (the token stays there) and answers with the new AppInfo.
    */
   connectServer(args: z.input<typeof connectServerArgs>): Promise<AppInfo>;
+  /** What LIVE records (simulator or real sources), which keys are stored and where, each upstream's state. */
+  getSources(): Promise<SourcesView>;
+  /** Record these sources LIVE from now on (remembered); keys: null = keep the stored one, '' = forget it. */
+  setSources(choice: z.input<typeof sourcesChoiceArgs>): Promise<SourcesView>;
   /** Start a window sweep of a compacted day (in a worker); poll it with `sweepStatus`. */
   startSweep(args: z.input<typeof startSweepArgs>): Promise<{ job: string }>;
   sweepStatus(args: z.input<typeof sweepStatusArgs>): Promise<SweepJobStatus>;

@@ -33,7 +33,7 @@ describe.skipIf(missing)('Connect to Server (npm run web → helios serve)', () 
     serverRoot = await mkdtemp(join(tmpdir(), 'helios-e2e-server-'));
     await ensureDemoData(serverRoot, { date: DAY.date, hours: [12, 12.5], tokens: 6 });
     localRoot = await mkdtemp(join(tmpdir(), 'helios-e2e-local-'));
-    serve = await runServe({ dataRoot: serverRoot, host: '127.0.0.1', port: 0, token: TOKEN, simulate: true, log: () => {} });
+    serve = await runServe({ dataRoot: serverRoot, host: '127.0.0.1', port: 0, token: TOKEN, record: { kind: 'simulator' }, log: () => {} });
     web = await startWeb(localRoot, ['--no-live']);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 960 } });

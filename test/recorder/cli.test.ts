@@ -126,7 +126,7 @@ describe('helios record', () => {
     const attempt = (args: string[]) => recordCommand.run(args).then(() => null, (e: unknown) => e);
     const cases: [string[], string][] = [
       [['--data', '/tmp/x', '--for', '10x'], '--for: expected a duration like 30s'],
-      [['--source', 'kafka', '--data', '/tmp/x'], 'only "sim"'],
+      [['--source', 'kafka', '--data', '/tmp/x'], 'expected sim or capture:DIR, got "kafka"'],
       [['--source', 'sim'], '--data DIR is required'],
       [['--data', '/tmp/x', '--speed', 'fast'], '--speed must be a number'],
       [['--data', '/tmp/x', '--day', '29/01/2026'], '--day must be YYYY-MM-DD'],

@@ -15,7 +15,7 @@ const fake = vi.hoisted(() => ({ current: null as FakeElectron | null }));
 // Each boot gets a fresh fake; the module's exports read through to the current one.
 vi.mock('electron', async () => {
   const { FakeBrowserWindow } = await import('./fake-electron');
-  const keys = ['app', 'protocol', 'session', 'ipcMain', 'Menu', 'screen', 'dialog', 'shell', 'utilityProcess'];
+  const keys = ['app', 'protocol', 'session', 'ipcMain', 'Menu', 'screen', 'dialog', 'shell', 'safeStorage', 'utilityProcess'];
   const proxies = keys.map((k) => [k, new Proxy({}, { get: (_t, p) => Reflect.get(fake.current!.electron[k as 'app'], p) })]);
   return { ...Object.fromEntries(proxies), BrowserWindow: FakeBrowserWindow };
 });
@@ -117,7 +117,7 @@ describe('main process boot', () => {
     expect(options).toMatchObject({ serviceName: 'HELIOS Tape recorder', execArgv: ['--max-semi-space-size=64'] });
     await vi.waitFor(() => expect(child.received[0]?.type).toBe('start'));
     const userData = join(f.state.paths.appData!, 'HELIOS Tape');
-    expect(child.received[0]).toEqual({ type: 'start', options: { data_root: join(userData, 'data'), station: 'KLGA' } });
+    expect(child.received[0]).toEqual({ type: 'start', options: { data_root: join(userData, 'data'), station: 'KLGA', sources: { kind: 'simulator' }, version: '0.1.0' } });
   });
 
   it('on first start synthesizes a demo day in its own process, then tells the UI', async () => {
@@ -189,7 +189,7 @@ describe('main process boot', () => {
       await writeFile(join(userData, 'settings.json'), JSON.stringify({ version: 1, data_root: other, window: null }));
     });
     const win = await ready(f);
-    await vi.waitFor(() => expect(recorders(f)[0]!.child.received[0]).toEqual({ type: 'start', options: { data_root: other, station: 'KLGA' } }));
+    await vi.waitFor(() => expect(recorders(f)[0]!.child.received[0]).toEqual({ type: 'start', options: { data_root: other, station: 'KLGA', sources: { kind: 'simulator' }, version: '0.1.0' } }));
     expect(demos(f)).toEqual([]); // a folder the user opened never gets a demo day
 
     const picked = join(f.state.paths.appData!, 'picked');
@@ -197,7 +197,7 @@ describe('main process boot', () => {
     const result = await invoke(f, 'chooseDataRoot', trustedEvent(win));
     expect(result).toEqual({ ok: true, value: picked });
     expect(recorders(f)).toHaveLength(2);
-    await vi.waitFor(() => expect(recorders(f)[1]!.child.received[0]).toEqual({ type: 'start', options: { data_root: picked, station: 'KLGA' } }));
+    await vi.waitFor(() => expect(recorders(f)[1]!.child.received[0]).toEqual({ type: 'start', options: { data_root: picked, station: 'KLGA', sources: { kind: 'simulator' }, version: '0.1.0' } }));
     expect(win.webContents.sent).toContainEqual([MENU_COMMAND, 'data-root-changed']);
   });
 

@@ -32,6 +32,8 @@ const FAKE_HELIOS = `
     saveSnapshot: async () => ({ saved: false, path: null }),
     openSnapshot: async () => null,
     chooseDataRoot: async () => null,
+    getSources: async () => ({ choice: { kind: 'simulator' }, secrets_stored: [], secret_storage: 'nowhere', can_store_secrets: false, live: null }),
+    setSources: async () => { throw new Error('not here'); },
     subscribeLive: (_groups, listener) => { listener({ type: 'error', message: 'not recording' }); return () => {}; },
     onMenuCommand: () => () => {},
   };`;

@@ -141,6 +141,12 @@ export function createFakeElectron() {
     BrowserWindow: FakeBrowserWindow,
     dialog: { showOpenDialog: vi.fn(), showSaveDialog: vi.fn(), showErrorBox: vi.fn() },
     shell: { openPath: vi.fn(async () => '') },
+    // a reversible stand-in for the OS keychain
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      encryptString: (plain: string) => Buffer.from(plain, 'utf8').reverse(),
+      decryptString: (stored: Buffer) => Buffer.from(stored).reverse().toString('utf8'),
+    },
     utilityProcess: {
       fork: vi.fn((path: string, _args: string[], options: unknown) => {
         const child = new FakeUtilityProcess();

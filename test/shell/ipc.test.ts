@@ -71,6 +71,8 @@ function event(overrides: Partial<{ id: number; url: string; parent: unknown; no
   return { e, sent };
 }
 
+const SOURCES_VIEW = { choice: { kind: 'simulator' as const }, secrets_stored: [], secret_storage: 'x', can_store_secrets: true, live: null };
+
 function services(overrides: Partial<ShellServices> = {}): ShellServices {
   return {
     info: () => ({ version: '0.1.0', shell: 'electron', data_root: root.root, server: null, live_available: true, live_station_id: 'KLGA' }),
@@ -82,6 +84,8 @@ function services(overrides: Partial<ShellServices> = {}): ShellServices {
     saveExport: vi.fn(async () => ({ saved: true, path: '/tmp/x' })),
     recompactDay: vi.fn(async () => ({ summary: 'compacted again' })),
     connectServer: vi.fn(async () => { throw new Error('no server in this test'); }),
+    getSources: vi.fn(async () => SOURCES_VIEW),
+    setSources: vi.fn(async () => SOURCES_VIEW),
     live: { subscribe: vi.fn(), unsubscribe: vi.fn() },
     ...overrides,
   };

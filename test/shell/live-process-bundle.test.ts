@@ -68,7 +68,7 @@ describe('built recorder process', () => {
     await vi.waitFor(
       () => {
         expect(received.find((m) => m.type === 'failed')).toBeUndefined();
-        expect(received).toContainEqual({ type: 'ready', station_id: 'KLGA' });
+        expect(received).toContainEqual({ type: 'ready', station_id: 'KLGA', sources: expect.objectContaining({ kind: 'simulator', error: null }) });
         const batches = received.filter((m): m is Extract<FromLiveProcess, { type: 'batch' }> => m.type === 'batch');
         const messages = batches.flatMap((b) => b.messages);
         expect(messages[0]).toMatchObject({ type: 'hello', mode: 'live', station_id: 'KLGA', groups: ['l2', 'health'] });

@@ -98,6 +98,8 @@ function fakePort() {
   };
 }
 
+const simulating = { kind: 'simulator' as const, statuses: [], error: null };
+
 describe('recorder process message loop', () => {
   it('starts the session, serves subscriptions made before it was ready, batched per subscription', async () => {
     const { feed, subscribers, emit } = fakeFeed();
@@ -110,9 +112,9 @@ describe('recorder process message loop', () => {
     send({ type: 'start', options: { data_root: '/data', demo: true } });
     send({ type: 'subscribe', id: 1, groups: ['l2'] });
     expect(start).toHaveBeenCalledWith({ data_root: '/data', demo: true }, expect.any(Function));
-    resolveStart({ station_id: 'KLGA', feed, stop });
+    resolveStart({ station_id: 'KLGA', feed, stop, sources: () => simulating, onSources: () => () => {}, switchSources: async () => {} });
     await vi.advanceTimersByTimeAsync(0);
-    expect(posted[0]).toEqual({ type: 'ready', station_id: 'KLGA' });
+    expect(posted[0]).toEqual({ type: 'ready', station_id: 'KLGA', sources: simulating });
     expect(posted[1]).toEqual({ type: 'batch', id: 1, messages: [{ ...hello, groups: ['l2'] }] });
     for (let i = 0; i < 10; i++) emit(events(i));
     await vi.advanceTimersByTimeAsync(60);

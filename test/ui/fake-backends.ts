@@ -113,6 +113,10 @@ export function fakeApi(): HeliosApi & { saved: { suggested_name: string; conten
     },
     openSnapshot: async () => null,
     chooseDataRoot: async () => null,
+    getSources: async () => ({ choice: { kind: 'simulator' }, secrets_stored: [], secret_storage: 'test', can_store_secrets: true, live: null }),
+    setSources: async () => {
+      throw new Error('unused');
+    },
     connectServer: async () => {
       throw new Error('unused');
     },

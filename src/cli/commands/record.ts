@@ -1,7 +1,11 @@
 /**
- * `helios record`: record a source into a data root's journal. Today the source is the embedded
- * simulator; `--day` synthesizes a whole past local day as fast as possible, `--speed max` a slice
- * of today, `--speed N` (default 1) records live at N× virtual speed until `--for` or a signal.
+ * `helios record`: record a source into a data root's journal.
+ *   --source sim (default)   the embedded simulator; `--day` synthesizes a whole past local day as
+ *                            fast as possible, `--speed max` a slice of today, `--speed N` (default
+ *                            1) records live at N× virtual speed until `--for` or a signal.
+ *   --config FILE            the real sources a sources config turns on, live (wall time) until
+ *                            `--for` or a signal; every upstream frame is also kept in <data>/raw.
+ *   --source capture:DIR     a raw capture played back through the recorder, as fast as possible.
  */
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error';
@@ -14,23 +18,33 @@ import { getStation } from '../../shared/stations';
 import { DATE_PATTERN, localDayBoundsUtc, stationDate } from '../../shared/time';
 import type { DataRoot } from '../../services/data-root';
 import { readRecordingConfig, type RecordingConfigInput } from '../../services/recorder/config';
+import { recordCapture } from '../../services/sources/capture/capture-source';
+import { loadSourcesConfig, SourcesConfigError } from '../../services/sources/config';
+import { LiveSources } from '../../services/sources/live-sources';
+import type { SourceStatus } from '../../services/sources/source';
 import type { AnyEvent } from '../../shared/schemas';
+import packageJson from '../../../package.json';
 
-const usage = `usage: npm run -s helios -- record --source sim --data DIR [options]
+const usage = `usage: npm run -s helios -- record --data DIR (--source sim [options] | --config FILE [--for 30s] | --source capture:DIR)
 
 Records a source into DIR/journal/station=<S>/date=<D>/*.ndjson (D = station-local date).
 
-  --source sim        the embedded simulator (the only source so far)
   --data DIR          data root (created if missing, and said so; a file or a folder of
                       other things is refused)
-  --for DURATION      how much time to record, in recorded (virtual) time: 500ms, 30s, 15m, 2h
-                      (default: until Ctrl-C / SIGTERM; with --day: the whole day)
-  --speed N|max       virtual-clock speed of a live recording (default 1); max = synthesize
-                      [now, now + --for) as fast as possible
-  --day YYYY-MM-DD    synthesize that whole station-local day as fast as possible (with
+  --config FILE       the real sources of a sources config (see config/sources.example.json):
+                      Polymarket, METAR, PWS, the HELIOS model ingest endpoint. Live, until --for
+                      (wall time) or Ctrl-C; upstream frames and responses also go to DIR/raw/
+  --source sim        the embedded simulator (the default without --config)
+  --source capture:D  play the raw capture under D (a day, a station or a whole DIR/raw folder)
+                      back through the recorder, as fast as possible
+  --for DURATION      how long to record: 500ms, 30s, 15m, 2h (simulator: recorded time; --config:
+                      wall time; default: until Ctrl-C / SIGTERM; with --day: the whole day)
+  --speed N|max       simulator: virtual-clock speed of a live recording (default 1); max =
+                      synthesize [now, now + --for) as fast as possible
+  --day YYYY-MM-DD    simulator: synthesize that whole station-local day as fast as possible (with
                       --speed N: play it from its local midnight at N× instead)
   --seed N            simulator seed (default 1)
-  --station ID        station (default KLGA)
+  --station ID        station (default KLGA; a capture says its own)
   --tokens N          bucket tokens in the simulated market, 6–12 (default 8)
   --progress          print a progress line every second (max speed: every 15 recorded minutes)
   --settings FILE     recording settings (JSON: window lengths, trigger thresholds, journal, …;
@@ -58,6 +72,12 @@ function describeDuration(ms: number): string {
   return `${Math.round(ms / 360_000) / 10}h`;
 }
 
+/** `sources clob=connected metar=failing(HTTP 503; retry in 60 s) pws=not_configured;` (nothing when there are none) */
+function sourcesPart(statuses: readonly SourceStatus[]): string[] {
+  if (statuses.length === 0) return [];
+  return [`sources ${statuses.map((s) => `${s.source}=${s.state}${s.state === 'failing' && s.detail ? `(${s.detail})` : ''}`).join(' ')};`];
+}
+
 export function summaryLine(stats: SessionStats, mode: string): string {
   const events = Object.entries(stats.recorder.events).filter(([, n]) => n > 0);
   const total = events.reduce((sum, [, n]) => sum + n, 0);
@@ -74,7 +94,7 @@ export function summaryLine(stats: SessionStats, mode: string): string {
     `dropped ${droppedTotal}${dropped.length ? ` (${dropped.map(([ch, n]) => `${ch}=${n}`).join(' ')})` : ''};`,
     `rejected ${rejected};`,
     `windows ${stats.recorder.windows}; gaps ${stats.recorder.gaps}; resyncs ${stats.recorder.resyncs};`,
-    ...(stats.sources.length ? [`sources ${stats.sources.map((s) => `${s.source}=${s.state}`).join(' ')};`] : []),
+    ...sourcesPart(stats.sources),
     `${files.length} file(s): ${files.join(', ')}`,
   ];
   if (j.write_errors > 0) parts.push(`; WRITE ERRORS ${j.write_errors}: ${j.last_error}`);
@@ -90,7 +110,7 @@ export function writeFailureLine(failure: WriteFailure | null, meanwhile: string
 function progressLine(stats: SessionStats): string {
   const total = Object.values(stats.recorder.events).reduce((a, b) => a + b, 0);
   const dropped = Object.values(stats.journal.dropped).reduce((a, b) => a + b, 0);
-  return `progress at=${new Date(stats.now_ms).toISOString()} events=${total} enqueued=${total - dropped} written=${stats.journal.events_written} dropped=${dropped}`;
+  return [`progress at=${new Date(stats.now_ms).toISOString()} events=${total} enqueued=${total - dropped} written=${stats.journal.events_written} dropped=${dropped}`, ...sourcesPart(stats.sources)].join(' ');
 }
 
 async function run(args: string[]): Promise<number> {
@@ -99,13 +119,14 @@ async function run(args: string[]): Promise<number> {
     ({ values } = parseArgs({
       args,
       options: {
-        source: { type: 'string', default: 'sim' },
+        source: { type: 'string' },
+        config: { type: 'string' },
         data: { type: 'string' },
         for: { type: 'string' },
         speed: { type: 'string' },
         day: { type: 'string' },
         seed: { type: 'string', default: '1' },
-        station: { type: 'string', default: 'KLGA' },
+        station: { type: 'string' },
         tokens: { type: 'string', default: '8' },
         progress: { type: 'boolean', default: false },
         settings: { type: 'string' },
@@ -117,38 +138,44 @@ async function run(args: string[]): Promise<number> {
   } catch (e) {
     throw new CliError(`${(e as Error).message}\n\n${usage}`);
   }
-  if (values.source !== 'sim') throw new CliError(`--source: only "sim" is available so far, got "${values.source}"`);
   if (!values.data) throw new CliError(`--data DIR is required\n\n${usage}`);
-  let station: string;
-  try {
-    station = getStation(values.station).id;
-  } catch (e) {
-    throw new CliError((e as Error).message);
-  }
-  const seed = /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
-  const tokens = Number(values.tokens);
-  if (!Number.isInteger(tokens) || tokens < 6 || tokens > 12) throw new CliError(`--tokens must be an integer 6–12, got "${values.tokens}"`);
-  const forMs = values.for !== undefined ? parseDuration(values.for) : undefined;
-  const speedText = values.speed ?? (values.day !== undefined ? 'max' : '1');
-  const speed = speedText === 'max' ? 'max' : Number(speedText);
-  if (speed !== 'max' && !(speed > 0 && speed <= 10_000)) throw new CliError(`--speed must be a number in (0, 10000] or "max", got "${speedText}"`);
-  if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
-  if (speed === 'max' && values.day === undefined && forMs === undefined) throw new CliError('--speed max needs --for (or use --day for a whole day)');
+  const forMsOf = () => (values.for !== undefined ? parseDuration(values.for) : undefined);
   let config: RecordingConfigInput | undefined;
   try {
     config = values.settings === undefined ? undefined : await readRecordingConfig(values.settings);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const dataRoot = await dataRootToWrite('record', values.data);
-  const sink = values.clickhouse ? await startClickHouseSink(values.clickhouse, dataRoot) : null;
-  const onEvent = sink ? (event: AnyEvent) => sink.push(event) : undefined;
-
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const common = { data: values.data, settings: config, clickhouse: values.clickhouse };
+  if (values.config !== undefined) {
+    if (values.source !== undefined) throw new CliError('--config records the sources it configures: leave out --source');
+    if (values.day !== undefined || values.speed !== undefined) throw new CliError('--day and --speed are for the simulator; --config records live, in wall time');
+    return recordSources(values.config, forMsOf(), values.progress, common);
+  }
+  const capture = /^capture:(.+)$/.exec(values.source ?? '')?.[1];
+  if (capture !== undefined) {
+    if (values.for !== undefined) throw new CliError('--for does not apply to a capture: it is played back whole');
+    return playCapture(capture, values.station, common);
+  }
+  if ((values.source ?? 'sim') !== 'sim') throw new CliError(`--source: expected sim or capture:DIR, got "${values.source}"`);
+  let station: string;
   try {
+    station = getStation(values.station ?? 'KLGA').id;
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const seed = /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
+  const tokens = Number(values.tokens);
+  if (!Number.isInteger(tokens) || tokens < 6 || tokens > 12) throw new CliError(`--tokens must be an integer 6–12, got "${values.tokens}"`);
+  const forMs = forMsOf();
+  const speedText = values.speed ?? (values.day !== undefined ? 'max' : '1');
+  const speed = speedText === 'max' ? 'max' : Number(speedText);
+  if (speed !== 'max' && !(speed > 0 && speed <= 10_000)) throw new CliError(`--speed must be a number in (0, 10000] or "max", got "${speedText}"`);
+  if (values.day !== undefined && !DATE_PATTERN.test(values.day)) throw new CliError(`--day must be YYYY-MM-DD, got "${values.day}"`);
+  if (speed === 'max' && values.day === undefined && forMs === undefined) throw new CliError('--speed max needs --for (or use --day for a whole day)');
+  const dataRoot = await dataRootToWrite('record', values.data);
+
+  return withClickHouse(values.clickhouse, dataRoot, (onEvent) => withSignals(async (abort) => {
     if (speed === 'max') {
       // Synthesis as fast as possible, by message time.
       let from: number;
@@ -210,9 +237,29 @@ async function run(args: string[]): Promise<number> {
     const stats = await session.stop();
     console.log(summaryLine(stats, `seed ${seed}, ${speed}x`));
     return stats.journal.write_errors > 0 || stats.errors > 0 ? 1 : 0;
+  }));
+}
+
+/** Run `work` with SIGINT / SIGTERM turned into an abort signal. */
+async function withSignals(work: (abort: AbortController) => Promise<number>): Promise<number> {
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await work(abort);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Run `work` with its events also streamed to ClickHouse when `--clickhouse URL` is given; the sink is drained after. */
+async function withClickHouse(url: string | undefined, dataRoot: DataRoot, work: (onEvent: ((event: AnyEvent) => void) | undefined) => Promise<number>): Promise<number> {
+  const sink = url ? await startClickHouseSink(url, dataRoot) : null;
+  try {
+    return await work(sink ? (event) => sink.push(event) : undefined);
+  } finally {
     if (sink) {
       const s = await sink.stop({ drainMs: 30_000 });
       console.log(
@@ -220,6 +267,85 @@ async function run(args: string[]): Promise<number> {
       );
     }
   }
+}
+
+/** Wait until `forMs` of wall time has passed or the signal fires. */
+function recordUntil(signal: AbortSignal, forMs: number | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = forMs === undefined ? null : setTimeout(resolve, forMs);
+    signal.addEventListener('abort', () => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** What every way of recording takes: the data root, recording settings (`--settings`), a ClickHouse URL. */
+interface RecordCommon {
+  /** The --data folder (created once the rest of the command is known to be right). */
+  data: string;
+  settings: RecordingConfigInput | undefined;
+  clickhouse: string | undefined;
+}
+
+async function recordSources(file: string, forMs: number | undefined, progress: boolean, { data, settings, clickhouse }: RecordCommon): Promise<number> {
+  let config;
+  try {
+    config = await loadSourcesConfig(file);
+  } catch (e) {
+    if (e instanceof SourcesConfigError) throw new CliError(e.message);
+    throw e;
+  }
+  const dataRoot = await dataRootToWrite('record', data);
+  return withClickHouse(clickhouse, dataRoot, (onEvent) => withSignals(async (abort) => {
+    let sources: LiveSources;
+    try {
+      sources = await LiveSources.create({ config, dataRoot, version: packageJson.version, log: (_level, message) => console.error(`sources: ${message}`) });
+    } catch (e) {
+      throw new CliError(`could not start the sources: ${(e as Error).message}`, 1);
+    }
+    const session = await startRecording({
+      dataRoot,
+      source: sources,
+      clock: sources.clock,
+      config: settings,
+      onEvent,
+      onWriteFailure: (f) => console.error(writeFailureLine(f, 'recording goes on in memory, shedding by policy')),
+    });
+    if (sources.ingestPort !== null) console.error(`sources: model ingest on ws://127.0.0.1:${sources.ingestPort}/`);
+    const ticker = progress ? setInterval(() => console.log(progressLine(session.stats())), 1000) : null;
+    await recordUntil(abort.signal, forMs);
+    if (ticker) clearInterval(ticker);
+    const stats = await session.stop(); // the states in its summary are those while recording (a stopping source tells the recorder nothing more)
+    console.log(summaryLine(stats, `sources ${file}`));
+    return stats.journal.write_errors > 0 || stats.errors > 0 ? 1 : 0;
+  }));
+}
+
+async function playCapture(dir: string, station: string | undefined, { data, settings, clickhouse }: RecordCommon): Promise<number> {
+  const dataRoot = await dataRootToWrite('record', data);
+  return withClickHouse(clickhouse, dataRoot, (onEvent) => withSignals(async (abort) => {
+    let result;
+    try {
+      result = await recordCapture({
+        dir,
+        dataRoot,
+        station,
+        config: settings,
+        signal: abort.signal,
+        onEvent,
+        onWriteFailure: (f) => console.error(writeFailureLine(f, 'the playback waits for the disk')),
+      });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || /no raw capture|cannot tell the station|several stations|unknown station/.test((e as Error).message)) {
+        throw new CliError((e as Error).message);
+      }
+      throw e;
+    }
+    console.log(summaryLine(result.stats, `capture ${dir}, ${result.summary.files.length} file(s)`));
+    return result.stats.journal.write_errors > 0 ? 1 : 0;
+  }));
 }
 
 async function startClickHouseSink(url: string, dataRoot: DataRoot) {
@@ -237,7 +363,7 @@ async function startClickHouseSink(url: string, dataRoot: DataRoot) {
 
 export const recordCommand: Command = {
   name: 'record',
-  summary: 'record a source (the simulator) into a data root journal',
+  summary: 'record the simulator, the real sources (--config) or a raw capture into a data root journal',
   usage,
   run,
 };

@@ -5,12 +5,15 @@ import { CliError } from '../cli-error';
 import type { Command } from './command';
 import { getStation } from '../../shared/stations';
 import { isLoopbackHost } from '../../services/server/access';
+import { loadSourcesConfig, SourcesConfigError } from '../../services/sources/config';
+import type { LiveSourcesChoice } from '../../services/live-session';
+import packageJson from '../../../package.json';
 
 const usage = `usage: npm run -s helios -- serve --data DIR [--port 7600] [--host 127.0.0.1] [--token-file F]
                             [--source sim] [--config FILE] [--station KLGA]
 
-One process that records (with --source sim: the embedded simulator, live), compacts the day it
-records every 10 minutes, and serves the data root to HELIOS Tape apps and other clients:
+One process that records (the real sources of --config, or the embedded simulator with --source
+sim), compacts the day it records every 10 minutes, and serves the data root to HELIOS Tape apps and other clients:
 
   GET /days, GET /days/<station>/<date>   the compacted days and their manifests
   GET /parquet/station=S/date=D/…         the days' Parquet files (Range requests)
@@ -22,9 +25,10 @@ records every 10 minutes, and serves the data root to HELIOS Tape apps and other
   --host ADDR         address to listen on (default 127.0.0.1). Any address other than a loopback
                       one needs --token-file, and then refuses browsers (requests with an Origin)
   --token-file F      a file holding the token clients must send (Authorization: Bearer <token>)
-  --source sim        record the embedded simulator live
-  --config FILE       record the real sources of FILE (not available yet)
-  --station ID        station recorded live (default KLGA)
+  --config FILE       record the real sources of a sources config live (record --config: the
+                      same file, secrets from the environment variables it names)
+  --source sim        record the embedded simulator live instead
+  --station ID        the simulator's station (default KLGA)
 
 Prints "listening on http://HOST:PORT" once ready. SIGINT / SIGTERM stop it cleanly (the journal
 flushed and closed, the day compacted).`;
@@ -45,7 +49,7 @@ export const serveCommand: Command = {
           'token-file': { type: 'string' },
           source: { type: 'string' },
           config: { type: 'string' },
-          station: { type: 'string', default: 'KLGA' },
+          station: { type: 'string' },
         },
         strict: true,
         allowPositionals: false,
@@ -57,11 +61,23 @@ export const serveCommand: Command = {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`serve: --port must be 0–65535, got ${JSON.stringify(values.port)}`);
     if (values.source !== undefined && values.source !== 'sim') throw new CliError(`serve: --source: only "sim" is available, got ${JSON.stringify(values.source)}`);
-    if (values.config !== undefined) throw new CliError('serve: --config: the real sources are not available in this build yet; use --source sim');
+    if (values.config !== undefined && (values.source !== undefined || values.station !== undefined)) {
+      throw new CliError('serve: --config records the sources and station it configures: leave out --source and --station');
+    }
     try {
-      getStation(values.station);
+      getStation(values.station ?? 'KLGA');
     } catch (e) {
       throw new CliError(`serve: ${(e as Error).message}`);
+    }
+    let record: LiveSourcesChoice | null = values.source === 'sim' ? { kind: 'simulator' } : null;
+    if (values.config !== undefined) {
+      try {
+        const { secrets, ...config } = await loadSourcesConfig(values.config);
+        record = { kind: 'real', config, secrets };
+      } catch (e) {
+        if (e instanceof SourcesConfigError) throw new CliError(`serve: ${e.message}`);
+        throw e;
+      }
     }
     const token = values['token-file'] === undefined ? null : await readToken(values['token-file']);
     if (token === null && !isLoopbackHost(values.host)) {
@@ -71,7 +87,7 @@ export const serveCommand: Command = {
     const { runServe } = await import('../../services/server/run-serve');
     let running;
     try {
-      running = await runServe({ dataRoot: values.data, host: values.host, port, token, simulate: values.source === 'sim', station: values.station });
+      running = await runServe({ dataRoot: values.data, host: values.host, port, token, record, station: values.station, version: packageJson.version });
     } catch (e) {
       throw new CliError(`serve: ${(e as Error).message}`, 1);
     }

@@ -1,14 +1,14 @@
 /**
  * Everything `helios serve` runs, as a function (the CLI parses the command line; tests and the
- * bench call it directly): the live recording with its periodic compaction (the simulator today;
- * the real sources of `--config` once they exist), one DuckDB instance for the replays, and the
- * server. Without a source it serves the data root's days only.
+ * bench call it directly): the live recording with its periodic compaction (the simulator or the
+ * real sources of `--config`), one DuckDB instance for the replays, and the server. Without a
+ * source it serves the data root's days only.
  */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DataRoot } from '../data-root';
-import { startLiveSession, type LiveSession } from '../live-session';
+import { startLiveSession, type LiveSession, type LiveSourcesChoice } from '../live-session';
 import { startHeliosServer, type HeliosServer } from './server';
 
 export interface RunServeOptions {
@@ -16,9 +16,12 @@ export interface RunServeOptions {
   host: string;
   port: number;
   token: string | null;
-  /** Record the embedded simulator live (and compact it periodically). */
-  simulate: boolean;
+  /** What to record live (and compact periodically): the simulator or real sources; null: nothing. */
+  record: LiveSourcesChoice | null;
+  /** The simulator's station (real sources name theirs in their config). */
   station?: string;
+  /** App version, for the real sources' User-Agent. */
+  version?: string;
   /** DuckDB threads for the replays (default 2). */
   threads?: number;
   /** DuckDB's memory limit for the replays (default 512MB). */
@@ -44,8 +47,11 @@ export async function runServe(options: RunServeOptions): Promise<RunningServe> 
   });
   let live: LiveSession | null = null;
   try {
-    if (options.simulate) {
-      live = await startLiveSession({ data_root: root, demo: false, station: options.station }, (level, message) => log(`${level}: ${message}`));
+    if (options.record) {
+      live = await startLiveSession(
+        { data_root: root, demo: false, station: options.station, sources: options.record, version: options.version },
+        (level, message) => log(`${level}: ${message}`),
+      );
     }
     const server = await startHeliosServer({
       dataRoot: new DataRoot(root),

@@ -10,7 +10,8 @@
 import { join } from 'node:path';
 import { snapshotFileName, streamedExport, type AppInfo } from '../../shared/api';
 import { describeZodError } from '../../shared/registry';
-import { ApiArgsError, createDataApi, parseApiArgs } from '../api-data';
+import type { SourcesView } from '../../shared/sources-config';
+import { ApiArgsError, createDataApi, parseApiArgs, type ApiArgs } from '../api-data';
 import { DataSwitch, localDataAccess } from '../data-access';
 import type { DataRoot } from '../data-root';
 import { writeNewFile, writeNewFolder } from '../export-file';
@@ -30,6 +31,8 @@ export const BRIDGE_OPERATIONS = [
   'startSweep',
   'sweepStatus',
   'connectServer',
+  'getSources',
+  'setSources',
 ] as const;
 export type BridgeOperation = (typeof BRIDGE_OPERATIONS)[number];
 
@@ -48,6 +51,11 @@ export interface BridgeApiOptions {
    */
   data?: DataSwitch;
   version: string;
+  /** The Sources dialog's operations (run-web's store and live session); absent: nothing to configure. */
+  sources?: {
+    view(): SourcesView;
+    set(choice: ApiArgs<'setSources'>[0]): Promise<SourcesView>;
+  };
 }
 
 export interface BridgeApi {
@@ -59,7 +67,7 @@ export interface BridgeApi {
   saveSnapshot(name: unknown, contents: AsyncIterable<Uint8Array>): Promise<{ saved: boolean; path: string }>;
 }
 
-export function createBridgeApi({ dataRoot, data: source = new DataSwitch(() => localDataAccess(dataRoot)), version }: BridgeApiOptions): BridgeApi {
+export function createBridgeApi({ dataRoot, data: source = new DataSwitch(() => localDataAccess(dataRoot)), version, sources }: BridgeApiOptions): BridgeApi {
   const data = createDataApi(() => source.current());
   const info = (): AppInfo => {
     const current = source.current();
@@ -100,6 +108,11 @@ export function createBridgeApi({ dataRoot, data: source = new DataSwitch(() => 
         case 'connectServer':
           await switchDataSource(source, parseApiArgs('connectServer', list)[0]);
           return info();
+        case 'getSources':
+          parseApiArgs('getSources', list);
+          return sourcesOrFail(sources).view();
+        case 'setSources':
+          return sourcesOrFail(sources).set(parseApiArgs('setSources', list)[0]);
       }
     },
     async saveExport(query, body) {
@@ -123,3 +136,7 @@ export function createBridgeApi({ dataRoot, data: source = new DataSwitch(() => 
   };
 }
 
+function sourcesOrFail(sources: BridgeApiOptions['sources']): NonNullable<BridgeApiOptions['sources']> {
+  if (!sources) throw new Error('this bridge records no live sources');
+  return sources;
+}

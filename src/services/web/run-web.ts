@@ -10,8 +10,10 @@ import { useDataFolder } from '../data-folder';
 import { DataRoot } from '../data-root';
 import { ensureDemoData } from '../demo';
 import { startLiveSession, type LiveSession } from '../live-session';
+import { plainFileCodec, SourcesStore } from '../sources/sources-store';
 import type { RetentionPolicyInput } from '../retention';
 import type { ClickHouseConfigInput } from '../clickhouse';
+import { APP_DIR_NAME, appDataDir } from './default-root';
 import { createBridgeApi } from './bridge-api';
 import { ensureRendererBuilt, REPO_ROOT, RENDERER_OUT } from './renderer-build';
 import { startWebServer, type WebServer } from './server';
@@ -30,6 +32,8 @@ export interface RunWebOptions {
   /** Serve this folder instead of the built renderer (no build step; tests of the bridge itself). */
   staticDir?: string;
   log?: (message: string) => void;
+  /** Where the Sources dialog's choice and keys are kept; default `<appData>/HELIOS Tape`. */
+  sourcesDir?: string;
 }
 
 export interface RunningWeb {
@@ -52,11 +56,16 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
   if (!options.staticDir) log(await ensureRendererBuilt({ force: options.rebuild }));
   log(`data root ${root}`);
 
+  const sources = new SourcesStore(options.sourcesDir ?? join(appDataDir(), APP_DIR_NAME), plainFileCodec);
+  await sources.load().catch((e: unknown) => log(`sources: ${(e as Error).message}; recording the simulator`));
   let live: LiveSession | null = null;
   if (options.live) {
     try {
-      live = await startLiveSession({ data_root: root, demo: false, retention: options.retention, clickhouse: options.clickhouse }, (level, message) => log(`live ${level}: ${message}`));
-      log(`recording the simulator live for ${live.station_id}`);
+      live = await startLiveSession(
+        { data_root: root, demo: false, sources: sources.liveChoice(), version, retention: options.retention, clickhouse: options.clickhouse },
+        (level, message) => log(`live ${level}: ${message}`),
+      );
+      log(`recording ${live.sources().kind === 'real' ? 'the real sources' : 'the simulator'} live for ${live.station_id}`);
     } catch (e) {
       log(`live mode unavailable: ${(e as Error).message}`);
     }
@@ -64,7 +73,21 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
 
   const recording = live;
   const data = new DataSwitch(() => localDataAccess(dataRoot, recording && { station_id: recording.station_id, feed: recording.feed }));
-  const api = createBridgeApi({ dataRoot, data, version });
+  const api = createBridgeApi({
+    dataRoot,
+    data,
+    version,
+    sources: {
+      view: () => sources.view(live?.sources() ?? null),
+      async set(choice) {
+        await sources.save(choice);
+        if (!live) throw new Error('live recording is off in this bridge (--no-live)');
+        // The switch runs on: the dialog follows it in the view (and sees an error there).
+        void live.switchSources(sources.liveChoice()).catch((e: unknown) => log(`sources: ${(e as Error).message}`));
+        return sources.view(live.sources());
+      },
+    },
+  });
   const server = await startWebServer({ api, staticDir: options.staticDir ?? RENDERER_OUT, port: options.port, liveFeed: () => data.current().live });
 
   // A first run synthesizes a demo day in the background (minutes for a whole day); the page is

@@ -5,6 +5,7 @@
  * message with the protocol's zod schemas.
  */
 import type { AppInfo, DaySummary, HeliosApi, SweepJobStatus } from '../../../shared/api';
+import type { SourcesView } from '../../../shared/sources-config';
 import type { ChannelGroup } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
 import { encodeMessage, receiveServerMessage, type ServerMessage } from '../../../shared/protocol';
@@ -79,6 +80,8 @@ export function createBridgeClient(options: BridgeClientOptions): HeliosApi {
     openSnapshot: () => (options.pickFile ?? pickFileWithInput)(),
     chooseDataRoot: async () => null, // the bridge's data root is chosen on its command line
     connectServer: (args) => json<AppInfo>('connectServer', [args]),
+    getSources: () => json<SourcesView>('getSources', []),
+    setSources: (choice) => json<SourcesView>('setSources', [choice]),
     startSweep: (args) => json<{ job: string }>('startSweep', [args]),
     sweepStatus: (args) => json<SweepJobStatus>('sweepStatus', [args]),
     // the files' bytes one after the other as the body, their names and sizes in the query

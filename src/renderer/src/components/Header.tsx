@@ -10,6 +10,7 @@ import { formatDateTime, formatSpeed, formatTime, offsetLabel, ZONES, type ZoneC
 import { copyText, linkToMoment } from '../session/moment';
 import { PANEL_TITLES, PANELS, type StepChannel } from '../store/ui-store';
 import { useSelectedToken } from '../panels/tokens';
+import { SourcesControl } from './SourcesDialog';
 
 export function Header() {
   const { controller, ui, info } = useApp();
@@ -60,6 +61,7 @@ export function Header() {
             REPLAY
           </button>
         </div>
+        <SourcesControl />
         <button data-testid="open-day" onClick={() => ui.getState().setDayPickerOpen(true)} title="Open a recorded day">
           {clock?.station_id ?? '—'} {kind === 'replay' ? clock?.date : kind === 'live' ? 'today' : kind === 'snapshot' ? 'snapshot' : 'Open day…'}
         </button>

@@ -28,7 +28,7 @@ import { switchDataSource } from '../services/server/remote-data';
 import { createSweepApi } from '../services/sweep/sweep-jobs';
 import { DataRoot } from '../services/data-root';
 import { SourcesStore } from '../services/sources/sources-store';
-import { MENU_COMMAND } from '../preload/ipc-contract';
+import { MENU_COMMAND } from '../shared/ipc-contract';
 import { registerIpc, type IpcEventLike, type ShellServices } from './ipc';
 import { isEmptyDataRoot, recompactInChild, synthesizeDemoDay, type DemoChild, type DemoRun } from './demo-host';
 import { LiveHost, type LiveChild } from './live-host';

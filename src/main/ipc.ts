@@ -19,7 +19,7 @@ import {
   LIVE_UNSUBSCRIBE,
   type InvokeOperation,
   type IpcResult,
-} from '../preload/ipc-contract';
+} from '../shared/ipc-contract';
 import { isTrustedSender, type IpcSenderInfo } from './security';
 
 /** What the handlers need from an IPC event: the sender check's fields and a way to answer. */

@@ -16,7 +16,7 @@ import {
   MENU_COMMAND,
   type InvokeOperation,
   type IpcResult,
-} from './ipc-contract';
+} from '../shared/ipc-contract';
 
 /** The slice of Electron's ipcRenderer the preload uses. */
 export interface PreloadIpc {

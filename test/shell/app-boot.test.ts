@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { INVOKE_OPERATIONS, invokeChannel, MENU_COMMAND } from '../../src/preload/ipc-contract';
+import { INVOKE_OPERATIONS, invokeChannel, MENU_COMMAND } from '../../src/shared/ipc-contract';
 import { privilegedSchemes } from '../../src/main/protocol';
 import { createFakeElectron, FakeBrowserWindow, FakeWebContents, type FakeElectron } from './fake-electron';
 

@@ -9,7 +9,7 @@ import { createDataApi } from '../../src/services/api-data';
 import { createSweepApi } from '../../src/services/sweep/sweep-jobs';
 import { DataRoot } from '../../src/services/data-root';
 import { createInvokeHandlers, createLiveHandlers, registerIpc, UNTRUSTED_SENDER, type IpcEventLike, type ShellServices } from '../../src/main/ipc';
-import { INVOKE_OPERATIONS, invokeChannel, LIVE_BATCH, LIVE_SUBSCRIBE, LIVE_UNSUBSCRIBE } from '../../src/preload/ipc-contract';
+import { INVOKE_OPERATIONS, invokeChannel, LIVE_BATCH, LIVE_SUBSCRIBE, LIVE_UNSUBSCRIBE } from '../../src/shared/ipc-contract';
 
 const DAY = { station_id: 'KLGA', date: '2026-01-29' };
 const PARQUET = Buffer.from('PAR1-fake-bytes-PAR1');

@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
 import { API_ARGS } from '../../src/shared/api';
 import { createPreloadApi, type PreloadIpc } from '../../src/preload/api';
-import { INVOKE_OPERATIONS, invokeChannel, LIVE_BATCH, LIVE_SUBSCRIBE, LIVE_UNSUBSCRIBE, MENU_COMMAND } from '../../src/preload/ipc-contract';
+import { INVOKE_OPERATIONS, invokeChannel, LIVE_BATCH, LIVE_SUBSCRIBE, LIVE_UNSUBSCRIBE, MENU_COMMAND } from '../../src/shared/ipc-contract';
 import type { ServerMessage } from '../../src/shared/protocol';
 import { sampleEvents } from '../fixtures/events';
 

@@ -3,7 +3,7 @@
  * (The sandboxed preload is one bundle: what it imports is bundled into it, nothing is required at
  * run time but electron.)
  */
-import type { ApiOperation, HeliosApi } from '../shared/api';
+import type { ApiOperation, HeliosApi } from './api';
 
 /** HeliosApi's request/response operations (everything but the live and menu subscriptions). */
 export type InvokeOperation = Exclude<keyof HeliosApi, 'subscribeLive' | 'onMenuCommand'>;

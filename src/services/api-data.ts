@@ -5,11 +5,11 @@
  * and checks each opened file's real path — or a connected server).
  */
 import type { z } from 'zod';
-import { API_ARGS, type ApiOperation, type DaySummary } from '../shared/api';
+import { API_ARGS, type ApiOperation, type DayRef, type DaySummary } from '../shared/api';
 import type { Manifest } from '../shared/manifest';
 import { describeZodError } from '../shared/registry';
 import type { DataAccess } from './data-access';
-import type { DataRoot, DayRef } from './data-root';
+import type { DataRoot } from './data-root';
 
 export type ApiArgs<Op extends ApiOperation> = z.output<(typeof API_ARGS)[Op]>;
 

@@ -3,11 +3,11 @@
  * server the user connected to (`server/remote-data.ts`). Electron main and the browser bridge hold
  * one of them and answer the renderer's HeliosApi data calls from it; the renderer never knows.
  */
-import type { DaySummary } from '../shared/api';
+import type { DayRef, DaySummary } from '../shared/api';
 import type { Channel } from '../shared/channels';
 import type { Manifest } from '../shared/manifest';
 import { readDayManifest } from './api-data';
-import type { DataRoot, DayRef } from './data-root';
+import type { DataRoot } from './data-root';
 import { exists } from './files';
 import type { LiveFeed } from './live-feed';
 

@@ -17,16 +17,11 @@ import { constants, type FileHandle, lstat, open, readlink, realpath } from 'nod
 import { join, relative, resolve, sep } from 'node:path';
 import { isChannel, type Channel } from '../shared/channels';
 import { manifest as manifestSchema, partFile, type Manifest } from '../shared/manifest';
-import type { DaySummary } from '../shared/api';
+import type { DayRef, DaySummary } from '../shared/api';
 import { STATION_ID_PATTERN } from '../shared/stations';
 import { DATE_PATTERN } from '../shared/time';
 import { readdirOrEmpty } from './files';
 import { describeZodError } from '../shared/registry';
-
-export interface DayRef {
-  station_id: string;
-  date: string;
-}
 
 export function assertDayRef(day: DayRef): void {
   if (!STATION_ID_PATTERN.test(day.station_id)) throw new Error(`invalid station id: ${JSON.stringify(day.station_id)}`);

@@ -3,7 +3,8 @@
  * its journal (when the journal is still there), replacing the damaged files the usual atomic way.
  * Shared by the browser bridge (in its process) and the desktop app (in a utility process).
  */
-import type { DataRoot, DayRef } from './data-root';
+import type { DayRef } from '../shared/api';
+import type { DataRoot } from './data-root';
 import { exists } from './files';
 import { getStation } from '../shared/stations';
 import { localDayBoundsUtc } from '../shared/time';

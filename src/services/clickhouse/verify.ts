@@ -8,7 +8,8 @@
  */
 import { join } from 'node:path';
 import { sqlString } from '../../shared/sql';
-import { manifestChannelFiles, type DataRoot, type DayRef } from '../data-root';
+import type { DayRef } from '../../shared/api';
+import { manifestChannelFiles, type DataRoot } from '../data-root';
 import type { Duck } from '../duckdb';
 import type { ClickHouseHttp } from './http';
 import { CLICKHOUSE_CHANNELS, tableName, type ClickHouseChannel } from './schema';

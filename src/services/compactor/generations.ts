@@ -17,7 +17,8 @@
 import { link, lstat, mkdir, open, readlink, rename, rm, stat, symlink, unlink, copyFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { generationNumber, type DataRoot, type DayRef } from '../data-root';
+import type { DayRef } from '../../shared/api';
+import { generationNumber, type DataRoot } from '../data-root';
 import { readdirOrEmpty } from '../files';
 import { isAlive, tempPath } from './atomic-files';
 import { checkpoint } from './checkpoints';

@@ -11,7 +11,8 @@
  * locked by another process (e.g. a manual `helios compact`) is skipped until the next tick.
  */
 import { stat } from 'node:fs/promises';
-import { DataRoot, type DayRef } from '../data-root';
+import type { DayRef } from '../../shared/api';
+import { DataRoot } from '../data-root';
 import { getStation } from '../../shared/stations';
 import { localDate, localDayBoundsUtc } from '../../shared/time';
 import type { CompactDayResult } from './compact-day';

@@ -5,7 +5,8 @@
 import { open } from 'node:fs/promises';
 import { CHANNELS } from '../../shared/channels';
 import { MAX_PART, type Manifest } from '../../shared/manifest';
-import type { DataRoot, DayRef } from '../data-root';
+import type { DayRef } from '../../shared/api';
+import type { DataRoot } from '../data-root';
 import { readState, type DayState, type JournalState } from './day-state';
 import type { KnownJournal } from './first-reads';
 import { currentGeneration } from './generations';

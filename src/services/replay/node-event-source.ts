@@ -21,7 +21,8 @@ import type { AnyEvent } from '../../shared/schemas';
 import { rowToEvent } from '../../shared/players/rows';
 import { SqlEventSource, type Lease, type SqlBackend, type SqlEventSourceOptions } from '../../shared/players/sql-event-source';
 import { ident, sqlString } from '../../shared/sql';
-import { DataRoot, type DayRef } from '../data-root';
+import type { DayRef } from '../../shared/api';
+import { DataRoot } from '../data-root';
 
 /** DuckDB's JS conversion, except timestamps keep their microseconds (as bigint). */
 export const duckdbToJs: DuckDBValueConverter<unknown> = (value, type, converter) => {

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import type { Channel } from '../../shared/channels';
 import type { Manifest } from '../../shared/manifest';
 import { sqlString } from '../../shared/sql';
-import { manifestChannelFiles, type DataRoot, type DayRef } from '../data-root';
+import type { DayRef } from '../../shared/api';
+import { manifestChannelFiles, type DataRoot } from '../data-root';
 import { exists } from '../files';
 import type { Duck } from '../duckdb';
 

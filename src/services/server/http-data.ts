@@ -18,7 +18,8 @@ import { isChannel, type Channel } from '../../shared/channels';
 import type { Manifest } from '../../shared/manifest';
 import { STATION_ID_PATTERN } from '../../shared/stations';
 import { DATE_PATTERN } from '../../shared/time';
-import { DayRecompactedError, type DataRoot, type DayRef } from '../data-root';
+import type { DayRef } from '../../shared/api';
+import { DayRecompactedError, type DataRoot } from '../data-root';
 
 export interface ServerInfo {
   protocol: number;

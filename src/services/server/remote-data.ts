@@ -7,13 +7,12 @@
  */
 import WebSocket from 'ws';
 import { z } from 'zod';
-import type { DaySummary } from '../../shared/api';
+import type { DayRef, DaySummary } from '../../shared/api';
 import { type ChannelGroup } from '../../shared/channels';
 import { manifest as manifestSchema, partFile, type Manifest } from '../../shared/manifest';
 import { encodeMessage, receiveServerMessage, type ServerMessage } from '../../shared/protocol';
 import { describeZodError } from '../../shared/registry';
 import type { DataAccess, DataSwitch, ParquetRead } from '../data-access';
-import type { DayRef } from '../data-root';
 import type { LiveFeed } from '../live-feed';
 import { parquetUrlPath, type ServerInfo } from './http-data';
 

@@ -6,10 +6,10 @@
  * counted exactly and paged through whole, and can be saved as CSV or Parquet. Ctrl/Cmd+Enter runs.
  */
 import { useEffect, useState } from 'react';
-import type { DaySummary } from '../../../shared/api';
+import type { DayRef, DaySummary } from '../../../shared/api';
 import { useApp, useSession, useUi } from '../app-context';
 import { cellText } from '../replay/table-files';
-import type { DayRef, QueryResult } from '../session/backends';
+import type { QueryResult } from '../session/backends';
 
 const PAGE_ROWS = 200;
 const count = (n: number) => n.toLocaleString('en-US');

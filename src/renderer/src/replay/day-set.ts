@@ -12,8 +12,6 @@ import { DayHistory, type TableLoad } from './day-history';
 import { workerDecoder, type Decoder } from './decoder';
 import { replayEngine } from './duckdb';
 
-export type { DayRef };
-
 export interface DayTables {
   day: DayRef;
   history: DayHistory;

@@ -8,22 +8,20 @@
  * with the others.
  */
 import type { Table } from 'apache-arrow';
-import type { HeliosApi } from '../../../shared/api';
+import type { DayRef, HeliosApi } from '../../../shared/api';
 import { CHANNELS, type Channel } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
 import { exportFromSource, type ExportedFile, type ExportRequest } from '../../../shared/players/export';
 import { ReplayPlayer, type ReplayPlayerOptions } from '../../../shared/players/replay-player';
 import { ArrowBlockSource, type BlockSourceOptions, type DamagedChannel } from './arrow-block-source';
 import { DayHistory, describeTables, type TableLoad } from './day-history';
-import { DaySet, dayKey, querySeveralDays, type DayRef } from './day-set';
+import { DaySet, dayKey, querySeveralDays } from './day-set';
 import { replayEngine } from './duckdb';
 import { inlineDecoder, workerDecoder, type Decoder, type PartFile } from './decoder';
 import { checkParquetEnds } from './parquet';
 import { exportRange, type RangeExport } from './range-export';
 
 export type ReplayApi = Pick<HeliosApi, 'readManifest' | 'readParquet'>;
-
-export type { DayRef };
 
 export interface OpenReplayOptions extends BlockSourceOptions {
   /** Parquet decode workers (default 2); 0 decodes on the UI thread. */

@@ -12,8 +12,6 @@ import type { JumpKind } from '../../../shared/players/jumps';
 import type { DayChartData } from '../store/history';
 import type { HistoryLoad, StepChannel } from '../store/ui-store';
 
-export type { DayRef };
-
 /** A query's whole result: its exact size, its rows page by page, and the result as a file. */
 export interface QueryResult {
   columns: string[];

@@ -3,7 +3,7 @@
  * actions the header, timeline and keyboard trigger. Switching source closes the previous player,
  * so only one ever feeds the store.
  */
-import type { HeliosApi } from '../../../shared/api';
+import type { DayRef, HeliosApi } from '../../../shared/api';
 import type { Player } from '../../../shared/player';
 import { PLAYBACK_SPEEDS } from '../../../shared/player';
 import type { AnyEvent } from '../../../shared/schemas';
@@ -12,10 +12,8 @@ import { markersFromEvents } from '../store/markers';
 import { jumpTarget, type JumpKind } from '../../../shared/players/jumps';
 import { attachPlayer, type FrameScheduler, type SessionKind, type SessionStore } from '../store/session-store';
 import type { StepChannel, TimeRange, UiStore } from '../store/ui-store';
-import type { Backends, DayRef, OpenedDay, OpenedSnapshot, QueryOptions, QueryResult } from './backends';
+import type { Backends, OpenedDay, OpenedSnapshot, QueryOptions, QueryResult } from './backends';
 import { cursorStory } from './cursor';
-
-export type { DayRef };
 
 export interface SessionControllerOptions {
   api: HeliosApi;

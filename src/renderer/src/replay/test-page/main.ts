@@ -7,7 +7,8 @@ import '../../../../shared/zod-config'; // first, as in the app
 import { applyEvents, emptyChannelState } from '../../../../shared/channel-state';
 import type { PlayerState } from '../../../../shared/player';
 import type { AnyEvent } from '../../../../shared/schemas';
-import { openReplayDay, type DayRef, type ReplayApi, type ReplayDay } from '../open-day';
+import type { DayRef } from '../../../../shared/api';
+import { openReplayDay, type ReplayApi, type ReplayDay } from '../open-day';
 import { replayEngine } from '../duckdb';
 import { loadParquetWasm } from '../parquet';
 import { tableRows } from '../table-files';

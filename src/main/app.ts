@@ -22,6 +22,7 @@ import {
   type WebContents,
 } from 'electron';
 import type { MenuCommand } from '../shared/api';
+import { DEFAULT_STATION } from '../shared/stations';
 import { createDataApi } from '../services/api-data';
 import { DataSwitch, localDataAccess } from '../services/data-access';
 import { switchDataSource } from '../services/server/remote-data';
@@ -42,8 +43,6 @@ import { openSnapshotFile, saveExportFiles, saveSnapshotFile, type SnapshotDialo
 import { UTILITY_PROCESS_EXEC_ARGV } from './utility-process-flags';
 
 export const APP_NAME = 'HELIOS Tape';
-/** The station whose simulated market the desktop app records live. */
-export const LIVE_STATION = 'KLGA';
 export const APP_USER_MODEL_ID = 'org.helios.tape';
 
 /** `<userData>/data` unless the user opened another folder. */
@@ -136,7 +135,7 @@ export function startApp(mainDir: string): void {
     const { retention } = settings.get();
     return {
       data_root: dataRoot.root,
-      station: LIVE_STATION,
+      station: DEFAULT_STATION,
       sources: sourcesStore.liveChoice(),
       version: app.getVersion(),
       ...(retention.daily ? { retention: retention.policy } : {}),

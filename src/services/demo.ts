@@ -12,7 +12,7 @@ import { DataRoot } from './data-root';
 import { exists } from './files';
 import { recordDay } from './recorder';
 import { SimulatorSource } from './sources/simulator/simulator-source';
-import { getStation } from '../shared/stations';
+import { DEFAULT_STATION, getStation } from '../shared/stations';
 import { localDate, localDayBoundsUtc } from '../shared/time';
 
 export interface DemoOptions {
@@ -50,7 +50,7 @@ const IN_PROGRESS = '.demo-in-progress';
 export async function ensureDemoData(dataRoot: string | DataRoot, options: DemoOptions = {}): Promise<DemoResult> {
   const t0 = performance.now();
   const root = typeof dataRoot === 'string' ? new DataRoot(dataRoot) : dataRoot;
-  const station = getStation(options.station ?? 'KLGA');
+  const station = getStation(options.station ?? DEFAULT_STATION);
   // A demo day whose synthesis was interrupted is not a day: drop it (journal, and whatever a
   // compactor made of its partial journal) and synthesize again.
   // One still being synthesized by a live process (another app on the same root) is left alone.

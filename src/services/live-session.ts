@@ -28,9 +28,8 @@ import type { LiveSourcesState, SourcesConfigInput } from '../shared/sources-con
 import type { ChannelGroup } from '../shared/channels';
 import type { ServerMessage } from '../shared/protocol';
 import { localDayBoundsUtc, stationDate } from '../shared/time';
-import { getStation } from '../shared/stations';
+import { DEFAULT_STATION, getStation } from '../shared/stations';
 
-export const LIVE_STATION = 'KLGA';
 /** How often the current day is compacted again, so today is replayable while it is recorded. */
 export const COMPACT_EVERY_MS = 10 * 60_000;
 
@@ -107,7 +106,7 @@ export class RelayFeed implements LiveFeed {
 
 export async function startLiveSession(options: LiveStartOptions, log: LiveLog): Promise<LiveSession> {
   const dataRoot = new DataRoot(options.data_root);
-  const station = getStation(options.station ?? LIVE_STATION);
+  const station = getStation(options.station ?? DEFAULT_STATION);
   if (options.demo) {
     const demo = await ensureDemoData(dataRoot, { station: station.id, onProgress: (m) => log('info', `demo: ${m}`) });
     if (demo.created) log('info', `demo day ${demo.station_id} ${demo.date} synthesized`);

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { SourceStatus } from '../services/sources/source';
-import { STATION_ID_PATTERN } from './stations';
+import { DEFAULT_STATION, STATION_ID_PATTERN } from './stations';
 
 export const DEFAULT_URLS = {
   gamma: 'https://gamma-api.polymarket.com',
@@ -128,7 +128,7 @@ export type SourcesConfigInput = z.input<typeof sourcesConfigSchema>;
 export type SourcesConfigParsed = z.output<typeof sourcesConfigSchema>;
 
 /** The defaults: Polymarket and METAR on (real services), PWS and the model ingest off. */
-export function defaultSourcesConfig(station = 'KLGA'): SourcesConfigInput {
+export function defaultSourcesConfig(station = DEFAULT_STATION): SourcesConfigInput {
   return { station, polymarket: {}, metar: {}, pws: null, ingest: null };
 }
 

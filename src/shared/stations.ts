@@ -19,6 +19,9 @@ const STATIONS: Record<string, Station> = {
   EGLC: { id: 'EGLC', name: 'London City', timeZone: 'Europe/London' },
 };
 
+/** The station recorded, simulated and served when none is named (the desktop app records it live). */
+export const DEFAULT_STATION = 'KLGA';
+
 export const STATION_ID_PATTERN = /^[A-Z0-9]{3,5}$/;
 
 export function getStation(id: string): Station {

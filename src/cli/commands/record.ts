@@ -14,7 +14,7 @@ import type { Command } from './command';
 import type { WriteFailure } from '../../services/recorder/journal-writer';
 import { recordDay, startRecording, type SessionStats } from '../../services/recorder/session';
 import { SimulatorSource } from '../../services/sources/simulator';
-import { getStation } from '../../shared/stations';
+import { DEFAULT_STATION, getStation } from '../../shared/stations';
 import { DATE_PATTERN, localDayBoundsUtc, stationDate } from '../../shared/time';
 import type { DataRoot } from '../../services/data-root';
 import { readRecordingConfig, type RecordingConfigInput } from '../../services/recorder/config';
@@ -160,7 +160,7 @@ async function run(args: string[]): Promise<number> {
   if ((values.source ?? 'sim') !== 'sim') throw new CliError(`--source: expected sim or capture:DIR, got "${values.source}"`);
   let station: string;
   try {
-    station = getStation(values.station ?? 'KLGA').id;
+    station = getStation(values.station ?? DEFAULT_STATION).id;
   } catch (e) {
     throw new CliError((e as Error).message);
   }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error';
 import type { Command } from './command';
-import { getStation } from '../../shared/stations';
+import { DEFAULT_STATION, getStation } from '../../shared/stations';
 import { isLoopbackHost } from '../../services/server/access';
 import { loadSourcesConfig, SourcesConfigError } from '../../services/sources/config';
 import type { LiveSourcesChoice } from '../../services/live-session';
@@ -65,7 +65,7 @@ export const serveCommand: Command = {
       throw new CliError('serve: --config records the sources and station it configures: leave out --source and --station');
     }
     try {
-      getStation(values.station ?? 'KLGA');
+      getStation(values.station ?? DEFAULT_STATION);
     } catch (e) {
       throw new CliError(`serve: ${(e as Error).message}`);
     }

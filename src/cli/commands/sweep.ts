@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from './command';
 import { CliError } from '../cli-error';
 import { describeZodError } from '../../shared/registry';
-import { STATION_ID_PATTERN } from '../../shared/stations';
+import { DEFAULT_STATION, STATION_ID_PATTERN } from '../../shared/stations';
 import { datesBetween, DATE_PATTERN } from '../../shared/time';
 import { readRecordingConfig, resolveRecordingConfig, type RecordingConfig } from '../../services/recorder/config';
 import { configOf, DEFAULT_GRID, gridSchema, settingsOf, type Grid } from '../../services/sweep/grid';
@@ -113,7 +113,7 @@ export const sweepCommand: Command = {
         args,
         options: {
           data: { type: 'string' },
-          station: { type: 'string', default: 'KLGA' },
+          station: { type: 'string', default: DEFAULT_STATION },
           from: { type: 'string' },
           to: { type: 'string' },
           grid: { type: 'string' },

@@ -3,7 +3,7 @@
  * deterministic iterable — for synthesizing a past day quickly, tests and benchmarks.
  */
 import type { SourceMessage } from '../source';
-import { getStation } from '../../../shared/stations';
+import { DEFAULT_STATION, getStation } from '../../../shared/stations';
 import { DATE_PATTERN, stationDate } from '../../../shared/time';
 import { DaySimulation } from './day-simulation';
 import type { SimulatedMarket } from './market';
@@ -32,7 +32,7 @@ export interface ResolvedDayOptions {
 }
 
 export function resolveDayOptions(options: SimulateDayOptions): ResolvedDayOptions {
-  const station = getStation(options.station ?? 'KLGA').id;
+  const station = getStation(options.station ?? DEFAULT_STATION).id;
   const date = options.date ?? (options.from !== undefined ? stationDate(options.from, station) : undefined);
   if (date === undefined) throw new Error('simulateDay needs a `date` (YYYY-MM-DD, station-local) or a `from` instant');
   if (!DATE_PATTERN.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new Error(`not a date: "${date}" (expected YYYY-MM-DD)`);

@@ -6,7 +6,7 @@
 import { realScheduler, type Clock, type Scheduler } from '../../clock';
 import type { Source, SourceMessage, SourceSink } from '../source';
 import { OrderBook, type Level } from '../../../shared/book';
-import { getStation } from '../../../shared/stations';
+import { DEFAULT_STATION, getStation } from '../../../shared/stations';
 import { localDayBoundsUtc, stationDate } from '../../../shared/time';
 import type { BookMessage, PriceChangeMessage } from './book-sim';
 import { msString } from './book-sim';
@@ -93,7 +93,7 @@ export class SimulatorSource implements Source {
     this.scheduler = options.scheduler ?? realScheduler;
     this.speed = options.speed ?? 1;
     if (!(this.speed > 0)) throw new Error(`speed must be a positive number (or Infinity), got ${options.speed}`);
-    const station = getStation(options.station ?? 'KLGA');
+    const station = getStation(options.station ?? DEFAULT_STATION);
     const start =
       options.start ?? (options.date !== undefined ? localDayBoundsUtc(options.date, station.timeZone)[0] : this.scheduler.now());
     const date = options.date ?? stationDate(start, station.id);

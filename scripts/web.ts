@@ -6,7 +6,7 @@
  * KLGA demo day in the background when the data root has none.
  */
 import { parseArgs } from 'node:util';
-import { defaultDataRoot } from '../src/services/web/default-root';
+import { defaultDataRoot } from '../src/services/app-folders';
 import { runWeb } from '../src/services/web/run-web';
 import { DataFolderError } from '../src/services/data-folder';
 import { readConfigSection } from '../src/services/config-file';

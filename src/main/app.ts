@@ -24,6 +24,7 @@ import {
 import type { MenuCommand } from '../shared/api';
 import { DEFAULT_STATION } from '../shared/stations';
 import { createDataApi } from '../services/api-data';
+import { APP_NAME, dataRootIn } from '../services/app-folders';
 import { DataSwitch, localDataAccess } from '../services/data-access';
 import { switchDataSource } from '../services/server/remote-data';
 import { createSweepApi } from '../services/sweep/sweep-jobs';
@@ -42,13 +43,7 @@ import { safeStorageCodec } from './secret-codec';
 import { openSnapshotFile, saveExportFiles, saveSnapshotFile, type SnapshotDialogs } from './snapshot-files';
 import { UTILITY_PROCESS_EXEC_ARGV } from './utility-process-flags';
 
-export const APP_NAME = 'HELIOS Tape';
 export const APP_USER_MODEL_ID = 'org.helios.tape';
-
-/** `<userData>/data` unless the user opened another folder. */
-export function defaultDataRoot(userDataDir: string): string {
-  return join(userDataDir, 'data');
-}
 
 /** Built files sit next to each other: out/main, out/preload, out/renderer. */
 export function builtPaths(mainDir: string) {
@@ -271,7 +266,7 @@ export function startApp(mainDir: string): void {
       const loaded = await loadSettings(settingsFile(userData));
       if (loaded.warning) console.warn(`HELIOS: ${loaded.warning}`);
       settings = createSettingsStore(settingsFile(userData), loaded.settings);
-      defaultRoot = defaultDataRoot(userData);
+      defaultRoot = dataRootIn(userData);
       await mkdir(defaultRoot, { recursive: true });
       const remembered = loaded.settings.data_root;
       const rootPath = remembered && isDirectory(remembered) ? remembered : defaultRoot;

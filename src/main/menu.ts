@@ -5,6 +5,7 @@
  */
 import type { MenuItemConstructorOptions } from 'electron';
 import type { MenuCommand } from '../shared/api';
+import { APP_NAME } from '../services/app-folders';
 
 export interface MenuActions {
   openDataFolder(): void;
@@ -31,7 +32,7 @@ export function buildMenuTemplate(opts: {
   const appMenu: MenuItemConstructorOptions[] = isMac
     ? [
         {
-          label: 'HELIOS Tape',
+          label: APP_NAME,
           submenu: [
             { role: 'about' },
             { type: 'separator' },

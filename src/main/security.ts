@@ -4,6 +4,7 @@
  * Electron: window options, per-webContents guards, session guards and the IPC sender check.
  */
 import type { BrowserWindowConstructorOptions, Session, WebContents, WebPreferences } from 'electron';
+import { APP_NAME } from '../services/app-folders';
 import { APP_ORIGIN } from './protocol';
 
 export interface WindowBounds {
@@ -43,7 +44,7 @@ export function mainWindowOptions(opts: {
     ...opts.bounds,
     minWidth: 960,
     minHeight: 600,
-    title: 'HELIOS Tape',
+    title: APP_NAME,
     backgroundColor: '#0f1419',
     show: false, // shown on ready-to-show, no white flash
     ...(opts.icon ? { icon: opts.icon } : {}),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { applyEvents, emptyChannelState } from '../../src/shared/channel-state';
 import { cursorStory } from '../../src/renderer/src/session/cursor';
-import { appDataDir, defaultDataRoot } from '../../src/services/web/default-root';
+import { appDataDir, defaultDataRoot } from '../../src/services/app-folders';
 import { rendererBuildReason } from '../../src/services/web/renderer-build';
 import { syntheticDay } from './synthetic-day';
 

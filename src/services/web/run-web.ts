@@ -13,7 +13,7 @@ import { startLiveSession, type LiveSession } from '../live-session';
 import { plainFileCodec, SourcesStore } from '../sources/sources-store';
 import type { RetentionPolicyInput } from '../retention';
 import type { ClickHouseConfigInput } from '../clickhouse';
-import { APP_DIR_NAME, appDataDir } from './default-root';
+import { userDataDir } from '../app-folders';
 import { createBridgeApi } from './bridge-api';
 import { ensureRendererBuilt, REPO_ROOT, RENDERER_OUT } from './renderer-build';
 import { startWebServer, type WebServer } from './server';
@@ -56,7 +56,7 @@ export async function runWeb(options: RunWebOptions): Promise<RunningWeb> {
   if (!options.staticDir) log(await ensureRendererBuilt({ force: options.rebuild }));
   log(`data root ${root}`);
 
-  const sources = new SourcesStore(options.sourcesDir ?? join(appDataDir(), APP_DIR_NAME), plainFileCodec);
+  const sources = new SourcesStore(options.sourcesDir ?? userDataDir(), plainFileCodec);
   await sources.load().catch((e: unknown) => log(`sources: ${(e as Error).message}; recording the simulator`));
   let live: LiveSession | null = null;
   if (options.live) {

@@ -10,12 +10,12 @@ import type { Player, PlayerCapability, PlayerListener, PlayerPresence, PlayerSt
 import type { ServerMessage } from '../protocol';
 import type { AnyEvent } from '../schemas';
 import { BackfillTracker } from './backfill-tracker';
-import { animationFrameScheduler, type Scheduler } from './scheduler';
+import { animationFrameScheduler, type PlayerScheduler } from './scheduler';
 
 export type LiveSubscribe = (groups: ChannelGroup[], listener: (message: ServerMessage) => void) => () => void;
 
 export interface LivePlayerOptions {
-  scheduler?: Scheduler;
+  scheduler?: PlayerScheduler;
   groups?: ChannelGroup[];
   /** How many of the latest events are kept for exporting a correlation (default 20 000). */
   recentEvents?: number;
@@ -24,7 +24,7 @@ export interface LivePlayerOptions {
 const NO_CAPABILITIES: readonly PlayerCapability[] = [];
 
 export class LivePlayer implements Player {
-  private readonly scheduler: Scheduler;
+  private readonly scheduler: PlayerScheduler;
   private listener: PlayerListener | null = null;
   private unsubscribe: (() => void) | null = null;
   private presence: PlayerPresence = 'INITIALIZING';

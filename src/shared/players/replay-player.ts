@@ -10,10 +10,10 @@ import type { STEP_TARGETS } from '../protocol';
 import type { AnyEvent } from '../schemas';
 import { isAbortError, type EventSource, type SourceInfo } from './event-source';
 import { jumpTarget, type JumpKind } from './jumps';
-import { animationFrameScheduler, type Scheduler } from './scheduler';
+import { animationFrameScheduler, type PlayerScheduler } from './scheduler';
 
 export interface ReplayPlayerOptions {
-  scheduler?: Scheduler;
+  scheduler?: PlayerScheduler;
   /** Where playback starts; default the first event of the day. */
   startMs?: number;
   /** Keep this much real playback time loaded ahead of the playhead (virtual = real × speed). */
@@ -37,7 +37,7 @@ type StepTarget = (typeof STEP_TARGETS)[number];
 const CAPABILITIES: readonly PlayerCapability[] = ['playbackControl', 'seek', 'setSpeed'];
 
 export class ReplayPlayer implements Player {
-  private readonly scheduler: Scheduler;
+  private readonly scheduler: PlayerScheduler;
   private readonly options: Required<Omit<ReplayPlayerOptions, 'scheduler' | 'startMs'>>;
   private listener: PlayerListener | null = null;
   private info: SourceInfo | null = null;

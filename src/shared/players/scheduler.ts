@@ -3,7 +3,7 @@
  * by a timer; tests by a manual scheduler that they advance themselves, so clock behaviour is
  * tested without real time passing.
  */
-export interface Scheduler {
+export interface PlayerScheduler {
   /** Real (wall) time in ms, monotonic. */
   now(): number;
   /** Run `callback` once at the next frame; returns a cancel function. */
@@ -11,7 +11,7 @@ export interface Scheduler {
 }
 
 /** requestAnimationFrame pacing (the renderer). Falls back to a 16 ms timer in hidden tabs/Node. */
-export function animationFrameScheduler(): Scheduler {
+export function animationFrameScheduler(): PlayerScheduler {
   const raf = (globalThis as { requestAnimationFrame?: (cb: () => void) => number }).requestAnimationFrame;
   const caf = (globalThis as { cancelAnimationFrame?: (id: number) => void }).cancelAnimationFrame;
   if (!raf || !caf) return timerScheduler();
@@ -25,7 +25,7 @@ export function animationFrameScheduler(): Scheduler {
 }
 
 /** Timer pacing at `frameMs` (Node, workers). */
-export function timerScheduler(frameMs = 16): Scheduler {
+export function timerScheduler(frameMs = 16): PlayerScheduler {
   return {
     now: () => performance.now(),
     requestFrame(callback) {
@@ -39,7 +39,7 @@ export function timerScheduler(frameMs = 16): Scheduler {
  * A scheduler whose time only moves when told: `advance(ms)` steps time in frame-sized steps and
  * runs the frames due, `flush()` lets pending promises (data loads) settle. For tests.
  */
-export class ManualScheduler implements Scheduler {
+export class ManualScheduler implements PlayerScheduler {
   private time = 0;
   private callbacks = new Map<number, () => void>();
   private nextId = 1;

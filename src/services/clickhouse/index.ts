@@ -1,7 +1,7 @@
 /** The optional ClickHouse side (SPEC §8: analytics only, never the live UI's source). */
 export { clickhouseConfigSchema, clickhouseConfigFromUrl, type ClickHouseConfig, type ClickHouseConfigInput } from './config';
 export { connectClickHouse, ClickHouseServerError, type ClickHouseHttp } from './http';
-export { prepareServer, type ServerInfo } from './prepare';
+export { prepareServer, type ClickHouseServerInfo } from './prepare';
 export { CLICKHOUSE_CHANNELS, schemaSql, type ClickHouseChannel } from './schema';
 export { ClickHouseSink, type ClickHouseSinkOptions, type SinkStats } from './sink';
 export { loadDays, type ChannelLoad } from './load';

@@ -13,7 +13,7 @@ import { ClickHouseServerError, type ClickHouseHttp } from './http';
 import type { ClickHouseConfig } from './config';
 import { sqlString } from '../../shared/sql';
 
-export interface ServerInfo {
+export interface ClickHouseServerInfo {
   version: string;
   ttl: boolean;
   deduplicationToken: boolean;
@@ -25,7 +25,7 @@ export interface ServerInfo {
 
 const PROBE = '_helios_probe_ttl';
 
-export async function prepareServer(http: ClickHouseHttp, config: ClickHouseConfig): Promise<ServerInfo> {
+export async function prepareServer(http: ClickHouseHttp, config: ClickHouseConfig): Promise<ClickHouseServerInfo> {
   const [{ v: version }] = (await http.query<{ v: string }>('SELECT version() AS v')) as [{ v: string }];
   await http.command(createDatabaseSql(config.database));
   const db = `\`${config.database}\``;

@@ -21,14 +21,14 @@ import type { AnyEvent } from '../../shared/schemas';
 import { readdirOrEmpty } from '../files';
 import type { ClickHouseConfig } from './config';
 import { connectClickHouse, isDataError, type ClickHouseHttp } from './http';
-import { prepareServer, type ServerInfo } from './prepare';
+import { prepareServer, type ClickHouseServerInfo } from './prepare';
 import { eventRow, isClickHouseChannel, tableName, type ClickHouseChannel } from './schema';
 
 export type SinkState = 'starting' | 'connected' | 'down' | 'stopped';
 
 export interface SinkStats {
   state: SinkState;
-  server: ServerInfo | null;
+  server: ClickHouseServerInfo | null;
   /** Rows and batches the server acknowledged. */
   sent_rows: number;
   sent_batches: number;
@@ -84,7 +84,7 @@ export class ClickHouseSink {
   private memoryBytes = 0;
   private readonly spooled = { batches: 0, bytes: 0 };
   private seq = 0;
-  private server: ServerInfo | null = null;
+  private server: ClickHouseServerInfo | null = null;
   private state: SinkState = 'starting';
   private readonly counters = { sent_rows: 0, sent_batches: 0, spooled_total: 0, failures: 0, dropped_rows: 0, rejected_batches: 0 };
   private lastError: string | null = null;

@@ -86,7 +86,7 @@ export interface SnapshotRequest {
   onProgress?: (fraction: number) => void;
 }
 
-export interface SnapshotFile {
+export interface SnapshotToSave {
   /** A plain file name ending in .json. */
   name: string;
   contents: string;
@@ -106,7 +106,7 @@ export interface Backends {
   openDay(api: HeliosApi, day: DayRef, onProgress: (p: LoadProgress) => void, options?: { startMs?: number }): Promise<OpenedDay>;
   openLive(api: HeliosApi): Player;
   /** Snapshot of the moment at the cursor; `day` is the replayed day (null in live mode). */
-  buildSnapshot(request: SnapshotRequest, day: OpenedDay | null): Promise<SnapshotFile>;
+  buildSnapshot(request: SnapshotRequest, day: OpenedDay | null): Promise<SnapshotToSave>;
   openSnapshot(contents: string): OpenedSnapshot;
   /** The live stream's events carrying the correlation id (what the live player still holds). */
   liveEventsByCorrelation(correlationId: string): AnyEvent[];

@@ -39,9 +39,9 @@ const startSweepArgs = dayRef.extend({
 const sweepStatusArgs = z.object({ job: z.string().regex(/^[0-9a-f]{16}$/, 'a sweep job id') });
 /** Largest snapshot file, saved or reopened (its text, in UTF-16 units or UTF-8 bytes). */
 export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
-export const snapshotFileName = z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json');
+export const snapshotFileNameSchema = z.string().regex(/^[\w.@=+-]{1,200}\.json$/, 'a plain file name ending in .json');
 const saveSnapshotArgs = z.object({
-  suggested_name: snapshotFileName,
+  suggested_name: snapshotFileNameSchema,
   contents: z.string().max(MAX_SNAPSHOT_BYTES),
 });
 /** Most bytes one export may carry (every file together). */

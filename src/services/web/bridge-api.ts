@@ -8,7 +8,7 @@
  * the command line), `subscribeLive` over the WebSocket.
  */
 import { join } from 'node:path';
-import { snapshotFileName, streamedExport, type AppInfo } from '../../shared/api';
+import { snapshotFileNameSchema, streamedExport, type AppInfo } from '../../shared/api';
 import { describeZodError } from '../../shared/registry';
 import type { SourcesView } from '../../shared/sources-config';
 import { ApiArgsError, createDataApi, parseApiArgs, type ApiArgs } from '../api-data';
@@ -128,7 +128,7 @@ export function createBridgeApi({ dataRoot, data: source = new DataSwitch(() => 
       return { saved: true, path };
     },
     async saveSnapshot(name, contents) {
-      const parsed = snapshotFileName.safeParse(name);
+      const parsed = snapshotFileNameSchema.safeParse(name);
       if (!parsed.success) throw new ApiArgsError(`saveSnapshot: invalid name: ${describeZodError(parsed.error)}`);
       // Never replaces a file, never writes through a link out of the data root.
       return { saved: true, path: await writeNewFile(exportsDir, parsed.data, contents, { within: dataRoot.root }) };

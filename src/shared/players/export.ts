@@ -21,17 +21,17 @@ export interface ExportRequest {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface ExportedFile {
+export interface ExportedSnapshot {
   name: string;
   contents: string;
   snapshot: SnapshotFile;
 }
 
-function finish(snapshot: SnapshotFile): ExportedFile {
+function finish(snapshot: SnapshotFile): ExportedSnapshot {
   return { name: snapshotFileName(snapshot), contents: serializeSnapshot(snapshot), snapshot };
 }
 
-export async function exportFromSource(source: EventSource, request: ExportRequest): Promise<ExportedFile> {
+export async function exportFromSource(source: EventSource, request: ExportRequest): Promise<ExportedSnapshot> {
   const info = await source.initialize();
   const backfill = await source.backfill(request.at_ms);
   const state = request.state ?? applyEvents(emptyChannelState(), backfill);
@@ -54,7 +54,7 @@ export async function exportFromSource(source: EventSource, request: ExportReque
   );
 }
 
-export function exportFromLive(player: LivePlayer, stationId: string, request: ExportRequest): ExportedFile {
+export function exportFromLive(player: LivePlayer, stationId: string, request: ExportRequest): ExportedSnapshot {
   const backfill = player.backfill();
   const state = request.state ?? applyEvents(emptyChannelState(), backfill);
   const correlation_id = request.correlation_id ?? state.last_event?.correlation_id;

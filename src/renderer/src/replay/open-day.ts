@@ -11,7 +11,7 @@ import type { Table } from 'apache-arrow';
 import type { DayRef, HeliosApi } from '../../../shared/api';
 import { CHANNELS, type Channel } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
-import { exportFromSource, type ExportedFile, type ExportRequest } from '../../../shared/players/export';
+import { exportFromSource, type ExportedSnapshot, type ExportRequest } from '../../../shared/players/export';
 import { ReplayPlayer, type ReplayPlayerOptions } from '../../../shared/players/replay-player';
 import { ArrowBlockSource, type BlockSourceOptions, type DamagedChannel } from './arrow-block-source';
 import { DayHistory, describeTables, type TableLoad } from './day-history';
@@ -46,7 +46,7 @@ export interface ReplayDay {
   /** Which tables the console has, for its help text. */
   tablesHelp: string;
   /** The correlation-id snapshot of the moment at `at_ms` (whole-day correlation search). */
-  exportSnapshot(request: ExportRequest): Promise<ExportedFile>;
+  exportSnapshot(request: ExportRequest): Promise<ExportedSnapshot>;
   /** Every column of every channel in [fromMs, toMs) as Parquet, plus the snapshots as CSV. */
   exportRange(fromMs: number, toMs: number, onProgress?: (done: number, total: number) => void): Promise<RangeExport>;
   /** Channels left out because their file is damaged; `onDamage` hears of each (known ones at once). */

@@ -12,7 +12,7 @@ import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } 
 import type { Channel } from '../../shared/channels';
 import { sqlString } from '../../shared/sql';
 import { isoFromMicros } from '../../shared/time';
-import { ChunkRows, selectList } from './row-json';
+import { ChunkRows, chunkRowsSelectList } from './row-json';
 
 /** One part file's rows from a start time on, a chunk at a time, the next chunk already being read. */
 export class FileCursor {
@@ -36,7 +36,7 @@ export class FileCursor {
     const connection = await instance.connect();
     try {
       const result = await connection.stream(
-        `SELECT ${selectList(ch)} FROM read_parquet(${sqlString(file)}) WHERE ts_ingest_utc >= TIMESTAMPTZ '${isoFromMicros(fromUs)}'`,
+        `SELECT ${chunkRowsSelectList(ch)} FROM read_parquet(${sqlString(file)}) WHERE ts_ingest_utc >= TIMESTAMPTZ '${isoFromMicros(fromUs)}'`,
       );
       const cursor = new FileCursor(ch, connection, result);
       cursor.next = result.fetchChunk();

@@ -57,7 +57,7 @@ function layout(ch: Channel): ChannelLayout {
 }
 
 /** The SELECT list over a channel's Parquet rows that `ChunkRows` reads. */
-export function selectList(ch: Channel): string {
+export function chunkRowsSelectList(ch: Channel): string {
   return layout(ch).select;
 }
 

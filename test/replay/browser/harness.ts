@@ -12,7 +12,7 @@ import { launchChromium as launchWithArgs } from '../../../scripts/chromium';
 import { build } from 'vite';
 import { isChannel } from '../../../src/shared/channels';
 import { DataRoot } from '../../../src/services/data-root';
-import type { ReplayTestPage } from '../../../src/renderer/src/replay/test-page/main';
+import type { ReplayTestPage } from './test-page/main';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 export const PAGE_OUT = join(REPO, 'out', 'replay-test-page');
@@ -21,7 +21,7 @@ export const PAGE_OUT = join(REPO, 'out', 'replay-test-page');
 export async function buildTestPage(): Promise<string> {
   await build({
     configFile: false,
-    root: join(REPO, 'src/renderer/src/replay/test-page'),
+    root: join(REPO, 'test/replay/browser/test-page'),
     base: './',
     logLevel: 'warn',
     build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022', reportCompressedSize: false },

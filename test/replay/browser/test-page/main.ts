@@ -3,15 +3,15 @@
  * the Chromium test compares it with the Node source and the bench measures it. It talks to a tiny
  * test server (`/test-api/manifest`, `/test-api/parquet`) instead of the app's bridge.
  */
-import '../../../../shared/zod-config'; // first, as in the app
-import { applyEvents, emptyChannelState } from '../../../../shared/channel-state';
-import type { PlayerState } from '../../../../shared/player';
-import type { AnyEvent } from '../../../../shared/schemas';
-import type { DayRef } from '../../../../shared/api';
-import { openReplayDay, type ReplayApi, type ReplayDay } from '../open-day';
-import { replayEngine } from '../duckdb';
-import { loadParquetWasm } from '../parquet';
-import { tableRows } from '../table-files';
+import '../../../../src/shared/zod-config'; // first, as in the app
+import { applyEvents, emptyChannelState } from '../../../../src/shared/channel-state';
+import type { PlayerState } from '../../../../src/shared/player';
+import type { AnyEvent } from '../../../../src/shared/schemas';
+import type { DayRef } from '../../../../src/shared/api';
+import { openReplayDay, type ReplayApi, type ReplayDay } from '../../../../src/renderer/src/replay/open-day';
+import { replayEngine } from '../../../../src/renderer/src/replay/duckdb';
+import { loadParquetWasm } from '../../../../src/renderer/src/replay/parquet';
+import { tableRows } from '../../../../src/renderer/src/replay/table-files';
 import { readParquet } from 'parquet-wasm/esm';
 import { tableFromIPC } from 'apache-arrow';
 

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { cspDirectives } from '../../src/main/csp';
-import { APP_ENTRY_URL, createAppProtocolHandler, privilegedSchemes } from '../../src/main/protocol';
+import { APP_ENTRY_URL, createAppProtocolHandler, privilegedSchemes } from '../../src/main/app-scheme';
 import { hardenSession, hardenWebContents, isAllowedRequest, isTrustedSender, mainWindowOptions } from '../../src/main/security';
 import { FakeSession, FakeWebContents } from './fake-electron';
 
@@ -150,8 +150,8 @@ describe('Electron security checklist', () => {
 
   it('15. shell.openExternal is never used; shell only opens the data folder main chose', () => {
     for (const code of [...sourceFiles('src/main'), ...sourceFiles('src/preload')]) expect(code).not.toContain('openExternal');
-    const app = readFileSync(join(root, 'src/main/app.ts'), 'utf8');
-    expect(app.match(/shell\.\w+\(.*?\)/g)).toEqual(['shell.openPath(dataRoot.root)']);
+    const calls = sourceFiles('src/main').flatMap((code) => code.match(/shell\.\w+\(.*?\)/g) ?? []);
+    expect(calls).toEqual(['shell.openPath(state.dataRoot.root)']);
   });
 
   it('16. a current Electron (a supported major)', () => {

@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { CustomScheme } from 'electron';
+import { parseByteRange } from '../services/http';
 import { mimeType } from '../services/web/static-files';
 import { CONTENT_SECURITY_POLICY } from './csp';
 
@@ -71,28 +72,6 @@ export function resolveAppPath(rootDir: string, url: string): string | null {
   return file.startsWith(root + sep) ? file : null;
 }
 
-type ByteRange = { start: number; end: number };
-
-/** Parses a single `bytes=` range against a file size; null = no range, 'invalid' = 416. */
-export function parseRange(header: string | null, size: number): ByteRange | null | 'invalid' {
-  if (!header) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    if (suffix === 0) return 'invalid';
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start >= size || start > end) return 'invalid';
-  return { start, end };
-}
-
 export function createAppProtocolHandler(rendererDir: string): (request: Request) => Promise<Response> {
   return async (request) => {
     const headers = securityHeaders();
@@ -110,8 +89,8 @@ export function createAppProtocolHandler(rendererDir: string): (request: Request
       return new Response('not found', { status: 404, headers });
     }
     const base = { ...headers, 'Content-Type': mimeType(file), 'Accept-Ranges': 'bytes' };
-    const range = parseRange(request.headers.get('Range'), size);
-    if (range === 'invalid') {
+    const range = parseByteRange(request.headers.get('Range'), size);
+    if (range === 'malformed' || range === 'unsatisfiable') {
       return new Response(null, { status: 416, headers: { ...base, 'Content-Range': `bytes */${size}` } });
     }
     const { start, end } = range ?? { start: 0, end: size - 1 };

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cspDirectives } from '../../src/main/csp';
-import { APP_ENTRY_URL, createAppProtocolHandler, parseRange, privilegedSchemes, resolveAppPath } from '../../src/main/protocol';
+import { APP_ENTRY_URL, createAppProtocolHandler, privilegedSchemes, resolveAppPath } from '../../src/main/protocol';
+import { parseByteRange } from '../../src/services/http';
 
 let dir: string;
 let outside: string;
@@ -137,12 +138,14 @@ describe('app:// protocol handler', () => {
   });
 
   it('parses ranges like a server should', () => {
-    expect(parseRange(null, 10)).toBeNull();
-    expect(parseRange('bytes=0-', 10)).toEqual({ start: 0, end: 9 });
-    expect(parseRange('bytes=5-100', 10)).toEqual({ start: 5, end: 9 });
-    expect(parseRange('bytes=-0', 10)).toBe('invalid');
-    expect(parseRange('bytes=4-2', 10)).toBe('invalid');
-    expect(parseRange('bytes=0-1,4-5', 10)).toBe('invalid');
-    expect(parseRange('items=0-1', 10)).toBe('invalid');
+    expect(parseByteRange(null, 10)).toBeNull();
+    expect(parseByteRange('bytes=0-', 10)).toEqual({ start: 0, end: 9 });
+    expect(parseByteRange('bytes=5-100', 10)).toEqual({ start: 5, end: 9 });
+    expect(parseByteRange('bytes=-3', 10)).toEqual({ start: 7, end: 9 });
+    expect(parseByteRange('bytes=-0', 10)).toBe('unsatisfiable');
+    expect(parseByteRange('bytes=4-2', 10)).toBe('unsatisfiable');
+    expect(parseByteRange('bytes=10-', 10)).toBe('unsatisfiable');
+    expect(parseByteRange('bytes=0-1,4-5', 10)).toBe('malformed');
+    expect(parseByteRange('items=0-1', 10)).toBe('malformed');
   });
 });

@@ -20,6 +20,7 @@ import { STATION_ID_PATTERN } from '../../shared/stations';
 import { DATE_PATTERN } from '../../shared/time';
 import type { DayRef } from '../../shared/api';
 import { DayRecompactedError, type DataRoot } from '../data-root';
+import { parseByteRange, sendJson } from '../http';
 
 export interface ServerInfo {
   protocol: number;
@@ -100,13 +101,14 @@ async function sendParquet(
   }
   try {
     const size = (await handle.stat()).size;
-    const range = parseRange(req.headers.range, size);
+    const asked = parseByteRange(req.headers.range, size);
+    const range = asked === 'malformed' ? null : asked;
     if (range === 'unsatisfiable') {
       res.writeHead(416, { 'Content-Range': `bytes */${size}`, 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ error: `range ${req.headers.range} is outside the file (${size} bytes)` }));
       return;
     }
-    const [start, end] = range ?? [0, size - 1];
+    const { start, end } = range ?? { start: 0, end: size - 1 };
     const headers: Record<string, string | number> = {
       'Content-Type': 'application/vnd.apache.parquet',
       'Content-Length': end - start + 1,
@@ -128,27 +130,4 @@ async function sendParquet(
   } finally {
     await handle.close();
   }
-}
-
-/**
- * `Range: bytes=a-b | a- | -n` (one range) → [start, end] inclusive; null to send the whole file
- * (no header, or one this server does not take, as RFC 9110 allows); 'unsatisfiable' past the end.
- */
-export function parseRange(header: string | undefined, size: number): [number, number] | null | 'unsatisfiable' {
-  const m = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return null;
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    if (suffix === 0) return 'unsatisfiable';
-    return [Math.max(0, size - suffix), size - 1];
-  }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size || end < start) return 'unsatisfiable';
-  return [start, end];
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(JSON.stringify(body));
 }

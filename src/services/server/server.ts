@@ -23,7 +23,8 @@ import { createLiveBatcher } from '../live-batcher';
 import type { LiveFeed } from '../live-feed';
 import { accessPolicy } from './access';
 import { ClientSocket } from './client-socket';
-import { handleDataRequest, sendJson } from './http-data';
+import { sendJson } from '../http';
+import { handleDataRequest } from './http-data';
 import { EventJson } from './message-text';
 import { ReplaySession } from './replay-session';
 

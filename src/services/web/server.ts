@@ -23,6 +23,7 @@ import { decodeClientMessage, encodeMessage, type ServerMessage } from '../../sh
 import { ApiArgsError } from '../api-data';
 import type { LiveFeed } from '../live-feed';
 import { createLiveBatcher } from '../live-batcher';
+import { sendJson } from '../http';
 import { isBridgeOperation, type BridgeApi } from './bridge-api';
 import { sameOriginCheck } from './same-origin';
 import { BodyIncompleteError, BodyNotTextError, BodyTooLargeError, ByteBudget, declaredLength, limitedBytes, limitedText, readBody } from './request-body';
@@ -246,12 +247,6 @@ function rateLimitedWarn(): (message: string) => void {
     last.set(kind, now);
     console.warn(`helios web: ${message}`);
   };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(text);
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

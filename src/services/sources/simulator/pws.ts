@@ -13,7 +13,7 @@ import { MINUTE, sample, type WeatherDay } from './weather';
 
 const NEIGHBOURHOODS = ['ASTOR', 'JACKS', 'EASTE', 'CORON', 'FLUSH', 'COLLE', 'WOODS', 'WHITE', 'MASPE', 'LONGI', 'SUNNY', 'ELMHU', 'BAYSI', 'RIDGE'];
 
-interface Station {
+interface PwsStation {
   id: string;
   bias: number;
   sunBias: number;
@@ -33,7 +33,7 @@ interface Episode {
 }
 
 export class PwsNetwork {
-  readonly stations: Station[];
+  readonly stations: PwsStation[];
   readonly outliers: Episode[] = [];
   readonly stale: Episode[] = [];
   readonly offline: Episode[] = [];
@@ -86,7 +86,7 @@ export class PwsNetwork {
     this.nextPollMs = weather.gridStartMs;
   }
 
-  private truthAt(s: Station, ms: number): number {
+  private truthAt(s: PwsStation, ms: number): number {
     const w = this.weather;
     const cover = sample(w, w.cover, ms);
     const sun = shortwaveWm2(solarElevationDeg(w.climate, ms), cover) / 800;

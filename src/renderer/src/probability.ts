@@ -23,7 +23,7 @@ export interface LadderRow extends BucketToken {
   edge: number | null;
 }
 
-export interface Ladder {
+export interface ProbabilityLadder {
   rows: LadderRow[];
   /** Σ mid over the tokens that have one (1 for a market without overround). */
   rawSum: number | null;
@@ -52,7 +52,7 @@ export function normalize(mids: readonly (number | null)[]): { probs: (number | 
   return { probs: mids.map((m) => (m === null || !Number.isFinite(m) ? null : m / sum)), sum };
 }
 
-export function ladderAt(tokens: readonly BucketToken[], books: Readonly<Record<string, TokenBook>>, nowcast: Pick<Nowcast1m, 'p_bucket'> | null): Ladder {
+export function ladderAt(tokens: readonly BucketToken[], books: Readonly<Record<string, TokenBook>>, nowcast: Pick<Nowcast1m, 'p_bucket'> | null): ProbabilityLadder {
   const mids = tokens.map((t) => books[t.token_id]?.metrics.mid ?? null);
   const { probs, sum } = normalize(mids);
   const model = nowcast ? nowcastLookup(nowcast.p_bucket) : () => null;

@@ -64,14 +64,14 @@ interface SweepCommon {
   signal?: AbortSignal;
 }
 
-interface Plan {
+interface SweepPlan {
   settings: Setting[];
   configs: RecordingConfig[];
   varied: SweepParam[];
   current: RecordingConfig;
 }
 
-function plan(options: SweepCommon): Plan {
+function plan(options: SweepCommon): SweepPlan {
   const current = options.current ?? resolveRecordingConfig();
   const grid = options.grid ?? DEFAULT_GRID;
   const varied = Object.keys(grid) as SweepParam[];
@@ -86,7 +86,7 @@ function plan(options: SweepCommon): Plan {
 }
 
 /** Sum of each setting's figures over the days, then the shares and the marks. */
-function rows(p: Plan, perDay: SettingFigures[][], day_s: number): SweepRow[] {
+function rows(p: SweepPlan, perDay: SettingFigures[][], day_s: number): SweepRow[] {
   const out = p.settings.map((setting, i): SweepRow => {
     const sum = (k: keyof SettingFigures) => perDay.reduce((acc, day) => acc + day[i]![k], 0);
     const f: SettingFigures = {
@@ -170,7 +170,7 @@ export async function scoreDay(options: {
 /** Every day of `options.dates` scored by `scoreDate` for the plan's configs, summed into rows. */
 async function sweepDays(
   options: SweepCommon,
-  scoreDate: (p: Plan, date: string, dayStart: number, dayEnd: number, onProgress?: (fraction: number) => void) => Promise<{ figures: SettingFigures[]; recorded: number }>,
+  scoreDate: (p: SweepPlan, date: string, dayStart: number, dayEnd: number, onProgress?: (fraction: number) => void) => Promise<{ figures: SettingFigures[]; recorded: number }>,
 ): Promise<SweepResult> {
   const t0 = performance.now();
   const station = getStation(options.station);

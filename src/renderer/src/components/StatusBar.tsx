@@ -37,7 +37,7 @@ export function StatusBar() {
         </span>
       )}
       <div className="spacer" />
-      {history && <HistoryProgress load={history} />}
+      {history && <HistoryProgressBar load={history} />}
       <span title={SHORTCUTS.map(([k, v]) => `${k}: ${v}`).join('\n')}>
         <span className="kbd">Space</span> play · <span className="kbd">.</span> event · <span className="kbd">M</span> METAR · <span className="kbd">W</span> window · <span className="kbd">+/−</span> zoom
       </span>
@@ -54,7 +54,7 @@ export function StatusBar() {
 }
 
 /** The whole-day history loading in the background: a small bar while it loads, a tick after. */
-function HistoryProgress({ load }: { load: HistoryLoad }) {
+function HistoryProgressBar({ load }: { load: HistoryLoad }) {
   const percent = Math.round(load.fraction * 100);
   const title = load.error
     ? `The day's history (charts, SQL console) failed to load: ${load.error}`

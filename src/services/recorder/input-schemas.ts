@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CURRENT_SCHEMAS, SOURCE_STATES } from '../../shared/schemas';
 import { DATE_PATTERN } from '../../shared/time';
-import { clobBookMessage, type ClobMarketMessage } from '../sources/polymarket-messages';
+import { clobBookMessage, DECIMAL_PATTERN, EPOCH_MS_PATTERN, type ClobMarketMessage } from '../sources/polymarket-messages';
 
 const stampedByRecorder = {
   schema_version: true,
@@ -82,12 +82,8 @@ export const clobRestBook = clobBookMessage.omit({ event_type: true });
 
 // ── fast path for the hot message ─────────────────────────────────────────────────────────────
 
-/** The wire patterns of polymarket-messages.ts (decimal strings or "", epoch-ms strings). */
-const DECIMAL = /^(?:\d+\.?\d*|\.\d+)$/;
-const EPOCH_MS = /^\d+$/;
-
 function decimal(x: unknown): number | undefined {
-  return typeof x === 'string' && DECIMAL.test(x) ? Number(x) : undefined;
+  return typeof x === 'string' && DECIMAL_PATTERN.test(x) ? Number(x) : undefined;
 }
 
 /** A decimal or "" (null: the venue has no value, e.g. no best price on an empty side). */
@@ -105,7 +101,7 @@ export function parsePriceChangeFast(input: unknown): Extract<ClobMarketMessage,
   if (typeof input !== 'object' || input === null) return null;
   const m = input as Record<string, unknown>;
   if (m.event_type !== 'price_change' || typeof m.market !== 'string' || m.market.length === 0) return null;
-  if (typeof m.timestamp !== 'string' || !EPOCH_MS.test(m.timestamp)) return null;
+  if (typeof m.timestamp !== 'string' || !EPOCH_MS_PATTERN.test(m.timestamp)) return null;
   const list = m.price_changes;
   if (!Array.isArray(list) || list.length === 0) return null;
   const price_changes = [];

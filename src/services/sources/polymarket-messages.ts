@@ -11,14 +11,15 @@
  */
 import { z } from 'zod';
 
-const DECIMAL = /^(?:\d+\.?\d*|\.\d+)$/;
-const decimal = z.string().regex(DECIMAL, 'expected a decimal string').transform(Number);
+export const DECIMAL_PATTERN = /^(?:\d+\.?\d*|\.\d+)$/;
+export const EPOCH_MS_PATTERN = /^\d+$/;
+const decimal = z.string().regex(DECIMAL_PATTERN, 'expected a decimal string').transform(Number);
 /** A decimal the venue may leave empty: "" → null (e.g. the best bid of an empty side). */
 const optionalDecimal = z
   .string()
   .regex(/^(?:|\d+\.?\d*|\.\d+)$/, 'expected a decimal string or ""')
   .transform((s) => (s === '' ? null : Number(s)));
-const msTimestamp = z.string().regex(/^\d+$/, 'expected epoch ms as a string').transform(Number);
+const msTimestamp = z.string().regex(EPOCH_MS_PATTERN, 'expected epoch ms as a string').transform(Number);
 const orderSummary = z.object({ price: decimal, size: decimal });
 const assetId = z.string().min(1);
 

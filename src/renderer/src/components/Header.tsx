@@ -145,7 +145,7 @@ export function Header() {
       </div>
       <Presence />
       <div className="spacer" />
-      <Clock zone={zone} />
+      <ClockReadout zone={zone} />
       <div className="group seg" role="group" aria-label="Time zone">
         {(Object.keys(ZONES) as ZoneChoice[]).map((z) => (
           <button key={z} data-testid={`zone-${z}`} aria-pressed={zone === z} onClick={() => ui.getState().setZone(z)}>
@@ -189,7 +189,7 @@ export function Header() {
   );
 }
 
-function Clock({ zone }: { zone: ZoneChoice }) {
+function ClockReadout({ zone }: { zone: ZoneChoice }) {
   const current = useSession((s) => s.clock?.current_ms ?? null);
   return (
     <div data-testid="clock" data-ms={current ?? ''} title={current === null ? '' : formatDateTime(current, zone)}>

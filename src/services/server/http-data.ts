@@ -50,8 +50,8 @@ export async function handleDataRequest(
   const decoded = decodeURIComponent(path); // a malformed escape throws URIError: 400
   const dayMatch = DAY_PATH.exec(decoded);
   if (dayMatch) {
-    const day = dayRef(dayMatch[1]!, dayMatch[2]!);
-    const manifest = day && (await readDayManifest(dataRoot, day));
+    const day = validDayRef(dayMatch[1]!, dayMatch[2]!);
+    const manifest = day && (await readManifestOrNull(dataRoot, day));
     if (!manifest) return sendJson(res, 404, { error: `no compacted day ${dayMatch[1]} ${dayMatch[2]}` }), true;
     sendJson(res, 200, manifest);
     return true;
@@ -65,12 +65,12 @@ export async function handleDataRequest(
   return false;
 }
 
-function dayRef(station_id: string, date: string): DayRef | null {
+function validDayRef(station_id: string, date: string): DayRef | null {
   const day = { station_id, date };
   return STATION_ID_PATTERN.test(day.station_id) && DATE_PATTERN.test(day.date) ? day : null;
 }
 
-async function readDayManifest(dataRoot: DataRoot, day: DayRef): Promise<Manifest | null> {
+async function readManifestOrNull(dataRoot: DataRoot, day: DayRef): Promise<Manifest | null> {
   return dataRoot.readManifest(day).catch(() => null);
 }
 
@@ -87,7 +87,7 @@ async function sendParquet(
   [station, date, ch, part]: [string, string, string, string],
   generation: number | undefined,
 ): Promise<void> {
-  const day = dayRef(station, date);
+  const day = validDayRef(station, date);
   if (!day || !isChannel(ch) || (generation !== undefined && !(Number.isInteger(generation) && generation >= 0))) {
     return sendJson(res, 404, { error: `not a file of a compacted day: ${station}/${date}/ch=${ch}/part-${part}` });
   }

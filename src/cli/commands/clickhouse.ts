@@ -1,7 +1,7 @@
 /** `helios clickhouse ddl|load|verify`: the optional ClickHouse store (SPEC §8, analytics only). */
-import { parseArgs } from 'node:util';
 import type { Command } from './command';
 import { CliError } from '../cli-error';
+import { parseCommandArgs } from '../command-args';
 import { existingDataRoot } from '../data-root-arg';
 import type { DayRef } from '../../shared/api';
 import type { DataRoot } from '../../services/data-root';
@@ -59,25 +59,20 @@ export const clickhouseCommand: Command = {
   usage,
   async run(args) {
     const [sub, ...rest] = args;
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: rest,
-        options: {
-          data: { type: 'string' },
-          from: { type: 'string' },
-          to: { type: 'string' },
-          station: { type: 'string' },
-          clickhouse: { type: 'string' },
-          config: { type: 'string' },
-          'ttl-days': { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new CliError(`clickhouse: ${(e as Error).message}\n${usage}`);
-    }
+    const { values } = parseCommandArgs('clickhouse', usage, {
+      args: rest,
+      options: {
+        data: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        station: { type: 'string' },
+        clickhouse: { type: 'string' },
+        config: { type: 'string' },
+        'ttl-days': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
     if (sub === 'ddl') {
       const config = await configFrom(values);
       const ttlText = values['ttl-days'] ?? String(config.ttl_days);

@@ -1,8 +1,8 @@
 /** `helios compact`: journal → Parquet for one day or every day that has a journal. */
-import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import type { Command } from './command';
 import { CliError } from '../cli-error';
+import { parseCommandArgs } from '../command-args';
 import { existingDataRoot } from '../data-root-arg';
 import type { DayRef } from '../../shared/api';
 import { assertDayRef, type DataRoot } from '../../services/data-root';
@@ -75,17 +75,12 @@ export const compactCommand: Command = {
   summary: 'compact journal days into typed Parquet (+ manifest, quarantine)',
   usage,
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: { data: { type: 'string' }, station: { type: 'string' }, date: { type: 'string' }, threads: { type: 'string' }, rebuild: { type: 'boolean' } },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new CliError(`compact: ${(e as Error).message}\n${usage}`);
-    }
+    const { values } = parseCommandArgs('compact', usage, {
+      args,
+      options: { data: { type: 'string' }, station: { type: 'string' }, date: { type: 'string' }, threads: { type: 'string' }, rebuild: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    });
     if (!values.data) throw new CliError(`compact: --data DIR is required\n${usage}`);
     if (values.station && !STATION_ID_PATTERN.test(values.station)) throw new CliError(`compact: invalid --station ${JSON.stringify(values.station)}`);
     if (values.date && !DATE_PATTERN.test(values.date)) throw new CliError(`compact: invalid --date ${JSON.stringify(values.date)} (expected YYYY-MM-DD)`);

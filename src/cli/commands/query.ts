@@ -1,7 +1,7 @@
 /** `helios query`: one SQL statement over every compacted day of a data root. */
-import { parseArgs } from 'node:util';
 import type { Command } from './command';
 import { CliError } from '../cli-error';
+import { parseCommandArgs } from '../command-args';
 import { existingDataRoot } from '../data-root-arg';
 import { QUERY_FORMATS, type QueryFormat } from '../../services/query';
 
@@ -32,18 +32,12 @@ export const queryCommand: Command = {
   summary: 'run SQL (DuckDB) over every compacted day: a view per channel',
   usage,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        options: { data: { type: 'string' }, format: { type: 'string', default: 'table' }, out: { type: 'string' }, 'max-rows': { type: 'string' } },
-        strict: true,
-        allowPositionals: true,
-      });
-    } catch (e) {
-      throw new CliError(`query: ${(e as Error).message}\n${usage}`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs('query', usage, {
+      args,
+      options: { data: { type: 'string' }, format: { type: 'string', default: 'table' }, out: { type: 'string' }, 'max-rows': { type: 'string' } },
+      strict: true,
+      allowPositionals: true,
+    });
     if (!values.data) throw new CliError(`query: --data DIR is required\n${usage}`);
     if (positionals.length !== 1) throw new CliError(`query: give the SQL as one argument (in quotes)\n${usage}`);
     const format = values.format as QueryFormat;

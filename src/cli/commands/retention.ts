@@ -1,7 +1,7 @@
 /** `helios retention`: what expires in a data root (dry run), and deleting it (`--apply`). */
-import { parseArgs } from 'node:util';
 import type { Command } from './command';
 import { CliError } from '../cli-error';
+import { parseCommandArgs } from '../command-args';
 import { existingDataRoot } from '../data-root-arg';
 import { readConfigSection } from '../../services/config-file';
 import { describeZodError } from '../../shared/registry';
@@ -74,22 +74,17 @@ export const retentionCommand: Command = {
   summary: 'list (or --apply: delete) journal, raw and Parquet days past the retention policy',
   usage,
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          data: { type: 'string' },
-          apply: { type: 'boolean', default: false },
-          config: { type: 'string' },
-          ...Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'string' as const }])),
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new CliError(`retention: ${(e as Error).message}\n${usage}`);
-    }
+    const { values } = parseCommandArgs('retention', usage, {
+      args,
+      options: {
+        data: { type: 'string' },
+        apply: { type: 'boolean', default: false },
+        config: { type: 'string' },
+        ...Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'string' as const }])),
+      },
+      strict: true,
+      allowPositionals: false,
+    });
     if (!values.data) throw new CliError(`retention: --data DIR is required\n${usage}`);
     const policy = await policyFrom(values);
     const dataRoot = await existingDataRoot('retention', values.data);

@@ -1,8 +1,8 @@
 /** `helios sweep`: what each window-trigger setting of a grid would have captured on recorded days. */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { Command } from './command';
 import { CliError } from '../cli-error';
+import { parseCommandArgs } from '../command-args';
 import { describeZodError } from '../../shared/registry';
 import { DEFAULT_STATION, STATION_ID_PATTERN } from '../../shared/stations';
 import { datesBetween, DATE_PATTERN } from '../../shared/time';
@@ -107,28 +107,23 @@ export const sweepCommand: Command = {
   summary: 'what each window-trigger setting of a grid would have captured on recorded days',
   usage,
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          data: { type: 'string' },
-          station: { type: 'string', default: DEFAULT_STATION },
-          from: { type: 'string' },
-          to: { type: 'string' },
-          grid: { type: 'string' },
-          settings: { type: 'string' },
-          format: { type: 'string', default: 'table' },
-          inputs: { type: 'string' },
-          seed: { type: 'string', default: '1' },
-          tokens: { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new CliError(`sweep: ${(e as Error).message}\n${usage}`);
-    }
+    const { values } = parseCommandArgs('sweep', usage, {
+      args,
+      options: {
+        data: { type: 'string' },
+        station: { type: 'string', default: DEFAULT_STATION },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        grid: { type: 'string' },
+        settings: { type: 'string' },
+        format: { type: 'string', default: 'table' },
+        inputs: { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        tokens: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
     if (values.inputs !== undefined && values.inputs !== 'sim') throw new CliError(`sweep: --inputs must be sim, got ${JSON.stringify(values.inputs)}`);
     if (!values.data && values.inputs === undefined) throw new CliError(`sweep: --data DIR is required\n${usage}`);
     if (!STATION_ID_PATTERN.test(values.station)) throw new CliError(`sweep: invalid --station ${JSON.stringify(values.station)}`);

@@ -9,7 +9,7 @@ import { app, BrowserWindow, dialog, screen, type WebContents } from 'electron';
 import type { MenuCommand } from '../shared/api';
 import { MENU_COMMAND } from '../shared/ipc-contract';
 import type { IpcEventLike } from './ipc';
-import { APP_ENTRY_URL } from './protocol';
+import { APP_ENTRY_URL } from './app-scheme';
 import { mainWindowOptions } from './security';
 import { restoreBounds, type SettingsStore } from './settings';
 import type { SnapshotDialogs } from './snapshot-files';

@@ -16,7 +16,7 @@ import { synthesizeDemoDay, type DemoChild, type DemoRun } from './demo-host';
 import { registerIpc } from './ipc';
 import { LiveHost, type LiveChild } from './live-host';
 import { SourceLiveRouter } from './live-router';
-import { APP_SCHEME, createAppProtocolHandler, privilegedSchemes } from './protocol';
+import { APP_SCHEME, createAppProtocolHandler, privilegedSchemes } from './app-scheme';
 import { reportError } from './report-error';
 import { hardenSession, hardenWebContents } from './security';
 import { createShellServices } from './shell-services';

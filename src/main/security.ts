@@ -5,7 +5,7 @@
  */
 import type { BrowserWindowConstructorOptions, Session, WebContents, WebPreferences } from 'electron';
 import { APP_NAME } from '../services/app-folders';
-import { APP_ORIGIN } from './protocol';
+import { APP_ORIGIN } from './app-scheme';
 
 export interface WindowBounds {
   x?: number;

@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { INVOKE_OPERATIONS, invokeChannel, MENU_COMMAND } from '../../src/shared/ipc-contract';
-import { privilegedSchemes } from '../../src/main/protocol';
+import { privilegedSchemes } from '../../src/main/app-scheme';
 import { createFakeElectron, FakeBrowserWindow, FakeWebContents, type FakeElectron } from './fake-electron';
 
 const fake = vi.hoisted(() => ({ current: null as FakeElectron | null }));

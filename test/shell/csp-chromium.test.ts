@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../scripts/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_ORIGIN, createAppProtocolHandler } from '../../src/main/protocol';
+import { APP_ORIGIN, createAppProtocolHandler } from '../../src/main/app-scheme';
 
 // (module (func (export "answer") (result i32) i32.const 42))
 const WASM = Uint8Array.from([

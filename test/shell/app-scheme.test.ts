@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cspDirectives } from '../../src/main/csp';
-import { APP_ENTRY_URL, createAppProtocolHandler, privilegedSchemes, resolveAppPath } from '../../src/main/protocol';
+import { APP_ENTRY_URL, createAppProtocolHandler, privilegedSchemes, resolveAppPath } from '../../src/main/app-scheme';
 import { parseByteRange } from '../../src/services/http';
 
 let dir: string;

@@ -5,7 +5,7 @@
 import type { SourceMessage } from '../source';
 import { DEFAULT_STATION, getStation } from '../../../shared/stations';
 import { DATE_PATTERN, stationDate } from '../../../shared/time';
-import { DaySimulation } from './day-simulation';
+import { DaySimulation, type DayOptions } from './day-simulation';
 import type { SimulatedMarket } from './market';
 
 export interface SimulateDayOptions {
@@ -22,16 +22,7 @@ export interface SimulateDayOptions {
   to?: number;
 }
 
-export interface ResolvedDayOptions {
-  station: string;
-  date: string;
-  seed: string | number;
-  tokens: number;
-  fromMs: number;
-  toMs: number;
-}
-
-export function resolveDayOptions(options: SimulateDayOptions): ResolvedDayOptions {
+export function resolveDayOptions(options: SimulateDayOptions): DayOptions {
   const station = getStation(options.station ?? DEFAULT_STATION).id;
   const date = options.date ?? (options.from !== undefined ? stationDate(options.from, station) : undefined);
   if (date === undefined) throw new Error('simulateDay needs a `date` (YYYY-MM-DD, station-local) or a `from` instant');

@@ -73,7 +73,7 @@ export interface BlockStats {
 }
 
 const LATEST_OF: readonly Channel[] = ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'health'];
-/** Channels read from the day's start at every seek: small by nature (SPEC §2). */
+/** Channels read from the day's start at every seek: small by nature (docs/spec.md §2). */
 const SMALL: ReadonlySet<Channel> = new Set<Channel>(['book_events', 'event_windows', 'metar_obs', 'features_1m', 'nowcast_1m', 'tape_trades', 'markets']);
 
 function timesOf(table: Table): Float64Array {

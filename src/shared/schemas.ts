@@ -252,7 +252,7 @@ export const nowcast1m = channelSchema('nowcast_1m', 1, {
 });
 
 export const health = channelSchema('health', 1, {
-  /** Per-hop latency in ms, e.g. source_to_ingest, ingest_to_journal, ingest_to_model. */
+  /** Per-hop latency p99 in ms, e.g. clob_to_ingest, metar_to_ingest, source_to_recorder, ingest_to_journal. */
   latency_ms: z.record(z.string().max(64), z.number().nonnegative()),
   /** Seconds since each source last delivered something. */
   staleness_s: z.record(z.string().max(64), z.number().nonnegative()),

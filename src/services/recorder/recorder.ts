@@ -25,7 +25,7 @@
  *   - An event window carries the correlation of what opened it: the METAR's event_id, or for a
  *     market/QC/manual window the event_id of its own open record. A METAR arriving inside an open
  *     window switches the window's correlation to that METAR from then on (see event-windows.ts).
- *   - Everything recorded inside a window (snapshots, deltas, trades, book events, PWS) carries the
+ *   - Everything recorded inside a window (snapshots, deltas, trades, book events, PWS, markets) carries the
  *     window's `window_id` and current correlation; health carries the window_id only.
  *   - `features_1m` / `nowcast_1m` carry the latest METAR's correlation until the next METAR (a
  *     correlation_id sent by the model itself wins), plus the window_id when inside a window.

@@ -8,7 +8,7 @@
 import { readdir, stat, mkdir } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 
-/** What a data root holds at its top (SPEC §4, plus the app's exports). */
+/** What a data root holds at its top (docs/spec.md §4, plus the app's exports). */
 export const DATA_ROOT_ENTRIES = ['journal', 'parquet', 'quarantine', 'exports'] as const;
 
 export class DataFolderError extends Error {

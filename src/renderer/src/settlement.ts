@@ -1,6 +1,6 @@
 /**
  * The question of the day — which bucket wins? — from what was recorded: the settlement-aligned
- * temperature of every METAR/SPECI (`judge_aligned_temp`, SPEC §6), the highest of them so far in
+ * temperature of every METAR/SPECI (`judge_aligned_temp`, docs/spec.md §6), the highest of them so far in
  * the station-local day, the bucket that reading falls in (what the market would pay if no higher
  * reading came), and the buckets it has already ruled out.
  */

@@ -9,8 +9,8 @@
  *
  * DuckDB-WASM is not on this path: measured on this project's 24 h day, inserting one row group
  * into DuckDB-WASM (`insertArrowFromIPCStream`) costs 20–700 ms (nested lists and MAP columns),
- * several times the decode itself, which made seeks miss their 100 ms budget. DuckDB-WASM serves
- * the SQL console over the same cached row groups instead (`sql-console.ts`).
+ * several times the decode itself, which made seeks miss their 100 ms budget. DuckDB-WASM holds
+ * the whole day for the charts and the SQL console instead, loaded in the background (`day-history.ts`).
  *
  * A channel can be several part files (a live day's), each sorted but possibly overlapping in
  * time: row groups are numbered across the channel's parts in manifest order, and rows taken from
@@ -73,7 +73,7 @@ export interface BlockStats {
 }
 
 const LATEST_OF: readonly Channel[] = ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'health'];
-/** Channels read from the day's start at every seek: small by nature (SPEC §2). */
+/** Channels read from the day's start at every seek: small by nature (docs/spec.md §2). */
 const SMALL: ReadonlySet<Channel> = new Set<Channel>(['book_events', 'event_windows', 'metar_obs', 'features_1m', 'nowcast_1m', 'tape_trades', 'markets']);
 
 function timesOf(table: Table): Float64Array {

@@ -17,7 +17,7 @@ import { constants, type FileHandle, lstat, open, readlink, realpath } from 'nod
 import { join, relative, resolve, sep } from 'node:path';
 import { isChannel, type Channel } from '../shared/channels';
 import { manifest as manifestSchema, partFile, type Manifest } from '../shared/manifest';
-import type { DayRef, DaySummary } from '../shared/api';
+import { dayKey, type DayRef, type DaySummary } from '../shared/api';
 import { STATION_ID_PATTERN } from '../shared/stations';
 import { DATE_PATTERN } from '../shared/time';
 import { readdirOrEmpty } from './files';
@@ -144,14 +144,14 @@ export class DataRoot {
   /** Days that have been compacted (have a parquet folder or a generation), oldest first. */
   async parquetDays(): Promise<DayRef[]> {
     const days = await this.listPartitions('parquet');
-    const seen = new Set(days.map((d) => `${d.station_id}/${d.date}`));
+    const seen = new Set(days.map(dayKey));
     // A compaction stopped while converting a legacy folder: its new generation is the day.
     for (const s of await readdirOrEmpty(this.inside('parquet'))) {
       const station = /^station=(.+)$/.exec(s)?.[1];
       if (!station || !STATION_ID_PATTERN.test(station)) continue;
       for (const d of await readdirOrEmpty(this.inside('parquet', s, GENERATIONS_DIR))) {
         const date = /^date=(.+)$/.exec(d)?.[1];
-        if (date && DATE_PATTERN.test(date) && !seen.has(`${station}/${date}`)) days.push({ station_id: station, date });
+        if (date && DATE_PATTERN.test(date) && !seen.has(dayKey({ station_id: station, date }))) days.push({ station_id: station, date });
       }
     }
     return days.sort((a, b) => a.date.localeCompare(b.date) || a.station_id.localeCompare(b.station_id));

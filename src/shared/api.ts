@@ -91,6 +91,9 @@ export type ApiOperation = keyof typeof API_ARGS;
 /** One recorded day: a station and its local date. */
 export type DayRef = z.input<typeof dayRef>;
 
+/** A day as one string, `STATION/DATE` (a map key, a React key, a row's `data-day`). */
+export const dayKey = (day: DayRef) => `${day.station_id}/${day.date}`;
+
 /**
  * Commands from the desktop app's menu that only the UI can carry out (it owns the day picker, the
  * snapshot being exported and the panel layout). Main sends them through the preload; the browser

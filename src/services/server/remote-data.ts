@@ -7,7 +7,7 @@
  */
 import WebSocket from 'ws';
 import { z } from 'zod';
-import type { DayRef, DaySummary } from '../../shared/api';
+import { dayKey, type DayRef, type DaySummary } from '../../shared/api';
 import { type ChannelGroup } from '../../shared/channels';
 import { manifest as manifestSchema, partFile, type Manifest } from '../../shared/manifest';
 import { encodeMessage, receiveServerMessage, type ServerMessage } from '../../shared/protocol';
@@ -97,7 +97,7 @@ export class RemoteDataAccess implements DataAccess {
     const parsed = z.array(daySummary).safeParse(await this.getJson('/days'));
     if (!parsed.success) throw new RemoteError(`GET /days: unexpected answer: ${describeZodError(parsed.error)}`);
     return parsed.data.map(({ manifest, ...summary }) => {
-      this.manifests.set(key(summary), manifest);
+      this.manifests.set(dayKey(summary), manifest);
       return summary;
     });
   }
@@ -105,12 +105,12 @@ export class RemoteDataAccess implements DataAccess {
   async readManifest(day: DayRef): Promise<Manifest> {
     const parsed = manifestSchema.safeParse(await this.getJson(`/days/${encodeURIComponent(day.station_id)}/${encodeURIComponent(day.date)}`));
     if (!parsed.success) throw new RemoteError(`the server's manifest of ${day.station_id} ${day.date} is invalid: ${describeZodError(parsed.error)}`);
-    this.manifests.set(key(day), parsed.data);
+    this.manifests.set(dayKey(day), parsed.data);
     return parsed.data;
   }
 
   async readParquet({ ch, part, generation, offset, length, ...day }: ParquetRead): Promise<Uint8Array> {
-    const manifest = this.manifests.get(key(day)) ?? (await this.readManifest(day));
+    const manifest = this.manifests.get(dayKey(day)) ?? (await this.readManifest(day));
     const listed = manifest.channels[ch]?.parts.some((p) => p.part === (part ?? 0));
     if (!listed && generation === undefined) throw new RemoteError(`no ${ch} data for ${day.station_id} ${day.date} on ${this.base.origin}`);
     const headers: Record<string, string> = {};
@@ -204,4 +204,3 @@ export class RemoteDataAccess implements DataAccess {
   }
 }
 
-const key = (day: DayRef) => `${day.station_id}/${day.date}`;

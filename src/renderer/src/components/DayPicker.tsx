@@ -4,7 +4,7 @@
  * from its journal when that is still there.
  */
 import { useEffect, useState } from 'react';
-import type { DaySummary } from '../../../shared/api';
+import { dayKey, type DaySummary } from '../../../shared/api';
 import { useApp, useUi } from '../app-context';
 import { formatSize, formatTime } from '../format';
 import { momentFromLink } from '../session/moment';
@@ -61,7 +61,7 @@ export function DayPicker() {
   }, [open, api, relist]);
 
   const recompact = async (d: DaySummary) => {
-    setRecompacting(`${d.station_id}/${d.date}`);
+    setRecompacting(dayKey(d));
     try {
       if (await controller.recompact(d)) setRelist((n) => n + 1);
     } finally {
@@ -136,7 +136,7 @@ export function DayPicker() {
               <tbody>
                 {days.map((d) =>
                   d.damaged ? (
-                    <tr key={`${d.station_id}/${d.date}`} className="damaged" data-testid="day-row" data-day={`${d.station_id}/${d.date}`} data-damaged="true">
+                    <tr key={dayKey(d)} className="damaged" data-testid="day-row" data-day={dayKey(d)} data-damaged="true">
                       <td className="strong">{d.station_id}</td>
                       <td className="mono">{d.date}</td>
                       <td colSpan={SHOWN_CHANNELS.length + 2} className="bad wrap" data-testid="day-damage">
@@ -151,7 +151,7 @@ export function DayPicker() {
                             onClick={() => void recompact(d)}
                             title="Compact this day again from its journal"
                           >
-                            {recompacting === `${d.station_id}/${d.date}` ? 'Re-compacting…' : 'Re-compact this day'}
+                            {recompacting === dayKey(d) ? 'Re-compacting…' : 'Re-compact this day'}
                           </button>
                         ) : (
                           <span className="dim" title="The journal of this day is gone">no journal</span>
@@ -159,7 +159,7 @@ export function DayPicker() {
                       </td>
                     </tr>
                   ) : (
-                    <tr key={`${d.station_id}/${d.date}`} data-testid="day-row" data-day={`${d.station_id}/${d.date}`}>
+                    <tr key={dayKey(d)} data-testid="day-row" data-day={dayKey(d)}>
                       <td className="strong">{d.station_id}</td>
                       <td className="mono">{d.date}</td>
                       <td className="mono dim">{d.min_ts && d.max_ts ? `${formatTime(Date.parse(d.min_ts), zone)}–${formatTime(Date.parse(d.max_ts), zone)}` : '—'}</td>

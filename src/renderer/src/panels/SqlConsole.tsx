@@ -6,7 +6,7 @@
  * counted exactly and paged through whole, and can be saved as CSV or Parquet. Ctrl/Cmd+Enter runs.
  */
 import { useEffect, useState } from 'react';
-import type { DayRef, DaySummary } from '../../../shared/api';
+import { dayKey, type DayRef, type DaySummary } from '../../../shared/api';
 import { useApp, useSession, useUi } from '../app-context';
 import { cellText } from '../replay/table-files';
 import type { QueryResult } from '../session/backends';
@@ -223,7 +223,7 @@ function DaysPicker({ days, current, extra, onChange }: { days: DaySummary[]; cu
         {others.map((d) => {
           const on = chosen.some((c) => sameDay(c, d));
           return (
-            <label key={`${d.station_id}/${d.date}`}>
+            <label key={dayKey(d)}>
               <input
                 type="checkbox"
                 data-testid={`sql-day-${d.station_id}-${d.date}`}

@@ -5,7 +5,7 @@
  * is from. Days other than the replayed one are opened for their tables only (no player).
  */
 import type { Table } from 'apache-arrow';
-import type { DayRef, HeliosApi } from '../../../shared/api';
+import { dayKey, type DayRef, type HeliosApi } from '../../../shared/api';
 import type { Channel } from '../../../shared/channels';
 import { ident, sqlString } from '../../../shared/sql';
 import { DayHistory, type TableLoad } from './day-history';
@@ -20,8 +20,6 @@ export interface DayTables {
 interface OpenTables extends DayTables {
   decoder: Decoder;
 }
-
-export const dayKey = (day: DayRef) => `${day.station_id}/${day.date}`;
 
 let nextSet = 1;
 

@@ -8,14 +8,14 @@
  * with the others.
  */
 import type { Table } from 'apache-arrow';
-import type { DayRef, HeliosApi } from '../../../shared/api';
+import { dayKey, type DayRef, type HeliosApi } from '../../../shared/api';
 import { CHANNELS, type Channel } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
 import { exportFromSource, type ExportedSnapshot, type ExportRequest } from '../../../shared/players/export';
 import { ReplayPlayer, type ReplayPlayerOptions } from '../../../shared/players/replay-player';
 import { ArrowBlockSource, type BlockSourceOptions, type DamagedChannel } from './arrow-block-source';
 import { DayHistory, describeTables, type TableLoad } from './day-history';
-import { DaySet, dayKey, querySeveralDays } from './day-set';
+import { DaySet, querySeveralDays } from './day-set';
 import { replayEngine } from './duckdb';
 import { inlineDecoder, workerDecoder, type Decoder, type PartFile } from './decoder';
 import { checkParquetEnds } from './parquet';

@@ -81,7 +81,10 @@ export function startApp(mainDir: string): void {
     });
 }
 
-/** Synchronous, before `ready`: the app:// scheme, the sandbox, the app's name and folder, the single-instance lock. False: another instance runs (this one quits). */
+/**
+ * Synchronous, before `ready`: the app:// scheme, the sandbox, the app's name and folder, the
+ * single-instance lock. False when another instance runs (this one quits).
+ */
 function prepareBeforeReady(): boolean {
   protocol.registerSchemesAsPrivileged(privilegedSchemes());
   app.enableSandbox();
@@ -104,7 +107,10 @@ function forkUtility(modulePath: string, job: string) {
   });
 }
 
-/** A second launch focuses the window; closing the last window quits (but on macOS); quitting stops the recorder and saves the settings first. */
+/**
+ * A second launch focuses the window; closing the last window quits (but on macOS); quitting
+ * stops the recorder and saves the settings first.
+ */
 function followLifecycle(windows: AppWindows, isReady: () => boolean, shutDown: () => Promise<unknown>): void {
   app.on('second-instance', () => {
     const win = windows.first();

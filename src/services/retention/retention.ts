@@ -195,7 +195,7 @@ export async function applyRetention(options: RetentionOptions & { onItem?(item:
 async function applyItem(dataRoot: DataRoot, item: RetentionItem, duck: Duck): Promise<AppliedItem> {
   const { day, tree } = item;
   if (tree === 'quarantine' || tree === 'windows') {
-    await removeDay(treeDir(dataRoot, tree, day));
+    await removeSafely(treeDir(dataRoot, tree, day));
     return { ...item, outcome: 'deleted' };
   }
   const parquetDir = dataRoot.parquetDayDir(day);
@@ -214,7 +214,7 @@ async function applyItem(dataRoot: DataRoot, item: RetentionItem, duck: Duck): P
         }
         windowRows = await extractWindows(duck, dataRoot, day);
       }
-      await removeDay(parquetDir);
+      await removeSafely(parquetDir);
       // the day's other generations, its compaction state and the lock go with it
       await rm(dataRoot.generationsDir(day), { recursive: true, force: true });
     } catch (e) {
@@ -251,7 +251,7 @@ async function hide(path: string): Promise<string | null> {
 }
 
 /** Hides then deletes a day folder; a `date=D` link into `.gen/` takes its generation with it. */
-async function removeDay(path: string): Promise<void> {
+async function removeSafely(path: string): Promise<void> {
   const hidden = await hide(path);
   if (hidden) await removeHidden(hidden);
 }

@@ -7,6 +7,7 @@ import { DataRoot } from '../services/data-root';
 import type { DemoResult } from '../services/demo';
 import type { FromDemoProcess, ToDemoProcess } from './demo-worker';
 import type { UtilityChild } from './utility-child';
+import type { DayRef } from '../shared/api';
 
 export type DemoChild = UtilityChild<ToDemoProcess, FromDemoProcess>;
 
@@ -52,7 +53,7 @@ export function synthesizeDemoDay(opts: {
 }
 
 /** Compact `day` of `dataRoot` again in a one-shot utility process; its summary, or its error. */
-export function recompactInChild(opts: { fork: () => DemoChild; dataRoot: string; day: { station_id: string; date: string } }): Promise<{ summary: string }> {
+export function recompactInChild(opts: { fork: () => DemoChild; dataRoot: string; day: DayRef }): Promise<{ summary: string }> {
   const child = opts.fork();
   return new Promise((resolve, reject) => {
     let settled = false;

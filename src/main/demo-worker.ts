@@ -6,6 +6,7 @@
  * compacts on its own thread. Electron-free for tests.
  */
 import type { DemoOptions, DemoResult } from '../services/demo';
+import type { DayRef } from '../shared/api';
 
 /** `hours` (a slice of the local day, as DemoOptions) keeps tests of the built process short. */
 export type ToDemoProcess =
@@ -17,7 +18,7 @@ export type FromDemoProcess =
   | { type: 'recompacted'; summary: string }
   | { type: 'failed'; message: string };
 
-export type Recompact = (dataRoot: string, day: { station_id: string; date: string }) => Promise<{ summary: string }>;
+export type Recompact = (dataRoot: string, day: DayRef) => Promise<{ summary: string }>;
 
 export interface DemoPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): unknown;

@@ -14,6 +14,7 @@ import { recordDay } from './recorder';
 import { SimulatorSource } from './sources/simulator/simulator-source';
 import { DEFAULT_STATION, getStation } from '../shared/stations';
 import { localDate, localDayBoundsUtc } from '../shared/time';
+import type { DayRef } from '../shared/api';
 
 export interface DemoOptions {
   station?: string;
@@ -101,6 +102,6 @@ export async function ensureDemoData(dataRoot: string | DataRoot, options: DemoO
   return { created: true, station_id: station.id, date, elapsed_ms: performance.now() - t0, events_written: stats.journal.events_written };
 }
 
-async function removeDay(root: DataRoot, day: { station_id: string; date: string }): Promise<void> {
+async function removeDay(root: DataRoot, day: DayRef): Promise<void> {
   for (const dir of [root.parquetDayDir(day), root.generationsDir(day), root.quarantineDir(day), root.journalDir(day)]) await rm(dir, { recursive: true, force: true });
 }

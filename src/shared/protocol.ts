@@ -104,6 +104,17 @@ export function receiveServerMessage(raw: unknown): ServerMessage[] {
   }
 }
 
+/** `receiveServerMessage` for a WebSocket text frame; `from` names the sender in the error for one that is not JSON. */
+export function receiveServerText(text: string, from?: string): ServerMessage[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return [{ type: 'error', message: `invalid live message${from ? ` from ${from}` : ''} dropped: ${(e as Error).message.slice(0, 300)}` }];
+  }
+  return receiveServerMessage(raw);
+}
+
 export function decodeClientMessage(text: string): ClientMessage {
   return clientMessage.parse(JSON.parse(text));
 }

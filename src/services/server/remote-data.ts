@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { dayKey, type DayRef, type DaySummary } from '../../shared/api';
 import { type ChannelGroup } from '../../shared/channels';
 import { manifest as manifestSchema, partFile, type Manifest } from '../../shared/manifest';
-import { encodeMessage, receiveServerMessage, type ServerMessage } from '../../shared/protocol';
+import { encodeMessage, receiveServerText, type ServerMessage } from '../../shared/protocol';
 import { describeZodError } from '../../shared/registry';
 import type { DataAccess, DataSwitch, ParquetRead } from '../data-access';
 import type { LiveFeed } from '../live-feed';
@@ -173,14 +173,7 @@ export class RemoteDataAccess implements DataAccess {
         ws.send(encodeMessage({ type: 'subscribe', groups: [...groups] }));
       });
       ws.on('message', (data) => {
-        let raw: unknown;
-        try {
-          raw = JSON.parse(String(data));
-        } catch (e) {
-          listener({ type: 'error', message: `invalid live message from ${this.base.origin} dropped: ${(e as Error).message.slice(0, 300)}` });
-          return;
-        }
-        for (const message of receiveServerMessage(raw)) listener(message);
+        for (const message of receiveServerText(String(data), this.base.origin)) listener(message);
       });
       ws.on('unexpected-response', (_req, res) => {
         listener({ type: 'error', message: `${this.base.origin}/live answered HTTP ${res.statusCode}` });

@@ -8,7 +8,7 @@ import type { AppInfo, DaySummary, HeliosApi, SweepJobStatus } from '../../../sh
 import type { SourcesView } from '../../../shared/sources-config';
 import type { ChannelGroup } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
-import { encodeMessage, receiveServerMessage, type ServerMessage } from '../../../shared/protocol';
+import { encodeMessage, receiveServerText, type ServerMessage } from '../../../shared/protocol';
 
 /** The WebSocket constructor shape we use (the browser's, or `ws` in Node tests). */
 export type WebSocketLike = {
@@ -118,14 +118,7 @@ function subscribeLive(
       ws.send(encodeMessage({ type: 'subscribe', groups }));
     };
     ws.onmessage = (event) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(String(event.data));
-      } catch (e) {
-        listener({ type: 'error', message: `invalid live message dropped: ${(e as Error).message.slice(0, 300)}` });
-        return;
-      }
-      for (const message of receiveServerMessage(raw)) listener(message);
+      for (const message of receiveServerText(String(event.data))) listener(message);
     };
     ws.onerror = () => {
       /* followed by onclose */

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PLAYBACK_SPEEDS } from '../../src/shared/player';
 import type { AnyEvent } from '../../src/shared/schemas';
-import { MemoryEventSource } from '../../src/shared/players/memory-event-source';
+import { MemoryEventSource } from './fixtures/memory-event-source';
 import { ReplayPlayer } from '../../src/shared/players/replay-player';
 import { ManualScheduler } from '../../src/shared/players/scheduler';
 import { generateDay } from './fixtures/generate-day';

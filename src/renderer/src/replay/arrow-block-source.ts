@@ -25,7 +25,7 @@ import type { AnyEvent } from '../../../shared/schemas';
 import { lowerBound } from '../../../shared/sorted';
 import { BackfillTracker } from '../../../shared/players/backfill-tracker';
 import { compareEvents, isAbortError, mergeSorted, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from '../../../shared/players/event-source';
-import { DEFAULT_LOOKBACK, daySourceInfo, daySpans, lastSpansBefore, spansIn, type BackfillLookback, type RowGroupSpan } from '../../../shared/players/sql-event-source';
+import { DEFAULT_LOOKBACK, daySourceInfo, daySpans, lastSpansBefore, spansIn, type BackfillLookback, type RowGroupSpan } from '../../../shared/players/day-spans';
 import { arrowToEvents } from './arrow-events';
 import { BlockCache, SMALL, type Block, type BlockStats } from './block-cache';
 import { eventsByCorrelation } from './correlation-search';

@@ -10,7 +10,7 @@ import { tableFromIPC, type Table } from 'apache-arrow';
 import type { Channel } from '../../../shared/channels';
 import type { AnyEvent } from '../../../shared/schemas';
 import { isAbortError, throwIfAborted } from '../../../shared/players/event-source';
-import type { RowGroupSpan } from '../../../shared/players/sql-event-source';
+import type { RowGroupSpan } from '../../../shared/players/day-spans';
 import { arrowToEvents } from './arrow-events';
 import type { DecodePriority, Decoder } from './decoder';
 import type { DecodeOptions } from './parquet';

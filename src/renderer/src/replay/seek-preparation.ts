@@ -7,7 +7,7 @@
  * itself.
  */
 import type { Channel } from '../../../shared/channels';
-import type { RowGroupSpan } from '../../../shared/players/sql-event-source';
+import type { RowGroupSpan } from '../../../shared/players/day-spans';
 import { tableFromIPC } from 'apache-arrow';
 import { arrowToEvents } from './arrow-events';
 import { SMALL, timesOf, type BlockCache } from './block-cache';

@@ -19,13 +19,12 @@
  */
 import { tableFromIPC } from 'apache-arrow';
 import type { Channel } from '../../../shared/channels';
-import { RECENT_TRADES } from '../../../shared/channel-state';
 import type { Manifest } from '../../../shared/manifest';
 import type { AnyEvent } from '../../../shared/schemas';
 import { lowerBound } from '../../../shared/sorted';
-import { BackfillTracker } from '../../../shared/players/backfill-tracker';
 import { compareEvents, isAbortError, mergeSorted, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from '../../../shared/players/event-source';
 import { DEFAULT_LOOKBACK, daySourceInfo, daySpans, lastSpansBefore, spansIn, type BackfillLookback, type RowGroupSpan } from '../../../shared/players/day-spans';
+import { stateAt, type StateReader } from '../../../shared/players/state-at';
 import { arrowToEvents } from './arrow-events';
 import { BlockCache, SMALL, type Block, type BlockStats } from './block-cache';
 import { eventsByCorrelation } from './correlation-search';
@@ -45,7 +44,6 @@ export interface DamagedChannel {
   reason: string;
 }
 
-const LATEST_OF: readonly Channel[] = ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'health'];
 export class ArrowBlockSource implements EventSource {
   private readonly spans: Map<Channel, RowGroupSpan[]>;
   private readonly cache: BlockCache;
@@ -285,64 +283,25 @@ export class ArrowBlockSource implements EventSource {
 
   private async reconstruct(t: number, signal: AbortSignal | undefined): Promise<AnyEvent[]> {
     const info = await this.initialize();
-    const hi = Math.floor(t) + 1;
-    const dayStart = info.day_start_ms;
-    const snapFrom = Math.max(dayStart, hi - this.snapshotLookbackMs);
-    this.cache.focusMs = hi;
+    this.cache.focusMs = Math.floor(t) + 1;
     this.decoder.dropQueued();
     const t0 = performance.now();
     const profile: Record<string, number> = {};
-    const timed = <T>(part: string, p: Promise<T>) => p.then((v) => ((profile[part] = performance.now() - t0), v));
+    const timed = (ch: Channel, work: Promise<AnyEvent[]>) => this.guard(ch, work).then((v) => ((profile[ch] = performance.now() - t0), v));
+    // A seek is waiting: these decodes go before any read-ahead. The small channels' blocks are
+    // read whole (and kept); of the others, only the rows asked for.
+    const reader: StateReader = {
+      has: (ch) => this.spans.has(ch),
+      rows: (ch, lo, hi) => timed(ch, SMALL.has(ch) ? this.rows(ch, lo, hi, signal, 'urgent') : this.rowsNow(ch, lo, hi, signal)),
+      latest: (ch, hi) => timed(ch, SMALL.has(ch) ? this.lastRow(ch, hi, signal, 'urgent') : this.lastRowNow(ch, hi, signal)),
+    };
     try {
-      // a seek is waiting: these decodes go before any read-ahead
-      const snapshotsP = timed('snapshots', this.guard('l2_snap_1s', this.rowsNow('l2_snap_1s', snapFrom, hi, signal)));
-      const latestP = Promise.all(
-        LATEST_OF.map((ch) => timed(ch, this.guard(ch, SMALL.has(ch) ? this.lastRow(ch, hi, signal, 'urgent') : this.lastRowNow(ch, hi, signal)))),
-      );
-      const bookEventsP = timed('book_events', this.guard('book_events', this.rows('book_events', dayStart, hi, signal, 'urgent')));
-      const windowsP = timed('event_windows', this.guard('event_windows', this.rows('event_windows', dayStart, hi, signal, 'urgent')));
-      const marketsP = timed('markets', this.guard('markets', this.rows('markets', dayStart, hi, signal, 'urgent')));
-      // Deltas and trades don't wait for the snapshots: every delta that can matter is after
-      // snapFrom (the tracker keeps, per token, only those after its latest snapshot).
-      const deltasP = timed('deltas', this.guard('l2_deltas', this.rowsNow('l2_deltas', snapFrom, hi, signal)));
-      const tradesP = timed(
-        'trades',
-        this.guard(
-          'tape_trades',
-          this.recentTrades(
-            snapshotsP.then((snaps) => new Set(snaps.map((e) => e.token_id!))),
-            hi,
-            dayStart,
-            signal,
-          ),
-        ),
-      );
-      const [snapshots, deltas, trades, bookEvents, windows, markets, latest] = await Promise.all([snapshotsP, deltasP, tradesP, bookEventsP, windowsP, marketsP, latestP]);
-      const all = mergeSorted([snapshots, deltas, trades, bookEvents, windows, markets, ...latest]);
-      throwIfAborted(signal);
-      const tracker = new BackfillTracker();
-      tracker.addAll(all);
-      const out = tracker.backfill(snapFrom);
+      const out = await stateAt(reader, t, { day_start_ms: info.day_start_ms, snapshotLookbackMs: this.snapshotLookbackMs, tradeLookbackMs: this.tradeLookbackMs, signal });
       profile.total = performance.now() - t0;
       this.stats.lastSeek = profile;
       return out;
     } finally {
       this.cache.evict();
-    }
-  }
-
-  private async recentTrades(tokensP: Promise<Set<string>>, hi: number, dayStart: number, signal?: AbortSignal): Promise<AnyEvent[]> {
-    if (!this.spans.has('tape_trades')) return [];
-    let span = this.tradeLookbackMs;
-    for (;;) {
-      const lo = Math.max(dayStart, hi - span);
-      // awaited together, so a rejection of either (an abort) is always observed
-      const [trades, tokens] = await Promise.all([this.rows('tape_trades', lo, hi, signal, 'urgent'), tokensP]);
-      const counts = new Map<string, number>();
-      for (const tr of trades) counts.set(tr.token_id!, (counts.get(tr.token_id!) ?? 0) + 1);
-      const wanted = new Set([...tokens, ...counts.keys()]);
-      if ([...wanted].every((tok) => (counts.get(tok) ?? 0) >= RECENT_TRADES) || lo === dayStart) return trades;
-      span *= 2;
     }
   }
 

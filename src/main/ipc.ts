@@ -36,7 +36,7 @@ export interface ShellServices {
   info(): AppInfo;
   data: DataApi;
   sweeps: SweepApi;
-  /** Dialog-backed operations; `windowOf` is the sender, for dialog parenting. */
+  /** Dialog-backed operations; `sender` is the asking page, whose window parents the dialog. */
   saveSnapshot(args: ApiArgs<'saveSnapshot'>[0], sender: IpcEventLike['sender']): Promise<{ saved: boolean; path: string | null }>;
   openSnapshot(sender: IpcEventLike['sender']): Promise<{ name: string; contents: string } | null>;
   chooseDataRoot(sender: IpcEventLike['sender']): Promise<string | null>;

@@ -24,7 +24,7 @@ export const settingsSchema = z.object({
   /** Absolute path of the data root last opened; null = the default under userData. */
   data_root: z.string().min(1).nullable().default(null),
   window: windowState.nullable().default(null),
-  /** Delete what has outlived the policy once a day (SPEC §8; `helios retention` shows what). */
+  /** Delete what has outlived the policy once a day (docs/spec.md §8; `helios retention` shows what). */
   retention: z
     .object({ daily: z.boolean().default(false), policy: retentionPolicySchema.prefault({}) })
     .prefault({}),

@@ -8,8 +8,8 @@
 import { readdir, stat, mkdir } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 
-/** What a data root holds at its top (SPEC §4, plus the app's exports). */
-export const DATA_ROOT_ENTRIES = ['journal', 'parquet', 'quarantine', 'exports'] as const;
+/** What a data root holds at its top (docs/spec.md §4); any one of them makes a folder a data root. */
+export const DATA_ROOT_ENTRIES = ['journal', 'parquet', 'quarantine', 'exports', 'raw', 'windows', 'spool'] as const;
 
 export class DataFolderError extends Error {
   override name = 'DataFolderError';

@@ -1,5 +1,5 @@
 /**
- * The on-disk layout of SPEC §4 and safe access to it. Every path under a data root is built here,
+ * The on-disk layout of docs/spec.md §4 and safe access to it. Every path under a data root is built here,
  * from validated parts, so nothing can escape the root (no `..`, no absolute ids); every read opens
  * the file once, checks where the opened descriptor really is, and reads from that descriptor, so
  * a symlink swapped meanwhile cannot make it read outside the root.
@@ -118,7 +118,7 @@ export class DataRoot {
     return join(this.generationDir(day, generation), relative);
   }
 
-  /** Raw upstream captures of a day (SPEC #9: every frame and response as received). */
+  /** Raw upstream captures of a day (every frame and response as received). */
   rawDir(day: DayRef): string {
     assertDayRef(day);
     return this.inside('raw', `station=${day.station_id}`, `date=${day.date}`);

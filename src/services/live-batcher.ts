@@ -2,7 +2,8 @@
  * Coalesces a live protocol stream for a UI: at most one delivery per `intervalMs` (the frame
  * budget), each delivery the messages since the previous one in order, with consecutive `events`
  * messages merged into one. A quiet stream delivers its first message at once (no added latency);
- * a busy one is throttled. Used on the way out of the recorder process, for IPC and the bridge.
+ * a busy one is throttled. Used on the way out of the recorder process, for IPC, the bridge and
+ * `helios serve`'s /live.
  */
 import type { ServerMessage } from '../shared/protocol';
 

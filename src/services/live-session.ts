@@ -50,7 +50,7 @@ export interface LiveStartOptions {
   sources?: LiveSourcesChoice;
   /** App version, for the real sources' User-Agent. */
   version?: string;
-  /** Run retention daily with this policy (SPEC §8 defaults for what it leaves out); absent = never. */
+  /** Run retention daily with this policy (docs/spec.md §8 defaults for what it leaves out); absent = never. */
   retention?: RetentionPolicyInput;
   /** Also stream what is recorded to ClickHouse (off when absent). */
   clickhouse?: ClickHouseConfigInput;

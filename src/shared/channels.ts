@@ -1,5 +1,5 @@
 /**
- * Storage channel names (partition names and public API, SPEC §2) and the protocol groups that the
+ * Storage channel names (partition names and public API, docs/spec.md §2) and the protocol groups that the
  * live UI and external clients subscribe to. Replay emits the same groups with the same payloads.
  */
 export const CHANNELS = [

@@ -1,5 +1,5 @@
 /**
- * The typed Parquet layout of every channel (SPEC §4): one column per event field, in this order.
+ * The typed Parquet layout of every channel (docs/spec.md §4): one column per event field, in this order.
  * The compactor derives its DuckDB column types from this table and the replay converts Arrow rows
  * back into events with it, so the two can never disagree. A test checks it covers every schema key.
  */

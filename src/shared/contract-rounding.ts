@@ -1,5 +1,5 @@
 /**
- * SPEC §6: the temperature as the market's resolution source reports it — whole °F, from the most
+ * docs/spec.md §6: the temperature as the market's resolution source reports it — whole °F, from the most
  * precise Celsius value available. Integer arithmetic on tenths of °C so that half-way cases
  * (e.g. 27.5 °F) are decided exactly, not by binary floating error.
  */

@@ -1,4 +1,4 @@
-/** Builds the envelope of SPEC §3 around a channel payload. */
+/** Builds the envelope of docs/spec.md §3 around a channel payload. */
 import type { Channel } from './channels';
 import { CURRENT_VERSION, type EventOf, type PayloadOf, type AnyEvent } from './schemas';
 import { MADRID_TZ, NYC_TZ, toUtcIso, toZonedIso } from './time';

@@ -56,7 +56,7 @@ function upgradeL2Snap1sV1(v1: z.output<typeof l2Snap1sV1>): unknown {
 }
 
 /**
- * The versions before #13 tightened the schemas to what the SPEC means. Their sizes, speeds and
+ * The versions before #13 tightened the schemas to what docs/spec.md means. Their sizes, speeds and
  * distances were any non-negative number, the snapshot's spread could be negative on a trusted
  * book, the wind direction any number in 0–360 and the features record empty. Upgrades carry a
  * line over where the old value has a meaning under the new rule (a crossed book becomes

@@ -1,5 +1,5 @@
 /**
- * `_manifest.json` of a compacted day (SPEC §4): what the day picker lists and what the replay
+ * `_manifest.json` of a compacted day (docs/spec.md §4): what the day picker lists and what the replay
  * reads first — per-channel row counts, time ranges, part files and row-group index, plus the
  * markers the timeline draws (METARs, windows, shocks, gaps/resyncs).
  *

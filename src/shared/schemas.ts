@@ -1,5 +1,5 @@
 /**
- * zod schemas of every channel (SPEC §2) on top of the envelope (SPEC §3). Each channel has a
+ * zod schemas of every channel (docs/spec.md §2) on top of the envelope (§3). Each channel has a
  * current version; older versions live in `legacy-schemas.ts` with their upgrade to the next one.
  * `registry.ts` is the one entry point that parses, upgrades and rejects.
  */
@@ -17,7 +17,7 @@ export const id = z.string().min(1).max(200);
 export const price = z.number().min(0).max(1);
 /**
  * A non-negative amount (shares, knots, miles) within the safe integers, where a JS number still
- * counts exactly in units (SPEC: sizes and counts within safe integers; `count`'s int() already is).
+ * counts exactly in units (docs/spec.md §2: sizes and counts within safe integers; `count`'s int() already is).
  */
 export const size = z.number().nonnegative().max(Number.MAX_SAFE_INTEGER);
 export const finite = z.number().refine(Number.isFinite, 'expected a finite number');
@@ -218,7 +218,7 @@ export const metarObs = channelSchema('metar_obs', 2, {
   clouds: z.array(cloudLayer).default([]),
   /** From the remarks T-group (tenths of °C) when present. */
   temp_c_precise: reported(finite),
-  /** Whole °F as the resolution source reports it (SPEC §6). */
+  /** Whole °F as the resolution source reports it (docs/spec.md §6). */
   judge_aligned_temp: reported(z.number().int()),
   qc: qcState.default('OK'),
 });
@@ -252,7 +252,7 @@ export const nowcast1m = channelSchema('nowcast_1m', 1, {
 });
 
 export const health = channelSchema('health', 1, {
-  /** Per-hop latency in ms, e.g. source_to_ingest, ingest_to_journal, ingest_to_model. */
+  /** Per-hop latency p99 in ms, e.g. clob_to_ingest, metar_to_ingest, source_to_recorder, ingest_to_journal. */
   latency_ms: z.record(z.string().max(64), z.number().nonnegative()),
   /** Seconds since each source last delivered something. */
   staleness_s: z.record(z.string().max(64), z.number().nonnegative()),

@@ -1,5 +1,5 @@
 /**
- * The exported correlation-id snapshot (SPEC §7): "this is what HELIOS saw and this is how the
+ * The exported correlation-id snapshot (docs/spec.md §7): "this is what HELIOS saw and this is how the
  * model reacted", as one self-describing JSON file an analyst can share and the app can reopen.
  *
  * A file holds: what it is (format id + version), where and when (station, day, cursor), the

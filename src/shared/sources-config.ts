@@ -1,7 +1,7 @@
 /**
  * The sources config's schema (zod), isomorphic so the app's Sources dialog and the shells that
  * store it validate with the same rules as `record --config` (loading and secrets:
- * src/services/sources/config.ts). The keys of the issue are fixed — `station`, `polymarket`,
+ * src/services/sources/config.ts). The top-level keys are fixed — `station`, `polymarket`,
  * `metar`, `pws`, `ingest` — every URL defaults to the real service, `null` turns a source off,
  * and secrets are never in it: it names the environment variables that hold them.
  */

@@ -31,6 +31,9 @@ describe('useDataFolder', () => {
   it('accepts a data root and an empty folder as they are', async () => {
     expect(await useDataFolder(join(base, 'root'), { create: false })).toEqual({ root: join(base, 'root'), created: false });
     expect(await useDataFolder(join(base, 'empty'), { create: true })).toEqual({ root: join(base, 'empty'), created: false });
+    // a recording server whose journal and Parquet retention already removed: its raw captures remain
+    mkdirSync(join(base, 'raw-only', 'raw', 'station=KLGA'), { recursive: true });
+    expect(await useDataFolder(join(base, 'raw-only'), { create: false })).toEqual({ root: join(base, 'raw-only'), created: false });
   });
 
   it('refuses a file, a folder of other things, and the parquet folder inside a data root, saying what to pass', async () => {

@@ -46,7 +46,7 @@ const v1Line = line({
   asks: [[0.51, 70]],
 });
 
-// SPEC §3's example line (with real ids): no report_type/clouds/… → registry defaults apply.
+// docs/spec.md §3's example line (with real ids): no report_type/clouds/… → registry defaults apply.
 const METAR_ID = '019c0b7e-1f62-7000-8000-0000000000aa';
 const specMetarLine =
   `{"schema_version":1,"ch":"metar_obs","event_id":"${METAR_ID}","correlation_id":"${METAR_ID}","station_id":"KLGA",` +

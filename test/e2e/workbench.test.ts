@@ -391,6 +391,16 @@ describe.skipIf(missing)('the analyst’s workbench (npm run web)', () => {
       await waitForAttr(other, 'presence', 'data-presence', { eq: 'PRESENT' }, 30_000);
       expect(await clockMs(other)).toBe(t);
       await other.close();
+      // pasted into the day picker (what the desktop app, whose address is its own, offers)
+      await page.getByTestId('step-back').click();
+      await waitForAttr(page, 'clock', 'data-ms', { ne: String(t) });
+      await page.getByTestId('open-day').click();
+      await page.getByTestId('link-input').fill('not a link');
+      await page.getByTestId('go-to-link').getByRole('button', { name: 'Go' }).click();
+      await page.getByTestId('link-error').waitFor();
+      await page.getByTestId('link-input').fill(link.replace(web.url, 'app://helios/index.html'));
+      await page.getByTestId('go-to-link').getByRole('button', { name: 'Go' }).click();
+      await waitForAttr(page, 'clock', 'data-ms', { eq: String(t) }, 30_000);
     }, 60_000);
 
     test('panels hide and resize, and the layout is remembered', async () => {

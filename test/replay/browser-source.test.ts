@@ -38,7 +38,7 @@ afterAll(async () => {
   await fx?.dispose();
 });
 
-describe('browser event source (DuckDB-WASM + parquet-wasm in Chromium)', () => {
+describe('browser event source (parquet-wasm row groups in Chromium)', () => {
   it('opens a day reading only row groups near the start, not whole files', async () => {
     const { info } = await call(page, 'open', fx.day, {});
     expect(info.start_ms).toBe((await node.initialize()).start_ms);

@@ -51,6 +51,22 @@ describe('DayStream: a compacted day from its Parquet files, merged in replay or
     expect(events).toEqual(fx.events);
   });
 
+  it('reads a file written before a column existed: its events leave that column out', async () => {
+    const files = await dayParquetFiles(new DataRoot(fx.root), fx.day, fx.manifest);
+    const older = join(fx.root, 'health-before-write-errors.parquet');
+    const connection = await instance.connect();
+    await connection.run(
+      `COPY (SELECT * EXCLUDE (write_errors, write_error_code, write_error) FROM read_parquet('${files.health![0]}', hive_partitioning = false)) TO '${older}' (FORMAT parquet)`,
+    );
+    connection.closeSync();
+    const stream = await DayStream.open(instance, { health: [older] }, 0);
+    const events = await drain(stream, []);
+    await stream.close();
+    const recorded = fx.events.filter((e) => e.ch === 'health');
+    expect(events.length).toBe(recorded.length);
+    expect(events).toEqual(recorded.map(({ write_errors: _a, write_error_code: _b, write_error: _c, ...e }) => e));
+  });
+
   it('gives the same sequence however the reads are cut (time bounds, batch sizes, chunk edges)', async () => {
     const files = await dayParquetFiles(new DataRoot(fx.root), fx.day, fx.manifest);
     const start = micros(fx.events[0]!);

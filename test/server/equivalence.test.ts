@@ -1,5 +1,5 @@
 /**
- * Logical equivalence (SPEC §7, docs/architecture.md "Server"): what a client saw on /live while a
+ * Logical equivalence (docs/spec.md §7, docs/architecture.md "Server"): what a client saw on /live while a
  * day was recorded is what /replay plays of that day once it is compacted — the same events
  * (event_id, channel, payload: the whole event), in the same order. Only the batching into
  * `events` messages may differ.

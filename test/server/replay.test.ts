@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GROUPS } from '../../src/shared/channels';
 import { applyEvents, emptyChannelState } from '../../src/shared/channel-state';
@@ -180,6 +181,23 @@ describe('helios serve: HTTP', () => {
     ]) {
       const res = await fetch(`${server.url}${path}`);
       expect([400, 404], path).toContain(res.status);
+    }
+  });
+
+  it('follows no link out of the data root', async () => {
+    // a day folder inside the root that links to a folder outside it, holding a "part file"
+    const outside = await mkdtemp(join(tmpdir(), 'helios-outside-'));
+    await mkdir(join(outside, 'ch=l2_snap_1s'));
+    await writeFile(join(outside, 'ch=l2_snap_1s', 'part-0000.parquet'), 'SECRET');
+    const link = join(new DataRoot(fx.root).parquetStationDir('KLGA'), 'date=2030-01-01');
+    await symlink(outside, link);
+    try {
+      const res = await fetch(`${server.url}/parquet/station=KLGA/date=2030-01-01/ch=l2_snap_1s/part-0000.parquet`);
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain('SECRET');
+    } finally {
+      await rm(link);
+      await rm(outside, { recursive: true });
     }
   });
 });

@@ -69,7 +69,7 @@ describe('book math', () => {
   });
 });
 
-describe('judge-aligned temperature (SPEC §6)', () => {
+describe('judge-aligned temperature (docs/spec.md §6)', () => {
   it('uses whole °F rounded half away from zero', () => {
     expect(judgeAlignedTemp(-2.2)).toBe(28); // 28.04
     expect(judgeAlignedTemp(-2.5)).toBe(28); // 27.5 → 28

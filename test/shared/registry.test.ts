@@ -132,8 +132,8 @@ describe('registry: upgrades', () => {
   });
 });
 
-describe('SPEC examples', () => {
-  it('accepts the SPEC §3 journal line shape (abbreviated METAR fields default to not reported)', () => {
+describe('docs/spec.md examples', () => {
+  it('accepts the docs/spec.md §3 journal line shape (abbreviated METAR fields default to not reported)', () => {
     const line = {
       schema_version: 1,
       ch: 'metar_obs',

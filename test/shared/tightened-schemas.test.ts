@@ -1,5 +1,5 @@
 /**
- * Issue #13 item 10: the schemas say what the SPEC means. Values the old schemas let through are
+ * Issue #13 item 10: the schemas say what docs/spec.md means. Values the old schemas let through are
  * rejected with the field named; lines of the older versions are upgraded where their value has a
  * meaning under the new rule; the METAR parser, the recorder and the simulator produce only what
  * the new schemas accept.
@@ -24,7 +24,7 @@ const reasonOf = (value: unknown) => {
   return r.ok ? 'accepted' : r.reason;
 };
 
-describe('values the SPEC does not mean are rejected, with the field named', () => {
+describe('values docs/spec.md does not mean are rejected, with the field named', () => {
   it.each([
     ['a wind direction of 1.5°', { ...good.metar_obs, wind_dir_deg: 1.5 }, /^metar_obs v\d+: wind_dir_deg: /],
     ['a wind direction off the tens (245°)', { ...good.metar_obs, wind_dir_deg: 245 }, /wind_dir_deg/],

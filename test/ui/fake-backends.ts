@@ -45,7 +45,7 @@ export function dayChartsOf(day: SyntheticDay): DayChartData {
       s.ok.push(e.book_ok);
     } else if (e.ch === 'tape_trades') trades.push({ ms, event_id: e.event_id, token_id: e.token_id, p: e.p, s: e.s, side: e.side });
     else if (e.ch === 'nowcast_1m') nowcast.push({ ms, tmax_mean: e.tmax_mean, sigma: e.sigma, confidence: e.confidence, p_bucket: e.p_bucket });
-    else if (e.ch === 'metar_obs') metars.push({ ms, event_id: e.event_id, raw: e.raw, judge_aligned_temp: e.judge_aligned_temp });
+    else if (e.ch === 'metar_obs') metars.push({ ms, event_id: e.event_id, raw: e.raw, judge_aligned_temp: e.judge_aligned_temp, obs_ms: Date.parse(e.obs_time_utc) });
   }
   return { step_s: 10, price, trades, nowcast, metars };
 }

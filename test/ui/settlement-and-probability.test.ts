@@ -41,9 +41,10 @@ describe('bucket labels', () => {
   });
 });
 
-function metars(points: Array<[sec: number, temp: number | null]>): SortedSeries<MetarPoint> {
+/** Reports received at `sec`, observed 9 minutes before unless `obsSec` says otherwise. */
+function metars(points: Array<[sec: number, temp: number | null, obsSec?: number]>): SortedSeries<MetarPoint> {
   const s = new SortedSeries<MetarPoint>();
-  points.forEach(([t, temp], i) => s.put(t, { event_id: `e${i}`, raw: `METAR ${i}`, judge_aligned_temp: temp }));
+  points.forEach(([t, temp, obs], i) => s.put(t, { event_id: `e${i}`, raw: `METAR ${i}`, judge_aligned_temp: temp, obs_ms: (obs ?? t - 540) * 1000 }));
   return s;
 }
 
@@ -66,6 +67,19 @@ describe('max so far', () => {
     const at4h = maxSoFar(series, dayStart, dayStart + 4.5 * 3600_000)!;
     expect(at4h).toMatchObject({ temp: 33, event_id: 'e2', at_ms: dayStart + 7200_000, readings: 4 });
     expect(maxSoFar(series, dayStart, dayStart + 6 * 3600_000)).toMatchObject({ temp: 35, event_id: 'e6', readings: 5 });
+  });
+
+  test('counts a report for the day it was observed in, not the day it arrived', () => {
+    // yesterday's 23:51 report, received two minutes after midnight, is not today's
+    const late = metars([
+      [dayStart / 1000 + 120, 44, dayStart / 1000 - 540],
+      [dayStart / 1000 + 3600, 30],
+    ]);
+    expect(maxSoFar(late, dayStart, dayStart + 600_000)).toBeNull();
+    expect(maxSoFar(late, dayStart, dayStart + 3600_000)).toMatchObject({ temp: 30, readings: 1 });
+    expect(maxSoFarSteps(late, dayStart, dayStart + 3600_000)).toEqual([{ t: dayStart / 1000 + 3600, temp: 30 }]);
+    // a report observed just after midnight counts even when it arrives at once
+    expect(maxSoFar(metars([[dayStart / 1000 + 60, 31, dayStart / 1000]]), dayStart, dayStart + 60_000)).toMatchObject({ temp: 31 });
   });
 
   test('as steps: a point where it rises and one at the cursor', () => {

@@ -1,6 +1,6 @@
 /** Timeline zoom/pan, time-axis ticks in each zone, the moment in the URL, axis precision from the tick. */
 import { describe, expect, test } from 'vitest';
-import { linkToMoment, momentFromSearch, searchOf } from '../../src/renderer/src/session/moment';
+import { linkToMoment, momentFromLink, momentFromSearch, searchOf } from '../../src/renderer/src/session/moment';
 import { rangeName } from '../../src/renderer/src/session/controller';
 import { priceFormatFor, tickSizeOf } from '../../src/renderer/src/tick-size';
 import { timeTicks } from '../../src/renderer/src/time-ticks';
@@ -70,6 +70,14 @@ describe('the moment in the address', () => {
     expect(momentFromSearch(`?day=KLGA/2026-01-29&t=${m.t_ms}`)).toEqual(m);
     expect(momentFromSearch('?day=KLGA/2026-01-29')).toEqual({ ...m, t_ms: null });
     expect(linkToMoment('http://127.0.0.1:5174/?day=X/1&t=2#h', m)).toBe('http://127.0.0.1:5174/?day=KLGA/2026-01-29&t=2026-01-29T17:53:02.114Z');
+  });
+
+  test('a pasted link: the browser’s, the desktop app’s own address, or the bare query', () => {
+    const m = { station_id: 'KLGA', date: '2026-01-29', t_ms: Date.parse('2026-01-29T17:53:02.114Z') };
+    expect(momentFromLink(` http://127.0.0.1:5174/${searchOf(m)}#x `)).toEqual(m);
+    expect(momentFromLink(`app://helios/index.html${searchOf(m)}`)).toEqual(m);
+    expect(momentFromLink(searchOf(m))).toEqual(m);
+    for (const text of ['', 'KLGA 2026-01-29', 'http://127.0.0.1:5174/', 'app://helios/index.html?day=KLGA']) expect(momentFromLink(text)).toBeNull();
   });
 
   test('anything else names no moment', () => {

@@ -1,4 +1,4 @@
-/** `helios clickhouse ddl|load|verify`: the optional ClickHouse store (SPEC §8, analytics only). */
+/** `helios clickhouse ddl|load|verify`: the optional ClickHouse store (docs/spec.md §8, analytics only). */
 import { parseArgs } from 'node:util';
 import type { Command } from './command';
 import { CliError } from '../cli-error';

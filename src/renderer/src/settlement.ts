@@ -1,6 +1,6 @@
 /**
  * The question of the day — which bucket wins? — from what was recorded: the settlement-aligned
- * temperature of every METAR/SPECI (`judge_aligned_temp`, SPEC §6), the highest of them so far in
+ * temperature of every METAR/SPECI (`judge_aligned_temp`, docs/spec.md §6), the highest of them so far in
  * the station-local day, the bucket that reading falls in (what the market would pay if no higher
  * reading came), and the buckets it has already ruled out.
  */
@@ -52,6 +52,11 @@ export function ruledOut(label: string, maxSoFar: number | null): boolean {
   return range !== null && range.hi !== null && range.hi < maxSoFar;
 }
 
+/** Whether a report received at `receivedMs` (whole seconds) was observed in the day starting at `dayStartMs`. */
+function ofTheDay(m: MetarPoint, receivedMs: number, dayStartMs: number): boolean {
+  return m.obs_ms === null ? receivedMs >= dayStartMs - 999 : m.obs_ms >= dayStartMs;
+}
+
 export interface MaxSoFar {
   temp: number;
   /** When the reading that set it was received. */
@@ -63,8 +68,10 @@ export interface MaxSoFar {
 }
 
 /**
- * The highest `judge_aligned_temp` of the METARs received in [dayStartMs, atMs] (the earliest one
- * that reached it), or null before the first reading.
+ * The highest `judge_aligned_temp` of the METARs of the local day received up to `atMs` (the earliest
+ * one that reached it), or null before the first reading. A report belongs to the day it was
+ * observed in, as the settlement source reads it: the 23:51 report of the day before, received
+ * after midnight, is not today's.
  */
 export function maxSoFar(metars: SortedSeries<MetarPoint>, dayStartMs: number, atMs: number): MaxSoFar | null {
   let best: MaxSoFar | null = null;
@@ -73,7 +80,7 @@ export function maxSoFar(metars: SortedSeries<MetarPoint>, dayStartMs: number, a
   for (let i = 0; i <= last; i++) {
     const ms = metars.t[i]! * 1000;
     const m = metars.v[i]!;
-    if (ms < dayStartMs - 999 || m.judge_aligned_temp === null) continue;
+    if (!ofTheDay(m, ms, dayStartMs) || m.judge_aligned_temp === null) continue;
     readings++;
     if (!best || m.judge_aligned_temp > best.temp) best = { temp: m.judge_aligned_temp, at_ms: ms, event_id: m.event_id, raw: m.raw, readings: 0 };
   }
@@ -91,7 +98,7 @@ export function maxSoFarSteps(metars: SortedSeries<MetarPoint>, dayStartMs: numb
   let max: number | null = null;
   for (let i = 0; i <= last; i++) {
     const temp = metars.v[i]!.judge_aligned_temp;
-    if (metars.t[i]! * 1000 < dayStartMs - 999 || temp === null || (max !== null && temp <= max)) continue;
+    if (!ofTheDay(metars.v[i]!, metars.t[i]! * 1000, dayStartMs) || temp === null || (max !== null && temp <= max)) continue;
     max = temp;
     if (out.length > 0 && out[out.length - 1]!.t === metars.t[i]!) out[out.length - 1]!.temp = temp;
     else out.push({ t: metars.t[i]!, temp });

@@ -18,7 +18,7 @@ export const clickhouseConfigSchema = z
     flush_ms: z.number().int().min(10).max(600_000).default(1000),
     /** Batches waiting while the server is unreachable, on disk; beyond this, new rows are dropped (and counted). */
     max_spool_bytes: z.number().int().min(1 << 20).default(2 ** 30),
-    /** Rows older than this are dropped by the server (table TTL), where the server supports TTL (SPEC §8: 30–90 days). */
+    /** Rows older than this are dropped by the server (table TTL), where the server supports TTL (docs/spec.md §8: 30–90 days). */
     ttl_days: z.number().int().min(1).max(36_500).default(90),
     request_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
   })

@@ -1,4 +1,4 @@
-/** The optional ClickHouse side (SPEC §8: analytics only, never the live UI's source). */
+/** The optional ClickHouse side (docs/spec.md §8: analytics only, never the live UI's source). */
 export { clickhouseConfigSchema, clickhouseConfigFromUrl, type ClickHouseConfig, type ClickHouseConfigInput } from './config';
 export { connectClickHouse, ClickHouseServerError, type ClickHouseHttp } from './http';
 export { prepareServer, type ServerInfo } from './prepare';

@@ -22,7 +22,7 @@ import type { AnyEvent } from '../../shared/schemas';
 import { ident } from '../../shared/sql';
 import { microsFromIso, stationDate } from '../../shared/time';
 
-/** What the sink streams and `clickhouse load` loads (SPEC §8 names three; the seed's analytics want these). */
+/** What the sink streams and `clickhouse load` loads (docs/spec.md §8). */
 export const CLICKHOUSE_CHANNELS = [
   'l2_snap_1s',
   'tape_trades',

@@ -1,5 +1,5 @@
 /**
- * Compacts one day's journal into the Parquet layout of SPEC §4 (see docs/data-format.md), one
+ * Compacts one day's journal into the Parquet layout of docs/spec.md §4 (see docs/data-format.md), one
  * pass at a time. A pass compacts only the journal bytes earlier passes have not (the first pass
  * of a day, or one after the journal changed under it, compacts all of it), into new part files;
  * the pass after the day has ended merges each channel's parts into `part-0000.parquet`.

@@ -19,7 +19,7 @@ import { isoFromMicros, microsFromIso } from '../../shared/time';
 
 export type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 
-/** Same default as the recorder's MID_SHOCK trigger: 3 ticks of 0.01. */
+/** 3 ticks of 0.01 (the recorder's MID_SHOCK trigger defaults to more than 4 ticks and ≥ 0.02: its own settings, not the marker's). */
 export const DEFAULT_SHOCK_THRESHOLD = 0.03;
 const SHOCK_MAX_STEP_US = 2_000_000;
 const SHOCK_MERGE_US = 60_000_000;

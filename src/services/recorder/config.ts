@@ -11,9 +11,9 @@ import { describeZodError } from '../../shared/registry';
 const seconds = z.number().positive();
 
 export const recordingConfigSchema = z.object({
-  /** Levels per side in each `l2_snap_1s` (SPEC: top 10–20). */
+  /** Levels per side in each `l2_snap_1s` (docs/spec.md §2: top 10–20). */
   snapshotLevels: z.number().int().min(10).max(20).default(10),
-  /** Cadence of `health` records (SPEC: every 1–5 s). */
+  /** Cadence of `health` records (docs/spec.md §2: every 1–5 s). */
   healthIntervalMs: z.number().int().min(1000).max(5000).default(2000),
   /** How long each trigger keeps (or extends) the event window open. */
   windows: z
@@ -97,7 +97,7 @@ export const recordingConfigSchema = z.object({
     .prefault({}),
   ring: z
     .object({
-      /** How much recent history the live feed keeps per channel (SPEC: 5–30 min). */
+      /** How much recent history the live feed keeps per channel (docs/spec.md §5: 5–30 min). */
       minutes: z.number().min(5).max(30).default(10),
       /** Hard cap per channel, whatever the time span: at 20k deltas/s it, not the span, applies (a
        * late joiner needs only the deltas since the last 1 s snapshot). */

@@ -1,5 +1,5 @@
 /**
- * EventWindowManager (SPEC §5): at most one window is open at a time. A trigger while it is open
+ * EventWindowManager (docs/spec.md §5): at most one window is open at a time. A trigger while it is open
  * extends it (end = max(end, now + duration)) and adds its reason to `reasons`; otherwise it opens
  * a new window with a fresh `window_id`. Windows are half-open [start, end): the close record is
  * stamped at `end`, before anything else recorded at that instant.

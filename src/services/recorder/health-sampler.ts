@@ -1,5 +1,5 @@
 /**
- * The recorder's `health` records (SPEC §2): per-hop latency p99 over each interval, how long ago
+ * The recorder's `health` records (docs/spec.md §2): per-hop latency p99 over each interval, how long ago
  * each source last delivered, and the counters (reconnects, gaps, resyncs, rejected inputs) with
  * what the journal writer reports about itself.
  */

@@ -1,6 +1,6 @@
 /**
  * Market and book integrity: the cone's books from the CLOB feed, their 1 s snapshots, deltas
- * inside windows, trades, and the integrity bookkeeping of SPEC §5 (see token-book.ts for seq,
+ * inside windows, trades, and the integrity bookkeeping of docs/spec.md §5 (see token-mirror.ts for seq,
  * epoch and ok). A gap is a dropped connection, or the mirror's best bid/ask disagreeing with the
  * venue's after a `price_change` (or a full book disagreeing with a healthy mirror): GAP_DETECTED,
  * BOOK_RESYNC_START, a book request, book_ok=false until the fresh book, BOOK_RESYNC_DONE.

@@ -1,5 +1,5 @@
 /**
- * The market triggers of one cone token (SPEC §5), as an analyst expects them to behave: a window
+ * The market triggers of one cone token (docs/spec.md §5), as an analyst expects them to behave: a window
  * for a real move, not for every flicker of a thin book.
  *
  *   MID_SHOCK      |mid − mid at the last whole second| > midShockTicks ticks and ≥ midShockMinMove

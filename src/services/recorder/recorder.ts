@@ -1,5 +1,5 @@
 /**
- * The recorder core: SourceMessages in, channel events out (SPEC §2, §5). Pure and clock-driven:
+ * The recorder core: SourceMessages in, channel events out (docs/spec.md §2, §5). Pure and clock-driven:
  * it never reads the wall clock or sets timers. Every event is stamped with the time the caller
  * passes (`ingest(message, nowMs)`; the live session passes its clock's now, the day synthesizer
  * the message's receive time), and cadence work — 1 s snapshots, health, window closes, PWS
@@ -20,12 +20,12 @@
  * before the first book and while resyncing); `l2_deltas` only while an event window is open;
  * trades, world, features, nowcast always; `health` every `healthIntervalMs`.
  *
- * Correlation rule (SPEC §3):
+ * Correlation rule (docs/spec.md §3):
  *   - `metar_obs` starts a correlation: its own event_id.
  *   - An event window carries the correlation of what opened it: the METAR's event_id, or for a
  *     market/QC/manual window the event_id of its own open record. A METAR arriving inside an open
  *     window switches the window's correlation to that METAR from then on (see event-windows.ts).
- *   - Everything recorded inside a window (snapshots, deltas, trades, book events, PWS) carries the
+ *   - Everything recorded inside a window (snapshots, deltas, trades, book events, PWS, markets) carries the
  *     window's `window_id` and current correlation; health carries the window_id only.
  *   - `features_1m` / `nowcast_1m` carry the latest METAR's correlation until the next METAR (a
  *     correlation_id sent by the model itself wins), plus the window_id when inside a window.

@@ -1,5 +1,5 @@
 /**
- * The recent past of every channel in memory (SPEC §5: last 5–30 min), serving the live UI and
+ * The recent past of every channel in memory (docs/spec.md §5: last 5–30 min), serving the live UI and
  * late joiners through the LiveFeed interface: `hello`, then a `backfill` with the state at the
  * latest instant, then `events` batches. Every recorded event goes in, shed or not: shedding is
  * about the disk falling behind, not about what the live view shows.

@@ -12,7 +12,7 @@ import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } 
 import type { Channel } from '../../shared/channels';
 import { sqlString } from '../../shared/sql';
 import { isoFromMicros } from '../../shared/time';
-import { ChunkRows, selectList } from './row-json';
+import { channelLayout, ChunkRows, type ChannelLayout } from './row-json';
 
 /** One part file's rows from a start time on, a chunk at a time, the next chunk already being read. */
 export class FileCursor {
@@ -30,15 +30,17 @@ export class FileCursor {
     readonly ch: Channel,
     private readonly connection: DuckDBConnection,
     private readonly result: DuckDBResult,
+    private readonly layout: ChannelLayout,
   ) {}
 
   static async open(instance: DuckDBInstance, ch: Channel, file: string, fromUs: number): Promise<FileCursor> {
     const connection = await instance.connect();
     try {
-      const result = await connection.stream(
-        `SELECT ${selectList(ch)} FROM read_parquet(${sqlString(file)}) WHERE ts_ingest_utc >= TIMESTAMPTZ '${isoFromMicros(fromUs)}'`,
-      );
-      const cursor = new FileCursor(ch, connection, result);
+      const relation = `read_parquet(${sqlString(file)}, hive_partitioning = false)`;
+      const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
+      const layout = channelLayout(ch, new Set(described.getRowObjectsJS().map((r) => String(r.column_name))));
+      const result = await connection.stream(`SELECT ${layout.select} FROM ${relation} WHERE ts_ingest_utc >= TIMESTAMPTZ '${isoFromMicros(fromUs)}'`);
+      const cursor = new FileCursor(ch, connection, result, layout);
       cursor.next = result.fetchChunk();
       return cursor;
     } catch (e) {
@@ -70,7 +72,7 @@ export class FileCursor {
       }
       this.next = this.result.fetchChunk();
       this.chunk = chunk;
-      this.rows = new ChunkRows(this.ch, chunk);
+      this.rows = new ChunkRows(this.layout, chunk);
       this.times = this.rows.times();
       this.row = 0;
     }

@@ -18,7 +18,13 @@ import { ident } from '../../shared/sql';
 import { isoFromMicros } from '../../shared/time';
 import { duckdbToJs } from './node-event-source';
 
-interface ChannelLayout {
+/**
+ * How one file's rows are read: its channel's columns that the file has (a file written before a
+ * column was added has not: the event leaves it out, as `rowToEvent` does).
+ */
+export interface ChannelLayout {
+  ch: Channel;
+  columns: Column[];
   /** SELECT list: every non-string column in table order, then the packed strings. */
   select: string;
   /** Per table column: its index in the SELECT list, or (strings) its index in the packed strings. */
@@ -28,14 +34,17 @@ interface ChannelLayout {
   eventIdString: number;
 }
 
-const layouts = new Map<Channel, ChannelLayout>();
+const layouts = new Map<string, ChannelLayout>();
 
-function layout(ch: Channel): ChannelLayout {
-  let found = layouts.get(ch);
+/** The layout of `ch`'s rows in a file with the columns `present` (all of the channel's when absent). */
+export function channelLayout(ch: Channel, present?: ReadonlySet<string>): ChannelLayout {
+  const columns = present ? CHANNEL_COLUMNS[ch].filter((c) => present.has(c.name)) : CHANNEL_COLUMNS[ch];
+  const key = `${ch}:${columns.map((c) => c.name).join(',')}`;
+  let found = layouts.get(key);
   if (found) return found;
   const select: string[] = [];
   const packed: string[] = [];
-  const slot = CHANNEL_COLUMNS[ch].map((c) => {
+  const slot = columns.map((c) => {
     const name = ident(c.name);
     if (c.type === 'string') {
       packed.push(`coalesce(replace(${name}, chr(1), chr(1) || 'E'), chr(1) || 'N')`);
@@ -44,36 +53,35 @@ function layout(ch: Channel): ChannelLayout {
     select.push(c.type === 'timestamp' ? `epoch_us(${name})::DOUBLE` : name);
     return select.length - 1;
   });
-  const columnIndex = (name: string) => CHANNEL_COLUMNS[ch].findIndex((c) => c.name === name);
+  const columnIndex = (name: string) => {
+    const k = columns.findIndex((c) => c.name === name);
+    if (k < 0) throw new Error(`${ch}: the file has no ${name} column`);
+    return k;
+  };
   found = {
+    ch,
+    columns,
     select: [...select, `concat_ws(chr(1) || 'S', ${packed.join(', ')})`].join(', '),
     slot,
     stringsIndex: select.length,
     timeIndex: slot[columnIndex('ts_ingest_utc')]!,
     eventIdString: slot[columnIndex('event_id')]!,
   };
-  layouts.set(ch, found);
+  layouts.set(key, found);
   return found;
-}
-
-/** The SELECT list over a channel's Parquet rows that `ChunkRows` reads. */
-export function selectList(ch: Channel): string {
-  return layout(ch).select;
 }
 
 /** The rows of one result chunk: ingest times, event ids and each row's JSON. */
 export class ChunkRows {
-  private readonly layout: ChannelLayout;
   private readonly strings: DuckDBVector<string>;
   private unpackedRow = -1;
   private unpacked: (string | null)[] = [];
   private jsonOf: ((row: number) => string) | null = null;
 
   constructor(
-    readonly ch: Channel,
+    private readonly layout: ChannelLayout,
     private readonly chunk: DuckDBDataChunk,
   ) {
-    this.layout = layout(ch);
     this.strings = chunk.getColumnVector(this.layout.stringsIndex) as DuckDBVector<string>;
   }
 
@@ -112,7 +120,7 @@ export class ChunkRows {
   }
 
   private rowWriter(): (row: number) => string {
-    const columns = CHANNEL_COLUMNS[this.ch];
+    const columns = this.layout.columns;
     const writers = columns.map((column, k) => this.valueWriter(column, this.layout.slot[k]!));
     const keys = columns.map((c) => JSON.stringify(c.name) + ':');
     const omitNull = columns.map((c) => c.nullable && OPTIONAL_ENVELOPE.has(c.name));

@@ -1,9 +1,9 @@
 /**
- * How long each tree of a data root is kept (SPEC §8, defaults at the safe end of its ranges):
+ * How long each tree of a data root is kept (docs/spec.md §8, defaults at the safe end of HELIOS's ranges):
  *
- *   journal   NDJSON journal days               14 days   (SPEC: 7–14 days)
+ *   journal   NDJSON journal days               14 days   (HELIOS: 7–14 days)
  *   raw       raw upstream captures             14 days   ("like journals")
- *   parquet   compacted days + their quarantine 24 months (SPEC: 6–24 months)
+ *   parquet   compacted days + their quarantine 24 months (HELIOS: 6–24 months)
  *   windows   the event windows of a day        60 months ("event-window deltas kept longer")
  *
  * A day expires when its date is more than that before the station's local today. When a Parquet

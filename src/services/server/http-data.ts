@@ -14,11 +14,11 @@
  * Files are read through the data root, which proves every opened file is inside it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isChannel, type Channel } from '../../shared/channels';
+import { isChannel } from '../../shared/channels';
 import type { Manifest } from '../../shared/manifest';
 import { STATION_ID_PATTERN } from '../../shared/stations';
 import { DATE_PATTERN } from '../../shared/time';
-import { DayRecompactedError, type DataRoot, type DayRef } from '../data-root';
+import { DayRecompactedError, PathEscapeError, type DataRoot, type DayRef } from '../data-root';
 
 export interface ServerInfo {
   protocol: number;
@@ -91,10 +91,11 @@ async function sendParquet(
   }
   let handle;
   try {
-    handle = await dataRoot.openParquet(day, ch as Channel, { part: Number(part), generation });
+    handle = await dataRoot.openParquet(day, ch, { part: Number(part), generation });
   } catch (e) {
     if (e instanceof DayRecompactedError) return sendJson(res, 409, { error: e.message });
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return sendJson(res, 404, { error: (e as Error).message.replace(/ under .*$/, '') });
+    // a link out of the data root is answered as if the file were not there
+    if (e instanceof PathEscapeError || (e as NodeJS.ErrnoException).code === 'ENOENT') return sendJson(res, 404, { error: `no ${ch} data for ${station} ${date} (part ${Number(part)})` });
     throw e;
   }
   try {

@@ -22,7 +22,7 @@ export interface RunServeOptions {
   station?: string;
   /** App version, for the real sources' User-Agent. */
   version?: string;
-  /** DuckDB threads for the replays (default 2). */
+  /** DuckDB threads for the replays (default 1). */
   threads?: number;
   /** DuckDB's memory limit for the replays (default 512MB). */
   memoryLimit?: string;

@@ -7,7 +7,7 @@
  * (GET /book?token_id=…, POST /books) has the `book` message's shape minus `event_type`.
  *
  * These schemas are what the recorder accepts; unknown fields are dropped, an unknown
- * `event_type` is rejected with a reason (see `describeClobIssue`).
+ * `event_type` is rejected with a reason naming it (`unknownEventType`).
  */
 import { z } from 'zod';
 

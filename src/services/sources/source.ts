@@ -1,6 +1,7 @@
 /**
- * The one interface every input of the recorder implements: the embedded simulator today;
- * Polymarket CLOB WebSocket, METAR polling and the local HELIOS model ingest endpoint next.
+ * The one interface every input of the recorder implements: the embedded simulator
+ * (`simulator/`) and the real upstreams run by `LiveSources` (`live-sources.ts`: Polymarket,
+ * METAR, PWS, the local HELIOS model ingest endpoint), or a raw capture played back (`capture/`).
  * A source delivers raw observations in upstream formats; turning them into channel events
  * (book mirror, snapshots, windows, envelope) is the recorder's job, identical for every source.
  */

@@ -1,6 +1,6 @@
 /**
- * Where a replay gets its events (after Lichtblick's iterable sources): the browser's DuckDB-WASM
- * over Parquet bytes, Node's DuckDB over Parquet files, or events in memory. The player only ever
+ * Where a replay gets its events (after Lichtblick's iterable sources): the browser's row-group
+ * cache over Parquet (parquet-wasm), Node's DuckDB over Parquet files, or events in memory. The player only ever
  * asks three questions — what is the day, what happened in [t0, t1), and what was the state at t —
  * so every source is interchangeable and the clock logic is tested once.
  *

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import type { DaySummary } from '../../../shared/api';
 import { useApp, useUi } from '../app-context';
 import { formatSize, formatTime } from '../format';
+import { momentFromLink } from '../session/moment';
 
 const EMPTY_POLL_MS = 3000;
 const SHOWN_CHANNELS = ['l2_snap_1s', 'l2_deltas', 'tape_trades', 'metar_obs', 'pws_cluster', 'nowcast_1m', 'event_windows'] as const;
@@ -31,6 +32,7 @@ export function DayPicker() {
   const [error, setError] = useState<string | null>(null);
   const [relist, setRelist] = useState(0);
   const [recompacting, setRecompacting] = useState<string | null>(null);
+  const [linkError, setLinkError] = useState<string | null>(null);
 
   useEffect(() => {
     if (!open) return;
@@ -67,6 +69,13 @@ export function DayPicker() {
     }
   };
 
+  const goToLink = (text: string) => {
+    const moment = momentFromLink(text);
+    if (!moment) return setLinkError('Not a link to a moment: it needs ?day=STATION/YYYY-MM-DD (and &t=…), as Copy link gives it');
+    setLinkError(null);
+    void controller.openDay({ station_id: moment.station_id, date: moment.date }, { startMs: moment.t_ms ?? undefined }).catch(() => {});
+  };
+
   if (!open && !loading) return null;
   const close = () => ui.getState().setDayPickerOpen(false);
   return (
@@ -89,6 +98,22 @@ export function DayPicker() {
               </div>
             </div>
           )}
+          {!loading && (
+            <form
+              className="go-to-link"
+              data-testid="go-to-link"
+              onSubmit={(e) => {
+                e.preventDefault();
+                goToLink(String(new FormData(e.currentTarget).get('link') ?? ''));
+              }}
+            >
+              <label>
+                Go to a link <input name="link" className="mono" placeholder="a link from Copy link (…?day=KLGA/2026-01-29&t=…)" data-testid="link-input" />
+              </label>
+              <button type="submit">Go</button>
+            </form>
+          )}
+          {linkError && <div className="alert bad" data-testid="link-error">{linkError}</div>}
           {error && <div className="alert bad">{error}</div>}
           {!days && !error && <div className="empty">Reading manifests…</div>}
           {days && days.length === 0 && <div className="empty">No compacted day under this data root yet. A first run of the app synthesizes a demo day in the background (this list refreshes by itself); or record and compact one with the CLI.</div>}

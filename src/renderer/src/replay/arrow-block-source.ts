@@ -7,15 +7,15 @@
  *
  * DuckDB-WASM is not on this path: measured on this project's 24 h day, inserting one row group
  * into DuckDB-WASM (`insertArrowFromIPCStream`) costs 20–700 ms (nested lists and MAP columns),
- * several times the decode itself, which made seeks miss their 100 ms budget. DuckDB-WASM serves
- * the SQL console over the same cached row groups instead (`sql-console.ts`).
+ * several times the decode itself, which made seeks miss their 100 ms budget. DuckDB-WASM holds
+ * the whole day for the charts and the SQL console instead, loaded in the background (`day-history.ts`).
  *
  * A channel can be several part files (a live day's), each sorted but possibly overlapping in
  * time: row groups are numbered across the channel's parts in manifest order, and rows taken from
  * more than one part are merged by (ts_ingest_utc, event_id).
  *
  * The answers follow the `EventSource` contract exactly like the SQL sources (same row-group
- * choice from the manifest, same backfill rule via `BackfillTracker`).
+ * choice from the manifest, the same "state at t" rule: `state-at.ts`).
  */
 import { tableFromIPC } from 'apache-arrow';
 import type { Channel } from '../../../shared/channels';

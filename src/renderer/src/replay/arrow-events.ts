@@ -1,5 +1,5 @@
 /**
- * DuckDB-WASM query results (Arrow tables) → channel events, through the shared row converter
+ * Arrow tables (row groups decoded by parquet-wasm) → channel events, through the shared row converter
  * (`rows.ts`). Book levels — most of the bytes of a replay — are read straight from the Arrow
  * buffers instead of through per-value accessors.
  */

@@ -40,7 +40,7 @@ export interface BlockStats {
   lastSeek: Record<string, number> | null;
 }
 
-/** Channels read from the day's start at every seek: small by nature (SPEC §2). */
+/** Channels read from the day's start at every seek: small by nature (docs/spec.md §2). */
 export const SMALL: ReadonlySet<Channel> = new Set<Channel>(['book_events', 'event_windows', 'metar_obs', 'features_1m', 'nowcast_1m', 'tape_trades', 'markets']);
 
 export function timesOf(table: Table): Float64Array {

@@ -59,7 +59,7 @@ export interface DayCharts {
   price: Map<string, PriceSeries>;
   trades: Array<{ ms: number; event_id: string; token_id: string; p: number; s: number; side: 'buy' | 'sell' | null }>;
   nowcast: Array<{ ms: number; tmax_mean: number; sigma: number; confidence: number; p_bucket: Array<{ bucket: string; p: number }> }>;
-  metars: Array<{ ms: number; event_id: string; raw: string; judge_aligned_temp: number | null }>;
+  metars: Array<{ ms: number; event_id: string; raw: string; judge_aligned_temp: number | null; obs_ms: number | null }>;
 }
 
 let nextSchema = 1;
@@ -157,7 +157,7 @@ export class DayHistory {
       ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, tmax_mean, sigma, confidence, p_bucket FROM nowcast_1m ORDER BY ts_ingest_utc, event_id`)
       : [];
     const metars = has('metar_obs')
-      ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, event_id, raw, judge_aligned_temp FROM metar_obs ORDER BY ts_ingest_utc, event_id`)
+      ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, event_id, raw, judge_aligned_temp, epoch_ms(obs_time_utc)::DOUBLE AS obs_ms FROM metar_obs ORDER BY ts_ingest_utc, event_id`)
       : [];
     return {
       step_s: PRICE_STEP_S,

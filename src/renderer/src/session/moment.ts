@@ -37,6 +37,16 @@ export function momentFromSearch(search: string): Moment | null {
   return { station_id: day[1]!, date: day[2]!, t_ms: ms === null || !Number.isFinite(ms) ? null : Math.floor(ms) };
 }
 
+/**
+ * The moment a pasted link names: any address with the moment's query (the browser's, or the
+ * desktop app's own `app://…` one), or the bare query. Null when it names none.
+ */
+export function momentFromLink(text: string): Moment | null {
+  const trimmed = text.trim();
+  const query = trimmed.indexOf('?');
+  return query < 0 ? null : momentFromSearch(trimmed.slice(query).split('#')[0]!);
+}
+
 export function searchOf(moment: Moment): string {
   const t = moment.t_ms === null ? '' : `&t=${new Date(moment.t_ms).toISOString()}`;
   return `?day=${moment.station_id}/${moment.date}${t}`;

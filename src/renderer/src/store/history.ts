@@ -62,6 +62,8 @@ export interface MetarPoint {
   event_id: string;
   raw: string;
   judge_aligned_temp: number | null;
+  /** When the report was observed (epoch ms), which settles the day it counts for; null if not recorded. */
+  obs_ms: number | null;
 }
 
 /** The replayed day's whole-day series (from DuckDB-WASM), as `setDay` takes them. */
@@ -107,7 +109,7 @@ export class History {
           this.nowcast.put(sec, nowcastPoint(e));
           break;
         case 'metar_obs':
-          this.metars.put(sec, { event_id: e.event_id, raw: e.raw, judge_aligned_temp: e.judge_aligned_temp });
+          this.metars.put(sec, { event_id: e.event_id, raw: e.raw, judge_aligned_temp: e.judge_aligned_temp, obs_ms: e.obs_time_utc ? Date.parse(e.obs_time_utc) : null });
           break;
         default:
           break;
@@ -127,7 +129,7 @@ export class History {
     this.day = { step_s: data.step_s, price };
     for (const t of data.trades) this.putTrade(t.token_id, Math.floor(t.ms / 1000), { event_id: t.event_id, p: t.p, s: t.s, side: t.side });
     for (const n of data.nowcast) this.nowcast.put(Math.floor(n.ms / 1000), { tmax_mean: n.tmax_mean, sigma: n.sigma, confidence: n.confidence, p_bucket: n.p_bucket });
-    for (const m of data.metars) this.metars.put(Math.floor(m.ms / 1000), { event_id: m.event_id, raw: m.raw, judge_aligned_temp: m.judge_aligned_temp });
+    for (const m of data.metars) this.metars.put(Math.floor(m.ms / 1000), { event_id: m.event_id, raw: m.raw, judge_aligned_temp: m.judge_aligned_temp, obs_ms: m.obs_ms });
     this.revision++;
   }
 

@@ -1,7 +1,7 @@
 /**
  * The one channel store every panel reads (zustand), fed by whichever Player is active. Panels
  * select slices by channel group (`l2` books, `tape` trades, `world` METAR/PWS, `features`,
- * `nowcast`, `health`, `windows`) and never learn whether live or replay is behind them.
+ * `nowcast`, `health`, `windows`, `markets`) and never learn whether live or replay is behind them.
  *
  * Frame pacing: a player may emit many states between two frames (600× replay, a burst of live
  * messages). Each one is folded into a pending state at once (the reducer is cheap and this keeps

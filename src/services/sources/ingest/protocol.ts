@@ -5,7 +5,7 @@
  * stamps, station_id, window_id); `correlation_id` may be given. An optional `id` (string or
  * number) is echoed in the answer:
  *
- *   → {"id":"42","ch":"nowcast_1m","tmax_mean":37.1,"sigma":1.2,"p_bucket":{…},…}
+ *   → {"id":"42","ch":"nowcast_1m","tmax_mean":37.1,"sigma":1.2,"p_bucket":[{"bucket":"36-37°F","p":0.4},…],…}
  *   ← {"type":"ack","id":"42"}                                        recorded
  *   ← {"type":"error","id":"42","field":"p_bucket","message":"…"}     rejected (and quarantined)
  *

@@ -4,11 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureFiles } from '../../src/services/sources/capture/raw-capture';
-import { stationDate } from '../../src/shared/time';
 import { readJournal } from '../recorder/journal-files';
-import { FakeVenue, ScriptedHttp } from './fake-upstreams';
-import { awcElement } from './fixtures/captured';
-import { cleanupAfterEach, onCleanup, tempDir } from './helpers';
+import { cleanupAfterEach, fakeUpstreamsConfigFile, tempDir } from './helpers';
 
 const repo = resolve(__dirname, '../..');
 cleanupAfterEach();
@@ -24,25 +21,8 @@ function helios(args: string[], env: Record<string, string> = {}) {
 
 describe('helios record --config', () => {
   it('records the configured sources for --for of wall time, exits 0 with a summary naming each source’s state, and its capture plays back', async () => {
-    const venue = await FakeVenue.start();
-    onCleanup(() => venue.stop());
-    const today = stationDate(Date.now(), 'KLGA');
-    venue.listEvent(today);
-    const raw = `KLGA ${new Date().toISOString().slice(8, 10)}0051Z 31012KT 10SM FEW250 02/M11 A3012 RMK AO2 T00221111`;
-    const awc = await ScriptedHttp.start([{ status: 200, body: JSON.stringify([awcElement(raw, Math.floor(Date.now() / 1000) - 600, 'METAR')]) }]);
-    onCleanup(() => awc.stop());
     const dir = tempDir();
-    const config = join(dir, 'sources.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        station: 'KLGA',
-        polymarket: { gamma_url: venue.httpUrl, clob_url: venue.httpUrl, ws_url: venue.wsUrl, days_ahead: 1 },
-        metar: { url: awc.url('/api/data/metar'), poll_s: 60 },
-        pws: null,
-        ingest: { port: 0, token_env: 'HELIOS_TEST_TOKEN' },
-      }),
-    );
+    const { file: config } = await fakeUpstreamsConfigFile(dir, { port: 0, token_env: 'HELIOS_TEST_TOKEN' });
     const data = join(dir, 'data');
     const r = await helios(['record', '--config', config, '--data', data, '--for', '2.5s'], { HELIOS_TEST_TOKEN: 'x' });
     expect(r.code, r.stderr).toBe(0);

@@ -2,7 +2,7 @@
  * Test plumbing for the connectors: teardown after each test, temp folders, configs pointing at the
  * fakes (with fast timings), a sink that keeps everything, the model messages HELIOS would push.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -11,7 +11,9 @@ import { features, nowcast } from '../recorder/helpers';
 import { resolveSourcesConfig, type SourcesConfig } from '../../src/services/sources/config';
 import type { SourcesConfigInput } from '../../src/shared/sources-config';
 import type { SourceMessage, SourceRejection, SourceSink, SourceStatus } from '../../src/services/sources/source';
-import type { FakeVenue } from './fake-upstreams';
+import { stationDate } from '../../src/shared/time';
+import { FakeVenue, ScriptedHttp } from './fake-upstreams';
+import { awcElement } from './fixtures/captured';
 
 /** Wait until `condition` holds (polling), or fail saying what was awaited. */
 export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -120,3 +122,28 @@ export async function startSources(options: LiveSourcesOptions): Promise<{ sourc
 /** What HELIOS pushes to the ingest endpoint: a channel name and the payload (the recorder tests' own). */
 export const NOWCAST_MESSAGE = { ch: 'nowcast_1m', ...(nowcast(0) as Extract<SourceMessage, { kind: 'nowcast' }>).payload };
 export const FEATURES_MESSAGE = { ch: 'features_1m', ...(features(0) as Extract<SourceMessage, { kind: 'features' }>).payload };
+
+/**
+ * What a CLI test records from: today's KLGA market on a fake venue, one METAR on a fake
+ * aviationweather.gov, and a sources config file in `dir` pointing at both (torn down after the test).
+ */
+export async function fakeUpstreamsConfigFile(dir: string, ingest: SourcesConfigInput['ingest'] = null) {
+  const venue = await FakeVenue.start();
+  onCleanup(() => venue.stop());
+  const listed = venue.listEvent(stationDate(Date.now(), 'KLGA'));
+  const raw = `KLGA ${new Date().toISOString().slice(8, 10)}0051Z 31012KT 10SM FEW250 02/M11 A3012 RMK AO2 T00221111`;
+  const awc = await ScriptedHttp.start([{ status: 200, body: JSON.stringify([awcElement(raw, Math.floor(Date.now() / 1000) - 600, 'METAR')]) }]);
+  onCleanup(() => awc.stop());
+  const file = join(dir, 'sources.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      station: 'KLGA',
+      polymarket: { gamma_url: venue.httpUrl, clob_url: venue.httpUrl, ws_url: venue.wsUrl, days_ahead: 1 },
+      metar: { url: awc.url('/api/data/metar'), poll_s: 60 },
+      pws: null,
+      ingest,
+    }),
+  );
+  return { venue, listed, file };
+}

@@ -5,10 +5,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { GROUPS } from '../../src/shared/channels';
-import { stationDate } from '../../src/shared/time';
-import { FakeVenue, ScriptedHttp } from './fake-upstreams';
-import { awcElement } from './fixtures/captured';
-import { cleanupAfterEach, onCleanup, tempDir, until } from './helpers';
+import { cleanupAfterEach, fakeUpstreamsConfigFile, onCleanup, tempDir, until } from './helpers';
 
 const repo = resolve(__dirname, '../..');
 cleanupAfterEach();
@@ -25,25 +22,8 @@ function startServe(args: string[]) {
 
 describe('helios serve --config', () => {
   it('records the real sources of the config and streams them on /live', async () => {
-    const venue = await FakeVenue.start();
-    onCleanup(() => venue.stop());
-    const today = stationDate(Date.now(), 'KLGA');
-    const listed = venue.listEvent(today);
-    const raw = `KLGA ${new Date().toISOString().slice(8, 10)}0051Z 31012KT 10SM FEW250 02/M11 A3012 RMK AO2 T00221111`;
-    const awc = await ScriptedHttp.start([{ status: 200, body: JSON.stringify([awcElement(raw, Math.floor(Date.now() / 1000) - 600, 'METAR')]) }]);
-    onCleanup(() => awc.stop());
     const dir = tempDir();
-    const config = join(dir, 'sources.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        station: 'KLGA',
-        polymarket: { gamma_url: venue.httpUrl, clob_url: venue.httpUrl, ws_url: venue.wsUrl, days_ahead: 1 },
-        metar: { url: awc.url('/api/data/metar'), poll_s: 60 },
-        pws: null,
-        ingest: null,
-      }),
-    );
+    const { listed, file: config } = await fakeUpstreamsConfigFile(dir);
     const serve = startServe(['--config', config, '--data', join(dir, 'data'), '--port', '0']);
     await until(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(serve.out.stdout), `serve to listen (stderr: ${serve.out.stderr})`, 30_000);
     const url = /listening on (http:\/\/\S+)/.exec(serve.out.stdout)![1]!;

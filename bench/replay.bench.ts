@@ -12,20 +12,25 @@
  *    background preparation of seeks (≈ 2 s after the first frame) is done; the first seeks made
  *    while it runs are listed apart
  *  - JS heap after an hour of the day played at 60× (goal ≤ 500 MB), with the block cache's size
- *    and every Chromium process's RSS
+ *    and the PSS of the browser's processes
  *  - the whole-day history (DuckDB-WASM: charts + SQL console) loaded in the background after the
  *    first frame: time to the charts' series and to every table, the seeks made meanwhile, and the
  *    charts' query
+ *  - the whole app at 600× (goal p95 ≤ 16.7 ms) in headless Chromium at 1600×1000: frame times
+ *    p50/p95/p99/max against the same app in LIVE mode, and every browser process's PSS after it
+ *    (goal ≤ 1 GB) — `replay-playback.ts`
  * Baselines, same page and decoder: (A) decoding each channel file whole, what a replay without
  * the row-group block cache does before its first frame; (B) the SQL-first design, booting
  * DuckDB-WASM and loading the whole files into it.
- * BENCH_SEEKS, BENCH_PLAY_MS and BENCH_VERBOSE=1 adjust the run.
+ * BENCH_SEEKS, BENCH_PLAY_MS, BENCH_FRAMES_MS (real time of each frame-time span) and
+ * BENCH_VERBOSE=1 adjust the run; BENCH_ONLY=app runs the app at 600× alone.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { DataRoot } from '../src/services/data-root';
 import type { Manifest } from '../src/shared/manifest';
+import { launchedChromium, measurePlayback, treePss, VIEWPORT } from './replay-playback';
 import { buildTestPage, call, launchChromium, openTestPage, servePage } from '../test/replay/browser/harness';
 
 const DIR = process.env.BENCH_REPLAY_DIR ?? '/tmp/helios-replay-bench';
@@ -34,6 +39,7 @@ const EARLY_SEEKS = 3;
 const DATE = '2026-01-28';
 const SEEKS = Number(process.env.BENCH_SEEKS ?? 40);
 const PLAY_REAL_MS = Number(process.env.BENCH_PLAY_MS ?? 60_000); // 60 s at 60× = 1 h of the day
+const FRAMES_REAL_MS = Number(process.env.BENCH_FRAMES_MS ?? 20_000); // 20 s at 600× = 200 min of the day
 
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
@@ -61,22 +67,6 @@ async function ensureDay(): Promise<{ manifest: Manifest; how: string }> {
   }
 }
 
-/** Resident memory of every Chromium process (the page, the DuckDB worker, the browser, the GPU process). */
-function chromiumRss(): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('chromium')) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      total += Number(rss ?? 0) * 1024;
-    } catch {
-      // process gone
-    }
-  }
-  return total;
-}
-
 function rng(seed: number) {
   let s = seed;
   return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -91,6 +81,24 @@ async function main(): Promise<void> {
   console.log(`day: KLGA ${DATE} (${how}): ${rows.toLocaleString('en-US')} rows, ${mb(bytes)} Parquet; l2_snap_1s ${l2.rows.toLocaleString('en-US')} rows in ${l2.row_groups.length} row groups`);
   console.log(`chromium: ${execSync('/usr/bin/chromium --version 2>/dev/null').toString().trim()}; machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on the machine slows every figure)`);
 
+  if (process.env.BENCH_ONLY !== 'app') await engine(manifest);
+  await app();
+}
+
+/** 5. the whole app at 600×, LIVE mode as the baseline. */
+async function app(): Promise<void> {
+  const f = await measurePlayback(DIR, { station_id: 'KLGA', date: DATE }, FRAMES_REAL_MS);
+  const line = (t: { frames: number; p50: number; p95: number; p99: number; max: number }) =>
+    `p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms, p99 ${t.p99.toFixed(1)} ms, max ${t.max.toFixed(1)} ms (${t.frames} frames)`;
+  console.log(`\nthe app at ${VIEWPORT.width}×${VIEWPORT.height}, ${FRAMES_REAL_MS / 1000} s of real time each (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}):`);
+  console.log(`  replay at 600× (${f.virtualMinutes.toFixed(0)} min of the day played): frame times ${line(f.replay)} (goal p95 ≤ 16.7 ms)`);
+  console.log(`  baseline LIVE (the simulator recording): frame times ${line(f.live)}`);
+  console.log(`  ratios 600× / LIVE: p95 ${(f.replay.p95 / f.live.p95).toFixed(2)}×, p99 ${(f.replay.p99 / f.live.p99).toFixed(2)}×`);
+  console.log(`  memory after playing, PSS of the browser's ${f.processes} processes: ${mb(f.pssBytes)} (goal ≤ 1024 MB)`);
+}
+
+async function engine(manifest: Manifest): Promise<void> {
+  const channels = Object.entries(manifest.channels).filter(([, c]) => c!.rows > 0);
   await buildTestPage();
   const served = await servePage(DIR);
   const browser = await launchChromium();
@@ -164,13 +172,13 @@ async function main(): Promise<void> {
     const play = await call(page, 'play', 60, PLAY_REAL_MS);
     const heapAfter = await gcHeap();
     const stats = await call(page, 'stats');
-    const rss = chromiumRss();
+    const pss = treePss(launchedChromium());
     const virtualMin = (play.to - play.from) / 60_000;
     console.log(
       `60× playback for ${PLAY_REAL_MS / 1000} s: ${virtualMin.toFixed(1)} min of the day in ${play.frames} frames (${play.bufferingFrames} buffering); ${stats.decodedGroups} row groups decoded so far, ${stats.evictedGroups} evicted`,
     );
     console.log(
-      `  JS heap after GC: ${mb(heapBefore)} before, ${mb(heapAfter)} after (goal ≤ 500 MB); decoded row groups cached ${mb(stats.cachedBytes)} (budget 128 MB); all Chromium processes RSS ${mb(rss)}`,
+      `  JS heap after GC: ${mb(heapBefore)} before, ${mb(heapAfter)} after (goal ≤ 500 MB); decoded row groups cached ${mb(stats.cachedBytes)} (budget 128 MB); PSS of the browser's ${pss.processes} processes ${mb(pss.bytes)}`,
     );
     await call(page, 'close');
 

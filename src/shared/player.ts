@@ -3,10 +3,12 @@
  * PlayerState and never asks which kind of player it has. Playback controls are capabilities:
  * a live player cannot seek.
  */
+import type { JumpKind } from './players/jumps';
 import type { AnyEvent } from './schemas';
 
 export type PlayerPresence = 'INITIALIZING' | 'BUFFERING' | 'PRESENT' | 'ERROR';
-export type PlayerCapability = 'playbackControl' | 'seek' | 'setSpeed';
+/** 'step': ±seconds and next/previous METAR, event window, shock (`stepSeconds`, `jump`). */
+export type PlayerCapability = 'playbackControl' | 'seek' | 'setSpeed' | 'step';
 
 export interface PlayerState {
   presence: PlayerPresence;
@@ -41,6 +43,13 @@ export interface Player {
   /** Jump to `ms`; state is rebuilt there (capability 'seek'). */
   seekPlayback(ms: number): void;
   setPlaybackSpeed(speed: number): void;
+  /**
+   * ±`seconds` (capability 'step'): forward plays that span through (no state reset), back seeks.
+   * False when the player cannot.
+   */
+  stepSeconds(direction: 1 | -1, seconds?: number): boolean;
+  /** Seek to the next/previous marker of `kind` (capability 'step'); false when there is none. */
+  jump(kind: JumpKind, direction: 1 | -1): boolean;
   close(): void;
 }
 

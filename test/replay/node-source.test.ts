@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEvents, emptyChannelState } from '../../src/shared/channel-state';
 import { parseEvent } from '../../src/shared/registry';
 import type { AnyEvent } from '../../src/shared/schemas';
-import { openNodeEventSource, type NodeEventSource } from '../../src/services/replay/node-event-source';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DataRoot } from '../../src/services/data-root';
+import { dayParquetFiles, NodeParquetBackend, openNodeEventSource, type NodeEventSource } from '../../src/services/replay/node-event-source';
+import { sqlBackfill } from './fixtures/sql-backfill-oracle';
 import { makeDayFixture, type DayFixture } from './fixtures/day-fixture';
 import { stateByPlaying, visible } from './helpers';
 
@@ -80,6 +83,25 @@ describe('Node Parquet event source', () => {
     const inWindow = applyEvents(emptyChannelState(), await source.backfill(Date.parse(metar.ts_ingest_utc) + 45_500));
     expect(Object.values(inWindow.books).some((b) => b.deltas_since_snapshot > 0)).toBe(true);
     expect(Object.keys(inWindow.open_windows)).toHaveLength(1);
+  });
+
+  it('backfills the same events as the rule written in SQL (the oracle), at every kind of instant', async () => {
+    const info = await source.initialize();
+    const instance = await DuckDBInstance.create(':memory:');
+    const backend = new NodeParquetBackend(await instance.connect(), await dayParquetFiles(new DataRoot(fx.root), fx.day, fx.manifest), () => instance.closeSync());
+    try {
+      const resync = fx.events.find((e) => e.ch === 'book_events' && e.kind === 'BOOK_RESYNC_START');
+      const metar = fx.events.find((e) => e.ch === 'metar_obs')!;
+      const instants = [info.start_ms, Date.parse(metar.ts_ingest_utc) + 45_500, info.end_ms, ...(resync ? [Date.parse(resync.ts_ingest_utc) + 1500] : [])];
+      for (let k = 1; k < 8; k++) instants.push(Math.floor(info.start_ms + ((info.end_ms - info.start_ms) * k) / 8));
+      for (const t of instants) {
+        const want = await sqlBackfill(backend, fx.manifest, t);
+        expect(want.length, `oracle at ${new Date(t).toISOString()}`).toBeGreaterThan(0);
+        expect((await source.backfill(t)).map((e) => e.event_id), `backfill at ${new Date(t).toISOString()}`).toEqual(want.map((e) => e.event_id));
+      }
+    } finally {
+      await backend.close();
+    }
   });
 
   it('finds every event of a correlation across the day', async () => {

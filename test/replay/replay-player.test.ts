@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PLAYBACK_SPEEDS } from '../../src/shared/player';
 import type { AnyEvent } from '../../src/shared/schemas';
-import { MemoryEventSource } from '../../src/shared/players/memory-event-source';
+import { MemoryEventSource } from './fixtures/memory-event-source';
 import { ReplayPlayer } from '../../src/shared/players/replay-player';
 import { ManualScheduler } from '../../src/shared/players/scheduler';
 import { generateDay } from './fixtures/generate-day';
@@ -42,7 +42,7 @@ describe('ReplayPlayer', () => {
     expect(probe.states[0]!.messages.length).toBeGreaterThan(0);
     const s = probe.last;
     expect(s).toMatchObject({ presence: 'PRESENT', mode: 'replay', playing: false, current_ms: START, start_ms: START, end_ms: END, seek_id: 1 });
-    expect(s.capabilities).toEqual(['playbackControl', 'seek', 'setSpeed']);
+    expect(s.capabilities).toEqual(['playbackControl', 'seek', 'setSpeed', 'step']);
     expect(visible(probe.channel)).toEqual(visible(stateByPlaying(events, START)));
   });
 

@@ -3,7 +3,7 @@ import { API_ARGS } from '../../src/shared/api';
 import { applyEvents, emptyChannelState } from '../../src/shared/channel-state';
 import { loadSnapshot, SNAPSHOT_FORMAT } from '../../src/shared/snapshot';
 import { exportFromSource } from '../../src/shared/players/export';
-import { MemoryEventSource } from '../../src/shared/players/memory-event-source';
+import { MemoryEventSource } from './fixtures/memory-event-source';
 import { SnapshotPlayer } from '../../src/shared/players/snapshot-player';
 import { localDayBoundsUtc } from '../../src/shared/time';
 import { generateDay } from './fixtures/generate-day';

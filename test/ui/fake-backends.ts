@@ -58,7 +58,7 @@ export function fakeBackends(day: SyntheticDay) {
   const backends: Backends = {
     async openDay(_api, _day, onProgress) {
       onProgress({ label: 'loading', fraction: 0.5 });
-      const player = new FakePlayer(day.events, day);
+      const player = new FakePlayer(day.events, day, 'replay', manifestOf(day).markers);
       const entry = { player, closed: false };
       opened.push(entry);
       const result: OpenedDay = {

@@ -3,7 +3,9 @@
  * time. A seek emits every event up to t as the backfill (the reducer then reconstructs the state),
  * which is what a real player's backfill must be equivalent to.
  */
+import type { Marker } from '../../src/shared/manifest';
 import type { Player, PlayerListener, PlayerState } from '../../src/shared/player';
+import { jumpTarget, type JumpKind } from '../../src/shared/players/jumps';
 import type { AnyEvent } from '../../src/shared/schemas';
 
 export class FakePlayer implements Player {
@@ -17,11 +19,12 @@ export class FakePlayer implements Player {
     private readonly events: readonly AnyEvent[],
     range: { start_ms: number; end_ms: number },
     mode: 'live' | 'replay' = 'replay',
+    private readonly markers: readonly Marker[] = [],
   ) {
     this.state = {
       presence: 'PRESENT',
       mode,
-      capabilities: mode === 'replay' ? ['playbackControl', 'seek', 'setSpeed'] : [],
+      capabilities: mode === 'replay' ? ['playbackControl', 'seek', 'setSpeed', 'step'] : [],
       station_id: 'KLGA',
       date: mode === 'replay' ? '2026-01-29' : null,
       start_ms: range.start_ms,
@@ -64,6 +67,18 @@ export class FakePlayer implements Player {
     this.calls.push(`speed:${speed}`);
     this.state = { ...this.state, speed };
     this.emit([]);
+  }
+
+  stepSeconds(direction: 1 | -1, seconds = 1): boolean {
+    const current = this.state.current_ms!;
+    this.seekPlayback(Math.min(this.state.end_ms!, Math.max(this.state.start_ms!, current + direction * seconds * 1000)));
+    return true;
+  }
+
+  jump(kind: JumpKind, direction: 1 | -1): boolean {
+    const target = jumpTarget(this.markers, kind, this.state.current_ms!, direction);
+    if (target) this.seekPlayback(target.ms);
+    return target !== null;
   }
 
   close(): void {

@@ -4,16 +4,14 @@
  * latest instant, then `events` batches. Every recorded event goes in, shed or not: shedding is
  * about the disk falling behind, not about what the live view shows.
  *
- * Backfill, in recording order: per token the latest `l2_snap_1s` plus the deltas and book events
- * recorded after it, and the last trades; the latest METAR, PWS cluster, features, nowcast and
- * health; the open event window; every `markets` event of the session (kept whatever their age:
- * a few a day, and together they are the markets' state). That is exactly what `applyEvents`
- * needs to rebuild every panel.
+ * Backfill: the replay's "state at t" rule (`BackfillTracker`) over what the rings hold, plus
+ * every `markets` event of the session (kept whatever their age: a few a day, and together they
+ * are the markets' state). That is exactly what `applyEvents` needs to rebuild every panel.
  */
 import { CHANNEL_GROUPS, CHANNELS, type Channel, type ChannelGroup } from '../../shared/channels';
-import { RECENT_TRADES } from '../../shared/channel-state';
 import { PROTOCOL_VERSION, type ServerMessage } from '../../shared/protocol';
 import type { AnyEvent } from '../../shared/schemas';
+import { BackfillTracker } from '../../shared/players/backfill-tracker';
 import type { LiveFeed } from '../live-feed';
 import type { RingConfig } from './config';
 
@@ -21,7 +19,6 @@ interface Entry {
   /** Recording order across all channels. */
   n: number;
   ms: number;
-  token: string | undefined;
   event: AnyEvent;
 }
 
@@ -45,13 +42,8 @@ class Ring {
     return this.items.length - this.head;
   }
 
-  /** Entries newest first. */
-  *newestFirst(): Generator<Entry> {
-    for (let i = this.items.length - 1; i >= this.head; i--) yield this.items[i]!;
-  }
-
-  last(): Entry | undefined {
-    return this.items.length > this.head ? this.items[this.items.length - 1] : undefined;
+  entries(): Entry[] {
+    return this.items.slice(this.head);
   }
 }
 
@@ -83,7 +75,7 @@ export class RingBuffers implements LiveFeed {
   push(event: AnyEvent): void {
     const ms = Date.parse(event.ts_ingest_utc);
     this.latestMs = Math.max(this.latestMs, ms);
-    const entry: Entry = { n: this.n++, ms, token: (event as { token_id?: string }).token_id, event };
+    const entry: Entry = { n: this.n++, ms, event };
     this.rings.get(event.ch)!.push(entry, this.options.config.minutes * 60_000, this.options.config.maxEventsPerChannel);
     if (event.ch === 'markets') this.markets.push(entry);
     if (this.subscribers.size > 0) this.pending.push(event);
@@ -120,56 +112,12 @@ export class RingBuffers implements LiveFeed {
     return this.listenerErrors;
   }
 
-  /** The state at the latest instant for the given channels, in recording order. */
+  /** The state at the latest instant for the given channels, in replay order. */
   backfill(channels: ReadonlySet<Channel>): AnyEvent[] {
-    const out: Entry[] = [];
-    const snapshotN = new Map<string, number>();
-    if (channels.has('l2_snap_1s')) {
-      for (const e of this.rings.get('l2_snap_1s')!.newestFirst()) {
-        const token = e.token!;
-        if (snapshotN.has(token)) continue;
-        snapshotN.set(token, e.n);
-        out.push(e);
-      }
-    }
-    for (const ch of ['l2_deltas', 'book_events'] as const) {
-      if (!channels.has(ch)) continue;
-      const latestBookEvent = new Set<string>();
-      for (const e of this.rings.get(ch)!.newestFirst()) {
-        const token = e.token!;
-        const after = snapshotN.get(token);
-        if (after !== undefined) {
-          if (e.n > after) out.push(e);
-        } else if (ch === 'book_events' && !latestBookEvent.has(token)) {
-          latestBookEvent.add(token); // no snapshot in the ring: the token's latest integrity marker still matters
-          out.push(e);
-        }
-      }
-    }
-    if (channels.has('tape_trades')) {
-      const perToken = new Map<string, number>();
-      for (const e of this.rings.get('tape_trades')!.newestFirst()) {
-        const token = e.token!;
-        const count = perToken.get(token) ?? 0;
-        if (count >= RECENT_TRADES) continue;
-        perToken.set(token, count + 1);
-        out.push(e);
-      }
-    }
-    for (const ch of ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'health'] as const) {
-      const last = channels.has(ch) ? this.rings.get(ch)!.last() : undefined;
-      if (last) out.push(last);
-    }
-    if (channels.has('event_windows')) {
-      const closed = new Set<string>();
-      for (const e of this.rings.get('event_windows')!.newestFirst()) {
-        const w = e.event as Extract<AnyEvent, { ch: 'event_windows' }>;
-        if (w.state === 'closed') closed.add(w.window_id);
-        else if (!closed.has(w.window_id)) out.push(e);
-      }
-    }
-    if (channels.has('markets')) out.push(...this.markets);
-    return out.sort((a, b) => a.n - b.n).map((e) => e.event);
+    const held = [...channels].flatMap((ch) => (ch === 'markets' ? this.markets : this.rings.get(ch)!.entries()));
+    const tracker = new BackfillTracker();
+    for (const entry of held.sort((a, b) => a.n - b.n)) tracker.add(entry.event);
+    return tracker.backfill();
   }
 
   private send(sub: Subscriber, message: ServerMessage): void {

@@ -14,7 +14,7 @@
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { CHANNEL_GROUPS, type Channel, type ChannelGroup } from '../../shared/channels';
 import { jumpTarget } from '../../shared/players/jumps';
-import { daySourceInfo, daySpans } from '../../shared/players/sql-event-source';
+import { daySourceInfo, daySpans } from '../../shared/players/day-spans';
 import type { SourceInfo } from '../../shared/players/event-source';
 import { PROTOCOL_VERSION, encodeMessage, type ClientMessage, type ClockState } from '../../shared/protocol';
 import type { DayRef } from '../../shared/api';

@@ -1,7 +1,8 @@
 /**
- * The backfill rule of `EventSource.backfill` kept incrementally over a stream of events (in replay
- * order): what a late joiner, a seek or an export needs to rebuild the state "now". Used by the
- * in-memory source and by the live player (so a live moment can be exported like a replayed one).
+ * The "state at t" rule kept incrementally over a stream of events (in replay order): what a late
+ * joiner, a seek or an export needs to rebuild the state "now". Used by every replay source's seek
+ * (through `state-at.ts`), the recorder's ring buffers (late joiners) and the live player (so a
+ * live moment can be exported like a replayed one).
  */
 import type { Channel } from '../channels';
 import { RECENT_TRADES } from '../channel-state';

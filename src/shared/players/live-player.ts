@@ -60,6 +60,12 @@ export class LivePlayer implements Player {
   pausePlayback(): void {}
   seekPlayback(_ms?: number): void {}
   setPlaybackSpeed(_speed?: number): void {}
+  stepSeconds(): boolean {
+    return false;
+  }
+  jump(): boolean {
+    return false;
+  }
 
   /** The events that rebuild the live state now (for exporting a live moment). */
   backfill(): AnyEvent[] {

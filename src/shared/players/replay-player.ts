@@ -34,7 +34,7 @@ export interface ReplayPlayerOptions {
 
 type StepTarget = (typeof STEP_TARGETS)[number];
 
-const CAPABILITIES: readonly PlayerCapability[] = ['playbackControl', 'seek', 'setSpeed'];
+const CAPABILITIES: readonly PlayerCapability[] = ['playbackControl', 'seek', 'setSpeed', 'step'];
 
 export class ReplayPlayer implements Player {
   private readonly scheduler: PlayerScheduler;
@@ -148,21 +148,7 @@ export class ReplayPlayer implements Player {
     if (this.options.closeSource) void this.source.close().catch(() => {});
   }
 
-  // ---- replay controls beyond Player ---------------------------------------------------------
-
-  getInfo(): SourceInfo | null {
-    return this.info;
-  }
-
-  /** The protocol's step command: ±1 s, or next/previous METAR, event window, shock. */
-  step(target: StepTarget, direction: 1 | -1): boolean {
-    if (target === 'second') return this.stepSeconds(direction);
-    return this.jump(target, direction);
-  }
-
-  /**
-   * One second forward plays that second through (no state reset); one second back seeks.
-   */
+  /** Forward plays the seconds through (no state reset); back seeks. */
   stepSeconds(direction: 1 | -1, seconds = 1): boolean {
     if (!this.info || this.current === null) return false;
     if (direction === -1) {
@@ -183,6 +169,18 @@ export class ReplayPlayer implements Player {
     if (!target) return false;
     this.seekPlayback(target.ms);
     return true;
+  }
+
+  // ---- replay controls beyond Player ---------------------------------------------------------
+
+  getInfo(): SourceInfo | null {
+    return this.info;
+  }
+
+  /** The protocol's step command: ±1 s, or next/previous METAR, event window, shock. */
+  step(target: StepTarget, direction: 1 | -1): boolean {
+    if (target === 'second') return this.stepSeconds(direction);
+    return this.jump(target, direction);
   }
 
   /** Resolves once no seek or load is in flight (for tests and benchmarks). */

@@ -40,6 +40,12 @@ export class SnapshotPlayer implements Player {
   pausePlayback(): void {}
   seekPlayback(): void {}
   setPlaybackSpeed(): void {}
+  stepSeconds(): boolean {
+    return false;
+  }
+  jump(): boolean {
+    return false;
+  }
 
   close(): void {
     this.listener = null;

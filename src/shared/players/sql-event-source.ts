@@ -5,16 +5,17 @@
  * asked for exactly the row groups each query's time range touches (from the manifest's index),
  * since every query bounds its time range explicitly. The browser answers the same questions from
  * decoded Arrow row groups (`src/renderer/src/replay/arrow-block-source.ts`); the Chromium test
- * checks that both give identical events.
+ * checks that both give identical events. A seek's backfill follows the one "state at t" rule
+ * (`state-at.ts`).
  */
-import { CHANNELS, type Channel } from '../channels';
-import { RECENT_TRADES } from '../channel-state';
-import type { ChannelManifest, Manifest } from '../manifest';
+import type { Channel } from '../channels';
+import type { Manifest } from '../manifest';
 import type { AnyEvent } from '../schemas';
 import { sqlString } from '../sql';
-import { parseIsoMs } from '../time';
-import { compareEvents, mergeSorted, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from './event-source';
+import { mergeSorted, throwIfAborted, type EventSource, type FetchOptions, type SourceInfo } from './event-source';
 import { isoFromMs } from './rows';
+import { stateAt, type StateReader } from './state-at';
+import { DEFAULT_LOOKBACK, daySourceInfo, daySpans, lastSpansBefore, spansIn, type BackfillLookback, type RowGroupSpan } from './day-spans';
 
 /** Rows of some row groups of a channel, kept available until released. */
 export interface Lease {
@@ -35,100 +36,11 @@ export interface SqlBackend {
   close(): Promise<void>;
 }
 
-/** How far back a seek looks for what is current at t (see BackfillLookback). */
-export const DEFAULT_LOOKBACK: Required<BackfillLookback> = { snapshotLookbackMs: 30_000, tradeLookbackMs: 5 * 60_000 };
-
-/** The backfill's search spans; every replay source takes them. */
-export interface BackfillLookback {
-  /**
-   * How far before t a token's latest book snapshot is looked for (snapshots come every second,
-   * so a token without one in this span is no longer being recorded). Default 30 s.
-   */
-  snapshotLookbackMs?: number;
-  /** First span searched for each token's recent trades; doubled until found. Default 5 min. */
-  tradeLookbackMs?: number;
-}
-
 export type SqlEventSourceOptions = BackfillLookback;
-
-export interface RowGroupSpan {
-  min_ms: number;
-  max_ms: number;
-  rows: number;
-  /** The part file holding it, and its index in that file. */
-  part: number;
-  index: number;
-}
-
-/**
- * The manifest's row-group index of a channel in ms (floored, so range tests stay conservative).
- * Each part is sorted; parts may overlap in time, so the list as a whole need not be.
- */
-export function rowGroupSpans(c: ChannelManifest): RowGroupSpan[] {
-  if (c.row_groups.length > 0) {
-    const seen = new Map<number, number>();
-    return c.row_groups.map((g) => {
-      const index = seen.get(g.part) ?? 0;
-      seen.set(g.part, index + 1);
-      return { min_ms: Math.floor(parseIsoMs(g.min_ts)), max_ms: Math.floor(parseIsoMs(g.max_ts)), rows: g.rows, part: g.part, index };
-    });
-  }
-  if (c.rows === 0 || !c.min_ts || !c.max_ts || c.parts.length !== 1) return [];
-  return [{ min_ms: parseIsoMs(c.min_ts), max_ms: parseIsoMs(c.max_ts), rows: c.rows, part: c.parts[0]!.part, index: 0 }];
-}
-
-/** The row-group spans of each channel that has rows. */
-export function daySpans(manifest: Manifest): Map<Channel, RowGroupSpan[]> {
-  const spans = new Map<Channel, RowGroupSpan[]>();
-  for (const ch of CHANNELS) {
-    const c = manifest.channels[ch];
-    if (c && c.rows > 0) spans.set(ch, rowGroupSpans(c));
-  }
-  return spans;
-}
-
-/** What a source replaying this day reports: its data's time range, the local day, its markers in order. */
-export function daySourceInfo(manifest: Manifest, spans: Map<Channel, RowGroupSpan[]>): SourceInfo {
-  const channels = CHANNELS.filter((ch) => spans.has(ch));
-  const mins = channels.flatMap((ch) => spans.get(ch)!.map((s) => s.min_ms));
-  const maxs = channels.flatMap((ch) => spans.get(ch)!.map((s) => s.max_ms));
-  const dayStart = parseIsoMs(manifest.day_start_utc);
-  return {
-    station_id: manifest.station_id,
-    date: manifest.date,
-    time_zone: manifest.time_zone,
-    start_ms: mins.length ? Math.min(...mins) : dayStart,
-    end_ms: maxs.length ? Math.max(...maxs) : dayStart,
-    day_start_ms: dayStart,
-    day_end_ms: parseIsoMs(manifest.day_end_utc),
-    channels,
-    markers: [...manifest.markers].sort((a, b) => parseIsoMs(a.ts) - parseIsoMs(b.ts)),
-  };
-}
-
-/** Indexes of the spans holding rows in [lo, hi). */
-export function spansIn(spans: readonly RowGroupSpan[], lo: number, hi: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < spans.length; i++) if (spans[i]!.min_ms < hi && spans[i]!.max_ms >= lo) out.push(i);
-  return out;
-}
-
-/**
- * Indexes of the spans that can hold the latest row before `hi`: in each part, the last row group
- * starting before `hi` (a part is sorted, so its latest row before `hi` is there).
- */
-export function lastSpansBefore(spans: readonly RowGroupSpan[], hi: number): number[] {
-  const last = new Map<number, number>();
-  for (let i = 0; i < spans.length; i++) if (spans[i]!.min_ms < hi) last.set(spans[i]!.part, i);
-  return [...last.values()].sort((a, b) => a - b);
-}
 
 export const sqlTimestamp = (ms: number) => `TIMESTAMPTZ '${isoFromMs(ms)}'`;
 const NEWEST_FIRST = 'ORDER BY ts_ingest_utc DESC, event_id DESC';
 const OLDEST_FIRST = 'ORDER BY ts_ingest_utc, event_id';
-
-/** Channels whose state is "the latest event ≤ t" (one topic each). */
-const LATEST_OF: readonly Channel[] = ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'health'];
 
 export class SqlEventSource implements EventSource {
   private readonly spans: Map<Channel, RowGroupSpan[]>;
@@ -191,78 +103,16 @@ export class SqlEventSource implements EventSource {
 
   async backfill(t: number, options: FetchOptions = {}): Promise<AnyEvent[]> {
     const { signal } = options;
-    const hi = Math.floor(t) + 1;
     const dayStart = this.info?.day_start_ms ?? Math.min(...[...this.spans.values()].map((s) => s[0]!.min_ms));
-    const from = (ms: number) => Math.max(dayStart, ms);
-    const latestPer = (key: string, n: number) =>
-      `QUALIFY row_number() OVER (PARTITION BY ${key} ${NEWEST_FIRST}) <= ${n}`;
-
-    const snapshotsP = this.select('l2_snap_1s', from(hi - this.snapshotLookbackMs), hi, latestPer('token_id', 1), signal);
-    const latestP = Promise.all(
-      LATEST_OF.map((ch) => {
+    const reader: StateReader = {
+      has: (ch) => this.spans.has(ch),
+      rows: (ch, lo, hi) => this.select(ch, lo, hi, OLDEST_FIRST, signal),
+      latest: (ch, hi) => {
         const lo = this.lastGroupStart(ch, hi);
-        return lo === null ? [] : this.select(ch, lo, hi, `${NEWEST_FIRST} LIMIT 1`, signal);
-      }),
-    );
-    // Small channels: the whole day up to t.
-    const bookEventsP = this.select('book_events', dayStart, hi, latestPer('token_id', 1), signal);
-    const windowsP = this.select('event_windows', dayStart, hi, latestPer('window_id', 1), signal);
-    const marketsP = this.select('markets', dayStart, hi, OLDEST_FIRST, signal);
-
-    const snapshots = await snapshotsP;
-    const tokens = new Set(snapshots.map((s) => s.token_id!));
-    const [deltas, trades] = await Promise.all([
-      this.deltasAfter(snapshots, hi, signal),
-      this.recentTrades(tokens, hi, dayStart, signal),
-    ]);
-    const windowRecords = await windowsP;
-    const openWindows = windowRecords.filter((w) => w.ch === 'event_windows' && w.state === 'open');
-    const lastWindowRecord = windowRecords.reduce<AnyEvent | null>(
-      (latest, w) => (latest === null || compareEvents(w, latest) > 0 ? w : latest),
-      null,
-    );
-    if (lastWindowRecord && !openWindows.includes(lastWindowRecord)) openWindows.push(lastWindowRecord);
-
-    const all = [...snapshots, ...deltas, ...trades, ...(await bookEventsP), ...(await latestP).flat(), ...openWindows, ...(await marketsP)];
-    throwIfAborted(signal);
-    return all.sort(compareEvents);
-  }
-
-  /** Per token, the deltas after its snapshot (in replay order) up to hi. */
-  private async deltasAfter(snapshots: AnyEvent[], hi: number, signal?: AbortSignal): Promise<AnyEvent[]> {
-    if (snapshots.length === 0 || !this.spans.has('l2_deltas')) return [];
-    const snapByToken = new Map(snapshots.map((s) => [s.token_id!, s]));
-    const lo = Math.min(...snapshots.map((s) => Math.floor(parseIsoMs(s.ts_ingest_utc))));
-    const deltas = await this.select('l2_deltas', lo, hi, OLDEST_FIRST, signal);
-    return deltas.filter((d) => {
-      const snap = snapByToken.get(d.token_id!);
-      return snap !== undefined && compareEvents(d, snap) > 0;
-    });
-  }
-
-  /**
-   * Each token's last RECENT_TRADES trades before hi. The span searched doubles until every token
-   * with a book has its full count or the day's start is reached.
-   */
-  private async recentTrades(tokens: Set<string>, hi: number, dayStart: number, signal?: AbortSignal): Promise<AnyEvent[]> {
-    if (!this.spans.has('tape_trades')) return [];
-    let span = this.tradeLookbackMs;
-    for (;;) {
-      const lo = Math.max(dayStart, hi - span);
-      const trades = await this.select(
-        'tape_trades',
-        lo,
-        hi,
-        `QUALIFY row_number() OVER (PARTITION BY token_id ${NEWEST_FIRST}) <= ${RECENT_TRADES}`,
-        signal,
-      );
-      const counts = new Map<string, number>();
-      for (const tr of trades) counts.set(tr.token_id!, (counts.get(tr.token_id!) ?? 0) + 1);
-      const wanted = new Set([...tokens, ...counts.keys()]);
-      const complete = [...wanted].every((tok) => (counts.get(tok) ?? 0) >= RECENT_TRADES);
-      if (complete || lo === dayStart) return trades;
-      span *= 2;
-    }
+        return lo === null ? Promise.resolve([]) : this.select(ch, lo, hi, `${NEWEST_FIRST} LIMIT 1`, signal);
+      },
+    };
+    return stateAt(reader, t, { day_start_ms: dayStart, snapshotLookbackMs: this.snapshotLookbackMs, tradeLookbackMs: this.tradeLookbackMs, signal });
   }
 
   async eventsByCorrelation(correlationId: string): Promise<AnyEvent[]> {

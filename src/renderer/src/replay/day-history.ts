@@ -15,7 +15,7 @@
 import type { Table } from 'apache-arrow';
 import type { Channel } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
-import { rowGroupSpans } from '../../../shared/players/sql-event-source';
+import { rowGroupSpans } from '../../../shared/players/day-spans';
 import { plainValue } from './arrow-events';
 import type { Decoder } from './decoder';
 import type { AsyncDuckDB, AsyncDuckDBConnection } from './duckdb';

@@ -8,7 +8,6 @@ import type { ChannelState } from '../../../shared/channel-state';
 import type { Manifest } from '../../../shared/manifest';
 import type { Player } from '../../../shared/player';
 import type { AnyEvent } from '../../../shared/schemas';
-import type { JumpKind } from '../../../shared/players/jumps';
 import type { DayChartData } from '../store/history';
 import type { HistoryLoad, StepChannel } from '../store/ui-store';
 
@@ -51,16 +50,11 @@ export interface OpenedDay {
   exampleQuery: string;
   /** Which tables the SQL console has (for its help). */
   tablesHelp?: string;
-  /** The replay engine's own steps, when it has them (else the controller seeks by markers). */
-  steps?: {
-    stepSeconds(direction: 1 | -1, seconds: number): boolean;
-    jump(kind: JumpKind, direction: 1 | -1): boolean;
-    /**
-     * The time of the next (previous) event of `channel` after (before) the millisecond `fromMs`,
-     * of `tokenId` only if given; null when there is none.
-     */
-    adjacentEvent(channel: StepChannel, fromMs: number, direction: 1 | -1, tokenId?: string): Promise<number | null>;
-  };
+  /**
+   * The time of the next (previous) event of `channel` after (before) the millisecond `fromMs`,
+   * of `tokenId` only if given; null when there is none. Absent when the engine cannot tell.
+   */
+  adjacentEvent?(channel: StepChannel, fromMs: number, direction: 1 | -1, tokenId?: string): Promise<number | null>;
   /**
    * Load the whole day for the charts and the SQL console (in the background: call it once the
    * first frame is shown). Resolves with the charts' whole-day series as soon as those are ready;

@@ -4,12 +4,12 @@
  * so only one ever feeds the store.
  */
 import type { DayRef, HeliosApi } from '../../../shared/api';
-import type { Player } from '../../../shared/player';
+import type { Player, PlayerCapability } from '../../../shared/player';
 import { PLAYBACK_SPEEDS } from '../../../shared/player';
 import type { AnyEvent } from '../../../shared/schemas';
 import type { History } from '../store/history';
 import { markersFromEvents } from '../store/markers';
-import { jumpTarget, type JumpKind } from '../../../shared/players/jumps';
+import type { JumpKind } from '../../../shared/players/jumps';
 import { attachPlayer, type FrameScheduler, type SessionKind, type SessionStore } from '../store/session-store';
 import type { StepChannel, TimeRange, UiStore } from '../store/ui-store';
 import type { Backends, OpenedDay, OpenedSnapshot, QueryOptions, QueryResult } from './backends';
@@ -219,7 +219,7 @@ export class SessionController {
 
   // ── playback ─────────────────────────────────────────────────────────────
 
-  private can(capability: 'playbackControl' | 'seek' | 'setSpeed'): boolean {
+  private can(capability: PlayerCapability): boolean {
     return this.o.session.getState().clock?.capabilities.includes(capability) ?? false;
   }
 
@@ -260,24 +260,16 @@ export class SessionController {
     if (speed !== undefined) this.setSpeed(speed);
   }
 
-  /** ±`seconds`: the replay engine plays a step forward through (no reset) and seeks back. */
+  /** ±`seconds`: the player plays a step forward through (no reset) and seeks back. */
   stepSeconds(direction: 1 | -1, seconds = 1): void {
-    if (!this.can('seek')) return;
-    const steps = this.active?.day?.steps;
-    if (steps) {
-      steps.stepSeconds(direction, seconds);
-      return;
-    }
-    const current = this.o.session.getState().clock?.current_ms;
-    if (current !== null && current !== undefined) this.seek(current + direction * seconds * 1000);
+    if (this.can('step')) this.active?.player.stepSeconds(direction, seconds);
   }
 
   /** Seek to the next/previous METAR, window or shock; false when there is none that way. */
   jump(kind: JumpKind, direction: 1 | -1): boolean {
-    const { clock, markers } = this.o.session.getState();
-    if (!clock || clock.current_ms === null || !this.can('seek')) return false;
-    const steps = this.active?.day?.steps;
-    const found = steps ? steps.jump(kind, direction) : this.seekTo(jumpTarget(markers, kind, clock.current_ms, direction)?.ms);
+    const { clock } = this.o.session.getState();
+    if (!clock || clock.current_ms === null || !this.can('step') || !this.active) return false;
+    const found = this.active.player.jump(kind, direction);
     if (!found) this.o.ui.getState().notify(`No ${direction === 1 ? 'next' : 'previous'} ${kind}`);
     return found;
   }
@@ -289,22 +281,16 @@ export class SessionController {
    */
   async stepEvent(direction: 1 | -1, options: { channel?: StepChannel; token?: string } = {}): Promise<boolean> {
     const { clock } = this.o.session.getState();
-    const steps = this.active?.day?.steps;
-    if (!clock || clock.current_ms === null || !steps || !this.can('seek')) return false;
+    const day = this.active?.day;
+    if (!clock || clock.current_ms === null || !day?.adjacentEvent || !this.can('seek')) return false;
     const channel = options.channel ?? this.o.ui.getState().stepChannel;
-    const target = await steps.adjacentEvent(channel, clock.current_ms, direction, options.token);
+    const target = await day.adjacentEvent(channel, clock.current_ms, direction, options.token);
     if (target === null) {
       this.o.ui.getState().notify(`No ${direction === 1 ? 'next' : 'previous'} ${channel === 'any' ? 'event' : `${channel} event`}${options.token ? ' of the selected token' : ''}`);
       return false;
     }
     this.pause();
     this.seek(Math.floor(target));
-    return true;
-  }
-
-  private seekTo(ms: number | undefined): boolean {
-    if (ms === undefined) return false;
-    this.seek(ms);
     return true;
   }
 

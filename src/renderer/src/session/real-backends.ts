@@ -35,16 +35,12 @@ export function createBackends(): Backends {
         },
         exampleQuery: replay.exampleQuery,
         tablesHelp: replay.tablesHelp,
-        steps: {
-          stepSeconds: (direction, seconds) => replay.player.stepSeconds(direction, seconds),
-          jump: (kind, direction) => replay.player.jump(kind, direction),
-          async adjacentEvent(channel, fromMs, direction, tokenId) {
-            const channels = channel === 'any' ? replay.source.channels : [channel];
-            const times = await Promise.all(channels.map((ch) => replay.source.adjacentEventTime(ch, fromMs, direction, tokenId)));
-            const found = times.filter((t): t is number => t !== null);
-            if (found.length === 0) return null;
-            return direction === 1 ? Math.min(...found) : Math.max(...found);
-          },
+        async adjacentEvent(channel, fromMs, direction, tokenId) {
+          const channels = channel === 'any' ? replay.source.channels : [channel];
+          const times = await Promise.all(channels.map((ch) => replay.source.adjacentEventTime(ch, fromMs, direction, tokenId)));
+          const found = times.filter((t): t is number => t !== null);
+          if (found.length === 0) return null;
+          return direction === 1 ? Math.min(...found) : Math.max(...found);
         },
         loadHistory: (onProgress) => {
           const { history } = replay;

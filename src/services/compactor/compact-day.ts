@@ -286,9 +286,9 @@ async function runPass(root: DataRoot, day: DayRef, plan: Plan, mode: 'quarantin
   try {
     const prior = plan.state ?? newState(`ids-g${build.generation}.bin`);
     const idsPath = join(root.generationsDir(day), prior.ids.file);
-    const dayKey = `${root.root}\n${day.station_id}\n${day.date}`;
-    const kept = idsKept.get(dayKey);
-    idsKept.delete(dayKey); // back only if this pass succeeds
+    const keptIdsKey = `${root.root}\n${day.station_id}\n${day.date}`;
+    const kept = idsKept.get(keptIdsKey);
+    idsKept.delete(keptIdsKey); // back only if this pass succeeds
     const reuse = plan.state !== null && kept !== undefined && kept.file === prior.ids.file && kept.count === prior.ids.count;
     const firstReads = reuse
       ? await kept.reads.continueWith(plan.journals)
@@ -502,7 +502,7 @@ async function runPass(root: DataRoot, day: DayRef, plan: Plan, mode: 'quarantin
       tails,
     );
     checkpoint('quarantine-published');
-    idsKept.set(dayKey, { file: state.ids.file, count: state.ids.count, reads: firstReads });
+    idsKept.set(keptIdsKey, { file: state.ids.file, count: state.ids.count, reads: firstReads });
     for (const key of [...idsKept.keys()].slice(0, -2)) idsKept.delete(key);
     return { manifest, generation: build.generation, spooled, pendingLines: spooled.pendingLines, quarantinePath, quarantinedByCode: codesOf(state), idsFile: state.ids.file };
   } finally {

@@ -109,6 +109,10 @@ describe('a helios serve server as the app’s data source', () => {
       unsubscribe();
       await waitFor(() => feed.listeners.size === 0);
 
+      // what works on the local folder says so instead of acting on it while the data is the server's
+      await expect(client.recompactDay(fx.day)).rejects.toThrow(/works on the local data folder, and the data now comes from http/);
+      await expect(client.startSweep({ ...fx.day })).rejects.toThrow(/works on the local data folder/);
+
       expect((await client.connectServer({ url: null })).server).toBeNull();
       expect(await client.listDays()).toEqual([]);
     } finally {

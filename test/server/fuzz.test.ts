@@ -5,7 +5,6 @@
  * well-behaved clients are still served.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../../src/services/server/server';
@@ -13,6 +12,8 @@ import { REPO_ROOT } from '../../src/services/web/renderer-build';
 import { makeDayFixture, type DayFixture } from '../replay/fixtures/day-fixture';
 import { fuzz, malformedFrames, randomFrames, type FuzzTarget } from '../support/ws-fuzz';
 import { ProtocolClient } from './helpers';
+import { until } from '../support/until';
+import { treeBytes } from '../web/bridge-process';
 
 let fx: DayFixture;
 let child: ChildProcess;
@@ -20,25 +21,7 @@ let port: number;
 let stderr = '';
 const alive = () => child.exitCode === null && child.signalCode === null;
 
-function journalBytes(dir: string): number {
-  let total = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) total += e.isDirectory() ? journalBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size;
-  return total;
-}
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   fx = await makeDayFixture();
@@ -56,7 +39,7 @@ beforeAll(async () => {
     });
     child.on('exit', (code) => reject(new Error(`helios serve exited (${code}): ${stderr}`)));
   });
-  await waitFor(() => journalBytes(join(fx.root, 'journal')) > 0, 30_000, 'the recording to reach the journal');
+  await until(() => treeBytes(join(fx.root, 'journal')) > 0, 'the recording to reach the journal', 30_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -69,7 +52,7 @@ afterAll(async () => {
 
 test('malformed frames on /live and /replay close only that client, with a close code; the recording goes on', async () => {
   const named = malformedFrames(MAX_CLIENT_MESSAGE_BYTES);
-  const journalBefore = journalBytes(join(fx.root, 'journal'));
+  const journalBefore = treeBytes(join(fx.root, 'journal'));
   let deadAfter: string | null = null;
   const between = (o: { name: string }) => {
     if (!alive() && deadAfter === null) deadAfter = o.name;
@@ -97,7 +80,7 @@ test('malformed frames on /live and /replay close only that client, with a close
     }
   }
 
-  await waitFor(() => journalBytes(join(fx.root, 'journal')) > journalBefore, 10_000, 'the journal to grow after the fuzzing');
+  await until(() => treeBytes(join(fx.root, 'journal')) > journalBefore, 'the journal to grow after the fuzzing', 10_000);
   const live = await ProtocolClient.connect(`ws://127.0.0.1:${port}/live`);
   live.send({ type: 'subscribe', groups: ['l2', 'health'] });
   await live.next('events');
@@ -111,6 +94,6 @@ test('malformed frames on /live and /replay close only that client, with a close
   console.log(
     `serve fuzz: ${all.length} inputs on /live and /replay (${named.length} named and ${results[0]!.random} random each), server alive after all; ` +
       `${all.filter((o) => o.closeCode !== null).length} closed with a close code, ${all.filter((o) => o.closed && o.closeCode === null).length} closed without, ` +
-      `${all.filter((o) => !o.closed).length} left waiting for more bytes; journal ${journalBefore} → ${journalBytes(join(fx.root, 'journal'))} bytes`,
+      `${all.filter((o) => !o.closed).length} left waiting for more bytes; journal ${journalBefore} → ${treeBytes(join(fx.root, 'journal'))} bytes`,
   );
 }, 240_000);

@@ -16,6 +16,7 @@ import { startWebServer, type WebServer } from '../../src/services/web/server';
 import { createBridgeClient, type WebSocketFactory } from '../../src/renderer/src/api/bridge-client';
 import { SourceLiveRouter } from '../../src/main/live-router';
 import { makeDayFixture, type DayFixture } from '../replay/fixtures/day-fixture';
+import { until } from '../support/until';
 
 /** The server's live recording, as a feed the test drives. */
 class ServerFeed implements LiveFeed {
@@ -101,13 +102,13 @@ describe('a helios serve server as the app’s data source', () => {
 
       const received: ServerMessage[] = [];
       const unsubscribe = client.subscribeLive(['world'], (m) => received.push(m));
-      await waitFor(() => feed.listeners.size === 1);
+      await until(() => feed.listeners.size === 1, 'the live subscription to reach the feed');
       const metar = fx.events.find((e) => e.ch === 'metar_obs')!;
       for (const l of feed.listeners) l({ type: 'events', events: [metar] });
-      await waitFor(() => received.some((m) => m.type === 'events'));
+      await until(() => received.some((m) => m.type === 'events'), 'the events');
       expect(received.find((m) => m.type === 'events')).toEqual({ type: 'events', events: [metar] });
       unsubscribe();
-      await waitFor(() => feed.listeners.size === 0);
+      await until(() => feed.listeners.size === 0, 'the live subscription to end');
 
       // what works on the local folder says so instead of acting on it while the data is the server's
       await expect(client.recompactDay(fx.day)).rejects.toThrow(/works on the local data folder, and the data now comes from http/);
@@ -128,10 +129,10 @@ describe('a helios serve server as the app’s data source', () => {
     const router = new SourceLiveRouter(local, () => (connected ? { feed: remote.live, label: remote.location.label } : null));
     const batches: ServerMessage[][] = [];
     router.subscribe('1:1', ['world'], (messages) => batches.push(messages));
-    await waitFor(() => batches.flat().some((m) => m.type === 'backfill'));
+    await until(() => batches.flat().some((m) => m.type === 'backfill'), 'the backfill');
     expect(local.subscribed).toEqual([]);
     router.dropContents(1);
-    await waitFor(() => feed.listeners.size === 0);
+    await until(() => feed.listeners.size === 0, 'the live subscription to end');
     connected = false;
     router.subscribe('1:2', ['world'], () => {});
     expect(local.subscribed).toEqual(['1:2']);
@@ -139,10 +140,3 @@ describe('a helios serve server as the app’s data source', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

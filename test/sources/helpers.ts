@@ -15,14 +15,7 @@ import { stationDate } from '../../src/shared/time';
 import { FakeVenue, ScriptedHttp } from './fake-upstreams';
 import { awcElement } from './fixtures/captured';
 
-/** Wait until `condition` holds (polling), or fail saying what was awaited. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { until } from '../support/until';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -15,6 +15,7 @@ import { startWebServer, type WebServer } from '../../src/services/web/server';
 import { BridgeError, createBridgeClient, type WebSocketFactory } from '../../src/renderer/src/api/bridge-client';
 import { manifestOf } from './fake-backends';
 import { syntheticDay } from './synthetic-day';
+import { until } from '../support/until';
 
 const day = syntheticDay({ start_ms: Date.parse('2026-01-29T15:45:00.000Z'), minutes: 8 });
 const PARQUET = Uint8Array.from({ length: 5000 }, (_, i) => i % 251);
@@ -201,24 +202,17 @@ describe('browser bridge: live', () => {
   test('streams hello, backfill and events, validated; a bad event is dropped alone, with an error message', async () => {
     const received: ServerMessage[] = [];
     const unsubscribe = client.subscribeLive(['l2', 'world'], (m) => received.push(m));
-    await waitFor(() => received.some((m) => m.type === 'backfill'));
+    await until(() => received.some((m) => m.type === 'backfill'), 'the backfill', 3000);
     expect(received[0]).toMatchObject({ type: 'hello', mode: 'live', groups: ['l2', 'world'] });
     expect(feed.groups).toEqual(['l2', 'world']);
     feed.emit({ type: 'events', events: day.events.slice(3, 6) });
     feed.emit({ type: 'events', events: [{ ...day.events[6], ch: 'bogus' }, day.events[7]] });
-    await waitFor(() => received.some((m) => m.type === 'error'));
+    await until(() => received.some((m) => m.type === 'error'), 'the error message', 3000);
     const events = received.filter((m): m is Extract<ServerMessage, { type: 'events' }> => m.type === 'events');
     expect(events.flatMap((m) => m.events.map((e) => e.event_id))).toEqual([...day.events.slice(3, 6), day.events[7]!].map((e) => e.event_id));
     expect(received.find((m) => m.type === 'error')).toMatchObject({ message: expect.stringContaining('unknown channel') });
     unsubscribe();
-    await waitFor(() => feed.listeners.size === 0);
+    await until(() => feed.listeners.size === 0, 'the live subscription to end', 3000);
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

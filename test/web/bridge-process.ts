@@ -46,7 +46,7 @@ export async function startBridgeProcess({ live }: { live: boolean }): Promise<B
     dataRoot,
     stderr: () => stderr,
     alive: () => child.exitCode === null && child.signalCode === null,
-    journalBytes: () => sumFileBytes(join(dataRoot, 'journal')),
+    journalBytes: () => treeBytes(join(dataRoot, 'journal')),
     peakRssBytes: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) * 1024;
@@ -61,7 +61,8 @@ export async function startBridgeProcess({ live }: { live: boolean }): Promise<B
   };
 }
 
-function sumFileBytes(dir: string): number {
+/** The bytes of every file under `dir` (0 when it does not exist). */
+export function treeBytes(dir: string): number {
   let total = 0;
   let entries;
   try {
@@ -71,7 +72,7 @@ function sumFileBytes(dir: string): number {
   }
   for (const e of entries) {
     const path = join(dir, e.name);
-    total += e.isDirectory() ? sumFileBytes(path) : statSync(path).size;
+    total += e.isDirectory() ? treeBytes(path) : statSync(path).size;
   }
   return total;
 }

@@ -7,21 +7,15 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { MAX_WS_MESSAGE_BYTES } from '../../src/services/web/server';
 import { fuzz, malformedFrames, randomFrames, type FuzzTarget } from '../support/ws-fuzz';
+import { until } from '../support/until';
 import { startBridgeProcess, type BridgeProcess } from './bridge-process';
 
 let bridge: BridgeProcess;
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   bridge = await startBridgeProcess({ live: true });
-  await waitFor(() => bridge.journalBytes() > 0, 30_000, 'the recording to reach the journal');
+  await until(() => bridge.journalBytes() > 0, 'the recording to reach the journal', 30_000);
 });
 
 afterAll(async () => {
@@ -54,7 +48,7 @@ test('malformed frames on /live close only that client, with a close code; the r
   }
 
   // The recording kept writing through all of it…
-  await waitFor(() => bridge.journalBytes() > journalBefore, 10_000, 'the journal to grow after the fuzzing');
+  await until(() => bridge.journalBytes() > journalBefore, 'the journal to grow after the fuzzing', 10_000);
   // …and a well-behaved client still gets the live stream.
   const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/live`);
   const types = await new Promise<string[]>((resolve, reject) => {

@@ -240,10 +240,15 @@ export class DataRoot {
 
   /** Every compacted day with a manifest, newest first; a day whose manifest cannot be used says why in `damaged`. */
   async listDays(): Promise<DaySummary[]> {
-    const out: DaySummary[] = [];
+    return (await this.listDaysWithManifests()).map(({ manifest: _manifest, ...summary }) => summary);
+  }
+
+  /** `listDays` with the manifest each summary was made from (null for a damaged day), read once. */
+  async listDaysWithManifests(): Promise<Array<DaySummary & { manifest: Manifest | null }>> {
+    const out: Array<DaySummary & { manifest: Manifest | null }> = [];
     for (const day of await this.parquetDays()) {
       const damaged = (reason: string) =>
-        out.push({ station_id: day.station_id, date: day.date, rows: {}, bytes: 0, min_ts: null, max_ts: null, damaged: reason });
+        out.push({ station_id: day.station_id, date: day.date, rows: {}, bytes: 0, min_ts: null, max_ts: null, damaged: reason, manifest: null });
       // Links are followed only within the root: a day that points elsewhere is listed, not read.
       const where = await this.escapes(this.parquetDayDir(day));
       if (where) {
@@ -271,6 +276,7 @@ export class DataRoot {
         min_ts: minOf(channels.map(([, c]) => c.min_ts)),
         max_ts: maxOf(channels.map(([, c]) => c.max_ts)),
         damaged: null,
+        manifest: m,
       });
     }
     return out.reverse();

@@ -42,9 +42,7 @@ export async function handleDataRequest(
   const path = url.pathname;
   if (path === '/info') return sendJson(res, 200, info()), true;
   if (path === '/days') {
-    const days = await dataRoot.listDays();
-    const withManifests = await Promise.all(days.map(async (d) => ({ ...d, manifest: await dataRoot.readManifest(d).catch(() => null) })));
-    sendJson(res, 200, withManifests.filter((d) => d.manifest !== null));
+    sendJson(res, 200, (await dataRoot.listDaysWithManifests()).filter((d) => d.manifest !== null));
     return true;
   }
   const decoded = decodeURIComponent(path); // a malformed escape throws URIError: 400

@@ -10,7 +10,7 @@ import type { LiveSourcesChoice } from '../../services/live-session';
 import packageJson from '../../../package.json';
 
 const usage = `usage: npm run -s helios -- serve --data DIR [--port 7600] [--host 127.0.0.1] [--token-file F]
-                            [--source sim] [--config FILE] [--station KLGA]
+                            [--config FILE | --source sim [--station KLGA]]
 
 One process that records (the real sources of --config, or the embedded simulator with --source
 sim), compacts the day it records every 10 minutes, and serves the data root to HELIOS Tape apps and other clients:

@@ -37,11 +37,6 @@ export function stamp<C extends Channel>(ch: C, payload: PayloadOf<C>, nowMs: nu
   return { event, ms };
 }
 
-/** `stamp`'s event alone, for who builds events to serialize them (fixtures, tests). */
-export function stampEvent<C extends Channel>(ch: C, payload: PayloadOf<C>, nowMs: number): EventOf<C> {
-  return stamp(ch, payload, nowMs).event;
-}
-
 /**
  * The three clock strings of an instant. The recorder stamps many events with the same
  * millisecond (every token's snapshot at each second), so the last instant's strings are reused.

@@ -29,7 +29,7 @@
  *     window's `window_id` and current correlation; health carries the window_id only.
  *   - `features_1m` / `nowcast_1m` carry the latest METAR's correlation until the next METAR (a
  *     correlation_id sent by the model itself wins), plus the window_id when inside a window.
- *   - Anything else correlates with itself (stampEvent's default).
+ *   - Anything else correlates with itself (stamp's default).
  */
 import { describeZodError } from '../../shared/registry';
 import type { Stamped } from '../../shared/envelope';

@@ -5,7 +5,8 @@
  *  1. Merged in order from Parquet inside the server (DayStream: DuckDB streaming every part file,
  *     merged on epoch µs), the whole day: events/s handed out in order, then with each event
  *     written as its JSON (what a client receives). Goal ≥ 1,000,000 events/s; tardis-machine, the
- *     reference for this job, states ~700k msg/s. Baselines in this process, on the same day:
+ *     reference for this job, states ~700k msg/s. Next to it, the ceiling under the merge: DuckDB
+ *     decoding the same columns of every file with nothing merged. Baselines in this process, on the same day:
  *     (A) the tardis-machine design here: the day's recorded NDJSON lines read from disk and parsed
  *         one by one (tardis-machine replays its cached line-delimited JSON that way);
  *     (B) what the Node replay offered before: SqlEventSource over the same Parquet (DuckDB queries
@@ -25,11 +26,11 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import WebSocket from 'ws';
-import { GROUPS } from '../src/shared/channels';
+import { GROUPS, type Channel } from '../src/shared/channels';
 import { DataRoot } from '../src/services/data-root';
 import { ensureDemoData } from '../src/services/demo';
 import { dayParquetFiles, openNodeEventSource } from '../src/services/replay/node-event-source';
-import { DayStream } from '../src/services/replay/parquet-stream';
+import { DayStream, FileCursor } from '../src/services/replay/parquet-stream';
 import { REPO_ROOT } from '../src/services/web/renderer-build';
 
 const DIR = process.env.BENCH_SERVE_DIR ?? '/tmp/helios-serve-bench';
@@ -79,6 +80,33 @@ async function streamDay(instance: DuckDBInstance, json: boolean): Promise<{ eve
   }
   await stream.close();
   return { events, ms: performance.now() - t0, bytes };
+}
+
+/**
+ * The ceiling under the merge: the same DuckDB queries (every part file at once, the same columns)
+ * read to the end with no merge, each chunk dropped as it arrives.
+ */
+async function decodeDay(instance: DuckDBInstance): Promise<{ events: number; ms: number }> {
+  const day = { station_id: 'KLGA', date: DATE };
+  const files = await dayParquetFiles(root, day, await root.readManifest(day));
+  const t0 = performance.now();
+  const counts = await Promise.all(
+    Object.entries(files).flatMap(([ch, paths]) =>
+      paths!.map(async (file) => {
+        const cursor = await FileCursor.open(instance, ch as Channel, file, 0);
+        let rows = 0;
+        for (;;) {
+          await cursor.load();
+          if (cursor.ended) break;
+          rows += cursor.count;
+          cursor.row = cursor.count;
+        }
+        await cursor.close();
+        return rows;
+      }),
+    ),
+  );
+  return { events: counts.reduce((a, b) => a + b, 0), ms: performance.now() - t0 };
 }
 
 /** Baseline A: the day's journal lines, read and parsed one by one. */
@@ -225,6 +253,8 @@ async function mergeFigures(): Promise<void> {
   };
   const merged = await best(() => streamDay(instance, false));
   console.log(`\n1. merged in order from Parquet (DayStream): ${merged.events.toLocaleString('en-US')} events in ${merged.ms.toFixed(0)} ms = ${rate(merged.events, merged.ms)} (${load()}; goal ≥ 1,000,000/s, tardis-machine states ~700,000 msg/s)`);
+  const decoded = await best(() => decodeDay(instance));
+  console.log(`   the ceiling under it, DuckDB decoding the same columns of every file at once with no merge: ${rate(decoded.events, decoded.ms)}; the merge keeps ${((merged.ms > 0 ? decoded.ms / merged.ms : 0) * 100).toFixed(0)}% of it (${load()})`);
   const written = await best(() => streamDay(instance, true));
   console.log(`   …each written as its JSON: ${rate(written.events, written.ms)}, ${mb(written.bytes)} of JSON (${mb((written.bytes / written.ms) * 1000)}/s) (${load()})`);
   const a = await best(ndjsonDay);

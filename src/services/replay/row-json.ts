@@ -53,9 +53,13 @@ export function channelLayout(ch: Channel, present?: ReadonlySet<string>): Chann
   const packed: string[] = [];
   const slot = columns.map((c) => {
     const name = ident(c.name);
-    if (c.type === 'string' || carriesJson(c)) {
-      const text = c.type === 'string' ? name : `to_json(${name})::VARCHAR`;
-      packed.push(`coalesce(replace(${text}, chr(1), chr(1) || 'E'), chr(1) || 'N')`);
+    if (c.type === 'string') {
+      // `contains` first: replace() alone costs a third of the packing, and a \x01 is rare
+      packed.push(`coalesce(CASE WHEN contains(${name}, chr(1)) THEN replace(${name}, chr(1), chr(1) || 'E') ELSE ${name} END, chr(1) || 'N')`);
+      return packed.length - 1;
+    }
+    if (carriesJson(c)) {
+      packed.push(`coalesce(to_json(${name})::VARCHAR, chr(1) || 'N')`); // JSON text escapes control characters: never a raw \x01
       return packed.length - 1;
     }
     select.push(c.type === 'timestamp' ? `epoch_us(${name})::DOUBLE` : name);

@@ -2,22 +2,21 @@
  * DuckDB result chunks of a channel's Parquet rows → the events' JSON text, without building event
  * objects: what the replay server writes into its `events` messages. Driven by the column table
  * (`columns.ts`) like `rowToEvent`, and equal to `JSON.stringify(rowToEvent(…))` once parsed (a
- * test checks every row of a day). Numbers and booleans are read from DuckDB's vectors; timestamps
- * arrive as epoch µs (DOUBLE) and become ISO text only here.
+ * test checks every row of a day). Numbers, booleans and book levels are read from DuckDB's vectors
+ * directly; the other nested columns (maps and lists of the small channels) arrive as JSON text
+ * that DuckDB wrote (`to_json`), so no JS object is made for them. Timestamps arrive as epoch µs
+ * (DOUBLE) and become ISO text only here.
  *
- * Strings and nested values (book levels, maps, lists): DuckDB writes their JSON text (`to_json`,
- * escaping in C++ on DuckDB's thread while JavaScript writes the previous chunk), and packs a
- * row's texts into one string joined by `\x01` — JSON text never holds a raw control character,
- * and fetching each string separately would cost a native call each. SQL NULL is the text `null`.
- * Measured on the 24 h demo day: writing levels and strings in JavaScript ran at 57–65k events/s,
- * this at 85k (`npm run bench -- serve`).
+ * Strings: fetching a string from DuckDB costs a native call, and an event has ten of them, so
+ * DuckDB packs each row's strings into one (joined by `\x01S`, NULL as `\x01N`, a `\x01` inside a
+ * value escaped as `\x01E`) that is split here.
  *
  * Event ids: the merge orders events of the same instant by event id, which happens for about half
  * the rows of a day (every token's snapshot and the health sample share a second). Our ids are
  * lowercase UUIDs, whose text order is the order of their 128-bit values, so DuckDB also hands the
  * id as a UUID (a 16-byte value read without a native call); other ids fall back to their text.
  */
-import type { DuckDBDataChunk, DuckDBUUIDValue, DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBDataChunk, DuckDBListVector, DuckDBStructVector, DuckDBUUIDValue, DuckDBVector } from '@duckdb/node-api';
 import type { Channel } from '../../shared/channels';
 import { CHANNEL_COLUMNS, type Column } from '../../shared/columns';
 import { OPTIONAL_ENVELOPE } from '../../shared/players/rows';
@@ -31,15 +30,15 @@ import { isoFromMicros } from '../../shared/time';
 export interface ChannelLayout {
   ch: Channel;
   columns: Column[];
-  /** SELECT list: the number, boolean and timestamp columns in table order, the id as a UUID, then the packed texts. */
+  /** SELECT list: every non-string column in table order, then the packed strings. */
   select: string;
-  /** Per table column: its index in the SELECT list, or (strings, nested) its index among the packed texts. */
+  /** Per table column: its index in the SELECT list, or (strings) its index in the packed strings. */
   slot: number[];
-  textsIndex: number;
+  stringsIndex: number;
   timeIndex: number;
   /** Index of the event id as a UUID (NULL when the id is not a lowercase UUID). */
   idKeyIndex: number;
-  eventIdText: number;
+  eventIdString: number;
 }
 
 const layouts = new Map<string, ChannelLayout>();
@@ -51,12 +50,17 @@ export function channelLayout(ch: Channel, present?: ReadonlySet<string>): Chann
   let found = layouts.get(key);
   if (found) return found;
   const select: string[] = [];
-  const texts: string[] = [];
+  const packed: string[] = [];
   const slot = columns.map((c) => {
     const name = ident(c.name);
-    if (isText(c)) {
-      texts.push(`coalesce(to_json(${name})::VARCHAR, 'null')`);
-      return texts.length - 1;
+    if (c.type === 'string') {
+      // `contains` first: replace() alone costs a third of the packing, and a \x01 is rare
+      packed.push(`coalesce(CASE WHEN contains(${name}, chr(1)) THEN replace(${name}, chr(1), chr(1) || 'E') ELSE ${name} END, chr(1) || 'N')`);
+      return packed.length - 1;
+    }
+    if (carriesJson(c)) {
+      packed.push(`coalesce(to_json(${name})::VARCHAR, chr(1) || 'N')`); // JSON text escapes control characters: never a raw \x01
+      return packed.length - 1;
     }
     select.push(c.type === 'timestamp' ? `epoch_us(${name})::DOUBLE` : name);
     return select.length - 1;
@@ -71,35 +75,35 @@ export function channelLayout(ch: Channel, present?: ReadonlySet<string>): Chann
   found = {
     ch,
     columns,
-    select: [...select, `concat_ws(chr(1), ${texts.join(', ')})`].join(', '),
+    select: [...select, `concat_ws(chr(1) || 'S', ${packed.join(', ')})`].join(', '),
     slot,
     idKeyIndex,
-    textsIndex: select.length,
+    stringsIndex: select.length,
     timeIndex: slot[columnIndex('ts_ingest_utc')]!,
-    eventIdText: slot[columnIndex('event_id')]!,
+    eventIdString: slot[columnIndex('event_id')]!,
   };
   layouts.set(key, found);
   return found;
 }
 
-/** Whether DuckDB writes the column's JSON text (strings and every nested type). */
-function isText(column: Column): boolean {
-  return !['timestamp', 'int', 'double', 'bool'].includes(column.type);
+/** Whether DuckDB writes the column's JSON (the nested types other than book levels). */
+function carriesJson(column: Column): boolean {
+  return !['string', 'timestamp', 'int', 'double', 'bool', 'levels'].includes(column.type);
 }
 
 /** The rows of one result chunk: ingest times, event ids and each row's JSON. */
 export class ChunkRows {
-  private readonly texts: DuckDBVector<string>;
+  private readonly strings: DuckDBVector<string>;
   private readonly idKeys: DuckDBVector<DuckDBUUIDValue>;
-  private splitRow = -1;
-  private split: string[] = [];
+  private unpackedRow = -1;
+  private unpacked: (string | null)[] = [];
   private jsonOf: ((row: number) => string) | null = null;
 
   constructor(
     private readonly layout: ChannelLayout,
     private readonly chunk: DuckDBDataChunk,
   ) {
-    this.texts = chunk.getColumnVector(this.layout.textsIndex) as DuckDBVector<string>;
+    this.strings = chunk.getColumnVector(this.layout.stringsIndex) as DuckDBVector<string>;
     this.idKeys = chunk.getColumnVector(this.layout.idKeyIndex) as DuckDBVector<DuckDBUUIDValue>;
   }
 
@@ -116,7 +120,7 @@ export class ChunkRows {
   }
 
   eventId(row: number): string {
-    return JSON.parse(this.textsOf(row)[this.layout.eventIdText]!) as string;
+    return this.stringsOf(row)[this.layout.eventIdString]!;
   }
 
   /** The event id as a number that orders like its text, or null when it is not a lowercase UUID. */
@@ -129,13 +133,17 @@ export class ChunkRows {
     return this.jsonOf(row);
   }
 
-  /** The row's JSON texts (one row is kept: a row's columns are written one after another). */
-  private textsOf(row: number): string[] {
-    if (row !== this.splitRow) {
-      this.split = this.texts.getItem(row)!.split('\x01');
-      this.splitRow = row;
+  /** The row's strings, unpacked (one row is kept: a row's columns are written one after another). */
+  private stringsOf(row: number): (string | null)[] {
+    if (row === this.unpackedRow) return this.unpacked;
+    const out: (string | null)[] = this.strings.getItem(row)!.split('\x01S');
+    for (let k = 0; k < out.length; k++) {
+      const s = out[k]!;
+      if (s.includes('\x01')) out[k] = s === '\x01N' ? null : s.replaceAll('\x01E', '\x01');
     }
-    return this.split;
+    this.unpackedRow = row;
+    this.unpacked = out;
+    return out;
   }
 
   private rowWriter(): (row: number) => string {
@@ -156,12 +164,13 @@ export class ChunkRows {
 
   /** A column's value of one row as JSON text; null for SQL NULL. */
   private valueWriter(column: Column, slot: number): (row: number) => string | null {
-    if (isText(column)) {
+    if (column.type === 'string') {
       return (row) => {
-        const text = this.textsOf(row)[slot]!;
-        return text === 'null' ? null : text;
+        const s = this.stringsOf(row)[slot]!;
+        return s === null ? null : JSON.stringify(s);
       };
     }
+    if (carriesJson(column)) return (row) => this.stringsOf(row)[slot]!;
     const vector = this.chunk.getColumnVector(slot);
     switch (column.type) {
       case 'int':
@@ -189,8 +198,25 @@ export class ChunkRows {
           return lastText;
         };
       }
+      case 'levels':
+        return levelsWriter(vector as DuckDBListVector, column.nullable);
       default:
         throw new Error(`${column.name}: no writer for ${column.type}`);
     }
   }
+}
+
+/** LIST<STRUCT<p DOUBLE, s DOUBLE>> → `[{"p":…,"s":…},…]`, read from the flat child vectors. */
+function levelsWriter(list: DuckDBListVector, nullable: boolean): (row: number) => string | null {
+  const levels = list.childVector as DuckDBStructVector;
+  const p = levels.entryVectorAt(0) as DuckDBVector<number>;
+  const s = levels.entryVectorAt(1) as DuckDBVector<number>;
+  return (row) => {
+    if (nullable && list.getItemVector(row) === null) return null;
+    const offset = list.getEntryOffset(row);
+    const n = list.getEntryLength(row);
+    let out = '[';
+    for (let k = 0; k < n; k++) out += `${k === 0 ? '' : ','}{"p":${p.getItem(offset + k)},"s":${s.getItem(offset + k)}}`;
+    return out + ']';
+  };
 }

@@ -233,11 +233,15 @@ async function main(): Promise<void> {
   const parquetBytes = Object.values(manifest.channels).reduce((n, c) => n + c!.bytes, 0);
   console.log(`day: KLGA ${DATE}, ${rows.toLocaleString('en-US')} events, ${mb(parquetBytes)} Parquet; ${cpus().length} cores, ${load()} (other jobs slow every figure)`);
   if (PARTS.includes('1')) await mergeFigures();
-  if (!PARTS.includes('2') && !PARTS.includes('3')) return;
+  // each part gets a fresh server: the memory figure is not to start from what 20 clients left
+  if (PARTS.includes('2')) await withServe((serve) => deliveryFigures(serve.url));
+  if (PARTS.includes('3')) await withServe(memoryFigures);
+}
+
+async function withServe(run: (serve: ServeProcess) => Promise<void>): Promise<void> {
   const serve = await startServe();
   try {
-    if (PARTS.includes('2')) await deliveryFigures(serve.url);
-    if (PARTS.includes('3')) await memoryFigures(serve);
+    await run(serve);
   } finally {
     await serve.stop();
   }

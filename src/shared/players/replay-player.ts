@@ -20,7 +20,10 @@ export interface ReplayPlayerOptions {
   readAheadRealMs?: number;
   /** …but never less than this much virtual time. */
   minReadAheadMs?: number;
-  /** Bounds of the virtual span fetched in one request. */
+  /**
+   * Bounds of the virtual span fetched in one request. The cap (30 s by default) keeps each batch
+   * — converted to events at once — to a few frames' worth at 600×, instead of one long task.
+   */
   minChunkMs?: number;
   maxChunkMs?: number;
   /**
@@ -77,7 +80,7 @@ export class ReplayPlayer implements Player {
       readAheadRealMs: options.readAheadRealMs ?? 3000,
       minReadAheadMs: options.minReadAheadMs ?? 10_000,
       minChunkMs: options.minChunkMs ?? 5_000,
-      maxChunkMs: options.maxChunkMs ?? 300_000,
+      maxChunkMs: options.maxChunkMs ?? 30_000,
       maxFrameGapMs: options.maxFrameGapMs ?? 100,
       closeSource: options.closeSource ?? true,
     };

@@ -131,7 +131,7 @@ function Evolution() {
 
 function EvolutionChart({ W, H }: { W: number; H: number }) {
   const { history } = useApp();
-  const revision = useSession((s) => s.historyRevision);
+  useSession((s) => s.historyRevision); // re-render as the history fills
   const clock = useSession((s) => s.clock);
   const kind = useSession((s) => s.kind);
   const zone = useUi((s) => s.zone);
@@ -139,6 +139,7 @@ function EvolutionChart({ W, H }: { W: number; H: number }) {
   const nowcastLength = history.nowcast.length;
   const rewrites = history.nowcast.rewrites;
   const metarCount = history.metars.length;
+  const metarRewrites = history.metars.rewrites;
   const day = timelineRange(kind, clock);
   const shown = day ? (clampView(view, day) ?? { from: day[0], to: day[1] }) : null;
   const start = shown?.from ?? (nowcastLength ? history.nowcast.t[0]! * 1000 : null);
@@ -183,7 +184,7 @@ function EvolutionChart({ W, H }: { W: number; H: number }) {
       .map((m, i) => ({ x: x(history.metars.t[i]!), y: m.judge_aligned_temp === null ? null : y(m.judge_aligned_temp), raw: m.raw }))
       .filter((m) => m.y !== null && m.x >= PAD.l && m.x <= W - PAD.r);
     return { mean, band: [...upper, ...lower].join(' '), ticks, y, metars, x };
-  }, [history, nowcastLength, rewrites, metarCount, start, end, revision, W, H]);
+  }, [history, nowcastLength, rewrites, metarCount, metarRewrites, start, end, W, H]);
   const timeLabels = useMemo(() => (start === null || end === null ? [] : timeTicks(start, end, W - PAD.l - PAD.r, zone, 64)), [start, end, W, zone]);
 
   if (!drawing || start === null || end === null) return <div className="empty">No evolution yet.</div>;

@@ -9,7 +9,7 @@
  * precision; the time axis follows the chosen zone; "whole day" frames the day; hovering reads out
  * every line at the pointer.
  */
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import {
   createChart,
   createSeriesMarkers,
@@ -413,8 +413,8 @@ export function PricePanel() {
   );
 }
 
-/** Which other buckets to draw with the selected one. */
-function OverlayPicker({ selected }: { selected: string | null }) {
+/** Which other buckets to draw with the selected one (memo: the chart re-renders every frame while playing). */
+const OverlayPicker = memo(function OverlayPicker({ selected }: { selected: string | null }) {
   const { ui } = useApp();
   const tokens = useBucketTokens();
   const overlays = useUi((s) => s.overlayTokens);
@@ -441,7 +441,7 @@ function OverlayPicker({ selected }: { selected: string | null }) {
       </div>
     </details>
   );
-}
+});
 
 /**
  * Snapshots come every second: a silence longer than a few seconds (or than one bucket missing,

@@ -264,18 +264,15 @@ export function PricePanel() {
   // have yet would add a bar and shift every index the cursor is placed by. While only the cursor
   // moves on (the steps behind it unchanged), its last point is appended with `update` — a point of
   // the same value inside the last step draws nothing new — instead of resetting the series.
-  const maxDrawn = useRef<{ series: SortedSeries<PricePoint> | null; steps: string; last: number }>({ series: null, steps: '', last: -Infinity });
+  const maxDrawn = useRef<{ series: SortedSeries<PricePoint>; steps: string; last: number; value: number } | null>(null);
   useEffect(() => {
     const c = chart.current;
     if (!c) return;
-    if (current === null || dayStart === null || !series || series.length === 0) {
-      if (maxDrawn.current.series !== null || maxDrawn.current.steps !== '') c.maxSoFar.setData([]);
-      maxDrawn.current = { series: null, steps: '', last: -Infinity };
-      return;
-    }
-    const bar = (sec: number) => series.t[Math.max(0, series.indexAtOrBefore(sec))]!;
     const byBar = new Map<number, number>();
-    for (const p of maxSoFarSteps(history.metars, dayStart, current)) byBar.set(bar(p.t), p.temp);
+    if (current !== null && dayStart !== null && series && series.length > 0) {
+      const bar = (sec: number) => series.t[Math.max(0, series.indexAtOrBefore(sec))]!;
+      for (const p of maxSoFarSteps(history.metars, dayStart, current)) byBar.set(bar(p.t), p.temp);
+    }
     const points = [...byBar].map(([t, value]) => ({ time: t as UTCTimestamp, value }));
     const last = points[points.length - 1];
     const steps = points
@@ -283,9 +280,11 @@ export function PricePanel() {
       .map((p) => `${p.time}:${p.value}`)
       .join(',');
     const drawn = maxDrawn.current;
-    if (last && drawn.series === series && drawn.steps === steps && last.time >= drawn.last) c.maxSoFar.update(last);
-    else c.maxSoFar.setData(points);
-    maxDrawn.current = { series, steps, last: last?.time ?? -Infinity };
+    const grows = drawn !== null && drawn.series === series && drawn.steps === steps && last !== undefined && last.time >= drawn.last;
+    if (grows && last.time === drawn.last && last.value === drawn.value) return; // the cursor is still on the same bar
+    if (grows) c.maxSoFar.update(last);
+    else if (last || drawn) c.maxSoFar.setData(points);
+    maxDrawn.current = last ? { series: series!, steps, last: last.time, value: last.value } : null;
   }, [current, dayStart, revision, series, history]);
 
   /** The bar nearest to `ms` (the cursor's exact second may have none). */

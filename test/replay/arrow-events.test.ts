@@ -5,6 +5,7 @@ import { tableFromIPC, tableFromJSON } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm';
 import { arrowToEvents } from '../../src/renderer/src/replay/arrow-events';
 import type { Channel } from '../../src/shared/channels';
+import { ingestMs } from '../../src/shared/players/event-time';
 import { rowToEvent } from '../../src/shared/players/rows';
 import { lowerBound, upperBound } from '../../src/shared/sorted';
 import { makeDayFixture } from './fixtures/day-fixture';
@@ -31,7 +32,12 @@ describe('arrowToEvents', () => {
         const to = table.numRows - 1;
         const byAccessors = [];
         for (let i = from; i < to; i++) byAccessors.push(rowToEvent(ch, (name) => table.getChild(name)?.get(i)));
-        expect(arrowToEvents(ch, table, from, to), ch).toEqual(byAccessors);
+        const events = arrowToEvents(ch, table, from, to);
+        expect(events, ch).toEqual(byAccessors);
+        // each carries its ingest time as a number from the µs column, the one Date.parse gives
+        const stamped = events.map((e) => Object.getOwnPropertySymbols(e).length);
+        expect(new Set(stamped), ch).toEqual(new Set([1]));
+        expect(events.map(ingestMs), ch).toEqual(events.map((e) => Date.parse(e.ts_ingest_utc)));
       }
     } finally {
       await fx.dispose();

@@ -16,6 +16,7 @@ import { timelineRange } from '../components/Timeline';
 import { COLORS } from '../theme';
 import { Panel } from './Panel';
 import { QcBadge } from './QcBadge';
+import { ingestMs } from '../../../shared/players/event-time';
 
 /**
  * A peak-time bin ("14:00", the station's local time on the day) as a label in `zone`; bins that
@@ -40,7 +41,7 @@ export function NowcastPanel() {
   const zone = useUi((s) => s.zone);
   const tz = useSession(stationZone);
   const replayDate = useSession((s) => s.manifest?.date ?? null);
-  const date = replayDate ?? (nowcast && tz ? localDate(Date.parse(nowcast.ts_ingest_utc), tz) : null);
+  const date = replayDate ?? (nowcast && tz ? localDate(ingestMs(nowcast), tz) : null);
   const at = useSession((s) => s.clock?.current_ms ?? s.channels.at_ms);
   const top = nowcast ? nowcast.p_bucket.reduce((a, b) => (b.p > a.p ? b : a)) : null;
   const { history } = useApp();
@@ -52,7 +53,7 @@ export function NowcastPanel() {
       id="nowcast"
       title="Nowcast"
       className="area-nowcast"
-      extra={nowcast && at !== null ? <span className="dim">updated {formatAge(at - Date.parse(nowcast.ts_ingest_utc))} ago</span> : null}
+      extra={nowcast && at !== null ? <span className="dim">updated {formatAge(at - ingestMs(nowcast))} ago</span> : null}
     >
       {!nowcast && !evolution ? (
         <div className="empty">No nowcast yet.</div>

@@ -8,6 +8,7 @@ import { TimeUnit, Type, type Data, type Table } from 'apache-arrow';
 import type { Channel } from '../../../shared/channels';
 import type { Level } from '../../../shared/book';
 import type { AnyEvent } from '../../../shared/schemas';
+import { stampIngestMs } from '../../../shared/players/event-time';
 import { eventReader } from '../../../shared/players/rows';
 
 /** Reads row `i` of one record batch's column. */
@@ -102,7 +103,18 @@ function bufferReader(d: Data): Reader | null {
   }
 }
 
-/** Rows [from, to) of `table` as `ch` events (the whole table by default). */
+/** Each row's ingest time in epoch ms (as `Date.parse` gives it) from the µs column; null if it is not one. */
+function ingestMsReader(d: Data | undefined): ((i: number) => number) | null {
+  if (!d || d.offset !== 0 || d.nullCount > 0 || d.typeId !== Type.Timestamp || !(d.values instanceof BigInt64Array)) return null;
+  if ((d.type as unknown as { unit: TimeUnit }).unit !== TimeUnit.MICROSECOND) return null;
+  const values = d.values;
+  return (i) => Math.floor(Number(values[i]!) / 1000);
+}
+
+/**
+ * Rows [from, to) of `table` as `ch` events (the whole table by default), each carrying its ingest
+ * time as a number (`event-time.ts`).
+ */
 export function arrowToEvents(ch: Channel, table: Table, from = 0, to = table.numRows): AnyEvent[] {
   const out: AnyEvent[] = new Array(Math.max(0, to - from));
   let k = 0;
@@ -119,7 +131,8 @@ export function arrowToEvents(ch: Channel, table: Table, from = 0, to = table.nu
         if (fast) return fast;
         return (i) => v.get(i);
       });
-      for (let r = lo; r < hi; r++) out[k++] = read(r - start);
+      const ms = ingestMsReader(batch.getChild('ts_ingest_utc')?.data[0]);
+      for (let r = lo; r < hi; r++) out[k++] = ms ? stampIngestMs(read(r - start), ms(r - start)) : read(r - start);
     }
     start = end;
     if (start >= to) break;

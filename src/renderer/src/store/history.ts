@@ -10,6 +10,7 @@
  */
 import type { AnyEvent, Nowcast1m } from '../../../shared/schemas';
 import { lowerBound, upperBound } from '../../../shared/sorted';
+import { ingestMs } from '../../../shared/players/event-time';
 
 /** Points sorted by time (seconds), one per second; appends are cheap, inserts count as rewrites. */
 export class SortedSeries<V> {
@@ -100,7 +101,7 @@ export class History {
   ingest(events: readonly AnyEvent[]): void {
     if (events.length === 0) return;
     for (const e of events) {
-      const sec = Math.floor(Date.parse(e.ts_ingest_utc) / 1000);
+      const sec = Math.floor(ingestMs(e) / 1000);
       switch (e.ch) {
         case 'l2_snap_1s':
           seriesOf(this.price, e.token_id).put(sec, { mid: e.mid, microprice: e.microprice, ok: e.book_ok });

@@ -5,13 +5,25 @@ import { MADRID_TZ, NYC_TZ, toUtcIso, toZonedIso } from './time';
 import { uuidv7 } from './uuid';
 
 /**
- * Stamp `payload` as a `ch` event ingested at `nowMs`. Without a correlation the event correlates
- * with itself (it starts its own story).
+ * An event and the instant its `ts_ingest_utc` names, in epoch ms: what the recorder hands on to
+ * the journal and the ring buffers, so nothing downstream parses the text back. Whole ms, as the
+ * text has them (the recorder's order within one ms is the order it emits in).
  */
-export function stampEvent<C extends Channel>(ch: C, payload: PayloadOf<C>, nowMs: number): EventOf<C> {
-  const event_id = uuidv7(nowMs);
-  const clocks = clockStrings(nowMs);
-  return {
+export interface Stamped<E extends AnyEvent = AnyEvent> {
+  event: E;
+  ms: number;
+}
+
+/**
+ * Stamp `payload` as a `ch` event ingested at `nowMs` (a fractional clock's instant names the
+ * millisecond it falls in). Without a correlation the event correlates with itself (it starts its
+ * own story).
+ */
+export function stamp<C extends Channel>(ch: C, payload: PayloadOf<C>, nowMs: number): Stamped<EventOf<C>> {
+  const ms = Math.floor(nowMs);
+  const event_id = uuidv7(ms);
+  const clocks = clockStrings(ms);
+  const event = {
     schema_version: CURRENT_VERSION[ch],
     ch,
     event_id,
@@ -22,6 +34,7 @@ export function stampEvent<C extends Channel>(ch: C, payload: PayloadOf<C>, nowM
     // after the spread: a payload's `correlation_id: undefined` must not erase the default
     correlation_id: payload.correlation_id ?? event_id,
   } as EventOf<C>;
+  return { event, ms };
 }
 
 /**

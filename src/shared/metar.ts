@@ -6,6 +6,7 @@
 import { parseMetar, type IMetar } from 'metar-taf-parser';
 import { judgeAlignedTemp, type RoundingMode } from './contract-rounding';
 import { asWindDirection, type MetarObs } from './schemas';
+import { toUtcIso } from './time';
 
 export type MetarPayload = Pick<
   MetarObs,
@@ -56,6 +57,11 @@ function toKnots(value: number, unit: string | undefined): number {
 }
 
 export function parseMetarReport(raw: string, receivedMs: number, rounding: RoundingMode = 'half_away_from_zero'): MetarPayload {
+  return decodeMetarReport(raw, receivedMs, rounding).payload;
+}
+
+/** `parseMetarReport` with the observation time also as epoch ms (for who needs it as a number). */
+export function decodeMetarReport(raw: string, receivedMs: number, rounding: RoundingMode = 'half_away_from_zero'): { payload: MetarPayload; obs_time_ms: number } {
   const text = raw.trim().replace(/\s+/g, ' ').replace(/=$/, '');
   let m: IMetar;
   try {
@@ -75,11 +81,12 @@ export function parseMetarReport(raw: string, receivedMs: number, rounding: Roun
   const best = temp_c_precise ?? temp_c;
   const wind = m.wind;
   const speed = wind ? toKnots(wind.speed, wind.unit) : null;
-  return {
+  const obs_time_ms = resolveObsTime(m.day, m.hour, m.minute, receivedMs);
+  const payload: MetarPayload = {
     station_id: m.station,
     report_type: /^SPECI\b/.test(text) ? 'SPECI' : 'METAR',
     raw: text,
-    obs_time_utc: new Date(resolveObsTime(m.day, m.hour, m.minute, receivedMs)).toISOString(),
+    obs_time_utc: toUtcIso(obs_time_ms),
     temp_c,
     dewpoint_c: m.dewPoint ?? null,
     // metar-taf-parser: no `degrees` for VRB; 000 with calm; a ddd off the tens (245) or over 360 as given
@@ -94,6 +101,7 @@ export function parseMetarReport(raw: string, receivedMs: number, rounding: Roun
     temp_c_precise,
     judge_aligned_temp: best === null ? null : judgeAlignedTemp(best, rounding),
   };
+  return { payload, obs_time_ms };
 }
 
 function round(x: number, digits: number): number {

@@ -96,7 +96,12 @@ export function localDayBoundsUtc(date: string, timeZone: string): [number, numb
 
 /** The calendar date after `date` (YYYY-MM-DD). */
 export function nextDate(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return addDays(date, 1);
+}
+
+/** The calendar date `days` after `date` (YYYY-MM-DD; `days` may be negative). */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Every calendar date from `from` to `to`, both included. */

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { stampEvent } from '../../src/shared/envelope';
+import { stampEvent } from '../fixtures/events';
 import type { Channel } from '../../src/shared/channels';
 import type { AnyEvent, PayloadOf } from '../../src/shared/schemas';
 import { bookMetrics, type Level } from '../../src/shared/book';

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { stampEvent } from '../../src/shared/envelope';
+import { stampEvent } from '../fixtures/events';
 import { bookMetrics, roundPrice, type Level } from '../../src/shared/book';
 import type { AnyEvent } from '../../src/shared/schemas';
 import { uuidv7 } from '../../src/shared/uuid';

@@ -17,9 +17,9 @@ function live(minutes = 10) {
     tokens: TOKENS,
     config,
     startMs: T0,
-    emit: (e) => {
-      all.push(e);
-      ring.push(e);
+    emit: (stamped) => {
+      all.push(stamped.event);
+      ring.push(stamped);
     },
   });
   return { ring, recorder, all };

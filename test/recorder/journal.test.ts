@@ -8,7 +8,7 @@ import { JournalWriter } from '../../src/services/recorder/journal-writer';
 import { Recorder } from '../../src/services/recorder/recorder';
 import { recordDay } from '../../src/services/recorder/session';
 import type { SourceMessage } from '../../src/services/sources/source';
-import { stampEvent } from '../../src/shared/envelope';
+import { stamp } from '../../src/shared/envelope';
 import { parseLine } from '../../src/shared/registry';
 import type { AnyEvent } from '../../src/shared/schemas';
 import { stationDate } from '../../src/shared/time';
@@ -34,9 +34,9 @@ function writerAndRecorder(root: string, config: RecordingConfigInput, startMs =
     tokens: TOKENS,
     config: cfg,
     startMs,
-    emit: (e) => {
-      emitted.push(e);
-      writer.enqueue(e);
+    emit: (stamped) => {
+      emitted.push(stamped.event);
+      writer.enqueue(stamped);
     },
     reject: (r) => writer.reject(r),
     writerHealth: () => writer.stats(),
@@ -137,7 +137,7 @@ describe('journal', () => {
   it('flushes on its own within the flush interval, without waiting for close', async () => {
     const root = tempRoot();
     const writer = new JournalWriter({ dataRoot: new DataRoot(root), station_id: 'KLGA', config: resolveRecordingConfig({ journal: { flushIntervalMs: 50 } }).journal });
-    for (let i = 0; i < 3; i++) writer.enqueue(stampEvent('tape_trades', { station_id: 'KLGA', market_id: 'm', token_id: A, p: 0.5, s: i + 1, side: 'buy', trade_id: null }, T0 + i));
+    for (let i = 0; i < 3; i++) writer.enqueue(stamp('tape_trades', { station_id: 'KLGA', market_id: 'm', token_id: A, p: 0.5, s: i + 1, side: 'buy', trade_id: null }, T0 + i));
     expect(writer.stats().events_written).toBe(0); // enqueue never writes
     await vi.waitFor(() => expect(readJournal(root).flatMap((f) => f.lines)).toHaveLength(3), { timeout: 5_000, interval: 20 });
     await writer.close();
@@ -152,9 +152,9 @@ describe('journal', () => {
     });
     const sent: string[] = [];
     for (let i = 0; i < 200; i++) {
-      const e = stampEvent('tape_trades', { station_id: 'KLGA', market_id: 'm', token_id: A, p: 0.5, s: i + 1, side: 'buy', trade_id: `t${i}` }, T0 + i);
-      sent.push(e.event_id);
-      writer.enqueue(e);
+      const stamped = stamp('tape_trades', { station_id: 'KLGA', market_id: 'm', token_id: A, p: 0.5, s: i + 1, side: 'buy', trade_id: `t${i}` }, T0 + i);
+      sent.push(stamped.event.event_id);
+      writer.enqueue(stamped);
       if (i % 10 === 9) await writer.drain();
     }
     await writer.close();
@@ -169,7 +169,7 @@ describe('journal', () => {
     const root = tempRoot();
     writeFileSync(join(root, 'journal'), 'not a folder'); // mkdir of the day folder fails
     const writer = new JournalWriter({ dataRoot: new DataRoot(root), station_id: 'KLGA', config: resolveRecordingConfig({}).journal });
-    for (let i = 0; i < 5; i++) writer.enqueue(stampEvent('tape_trades', { station_id: 'KLGA', market_id: 'm', token_id: A, p: 0.5, s: i + 1, side: 'buy', trade_id: null }, T0 + i));
+    for (let i = 0; i < 5; i++) writer.enqueue(stamp('tape_trades', { station_id: 'KLGA', market_id: 'm', token_id: A, p: 0.5, s: i + 1, side: 'buy', trade_id: null }, T0 + i));
     await writer.drain();
     expect(writer.stats()).toMatchObject({ events_written: 0, unwritten_events: 5, write_errors: 1, last_error: expect.stringMatching(/ENOTDIR|EEXIST/) });
     rmSync(join(root, 'journal'));

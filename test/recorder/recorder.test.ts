@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../src/shared/registry';
+import type { SourceMessage } from '../../src/services/sources/source';
 import type { AnyEvent } from '../../src/shared/schemas';
 import { A, B, T0, Venue, features, harness, ingestEveryInput, klgaMetar, ladder, metar, nowcast, pws } from './helpers';
 
@@ -497,11 +498,14 @@ describe('world, models and rejections', () => {
     h.recorder.ingest(v.bookMessage(A, T0 + 100, l.bids, l.asks));
     h.recorder.ingest(pws(T0 + 500, [['P1', 35]], T0 - 2_000));
     h.recorder.advanceTo(T0 + 6_000);
+    h.recorder.ingest(metar(T0 + 6_500, klgaMetar(T0))); // its ddhhmmZ group says T0
+    h.recorder.advanceTo(T0 + 8_000);
     const health = h.of('health');
-    expect(health.map((e) => e.ts_ingest_utc)).toEqual([2000, 4000, 6000].map((k) => iso(T0 + k)));
+    expect(health.map((e) => e.ts_ingest_utc)).toEqual([2000, 4000, 6000, 8000].map((k) => iso(T0 + k)));
     expect(health[0]!.staleness_s).toMatchObject({ clob: 1.9, pws: 1.5, metar: 1.99 });
     expect(health[0]!.latency_ms).toMatchObject({ clob_to_ingest: 5, pws_to_ingest: 2500, source_to_recorder: 0 });
     expect(health[1]!.latency_ms).toEqual({}); // nothing arrived in that interval
+    expect(health[3]!.latency_ms).toMatchObject({ metar_to_ingest: 6500 });
     expect(health[0]).toMatchObject({ resyncs: 1, gaps: 0, reconnects: 0, queue_depth: 0, dropped: {} });
   });
 
@@ -535,5 +539,19 @@ describe('world, models and rejections', () => {
     }
     const times = events.map((e) => e.ts_ingest_utc);
     expect([...times].sort()).toEqual(times); // emitted in time order
+  });
+
+  it('hands every event on with the instant its ts_ingest_utc names, in ms, also on a fractional clock', () => {
+    // An accelerated simulator's virtual clock has sub-ms instants; the journal files events by day
+    // and the ring buffers age them out by this ms, never by reading the text back.
+    const h = harness({}, T0 + 0.25);
+    const v = new Venue();
+    const l = ladder(0.5);
+    const late = { ingest: (m: SourceMessage) => h.recorder.ingest(m, m.received_ms + 0.625) };
+    late.ingest(v.bookMessage(A, T0 + 100, l.bids, l.asks));
+    ingestEveryInput(late, v);
+    h.recorder.finish(T0 + 10_000.875);
+    expect(new Set(h.events.map((e) => e.ch)).size).toBe(10);
+    for (const { event, ms } of h.stamped) expect(ms, `${event.ch} ${event.ts_ingest_utc}`).toBe(Date.parse(event.ts_ingest_utc));
   });
 });

@@ -80,14 +80,16 @@ describe('DayStream: a compacted day from its Parquet files, merged in replay or
 
   it('orders events of different files at the same instant by event id, and keeps sub-millisecond times', async () => {
     // Move every health and PWS event onto the instant of the snapshot before it, and give some
-    // deltas microsecond digits: ties across files that only the event id can order.
+    // deltas microsecond digits: ties across files that only the event id can order. Every
+    // seventh id is not a lowercase UUID (the merge's numeric id keys don't apply to it: its text does).
     const snapshots = fx.events.filter((e) => e.ch === 'l2_snap_1s').map((e) => e.ts_ingest_utc);
     let k = 0;
     const moved = fx.events.map((e, i) => {
-      if (e.ch === 'l2_deltas' && i % 2 === 0) return { ...e, ts_ingest_utc: e.ts_ingest_utc.replace('Z', '417Z') };
-      if (e.ch !== 'health' && e.ch !== 'pws_cluster') return e;
+      const event = i % 7 === 0 ? { ...e, event_id: e.event_id.toUpperCase() } : e;
+      if (e.ch === 'l2_deltas' && i % 2 === 0) return { ...event, ts_ingest_utc: e.ts_ingest_utc.replace('Z', '417Z') };
+      if (e.ch !== 'health' && e.ch !== 'pws_cluster') return event;
       while (k + 1 < snapshots.length && snapshots[k + 1]! <= e.ts_ingest_utc) k++;
-      return { ...e, ts_ingest_utc: snapshots[k]! };
+      return { ...event, ts_ingest_utc: snapshots[k]! };
     });
     const root = await mkdtemp(join(tmpdir(), 'helios-stream-ties-'));
     try {
@@ -99,6 +101,7 @@ describe('DayStream: a compacted day from its Parquet files, merged in replay or
       const want = [...moved].sort(compareEvents);
       const ties = want.filter((e, i) => i > 0 && e.ts_ingest_utc === want[i - 1]!.ts_ingest_utc && e.ch !== want[i - 1]!.ch);
       expect(ties.length).toBeGreaterThan(100);
+      expect(ties.filter((e) => e.event_id !== e.event_id.toLowerCase()).length).toBeGreaterThan(10);
       expect(events.map((e) => e.event_id)).toEqual(want.map((e) => e.event_id));
       expect(events.filter((e) => /\.\d{6}Z$/.test(e.ts_ingest_utc)).length).toBeGreaterThan(100);
     } finally {

@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChannelGroup } from '../../src/shared/channels';
-import { stampEvent } from '../../src/shared/envelope';
+import { stampEvent } from '../fixtures/events';
 import { PROTOCOL_VERSION, type ServerMessage } from '../../src/shared/protocol';
 import type { AnyEvent } from '../../src/shared/schemas';
 import { DataRoot } from '../../src/services/data-root';

@@ -3,8 +3,7 @@ import { CHANNEL_COLUMNS } from '../../src/shared/columns';
 import { CURRENT_SCHEMAS } from '../../src/shared/schemas';
 import { CHANNELS } from '../../src/shared/channels';
 import { applyEvents, emptyChannelState } from '../../src/shared/channel-state';
-import { stampEvent } from '../../src/shared/envelope';
-import { sampleEvents, T0, TOKEN, MARKET } from '../fixtures/events';
+import { sampleEvents, stampEvent, T0, TOKEN, MARKET } from '../fixtures/events';
 
 describe('Parquet column table', () => {
   for (const ch of CHANNELS) {

@@ -3,7 +3,7 @@ import { parseEvent, parseLine } from '../../src/shared/registry';
 import { CHANNELS } from '../../src/shared/channels';
 import { CURRENT_VERSION, LEVEL_FIELDS, MAX_LEVELS, canonicalLevelsEnd, l2Snap1s } from '../../src/shared/schemas';
 import { sampleEvents, T0, TOKEN, MARKET } from '../fixtures/events';
-import { stampEvent } from '../../src/shared/envelope';
+import { stamp } from '../../src/shared/envelope';
 
 const good = sampleEvents();
 
@@ -160,9 +160,10 @@ describe('docs/spec.md examples', () => {
   });
 });
 
-describe('stampEvent', () => {
-  it('builds a complete envelope: UUIDv7 id, self-correlation, three clocks', () => {
-    const e = stampEvent('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null }, T0);
+describe('stamp', () => {
+  it('builds a complete envelope: UUIDv7 id, self-correlation, three clocks, and hands on its instant in ms', () => {
+    const { event: e, ms } = stamp('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null }, T0);
+    expect(ms).toBe(T0);
     expect(e.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(e.correlation_id).toBe(e.event_id);
     expect(e.ts_ingest_utc).toBe('2026-01-29T17:53:02.114Z');
@@ -170,16 +171,22 @@ describe('stampEvent', () => {
     expect(e.ts_es).toBe('2026-01-29T18:53:02.114+01:00');
   });
 
+  it('names the millisecond a fractional instant falls in, in the text and in ms alike', () => {
+    const { event: e, ms } = stamp('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null }, T0 + 0.875);
+    expect(ms).toBe(T0);
+    expect([e.ts_ingest_utc, e.ts_nyc]).toEqual(['2026-01-29T17:53:02.114Z', '2026-01-29T12:53:02.114-05:00']);
+  });
+
   it('self-correlates even when the payload spells correlation_id: undefined', () => {
-    const e = stampEvent('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null, correlation_id: undefined }, T0);
+    const e = stamp('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null, correlation_id: undefined }, T0).event;
     expect(e.correlation_id).toBe(e.event_id);
   });
 
   it('gives each of many events in one millisecond its own id and the same clocks', () => {
     const payload = { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null } as const;
-    const a = stampEvent('tape_trades', payload, T0);
-    const b = stampEvent('tape_trades', payload, T0);
-    const c = stampEvent('tape_trades', payload, T0 + 3_600_000);
+    const a = stamp('tape_trades', payload, T0).event;
+    const b = stamp('tape_trades', payload, T0).event;
+    const c = stamp('tape_trades', payload, T0 + 3_600_000).event;
     expect(a.event_id).not.toBe(b.event_id);
     expect([a.ts_nyc, b.ts_nyc]).toEqual(['2026-01-29T12:53:02.114-05:00', '2026-01-29T12:53:02.114-05:00']);
     expect(c.ts_nyc).toBe('2026-01-29T13:53:02.114-05:00');

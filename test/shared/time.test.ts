@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localDayBoundsUtc, stationDate, toZonedIso, MADRID_TZ, NYC_TZ } from '../../src/shared/time';
+import { addDays, localDayBoundsUtc, stationDate, toZonedIso, MADRID_TZ, NYC_TZ } from '../../src/shared/time';
 
 describe('zoned timestamps', () => {
   it('formats New York and Madrid local time with the offset in force (winter)', () => {
@@ -51,5 +51,13 @@ describe('station-local partition date', () => {
     const [s2, e2] = localDayBoundsUtc('2026-11-01', NYC_TZ);
     expect(new Date(s2).toISOString()).toBe('2026-11-01T04:00:00.000Z');
     expect((e2 - s2) / 3_600_000).toBe(25);
+  });
+
+  it('shifts calendar dates across month, year and DST boundaries, both ways', () => {
+    expect(addDays('2026-02-28', 1)).toBe('2026-03-01');
+    expect(addDays('2028-03-01', -1)).toBe('2028-02-29');
+    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+    expect(addDays('2026-03-08', 1)).toBe('2026-03-09'); // a 23 h local day is still one date
+    expect(addDays('2026-01-29', 0)).toBe('2026-01-29');
   });
 });

@@ -17,7 +17,7 @@ import { getStation } from '../../src/shared/stations';
 import { localDayBoundsUtc } from '../../src/shared/time';
 import { clickhouseServerCommand, NOT_INSTALLED, TestClickHouse } from '../../scripts/clickhouse-server';
 import { tempDir } from './fixtures';
-import { stampEvent } from '../../src/shared/envelope';
+import { stampEvent } from '../fixtures/events';
 import type { AnyEvent } from '../../src/shared/schemas';
 
 const installed = clickhouseServerCommand() !== null;

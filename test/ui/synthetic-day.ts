@@ -3,7 +3,7 @@
  * snapshot per second, hourly METARs that open windows (with deltas and trades inside), PWS every
  * 5 s, features/nowcast every minute, health every 5 s, and one gap + resync.
  */
-import { stampEvent } from '../../src/shared/envelope';
+import { stampEvent } from '../fixtures/events';
 import { parseMetarReport } from '../../src/shared/metar';
 import { bookMetrics, type Level } from '../../src/shared/book';
 import { assertEvent } from '../../src/shared/registry';

@@ -4,8 +4,8 @@
  * told otherwise, its correlation) or to set an input aside with its reason.
  */
 import { CHANNELS, type Channel } from '../../shared/channels';
-import { stampEvent } from '../../shared/envelope';
-import type { AnyEvent, EventOf, PayloadOf } from '../../shared/schemas';
+import { stamp, type Stamped } from '../../shared/envelope';
+import type { PayloadOf } from '../../shared/schemas';
 import type { SourceMessage } from '../sources/source';
 import type { OpenWindow } from './event-windows';
 
@@ -34,7 +34,7 @@ export interface RecorderStats {
 }
 
 export interface OutputSinks {
-  emit(event: AnyEvent): void;
+  emit(stamped: Stamped): void;
   reject?(rejection: Rejection): void;
 }
 
@@ -61,26 +61,25 @@ export class EventOutput {
     this.now = startMs;
   }
 
-  emit(event: AnyEvent): void {
+  emit(stamped: Stamped): void {
+    const event = stamped.event;
     this.stats.events[event.ch]++;
     if (event.ch === 'event_windows' && event.state === 'open') this.stats.windows++;
-    this.sinks.emit(event);
+    this.sinks.emit(stamped);
   }
 
   /**
    * Stamp and emit an event at the current instant. Inside a window it gets the window_id and,
    * when `correlate`, the window's correlation (unless the payload already has one).
    */
-  record<C extends Channel>(ch: C, payload: PayloadOf<C>, correlate = true): EventOf<C> {
+  record<C extends Channel>(ch: C, payload: PayloadOf<C>, correlate = true): void {
     const w = this.windowAt(this.now);
     const p = payload as PayloadOf<C> & { window_id?: string };
     if (w) {
       p.window_id = w.window_id;
       if (correlate && p.correlation_id === undefined) p.correlation_id = w.correlation_id;
     }
-    const event = stampEvent(ch, p, this.now);
-    this.emit(event as AnyEvent);
-    return event;
+    this.emit(stamp(ch, p, this.now) as Stamped);
   }
 
   /** Set an input aside with its reason (quarantined by the sink) and count it per source. */

@@ -9,7 +9,7 @@
  * window's correlation to that METAR for everything recorded from then on (the market's reaction
  * belongs to the METAR's story); the open and close records keep the window's original one.
  */
-import { stampEvent } from '../../shared/envelope';
+import { stamp, type Stamped } from '../../shared/envelope';
 import type { EventWindow, WindowReason } from '../../shared/schemas';
 import { toUtcIso } from '../../shared/time';
 import { uuidv7 } from '../../shared/uuid';
@@ -37,7 +37,7 @@ export class EventWindowManager {
 
   constructor(
     private readonly stationId: string,
-    private readonly emit: (event: EventWindow) => void,
+    private readonly emit: (stamped: Stamped<EventWindow>) => void,
   ) {}
 
   /** The window covering `nowMs`, if any. */
@@ -72,7 +72,7 @@ export class EventWindowManager {
     }
     const window_id = uuidv7(nowMs);
     const end_ms = nowMs + durationMs;
-    const record = stampEvent(
+    const record = stamp(
       'event_windows',
       {
         station_id: this.stationId,
@@ -83,7 +83,7 @@ export class EventWindowManager {
         end_ts: toUtcIso(end_ms),
         state: 'open',
         detail: clip(detail),
-        // stampEvent lets payload keys win, so an absent correlation must be absent, not undefined
+        // stamp lets payload keys win, so an absent correlation must be absent, not undefined
         ...(metarCorrelation ? { correlation_id: metarCorrelation } : {}),
       },
       nowMs,
@@ -94,8 +94,8 @@ export class EventWindowManager {
       reasons: [reason],
       start_ms: nowMs,
       end_ms,
-      record_correlation_id: record.correlation_id,
-      correlation_id: record.correlation_id,
+      record_correlation_id: record.event.correlation_id,
+      correlation_id: record.event.correlation_id,
       triggers: 1,
       details: [`${toUtcIso(nowMs)} ${reason}: ${detail}`],
     };
@@ -116,7 +116,7 @@ export class EventWindowManager {
     this.open = null;
     const end = Math.min(Math.max(atMs, w.start_ms), w.end_ms);
     this.emit(
-      stampEvent(
+      stamp(
         'event_windows',
         {
           station_id: this.stationId,

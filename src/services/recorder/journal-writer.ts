@@ -1,7 +1,8 @@
 /**
  * The journal: append-only NDJSON under `<data>/journal/station=<S>/date=<D>/`, where D is the
- * station-local date of each event's ts_ingest_utc — an event lands in the file of its own day,
- * so a recording across local midnight splits by itself.
+ * station-local date of each event's ingest time — an event lands in the file of its own day,
+ * so a recording across local midnight splits by itself. Events come with their ingest time in ms
+ * (`Stamped`), so the day is found without reading the timestamp text back.
  *
  * The live loop only calls `enqueue` (an array push and a few counters). Batches are serialized
  * (JSON.stringify) on the same thread in slices of about `sliceBudgetMs`, yielding to the event
@@ -33,9 +34,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { SHED_ORDER, type Channel } from '../../shared/channels';
-import type { AnyEvent } from '../../shared/schemas';
+import type { Stamped } from '../../shared/envelope';
 import { getStation } from '../../shared/stations';
-import { localDate, localDayBoundsUtc } from '../../shared/time';
+import { localDate, localDayBoundsUtc, toUtcIso } from '../../shared/time';
 import type { DataRoot } from '../data-root';
 import { makeDirectory } from '../files';
 import type { JournalConfig } from './config';
@@ -137,7 +138,7 @@ export class JournalWriter {
   private readonly config: JournalConfig;
   private readonly shed: boolean;
   private readonly stamp: string;
-  private queue: AnyEvent[] = [];
+  private queue: Stamped[] = [];
   private rejects: Rejection[] = [];
   private queueBytes = 0;
   private queueStartedAt = 0;
@@ -170,7 +171,7 @@ export class JournalWriter {
   /** Set once close() starts: enqueue/reject refuse from then on. */
   private closing: Promise<void> | null = null;
   private drainWaiters: (() => void)[] = [];
-  private dayCache = { station: '', start: 0, end: 0, date: '', startIso: '', endIso: '' };
+  private dayCache = { station: '', start: 0, end: 0, date: '' };
 
   constructor(private readonly options: JournalWriterOptions) {
     this.config = options.config;
@@ -182,9 +183,9 @@ export class JournalWriter {
   }
 
   /** Hand an event to the journal. Returns false if it was shed. Never blocks, never throws on I/O. */
-  enqueue(event: AnyEvent): boolean {
+  enqueue(stamped: Stamped): boolean {
     if (this.closing) throw new Error('journal writer is closed');
-    const ch = event.ch;
+    const ch = stamped.event.ch;
     const estimate = this.lineBytes.get(ch) ?? INITIAL_LINE_BYTES[ch] ?? 400;
     if (this.shed) {
       const rank = SHED_RANK.get(ch);
@@ -194,7 +195,7 @@ export class JournalWriter {
       }
     }
     if (this.queue.length === 0) this.queueStartedAt = performance.now();
-    this.queue.push(event);
+    this.queue.push(stamped);
     this.queueBytes += estimate;
     if (this.queue.length === 1 || this.queue.length >= this.config.flushEvents) this.schedule();
     return true;
@@ -349,7 +350,7 @@ export class JournalWriter {
   }
 
   /** Serialize in slices of ~sliceBudgetMs into per-file buffers, yielding between slices. */
-  private async serialize(batch: AnyEvent[], rejects: Rejection[]): Promise<void> {
+  private async serialize(batch: Stamped[], rejects: Rejection[]): Promise<void> {
     const budget = this.config.sliceBudgetMs;
     let i = 0;
     while (i < batch.length) {
@@ -358,8 +359,8 @@ export class JournalWriter {
       let events = 0;
       let target: { station: string; date: string } | null = null;
       while (i < batch.length) {
-        const event = batch[i]!;
-        const date = this.dateOf(event);
+        const { event, ms } = batch[i]!;
+        const date = this.dateOf(event.station_id, ms);
         if (target && (target.date !== date || target.station !== event.station_id)) break;
         target ??= { station: event.station_id, date };
         const line = JSON.stringify(event);
@@ -387,7 +388,7 @@ export class JournalWriter {
     const station = this.options.station_id;
     for (const r of rejects) {
       const line = JSON.stringify({
-        rejected_at: new Date(r.at_ms).toISOString(),
+        rejected_at: toUtcIso(r.at_ms),
         source: r.source,
         reason: r.reason,
         input: r.input,
@@ -568,21 +569,14 @@ export class JournalWriter {
     this.options.onWriteFailure?.(this.failure);
   }
 
-  /**
-   * Station-local date of the event's ingest time, with the current day's bounds cached. Bounds are
-   * also kept as ISO strings: same-format ISO timestamps compare like the instants they name, which
-   * spares a Date.parse per event.
-   */
-  private dateOf(event: AnyEvent): string {
-    const ts = event.ts_ingest_utc;
+  /** Station-local date of an ingest time `ms`, with the current day's bounds cached. */
+  private dateOf(station: string, ms: number): string {
     const c = this.dayCache;
-    if (c.station === event.station_id && ts.length === 24 && ts >= c.startIso && ts < c.endIso) return c.date;
-    const ms = Date.parse(ts);
-    if (c.station === event.station_id && ms >= c.start && ms < c.end) return c.date;
-    const tz = getStation(event.station_id).timeZone;
+    if (c.station === station && ms >= c.start && ms < c.end) return c.date;
+    const tz = getStation(station).timeZone;
     const date = localDate(ms, tz);
     const [start, end] = localDayBoundsUtc(date, tz);
-    this.dayCache = { station: event.station_id, start, end, date, startIso: new Date(start).toISOString(), endIso: new Date(end).toISOString() };
+    this.dayCache = { station, start, end, date };
     return date;
   }
 }

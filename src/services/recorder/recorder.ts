@@ -29,10 +29,11 @@
  *     window's `window_id` and current correlation; health carries the window_id only.
  *   - `features_1m` / `nowcast_1m` carry the latest METAR's correlation until the next METAR (a
  *     correlation_id sent by the model itself wins), plus the window_id when inside a window.
- *   - Anything else correlates with itself (stampEvent's default).
+ *   - Anything else correlates with itself (stamp's default).
  */
 import { describeZodError } from '../../shared/registry';
-import type { AnyEvent, MarketsEvent } from '../../shared/schemas';
+import type { Stamped } from '../../shared/envelope';
+import type { MarketsEvent } from '../../shared/schemas';
 import type { MarketToken, SourceMessage, SourceRejection, SourceStatus, SourceState } from '../sources/source';
 import type { RecordingConfig } from './config';
 import { EventOutput, type RecorderStats, type Rejection } from './event-output';
@@ -54,7 +55,8 @@ export interface RecorderOptions {
   config: RecordingConfig;
   /** Instant the recording starts (first snapshot boundary is the first whole second ≥ it). */
   startMs: number;
-  emit(event: AnyEvent): void;
+  /** Each event with its ingest time in ms (the journal and ring buffers take both). */
+  emit(stamped: Stamped): void;
   reject?(rejection: Rejection): void;
   /** Ask the source for a full book (answered later as a `clob_rest_book` message). */
   requestBook?(token_id: string): void;

@@ -10,7 +10,9 @@
  */
 import { CHANNEL_GROUPS, CHANNELS, type Channel, type ChannelGroup } from '../../shared/channels';
 import { PROTOCOL_VERSION, type ServerMessage } from '../../shared/protocol';
+import type { Stamped } from '../../shared/envelope';
 import type { AnyEvent } from '../../shared/schemas';
+import { toUtcIso } from '../../shared/time';
 import { BackfillTracker } from '../../shared/players/backfill-tracker';
 import type { LiveFeed } from '../live-feed';
 import type { RingConfig } from './config';
@@ -18,6 +20,7 @@ import type { RingConfig } from './config';
 interface Entry {
   /** Recording order across all channels. */
   n: number;
+  /** The event's ingest time (epoch ms). */
   ms: number;
   event: AnyEvent;
 }
@@ -72,8 +75,7 @@ export class RingBuffers implements LiveFeed {
     this.latestMs = options.startMs;
   }
 
-  push(event: AnyEvent): void {
-    const ms = Date.parse(event.ts_ingest_utc);
+  push({ event, ms }: Stamped): void {
     this.latestMs = Math.max(this.latestMs, ms);
     const entry: Entry = { n: this.n++, ms, event };
     this.rings.get(event.ch)!.push(entry, this.options.config.minutes * 60_000, this.options.config.maxEventsPerChannel);
@@ -97,7 +99,7 @@ export class RingBuffers implements LiveFeed {
     const sub: Subscriber = { channels: new Set(groups.flatMap((g) => CHANNEL_GROUPS[g])), listener };
     this.subscribers.add(sub);
     this.send(sub, { type: 'hello', protocol: PROTOCOL_VERSION, mode: 'live', station_id: this.options.station_id, date: null, groups: [...groups] });
-    this.send(sub, { type: 'backfill', at: new Date(this.latestMs).toISOString(), seek_id: 0, events: this.backfill(sub.channels) });
+    this.send(sub, { type: 'backfill', at: toUtcIso(this.latestMs), seek_id: 0, events: this.backfill(sub.channels) });
     return () => {
       this.subscribers.delete(sub);
     };

@@ -17,6 +17,7 @@ import { getStation } from '../../shared/stations';
 import { resolveRecordingConfig, type RecordingConfig, type RecordingConfigInput } from './config';
 import { readRecordedHistory } from './journal-history';
 import { JournalWriter, type JournalFs, type JournalWriterOptions, type JournalWriterStats } from './journal-writer';
+import type { Stamped } from '../../shared/envelope';
 import type { AnyEvent } from '../../shared/schemas';
 import { Recorder, type RecorderOptions, type RecorderStats, type Rejection, type WriterHealth } from './recorder';
 import { RingBuffers } from './ring-buffers';
@@ -89,10 +90,10 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
     tokens: source.info.tokens,
     config,
     startMs,
-    emit: (event) => {
-      writer.enqueue(event);
-      ring.push(event);
-      options.onEvent?.(event);
+    emit: (stamped) => {
+      writer.enqueue(stamped);
+      ring.push(stamped);
+      options.onEvent?.(stamped.event);
     },
     reject: (r) => writer.reject(r),
     requestBook: source.requestBook ? (token) => source.requestBook!(token) : undefined,
@@ -254,9 +255,9 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
         onWriteFailure: options.onWriteFailure,
         signal: options.signal,
       }));
-      const emit = (e: AnyEvent) => {
-        w.enqueue(e);
-        options.onEvent?.(e);
+      const emit = (stamped: Stamped) => {
+        w.enqueue(stamped);
+        options.onEvent?.(stamped.event);
       };
       return { emit, reject: (r) => w.reject(r), writerHealth: () => w.stats(), behind: () => w.queueDepth >= highWater, drain: () => w.drain() };
     },
@@ -268,7 +269,7 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
 
 /** Where a day driven by `driveDay` goes; with backpressure, the producer waits while `behind()`. */
 export interface DayOutput {
-  emit(event: AnyEvent): void;
+  emit(stamped: Stamped): void;
   reject?(rejection: Rejection): void;
   writerHealth?(): WriterHealth;
   behind?(): boolean;
@@ -320,7 +321,7 @@ export async function driveDay(options: DriveDayOptions): Promise<Recorder> {
     tokens,
     config: options.config,
     startMs: options.startMs,
-    emit: (event) => o.emit(event),
+    emit: (stamped) => o.emit(stamped),
     reject: o.reject,
     requestBook: source?.requestBook ? (token) => source.requestBook!(token) : undefined,
     writerHealth: o.writerHealth,

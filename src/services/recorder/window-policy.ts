@@ -10,6 +10,7 @@
  * set of triggers (what fires never depends on the windows). The first outlet is the one that
  * answers `activeAt`; the others close when their next trigger comes or at `close`.
  */
+import type { Stamped } from '../../shared/envelope';
 import type { EventWindow } from '../../shared/schemas';
 import type { RecordingConfig } from './config';
 import { EventWindowManager, type OpenWindow } from './event-windows';
@@ -20,7 +21,7 @@ export type WindowLengths = RecordingConfig['windows'];
 
 export interface WindowOutlet {
   windows: WindowLengths;
-  emit(event: EventWindow): void;
+  emit(stamped: Stamped<EventWindow>): void;
 }
 
 export class WindowPolicy {
@@ -41,7 +42,7 @@ export class WindowPolicy {
   }
 
   /** A policy with one window, as a recording config describes it. */
-  static of(station: string, config: Pick<RecordingConfig, 'windows' | 'triggers'>, emit: (event: EventWindow) => void): WindowPolicy {
+  static of(station: string, config: Pick<RecordingConfig, 'windows' | 'triggers'>, emit: WindowOutlet['emit']): WindowPolicy {
     return new WindowPolicy(station, config.triggers, [{ windows: config.windows, emit }]);
   }
 

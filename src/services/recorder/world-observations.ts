@@ -3,10 +3,11 @@
  * starts a correlation) and the PWS cluster (robust summary, QC window on OUTLIER_LIKELY, STALE
  * when the feed goes silent, station ids at key points).
  */
-import { stampEvent } from '../../shared/envelope';
-import { parseMetarReport } from '../../shared/metar';
+import { stamp } from '../../shared/envelope';
+import { decodeMetarReport } from '../../shared/metar';
 import { describeZodError } from '../../shared/registry';
 import { CURRENT_SCHEMAS } from '../../shared/schemas';
+import { toUtcIso } from '../../shared/time';
 import type { PwsReading, SourceMessage } from '../sources/source';
 import type { RecordingConfig } from './config';
 import type { EventOutput } from './event-output';
@@ -46,12 +47,13 @@ export class WorldObservations {
     if (typeof message.raw !== 'string' || !METAR_HEAD.test(message.raw.trim())) {
       return out.reject(message, 'not a METAR/SPECI: expected "[METAR|SPECI] [COR] CCCC ddhhmmZ …"');
     }
-    let payload;
+    let decoded;
     try {
-      payload = parseMetarReport(message.raw, message.received_ms);
+      decoded = decodeMetarReport(message.raw, message.received_ms);
     } catch (e) {
       return out.reject(message, (e as Error).message);
     }
+    const payload = decoded.payload;
     if (payload.station_id !== this.station) {
       return out.reject(message, `METAR of ${payload.station_id}, recording ${this.station}`);
     }
@@ -60,14 +62,15 @@ export class WorldObservations {
       return;
     }
     this.health.seen('metar');
-    this.health.sample('metar_to_ingest', message.received_ms - Date.parse(payload.obs_time_utc));
-    const event = stampEvent('metar_obs', { ...payload, qc: 'OK' }, out.now);
+    this.health.sample('metar_to_ingest', message.received_ms - decoded.obs_time_ms);
+    const stamped = stamp('metar_obs', { ...payload, qc: 'OK' }, out.now);
+    const event = stamped.event;
     const valid = CURRENT_SCHEMAS.metar_obs.safeParse(event);
     if (!valid.success) return out.reject(message, `METAR decoded to an invalid record: ${describeZodError(valid.error)}`);
     this.seenMetars.add(payload.raw);
     const w = this.windows.metar(out.now, `${payload.report_type} ${payload.raw}`, event.event_id);
     (event as { window_id?: string }).window_id = w.window_id;
-    out.emit(event);
+    out.emit(stamped);
     this.lastMetarCorrelation = event.event_id;
     this.pwsIdsDue = true;
   }
@@ -116,7 +119,7 @@ export class WorldObservations {
     this.pwsIdsDue = false;
     this.out.record('pws_cluster', {
       station_id: this.station,
-      obs_time_utc: new Date(update.obs_time_ms).toISOString(),
+      obs_time_utc: toUtcIso(update.obs_time_ms),
       median: update.median,
       mad: update.mad,
       support: update.support,

@@ -78,8 +78,12 @@ export class FileCursor {
     }
   }
 
-  eventId(row: number): string {
-    return this.rows!.eventId(row);
+  /** Whether the event at `row` comes before the event at `other`'s row `otherRow`, both of the same instant. */
+  idBefore(row: number, other: FileCursor, otherRow: number): boolean {
+    const key = this.rows!.eventIdKey(row);
+    const otherKey = key === null ? null : other.rows!.eventIdKey(otherRow);
+    if (key !== null && otherKey !== null) return key < otherKey;
+    return this.rows!.eventId(row) < other.rows!.eventId(otherRow);
   }
 
   /** The event of `row` (of the current chunk) as JSON text. */
@@ -169,7 +173,7 @@ export class DayStream {
       if (row < times.length && second !== null) {
         const t = times[row]!;
         // a tie in time with `second`: the event id decides, one event at a time
-        if (t === limit && t < untilUs && best.eventId(row) < second.eventId(second.row)) {
+        if (t === limit && t < untilUs && best.idBefore(row, second, second.row)) {
           best.row = row + 1;
           taken++;
           if (sink(best, row) === false) return taken;
@@ -192,5 +196,5 @@ export class DayStream {
 function before(a: FileCursor, b: FileCursor): boolean {
   const ta = a.times[a.row]!;
   const tb = b.times[b.row]!;
-  return ta < tb || (ta === tb && a.eventId(a.row) < b.eventId(b.row));
+  return ta < tb || (ta === tb && a.idBefore(a.row, b, b.row));
 }

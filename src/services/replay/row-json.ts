@@ -3,20 +3,25 @@
  * objects: what the replay server writes into its `events` messages. Driven by the column table
  * (`columns.ts`) like `rowToEvent`, and equal to `JSON.stringify(rowToEvent(…))` once parsed (a
  * test checks every row of a day). Numbers, booleans and book levels are read from DuckDB's vectors
- * directly; the nested columns of the small channels go through `convertValue`, the rule
- * `rowToEvent` uses. Timestamps arrive as epoch µs (DOUBLE) and become ISO text only here.
+ * directly; the other nested columns (maps and lists of the small channels) arrive as JSON text
+ * that DuckDB wrote (`to_json`), so no JS object is made for them. Timestamps arrive as epoch µs
+ * (DOUBLE) and become ISO text only here.
  *
  * Strings: fetching a string from DuckDB costs a native call, and an event has ten of them, so
  * DuckDB packs each row's strings into one (joined by `\x01S`, NULL as `\x01N`, a `\x01` inside a
  * value escaped as `\x01E`) that is split here.
+ *
+ * Event ids: the merge orders events of the same instant by event id, which happens for about half
+ * the rows of a day (every token's snapshot and the health sample share a second). Our ids are
+ * lowercase UUIDs, whose text order is the order of their 128-bit values, so DuckDB also hands the
+ * id as a UUID (a 16-byte value read without a native call); other ids fall back to their text.
  */
-import type { DuckDBDataChunk, DuckDBListVector, DuckDBStructVector, DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBDataChunk, DuckDBListVector, DuckDBStructVector, DuckDBUUIDValue, DuckDBVector } from '@duckdb/node-api';
 import type { Channel } from '../../shared/channels';
 import { CHANNEL_COLUMNS, type Column } from '../../shared/columns';
-import { convertValue, OPTIONAL_ENVELOPE } from '../../shared/players/rows';
+import { OPTIONAL_ENVELOPE } from '../../shared/players/rows';
 import { ident } from '../../shared/sql';
 import { isoFromMicros } from '../../shared/time';
-import { duckdbToJs } from './node-event-source';
 
 /**
  * How one file's rows are read: its channel's columns that the file has (a file written before a
@@ -31,6 +36,8 @@ export interface ChannelLayout {
   slot: number[];
   stringsIndex: number;
   timeIndex: number;
+  /** Index of the event id as a UUID (NULL when the id is not a lowercase UUID). */
+  idKeyIndex: number;
   eventIdString: number;
 }
 
@@ -46,8 +53,9 @@ export function channelLayout(ch: Channel, present?: ReadonlySet<string>): Chann
   const packed: string[] = [];
   const slot = columns.map((c) => {
     const name = ident(c.name);
-    if (c.type === 'string') {
-      packed.push(`coalesce(replace(${name}, chr(1), chr(1) || 'E'), chr(1) || 'N')`);
+    if (c.type === 'string' || carriesJson(c)) {
+      const text = c.type === 'string' ? name : `to_json(${name})::VARCHAR`;
+      packed.push(`coalesce(replace(${text}, chr(1), chr(1) || 'E'), chr(1) || 'N')`);
       return packed.length - 1;
     }
     select.push(c.type === 'timestamp' ? `epoch_us(${name})::DOUBLE` : name);
@@ -58,11 +66,14 @@ export function channelLayout(ch: Channel, present?: ReadonlySet<string>): Chann
     if (k < 0) throw new Error(`${ch}: the file has no ${name} column`);
     return k;
   };
+  const idKeyIndex = select.length;
+  select.push(`CASE WHEN length(event_id) = 36 AND lower(event_id) = event_id THEN TRY_CAST(event_id AS UUID) END`);
   found = {
     ch,
     columns,
     select: [...select, `concat_ws(chr(1) || 'S', ${packed.join(', ')})`].join(', '),
     slot,
+    idKeyIndex,
     stringsIndex: select.length,
     timeIndex: slot[columnIndex('ts_ingest_utc')]!,
     eventIdString: slot[columnIndex('event_id')]!,
@@ -71,9 +82,15 @@ export function channelLayout(ch: Channel, present?: ReadonlySet<string>): Chann
   return found;
 }
 
+/** Whether DuckDB writes the column's JSON (the nested types other than book levels). */
+function carriesJson(column: Column): boolean {
+  return !['string', 'timestamp', 'int', 'double', 'bool', 'levels'].includes(column.type);
+}
+
 /** The rows of one result chunk: ingest times, event ids and each row's JSON. */
 export class ChunkRows {
   private readonly strings: DuckDBVector<string>;
+  private readonly idKeys: DuckDBVector<DuckDBUUIDValue>;
   private unpackedRow = -1;
   private unpacked: (string | null)[] = [];
   private jsonOf: ((row: number) => string) | null = null;
@@ -83,6 +100,7 @@ export class ChunkRows {
     private readonly chunk: DuckDBDataChunk,
   ) {
     this.strings = chunk.getColumnVector(this.layout.stringsIndex) as DuckDBVector<string>;
+    this.idKeys = chunk.getColumnVector(this.layout.idKeyIndex) as DuckDBVector<DuckDBUUIDValue>;
   }
 
   get count(): number {
@@ -99,6 +117,11 @@ export class ChunkRows {
 
   eventId(row: number): string {
     return this.stringsOf(row)[this.layout.eventIdString]!;
+  }
+
+  /** The event id as a number that orders like its text, or null when it is not a lowercase UUID. */
+  eventIdKey(row: number): bigint | null {
+    return this.idKeys.getItem(row)?.hugeint ?? null;
   }
 
   json(row: number): string {
@@ -143,6 +166,7 @@ export class ChunkRows {
         return s === null ? null : JSON.stringify(s);
       };
     }
+    if (carriesJson(column)) return (row) => this.stringsOf(row)[slot]!;
     const vector = this.chunk.getColumnVector(slot);
     switch (column.type) {
       case 'int':
@@ -172,14 +196,8 @@ export class ChunkRows {
       }
       case 'levels':
         return levelsWriter(vector as DuckDBListVector, column.nullable);
-      default: {
-        let values: unknown[] | null = null;
-        return (row) => {
-          values ??= this.chunk.convertColumnValues(slot, duckdbToJs);
-          const v = convertValue(column, values[row]);
-          return v === null ? null : JSON.stringify(v);
-        };
-      }
+      default:
+        throw new Error(`${column.name}: no writer for ${column.type}`);
     }
   }
 }

@@ -237,11 +237,11 @@ export async function evaluateSimulatedDay(options: {
       new SimulatorSource({ station: station.id, seed: options.seed, tokens: options.tokens, date: options.date, start: startMs, to: endMs, speed: Infinity, scheduler }),
     shadowPolicies: policies,
     output: () => ({
-      emit(e) {
+      emit({ event: e, ms }) {
         if (e.ch === 'event_windows') recordedWindows.emit(e);
         else if (e.ch === 'l2_snap_1s') {
           const prices = { bidPrices: e.bids.map((l) => l.p), bidCount: e.bids.length, askPrices: e.asks.map((l) => l.p), askCount: e.asks.length };
-          figures.snapshot(Date.parse(e.ts_ingest_utc), e.token_id, e.seq, e.resync_epoch_id, e.book_ok, e.mid, tickOf(prices));
+          figures.snapshot(ms, e.token_id, e.seq, e.resync_epoch_id, e.book_ok, e.mid, tickOf(prices));
         }
       },
     }),

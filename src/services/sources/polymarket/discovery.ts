@@ -7,7 +7,7 @@
  * backoff, honouring Retry-After; a date whose event does not exist yet (404) is asked again at
  * the next re-discovery.
  */
-import { localDayBoundsUtc, localDate } from '../../../shared/time';
+import { addDays, localDayBoundsUtc, localDate } from '../../../shared/time';
 import type { PolymarketConfig } from '../config';
 import { Backoff, describeFailure, httpFields, httpRequest } from '../http';
 import type { ListedMarket } from '../source';
@@ -16,10 +16,6 @@ import { eventSlug, eventUrl } from './gamma';
 
 /** Retry of a date whose event is not there yet, at the latest. */
 const NOT_FOUND_RETRY_MS = 10 * 60_000;
-
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
 
 export class MarketDiscovery {
   private readonly listed = new Map<string, ListedMarket>();

@@ -102,7 +102,7 @@ export class FeatureModel {
     const aodAt = Math.floor((nowMs - AOD_LATENCY) / HOUR) * HOUR;
     put('aod_550', this.aodBase * (1 + 0.25 * Math.sin(aodAt / (7 * HOUR))), aodAt + AOD_LATENCY);
 
-    const sstValidMs = Date.parse(`${new Date(nowMs - 18 * HOUR).toISOString().slice(0, 10)}T12:00:00Z`);
+    const sstValidMs = Math.floor((nowMs - 18 * HOUR) / (24 * HOUR)) * 24 * HOUR + 12 * HOUR; // 12Z of the UTC day 18 h ago
     put('sst_c', seaSurfaceC(w.climate, dayOfYear(w.date)) + this.sstOffset, sstValidMs);
 
     put('solar_elevation_deg', solarElevationDeg(w.climate, nowMs), nowMs);

@@ -6,7 +6,7 @@
  * are what make SPECIs happen. The METAR/SPECI reports of the day are derived from the grid here.
  */
 import { getStation } from '../../../shared/stations';
-import { localDayBoundsUtc, utcOffsetMinutes } from '../../../shared/time';
+import { addDays, localDayBoundsUtc, utcOffsetMinutes } from '../../../shared/time';
 import { dayOfYear, normalHighF, normalLowF, stationClimate, sunTimes, type StationClimate } from './climate';
 import { formatReport, type ReportFields, type SkyLayer } from './metar-format';
 import { Rng, seedOf } from './rng';
@@ -118,10 +118,6 @@ export function localHour(stationTz: string, ms: number): number {
   return (((local % 86_400_000) + 86_400_000) % 86_400_000) / HOUR;
 }
 
-function shiftDate(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
-
 /** A smooth random wiggle with zero mean and roughly unit standard deviation. */
 function wiggle(rng: Rng, minPeriodMin: number, maxPeriodMin: number): (ms: number) => number {
   const terms = [0, 1, 2].map(() => ({
@@ -160,8 +156,8 @@ export function buildWeatherDay(opts: WeatherOptions): WeatherDay {
   const tMinNext = tMin + rng.gauss(0, 2.5);
 
   const sun = sunTimes(climate, opts.date);
-  const sunPrev = sunTimes(climate, shiftDate(opts.date, -1));
-  const sunNext = sunTimes(climate, shiftDate(opts.date, 1));
+  const sunPrev = sunTimes(climate, addDays(opts.date, -1));
+  const sunNext = sunTimes(climate, addDays(opts.date, 1));
   const tMinAt = sun.sunriseMs + rng.range(10, 35) * MINUTE;
   const peakLagH = sky === 'cloudy' ? rng.range(1.6, 2.6) : rng.range(2.3, 3.4);
   const tPeakAt = sun.solarNoonMs + peakLagH * HOUR;

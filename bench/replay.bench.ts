@@ -178,7 +178,7 @@ async function engine(manifest: Manifest): Promise<void> {
       `60× playback for ${PLAY_REAL_MS / 1000} s: ${virtualMin.toFixed(1)} min of the day in ${play.frames} frames (${play.bufferingFrames} buffering); ${stats.decodedGroups} row groups decoded so far, ${stats.evictedGroups} evicted`,
     );
     console.log(
-      `  JS heap after GC: ${mb(heapBefore)} before, ${mb(heapAfter)} after (goal ≤ 500 MB); decoded row groups cached ${mb(stats.cachedBytes)} (budget 128 MB); PSS of the browser's ${pss.processes} processes ${mb(pss.bytes)}`,
+      `  JS heap after GC: ${mb(heapBefore)} before, ${mb(heapAfter)} after (goal ≤ 500 MB); decoded row groups cached ${mb(stats.cachedBytes)} (budget 64 MB); PSS of the browser's ${pss.processes} processes ${mb(pss.bytes)}`,
     );
     await call(page, 'close');
 

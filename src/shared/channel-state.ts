@@ -7,7 +7,6 @@
  * so a zustand selector re-renders only what changed.
  */
 import { OrderBook, bookMetrics, type BookMetrics, type Level } from './book';
-import { eventTimeMs } from './envelope';
 import type {
   AnyEvent,
   BookEvent,
@@ -21,6 +20,7 @@ import type {
   PwsCluster,
   TapeTrade,
 } from './schemas';
+import { ingestMs } from './players/event-time';
 
 export const DEPTH_LEVELS = 20;
 export const RECENT_TRADES = 50;
@@ -258,6 +258,6 @@ export function applyEvents(state: ChannelState, events: readonly AnyEvent[]): C
   if (pending) next.pending_book_events = pending;
   const last = events[events.length - 1]!;
   next.last_event = last;
-  next.at_ms = eventTimeMs(last);
+  next.at_ms = ingestMs(last);
   return next;
 }

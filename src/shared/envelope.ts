@@ -48,8 +48,3 @@ function clockStrings(ms: number): typeof lastClocks {
   }
   return lastClocks;
 }
-
-/** Ingest time of an event in epoch ms (the replay clock's axis). */
-export function eventTimeMs(event: Pick<AnyEvent, 'ts_ingest_utc'>): number {
-  return Date.parse(event.ts_ingest_utc);
-}

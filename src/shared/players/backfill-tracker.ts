@@ -8,6 +8,7 @@ import type { Channel } from '../channels';
 import { RECENT_TRADES } from '../channel-state';
 import type { AnyEvent } from '../schemas';
 import { compareEvents } from './event-source';
+import { ingestMs } from './event-time';
 
 export class BackfillTracker {
   private readonly snapshots = new Map<string, AnyEvent>();
@@ -93,7 +94,7 @@ export class BackfillTracker {
   backfill(snapshotFromMs = -Infinity): AnyEvent[] {
     const out: AnyEvent[] = [];
     for (const [token, snap] of this.snapshots) {
-      if (Date.parse(snap.ts_ingest_utc) < snapshotFromMs) continue;
+      if (ingestMs(snap) < snapshotFromMs) continue;
       out.push(snap, ...(this.deltas.get(token) ?? []));
     }
     for (const list of this.trades.values()) out.push(...list);

@@ -11,6 +11,7 @@ import type { Channel } from '../channels';
 import type { Marker } from '../manifest';
 import type { AnyEvent } from '../schemas';
 import { microsFromIso } from '../time';
+import { ingestMs } from './event-time';
 
 export interface SourceInfo {
   station_id: string;
@@ -59,7 +60,7 @@ export interface EventSource {
 /** The replay's total order: ingest time, then event id (UUIDv7, so creation order). */
 export function compareEvents(a: AnyEvent, b: AnyEvent): number {
   if (a.ts_ingest_utc !== b.ts_ingest_utc) {
-    const d = Date.parse(a.ts_ingest_utc) - Date.parse(b.ts_ingest_utc);
+    const d = ingestMs(a) - ingestMs(b);
     if (d !== 0) return d;
     // same ms, different sub-ms digits (`…00.900Z` is `…00.900000Z`, before `…00.900417Z`)
     const us = microsFromIso(a.ts_ingest_utc) - microsFromIso(b.ts_ingest_utc);
@@ -73,8 +74,7 @@ export function mergeSorted(lists: readonly (readonly AnyEvent[])[]): AnyEvent[]
   const nonEmpty = lists.filter((l) => l.length > 0);
   if (nonEmpty.length === 0) return [];
   if (nonEmpty.length === 1) return [...nonEmpty[0]!];
-  // Pre-parse times once: comparisons dominate for big batches.
-  const times = nonEmpty.map((l) => l.map((e) => Date.parse(e.ts_ingest_utc)));
+  const times = nonEmpty.map((l) => l.map(ingestMs));
   const heads = nonEmpty.map(() => 0);
   const out: AnyEvent[] = [];
   const total = nonEmpty.reduce((n, l) => n + l.length, 0);

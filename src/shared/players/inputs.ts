@@ -4,6 +4,7 @@
  */
 import type { ChannelState } from '../channel-state';
 import { parseIsoMs } from '../time';
+import { ingestMs } from './event-time';
 
 export type InputKind = 'metar' | 'pws' | 'feature' | 'nowcast' | 'source';
 
@@ -50,7 +51,7 @@ export function activeInputs(state: ChannelState, atMs: number): ActiveInput[] {
     });
   }
   if (features) {
-    const age = seconds(atMs - parseIsoMs(features.ts_ingest_utc));
+    const age = seconds(atMs - ingestMs(features));
     for (const [name, value] of Object.entries(features.features)) {
       out.push({
         kind: 'feature',
@@ -67,7 +68,7 @@ export function activeInputs(state: ChannelState, atMs: number): ActiveInput[] {
       kind: 'nowcast',
       name: 'nowcast',
       value: nowcast.tmax_mean,
-      staleness_s: seconds(atMs - parseIsoMs(nowcast.ts_ingest_utc)),
+      staleness_s: seconds(atMs - ingestMs(nowcast)),
       ...origin(nowcast),
     });
   }
@@ -96,11 +97,11 @@ const DELIVERED: Record<string, (state: ChannelState) => { ts_ingest_utc: string
 export function sourceStaleness(state: ChannelState, atMs: number): Record<string, number> {
   const { health } = state;
   if (!health) return {};
-  const age = seconds(atMs - parseIsoMs(health.ts_ingest_utc));
+  const age = seconds(atMs - ingestMs(health));
   const out: Record<string, number> = {};
   for (const [name, staleness] of Object.entries(health.staleness_s)) {
     const last = DELIVERED[name]?.(state);
-    const sinceLast = last ? seconds(atMs - parseIsoMs(last.ts_ingest_utc)) : Infinity;
+    const sinceLast = last ? seconds(atMs - ingestMs(last)) : Infinity;
     out[name] = Math.min(staleness + age, sinceLast);
   }
   return out;

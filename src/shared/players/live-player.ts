@@ -5,12 +5,12 @@
  * reset exactly as they do after a replay seek. A live stream cannot be sought or paused.
  */
 import { GROUPS, type ChannelGroup } from '../channels';
-import { eventTimeMs } from '../envelope';
 import type { Player, PlayerCapability, PlayerListener, PlayerPresence, PlayerState } from '../player';
 import type { ServerMessage } from '../protocol';
 import type { AnyEvent } from '../schemas';
 import { BackfillTracker } from './backfill-tracker';
 import { animationFrameScheduler, type PlayerScheduler } from './scheduler';
+import { ingestMs, stampIngestMs } from './event-time';
 
 export type LiveSubscribe = (groups: ChannelGroup[], listener: (message: ServerMessage) => void) => () => void;
 
@@ -97,6 +97,7 @@ export class LivePlayer implements Player {
         break;
       case 'backfill': {
         this.seekId++;
+        for (const e of message.events) stampIngestMs(e); // parsed once, here
         this.pending = [...message.events];
         this.tracker.reset();
         this.tracker.addAll(message.events);
@@ -110,9 +111,9 @@ export class LivePlayer implements Player {
       }
       case 'events':
         for (const e of message.events) {
+          const t = ingestMs(stampIngestMs(e)); // parsed once, here
           this.pending.push(e);
           this.tracker.add(e);
-          const t = eventTimeMs(e);
           if (this.currentMs === null || t > this.currentMs) this.currentMs = t;
         }
         this.startMs ??= this.currentMs;

@@ -11,6 +11,7 @@ import type { AnyEvent } from '../schemas';
 import { isAbortError, type EventSource, type SourceInfo } from './event-source';
 import { jumpTarget, type JumpKind } from './jumps';
 import { animationFrameScheduler, type PlayerScheduler } from './scheduler';
+import { ingestMs } from './event-time';
 
 export interface ReplayPlayerOptions {
   scheduler?: PlayerScheduler;
@@ -18,9 +19,17 @@ export interface ReplayPlayerOptions {
   startMs?: number;
   /** Keep this much real playback time loaded ahead of the playhead (virtual = real × speed). */
   readAheadRealMs?: number;
-  /** …but never less than this much virtual time. */
+  /** …but never less than this much virtual time, */
   minReadAheadMs?: number;
-  /** Bounds of the virtual span fetched in one request. */
+  /**
+   * …nor more than this much (default 10 min): at 600× three seconds of playback are half an hour
+   * of the day, held as event objects.
+   */
+  maxReadAheadMs?: number;
+  /**
+   * Bounds of the virtual span fetched in one request. The cap (30 s by default) keeps each batch
+   * — converted to events at once — to a few frames' worth at 600×, instead of one long task.
+   */
   minChunkMs?: number;
   maxChunkMs?: number;
   /**
@@ -76,8 +85,9 @@ export class ReplayPlayer implements Player {
     this.options = {
       readAheadRealMs: options.readAheadRealMs ?? 3000,
       minReadAheadMs: options.minReadAheadMs ?? 10_000,
+      maxReadAheadMs: options.maxReadAheadMs ?? 600_000,
       minChunkMs: options.minChunkMs ?? 5_000,
-      maxChunkMs: options.maxChunkMs ?? 300_000,
+      maxChunkMs: options.maxChunkMs ?? 30_000,
       maxFrameGapMs: options.maxFrameGapMs ?? 100,
       closeSource: options.closeSource ?? true,
     };
@@ -258,7 +268,7 @@ export class ReplayPlayer implements Player {
     if (this.closed || this.fetch || this.seek || !info || this.current === null) return;
     if (this.bufferEnd > info.end_ms) return; // everything up to the last event is loaded
     const speed = this.speed;
-    const want = Math.max(this.options.minReadAheadMs, speed * this.options.readAheadRealMs);
+    const want = Math.max(this.options.minReadAheadMs, Math.min(this.options.maxReadAheadMs, speed * this.options.readAheadRealMs));
     const playhead = Math.max(this.current, this.stepTarget ?? 0);
     if (this.bufferEnd - playhead >= want) return;
     const chunk = Math.min(this.options.maxChunkMs, Math.max(this.options.minChunkMs, speed * 1000));
@@ -277,7 +287,7 @@ export class ReplayPlayer implements Player {
         }
         for (const e of events) {
           this.buffer.push(e);
-          this.bufferTimes.push(Date.parse(e.ts_ingest_utc));
+          this.bufferTimes.push(ingestMs(e));
         }
         this.bufferEnd = t1;
         this.refreshLoaded();

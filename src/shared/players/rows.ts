@@ -146,14 +146,31 @@ export function convertValue(column: Column, v: unknown): unknown {
  */
 export function rowToEvent(ch: Channel, get: (name: string) => unknown): AnyEvent {
   const event: Record<string, unknown> = {};
-  for (const column of CHANNEL_COLUMNS[ch]) {
-    const raw = get(column.name);
-    if (raw === undefined) continue;
-    const value = convertValue(column, raw);
-    if (value === null && OPTIONAL_ENVELOPE.has(column.name) && column.nullable) continue;
-    event[column.name] = value;
-  }
+  for (const column of CHANNEL_COLUMNS[ch]) putColumn(event, column, get(column.name));
   return event as AnyEvent;
+}
+
+/**
+ * `rowToEvent` for many rows read by index: `reader(name)` is a column's reader (undefined when the
+ * file has no such column), looked up once rather than at every row.
+ */
+export function eventReader(ch: Channel, reader: (name: string) => ((row: number) => unknown) | undefined): (row: number) => AnyEvent {
+  const columns = CHANNEL_COLUMNS[ch].flatMap((column) => {
+    const read = reader(column.name);
+    return read ? [{ column, read }] : [];
+  });
+  return (row) => {
+    const event: Record<string, unknown> = {};
+    for (const { column, read } of columns) putColumn(event, column, read(row));
+    return event as AnyEvent;
+  };
+}
+
+function putColumn(event: Record<string, unknown>, column: Column, raw: unknown): void {
+  if (raw === undefined) return;
+  const value = convertValue(column, raw);
+  if (value === null && OPTIONAL_ENVELOPE.has(column.name) && column.nullable) return;
+  event[column.name] = value;
 }
 
 export type RowConverter = (ch: Channel, get: (name: string) => unknown) => AnyEvent;

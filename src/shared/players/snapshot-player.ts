@@ -6,6 +6,7 @@
 import type { Player, PlayerListener, PlayerState } from '../player';
 import type { LoadedSnapshot } from '../snapshot';
 import { localDayBoundsUtc } from '../time';
+import { stampIngestMs } from './event-time';
 
 export class SnapshotPlayer implements Player {
   private listener: PlayerListener | null = null;
@@ -27,7 +28,7 @@ export class SnapshotPlayer implements Player {
       current_ms: at_ms,
       playing: false,
       speed: 1,
-      messages: file.backfill,
+      messages: file.backfill.map((e) => stampIngestMs(e)),
       seek_id: 1,
       loaded_ranges: [],
       error: null,

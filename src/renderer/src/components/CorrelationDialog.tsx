@@ -10,6 +10,7 @@ import { useApp, useSession, useUi } from '../app-context';
 import { formatPrice, formatTimeMs, shortId, ZONES } from '../format';
 import { tokenLabelNow } from '../panels/tokens';
 import { useSize } from '../hooks/useSize';
+import { ingestMs } from '../../../shared/players/event-time';
 
 /** Rows are drawn only around what is in view (a METAR's story can be thousands of events). */
 const ROW_PX = 21;
@@ -56,7 +57,7 @@ export function CorrelationDialog() {
     if (el && (i * ROW_PX < el.scrollTop || (i + 2) * ROW_PX > el.scrollTop + el.clientHeight)) el.scrollTop = Math.max(0, i * ROW_PX - el.clientHeight / 2);
     if (canSeek) {
       controller.pause();
-      controller.seek(Math.floor(Date.parse(events[i]!.ts_ingest_utc)));
+      controller.seek(ingestMs(events[i]!));
     }
   };
   const nameOf = (token: string) => tokenLabelNow(session.getState(), token);
@@ -108,7 +109,7 @@ export function CorrelationDialog() {
                         const i = first + k;
                         return (
                           <tr key={e.event_id} className={`clickable${i === selected ? ' selected' : ''}`} style={{ height: ROW_PX }} data-testid="correlation-row" data-index={i} data-ts={e.ts_ingest_utc} data-ch={e.ch} onClick={() => go(i)} title={`event ${e.event_id}`}>
-                            <td className="mono">{formatTimeMs(Date.parse(e.ts_ingest_utc), zone)}</td>
+                            <td className="mono">{formatTimeMs(ingestMs(e), zone)}</td>
                             <td>{e.ch}</td>
                             <td className="mono">{e.token_id ? nameOf(e.token_id) : ''}</td>
                             <td className="mono what">{summary(e)}</td>

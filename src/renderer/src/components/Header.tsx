@@ -13,16 +13,21 @@ import { useSelectedToken } from '../panels/tokens';
 import { SourcesControl } from './SourcesDialog';
 
 export function Header() {
-  const { controller, ui, info } = useApp();
+  const { controller, ui, info, session } = useApp();
   const kind = useSession((s) => s.kind);
-  const clock = useSession((s) => s.clock);
+  // the parts of the clock the header shows, not the clock: it changes every frame while playing
+  const capabilities = useSession((s) => s.clock?.capabilities ?? null);
+  const stationId = useSession((s) => s.clock?.station_id ?? null);
+  const date = useSession((s) => s.clock?.date ?? null);
+  const playing = useSession((s) => s.clock?.playing ?? false);
+  const currentSpeed = useSession((s) => s.clock?.speed ?? null);
   const zone = useUi((s) => s.zone);
   const hidden = useUi((s) => s.hidden);
   const stepChannel = useUi((s) => s.stepChannel);
   const selectedToken = useSelectedToken();
-  const canPlay = clock?.capabilities.includes('playbackControl') ?? false;
-  const canSeek = clock?.capabilities.includes('seek') ?? false;
-  const canSpeed = clock?.capabilities.includes('setSpeed') ?? false;
+  const canPlay = capabilities?.includes('playbackControl') ?? false;
+  const canSeek = capabilities?.includes('seek') ?? false;
+  const canSpeed = capabilities?.includes('setSpeed') ?? false;
   const canStepEvents = canSeek && kind === 'replay';
   const liveAvailable = info?.live_available ?? false;
 
@@ -34,6 +39,7 @@ export function Header() {
   };
 
   const copyLink = async () => {
+    const clock = session.getState().clock;
     if (kind !== 'replay' || !clock?.station_id || !clock.date) return;
     const link = linkToMoment(location.href, { station_id: clock.station_id, date: clock.date, t_ms: clock.current_ms });
     const copied = await copyText(link);
@@ -63,7 +69,7 @@ export function Header() {
         </div>
         <SourcesControl />
         <button data-testid="open-day" onClick={() => ui.getState().setDayPickerOpen(true)} title="Open a recorded day">
-          {clock?.station_id ?? '—'} {kind === 'replay' ? clock?.date : kind === 'live' ? 'today' : kind === 'snapshot' ? 'snapshot' : 'Open day…'}
+          {stationId ?? '—'} {kind === 'replay' ? date : kind === 'live' ? 'today' : kind === 'snapshot' ? 'snapshot' : 'Open day…'}
         </button>
       </div>
       <div className="group" role="group" aria-label="Transport">
@@ -75,14 +81,14 @@ export function Header() {
         </button>
         <button
           data-testid="play-toggle"
-          className={clock?.playing ? '' : 'primary'}
+          className={playing ? '' : 'primary'}
           disabled={!canPlay}
           onClick={() => controller.togglePlay()}
           title="Play / pause (Space)"
-          aria-label={clock?.playing ? 'Pause' : 'Play'}
+          aria-label={playing ? 'Pause' : 'Play'}
           style={{ minWidth: 56 }}
         >
-          {clock?.playing ? '❚❚ Pause' : '▶ Play'}
+          {playing ? '❚❚ Pause' : '▶ Play'}
         </button>
         <button data-testid="step-forward" disabled={!canSeek} onClick={() => controller.stepSeconds(1)} title="Forward 1 s (→)" aria-label="Forward one second">
           ▶
@@ -134,7 +140,7 @@ export function Header() {
           <button
             key={speed}
             data-testid={`speed-${speed}`}
-            aria-pressed={clock?.speed === speed}
+            aria-pressed={currentSpeed === speed}
             disabled={!canSpeed}
             onClick={() => controller.setSpeed(speed)}
             title={`${formatSpeed(speed)} (${i + 1})`}

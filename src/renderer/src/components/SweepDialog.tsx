@@ -16,8 +16,9 @@ const megabytes = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 export function SweepDialog() {
   const { api, ui } = useApp();
   const open = useUi((s) => s.sweepOpen);
-  const clock = useSession((s) => s.clock);
-  const day = clock?.mode === 'replay' && clock.station_id && clock.date ? { station_id: clock.station_id, date: clock.date } : null;
+  const stationId = useSession((s) => (s.clock?.mode === 'replay' ? s.clock.station_id : null));
+  const date = useSession((s) => (s.clock?.mode === 'replay' ? s.clock.date : null));
+  const day = stationId && date ? { station_id: stationId, date } : null;
   const [status, setStatus] = useState<SweepJobStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
 

@@ -110,10 +110,11 @@ function Ladder({ tokenId }: { tokenId: string }) {
           <span data-testid="depth-spread">{formatPrice(m.spread)}</span>
         </div>
       </div>
+      {/* rows keyed by rank, not price: as prices move the rows' text changes in place, no row is inserted or removed */}
       <table className="ladder" aria-label="Order book ladder">
         <tbody>
           {[...asks].reverse().map((l, i) => (
-            <tr key={`a${l.p}`} className={`ask${i === asks.length - 1 ? ' best' : ''}`}>
+            <tr key={`a${i}`} className={`ask${i === asks.length - 1 ? ' best' : ''}`}>
               <td className="dim">{i === asks.length - 1 ? 'ask' : ''}</td>
               <td className="ask">{formatPrice(l.p)}</td>
               <td style={{ textAlign: 'right' }}>
@@ -128,7 +129,7 @@ function Ladder({ tokenId }: { tokenId: string }) {
             </td>
           </tr>
           {bids.map((l, i) => (
-            <tr key={`b${l.p}`} className={`bid${i === 0 ? ' best' : ''}`}>
+            <tr key={`b${i}`} className={`bid${i === 0 ? ' best' : ''}`}>
               <td className="dim">{i === 0 ? 'bid' : ''}</td>
               <td className="bid">{formatPrice(l.p)}</td>
               <td style={{ textAlign: 'right' }}>

@@ -6,6 +6,7 @@ import { sourceStaleness } from '../../../shared/players/inputs';
 import { useSession } from '../app-context';
 import { formatAge, formatNumber, formatSize } from '../format';
 import { Panel } from './Panel';
+import { ingestMs } from '../../../shared/players/event-time';
 
 const STALE_WARN_S = 10;
 const STALE_BAD_S = 60;
@@ -23,7 +24,7 @@ export function HealthPanel() {
   }
   const dropped = Object.entries(health.dropped).filter(([, n]) => n > 0);
   return (
-    <Panel id="health" title="Health" extra={at !== null ? <span className="dim">{formatAge(at - Date.parse(health.ts_ingest_utc))} ago</span> : null}>
+    <Panel id="health" title="Health" extra={at !== null ? <span className="dim">{formatAge(at - ingestMs(health))} ago</span> : null}>
       <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 8 }}>
         <table className="grid">
           <thead>

@@ -9,6 +9,7 @@ import { activeInputs, type ActiveInput } from '../../../shared/players/inputs';
 import { cursorStory } from '../session/cursor';
 import { Panel } from './Panel';
 import { useTokenName } from './tokens';
+import { ingestMs } from '../../../shared/players/event-time';
 
 export function InputsPanel() {
   const playing = useSession((s) => s.clock?.playing ?? false);
@@ -39,7 +40,7 @@ export function InputsPanel() {
       )}
       <div className="dim" style={{ fontSize: 10.5, marginBottom: 4 }}>
         {story?.source === 'window' ? `from the open ${story.window?.reason} window` : story?.source === 'metar' ? 'from the latest METAR (no window open)' : 'from the last event'}
-        {channels.last_event && ` · last event ${channels.last_event.ch} ${formatAge(at - Date.parse(channels.last_event.ts_ingest_utc))} before`}
+        {channels.last_event && ` · last event ${channels.last_event.ch} ${formatAge(at - ingestMs(channels.last_event))} before`}
       </div>
       {windows.length > 0 && (
         <>

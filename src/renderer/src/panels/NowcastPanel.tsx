@@ -16,6 +16,7 @@ import { timelineRange } from '../components/Timeline';
 import { COLORS } from '../theme';
 import { Panel } from './Panel';
 import { QcBadge } from './QcBadge';
+import { ingestMs } from '../../../shared/players/event-time';
 
 /**
  * A peak-time bin ("14:00", the station's local time on the day) as a label in `zone`; bins that
@@ -40,7 +41,7 @@ export function NowcastPanel() {
   const zone = useUi((s) => s.zone);
   const tz = useSession(stationZone);
   const replayDate = useSession((s) => s.manifest?.date ?? null);
-  const date = replayDate ?? (nowcast && tz ? localDate(Date.parse(nowcast.ts_ingest_utc), tz) : null);
+  const date = replayDate ?? (nowcast && tz ? localDate(ingestMs(nowcast), tz) : null);
   const at = useSession((s) => s.clock?.current_ms ?? s.channels.at_ms);
   const top = nowcast ? nowcast.p_bucket.reduce((a, b) => (b.p > a.p ? b : a)) : null;
   const { history } = useApp();
@@ -52,7 +53,7 @@ export function NowcastPanel() {
       id="nowcast"
       title="Nowcast"
       className="area-nowcast"
-      extra={nowcast && at !== null ? <span className="dim">updated {formatAge(at - Date.parse(nowcast.ts_ingest_utc))} ago</span> : null}
+      extra={nowcast && at !== null ? <span className="dim">updated {formatAge(at - ingestMs(nowcast))} ago</span> : null}
     >
       {!nowcast && !evolution ? (
         <div className="empty">No nowcast yet.</div>
@@ -131,7 +132,7 @@ function Evolution() {
 
 function EvolutionChart({ W, H }: { W: number; H: number }) {
   const { history } = useApp();
-  const revision = useSession((s) => s.historyRevision);
+  useSession((s) => s.historyRevision); // re-render as the history fills
   const clock = useSession((s) => s.clock);
   const kind = useSession((s) => s.kind);
   const zone = useUi((s) => s.zone);
@@ -139,6 +140,7 @@ function EvolutionChart({ W, H }: { W: number; H: number }) {
   const nowcastLength = history.nowcast.length;
   const rewrites = history.nowcast.rewrites;
   const metarCount = history.metars.length;
+  const metarRewrites = history.metars.rewrites;
   const day = timelineRange(kind, clock);
   const shown = day ? (clampView(view, day) ?? { from: day[0], to: day[1] }) : null;
   const start = shown?.from ?? (nowcastLength ? history.nowcast.t[0]! * 1000 : null);
@@ -183,7 +185,7 @@ function EvolutionChart({ W, H }: { W: number; H: number }) {
       .map((m, i) => ({ x: x(history.metars.t[i]!), y: m.judge_aligned_temp === null ? null : y(m.judge_aligned_temp), raw: m.raw }))
       .filter((m) => m.y !== null && m.x >= PAD.l && m.x <= W - PAD.r);
     return { mean, band: [...upper, ...lower].join(' '), ticks, y, metars, x };
-  }, [history, nowcastLength, rewrites, metarCount, start, end, revision, W, H]);
+  }, [history, nowcastLength, rewrites, metarCount, metarRewrites, start, end, W, H]);
   const timeLabels = useMemo(() => (start === null || end === null ? [] : timeTicks(start, end, W - PAD.l - PAD.r, zone, 64)), [start, end, W, zone]);
 
   if (!drawing || start === null || end === null) return <div className="empty">No evolution yet.</div>;

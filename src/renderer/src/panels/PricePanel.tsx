@@ -9,7 +9,7 @@
  * precision; the time axis follows the chosen zone; "whole day" frames the day; hovering reads out
  * every line at the pointer.
  */
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import {
   createChart,
   createSeriesMarkers,
@@ -215,8 +215,6 @@ export function PricePanel() {
       for (const p of toLine(series, 'microprice', d.length, step)) c.micro.update(p);
       drawn.current = { ...d, length: series.length };
     }
-    c.mid.applyOptions({ title: name });
-    labels.current.set(c.mid, { label: `${name} mid`, color: COLORS.mid });
     // Markers: trades of the token and METARs, only when they changed.
     const trades = token ? history.trades.get(token) : undefined;
     const tradeCount = trades?.length ?? 0;
@@ -227,6 +225,13 @@ export function PricePanel() {
       drawn.current = { ...now, trades: tradeCount, tradeRewrites, metars: history.metars.length };
     }
   }, [token, name, revision, history, series, step]);
+
+  useEffect(() => {
+    const c = chart.current;
+    if (!c) return;
+    c.mid.applyOptions({ title: name });
+    labels.current.set(c.mid, { label: `${name} mid`, color: COLORS.mid });
+  }, [name]);
 
   // Overlaid buckets: one mid line each (redrawn when the history changes).
   const overlayKey = overlayIds.join('|');
@@ -256,15 +261,30 @@ export function PricePanel() {
   }, [overlayKey, token, tokens, revision, step, history]);
 
   // Max so far, as steps up to the cursor, on the price line's own bars: a time the chart doesn't
-  // have yet would add a bar and shift every index the cursor is placed by.
+  // have yet would add a bar and shift every index the cursor is placed by. While only the cursor
+  // moves on (the steps behind it unchanged), its last point is appended with `update` — a point of
+  // the same value inside the last step draws nothing new — instead of resetting the series.
+  const maxDrawn = useRef<{ series: SortedSeries<PricePoint>; steps: string; last: number; value: number } | null>(null);
   useEffect(() => {
     const c = chart.current;
     if (!c) return;
-    if (current === null || dayStart === null || !series || series.length === 0) return c.maxSoFar.setData([]);
-    const bar = (sec: number) => series.t[Math.max(0, series.indexAtOrBefore(sec))]!;
-    const points = new Map<number, number>();
-    for (const p of maxSoFarSteps(history.metars, dayStart, current)) points.set(bar(p.t), p.temp);
-    c.maxSoFar.setData([...points].map(([t, value]) => ({ time: t as UTCTimestamp, value })));
+    const byBar = new Map<number, number>();
+    if (current !== null && dayStart !== null && series && series.length > 0) {
+      const bar = (sec: number) => series.t[Math.max(0, series.indexAtOrBefore(sec))]!;
+      for (const p of maxSoFarSteps(history.metars, dayStart, current)) byBar.set(bar(p.t), p.temp);
+    }
+    const points = [...byBar].map(([t, value]) => ({ time: t as UTCTimestamp, value }));
+    const last = points[points.length - 1];
+    const steps = points
+      .slice(0, -1)
+      .map((p) => `${p.time}:${p.value}`)
+      .join(',');
+    const drawn = maxDrawn.current;
+    const grows = drawn !== null && drawn.series === series && drawn.steps === steps && last !== undefined && last.time >= drawn.last;
+    if (grows && last.time === drawn.last && last.value === drawn.value) return; // the cursor is still on the same bar
+    if (grows) c.maxSoFar.update(last);
+    else if (last || drawn) c.maxSoFar.setData(points);
+    maxDrawn.current = last ? { series: series!, steps, last: last.time, value: last.value } : null;
   }, [current, dayStart, revision, series, history]);
 
   /** The bar nearest to `ms` (the cursor's exact second may have none). */
@@ -392,8 +412,8 @@ export function PricePanel() {
   );
 }
 
-/** Which other buckets to draw with the selected one. */
-function OverlayPicker({ selected }: { selected: string | null }) {
+/** Which other buckets to draw with the selected one (memo: the chart re-renders every frame while playing). */
+const OverlayPicker = memo(function OverlayPicker({ selected }: { selected: string | null }) {
   const { ui } = useApp();
   const tokens = useBucketTokens();
   const overlays = useUi((s) => s.overlayTokens);
@@ -420,7 +440,7 @@ function OverlayPicker({ selected }: { selected: string | null }) {
       </div>
     </details>
   );
-}
+});
 
 /**
  * Snapshots come every second: a silence longer than a few seconds (or than one bucket missing,

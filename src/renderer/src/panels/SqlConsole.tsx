@@ -17,7 +17,8 @@ const count = (n: number) => n.toLocaleString('en-US');
 export function SqlConsole() {
   const { api, controller, ui } = useApp();
   const kind = useSession((s) => s.kind);
-  const clock = useSession((s) => s.clock);
+  const stationId = useSession((s) => s.clock?.station_id ?? null);
+  const date = useSession((s) => s.clock?.date ?? null);
   const example = kind === 'replay' ? (controller.openedDay?.exampleQuery ?? '') : '';
   const tables = kind === 'replay' ? (controller.openedDay?.tablesHelp ?? '') : '';
   const history = useUi((s) => s.historyLoad);
@@ -30,7 +31,7 @@ export function SqlConsole() {
   const [running, setRunning] = useState<string | null>(null);
   const [days, setDays] = useState<DaySummary[]>([]);
   const [extraDays, setExtraDays] = useState<readonly DayRef[]>([]);
-  const current: DayRef | null = kind === 'replay' && clock?.station_id && clock.date ? { station_id: clock.station_id, date: clock.date } : null;
+  const current: DayRef | null = kind === 'replay' && stationId && date ? { station_id: stationId, date } : null;
 
   useEffect(() => {
     if (example && !sql) setSql(example);

@@ -11,17 +11,18 @@ import { Panel } from './Panel';
 import { QcBadge } from './QcBadge';
 import { useBucketTokens } from './tokens';
 import { useSettlement } from './useSettlement';
+import { ingestMs } from '../../../shared/players/event-time';
 
 export function WorldPanel() {
   const metar = useSession((s) => s.channels.metar);
   const pws = useSession((s) => s.channels.pws);
   const at = useSession((s) => s.clock?.current_ms ?? s.channels.at_ms);
-  const age = (iso: string | undefined) => (iso && at !== null ? formatAge(at - Date.parse(iso)) : '—');
+  const age = (ms: number | null) => (ms !== null && at !== null ? formatAge(at - ms) : '—');
   return (
     <Panel id="world" title="World">
       <SettlementView />
       <div className="section-title">
-        METAR {metar && <span className="dim">· obs {age(metar.obs_time_utc)} ago · recv {age(metar.ts_ingest_utc)} ago</span>}
+        METAR {metar && <span className="dim">· obs {age(Date.parse(metar.obs_time_utc))} ago · recv {age(ingestMs(metar))} ago</span>}
       </div>
       {!metar ? (
         <div className="empty">No METAR yet.</div>
@@ -69,7 +70,7 @@ export function WorldPanel() {
         </>
       )}
       <div className="section-title">
-        PWS cluster {pws && <span className="dim">· obs {age(pws.obs_time_utc)} ago</span>}
+        PWS cluster {pws && <span className="dim">· obs {age(Date.parse(pws.obs_time_utc))} ago</span>}
       </div>
       {!pws ? (
         <div className="empty">No PWS yet.</div>

@@ -21,6 +21,9 @@ export function tokenLabel(tokenId: string, books: ChannelState['books'], manife
   return books[tokenId]?.bucket ?? manifestTokens.find((t) => t.token_id === tokenId)?.bucket ?? shortId(tokenId, 8, 5);
 }
 
+/** "9°F" before "10°F". One collator: `localeCompare` with options builds one per call, and every panel's selector sorts at every frame. */
+const LABEL_ORDER = new Intl.Collator('en', { numeric: true });
+
 /**
  * Tokens in the market's bucket order: the manifest's order (replay), else the order of the latest
  * nowcast's buckets (live); tokens with no known place come last, by label.
@@ -40,7 +43,7 @@ export function orderTokens(tokenIds: readonly string[], state: Pick<SessionStat
     const ra = rank.get(a) ?? Infinity;
     const rb = rank.get(b) ?? Infinity;
     if (ra !== rb) return ra - rb;
-    return label(a).localeCompare(label(b), 'en', { numeric: true }) || (a < b ? -1 : a > b ? 1 : 0);
+    return LABEL_ORDER.compare(label(a), label(b)) || (a < b ? -1 : a > b ? 1 : 0);
   });
 }
 

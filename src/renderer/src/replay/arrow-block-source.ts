@@ -32,7 +32,7 @@ import type { DecodePriority, Decoder } from './decoder';
 import { prepareSeeks } from './seek-preparation';
 
 export interface BlockSourceOptions extends BackfillLookback {
-  /** Decoded bytes kept across all channels before evicting (default 128 MB). */
+  /** Decoded bytes kept across all channels before evicting (default 64 MB: about 6 h of a day's books). */
   maxCachedBytes?: number;
 }
 
@@ -67,7 +67,7 @@ export class ArrowBlockSource implements EventSource {
     this.snapshotLookbackMs = options.snapshotLookbackMs ?? DEFAULT_LOOKBACK.snapshotLookbackMs;
     this.tradeLookbackMs = options.tradeLookbackMs ?? DEFAULT_LOOKBACK.tradeLookbackMs;
     this.spans = daySpans(manifest);
-    this.cache = new BlockCache(this.spans, decoder, options.maxCachedBytes ?? 128 * 1024 * 1024);
+    this.cache = new BlockCache(this.spans, decoder, options.maxCachedBytes ?? 64 * 1024 * 1024);
   }
 
   get stats(): BlockStats {

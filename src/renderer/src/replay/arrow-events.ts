@@ -1,79 +1,142 @@
 /**
  * Arrow tables (row groups decoded by parquet-wasm) → channel events, through the shared row converter
- * (`rows.ts`). Book levels — most of the bytes of a replay — are read straight from the Arrow
- * buffers instead of through per-value accessors.
+ * (`rows.ts`). Columns of the types the compactor writes — strings, numbers, timestamps and book
+ * levels, most of the bytes of a replay — are read straight from each record batch's buffers;
+ * anything else goes through Arrow's per-value accessors.
  */
-import type { Data, Table, Vector } from 'apache-arrow';
+import { TimeUnit, Type, type Data, type Table } from 'apache-arrow';
 import type { Channel } from '../../../shared/channels';
-import { CHANNEL_COLUMNS } from '../../../shared/columns';
 import type { Level } from '../../../shared/book';
 import type { AnyEvent } from '../../../shared/schemas';
-import { rowToEvent } from '../../../shared/players/rows';
-import { upperBound } from '../../../shared/sorted';
+import { stampIngestMs } from '../../../shared/players/event-time';
+import { eventReader } from '../../../shared/players/rows';
 
-type Getter = (row: number) => unknown;
+/** Reads row `i` of one record batch's column. */
+type Reader = (i: number) => unknown;
 
-/** Locate row `i` of a chunked vector: [chunk, index within chunk]. */
-function chunkLocator(v: Vector): (i: number) => [Data, number] {
-  const chunks = v.data;
-  if (chunks.length === 1) return (i) => [chunks[0]!, i];
-  const starts: number[] = [];
-  let acc = 0;
-  for (const d of chunks) {
-    starts.push(acc);
-    acc += d.length;
+const utf8 = new TextDecoder();
+
+/** Short ASCII strings (ids, labels, timestamps) without a TextDecoder call each. */
+function decodeString(bytes: Uint8Array, from: number, to: number): string {
+  if (to - from <= 128) {
+    let ascii = true;
+    for (let k = from; k < to; k++) {
+      if (bytes[k]! > 127) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[]);
   }
-  return (i) => {
-    const chunk = upperBound(starts, i) - 1;
-    return [chunks[chunk]!, i - starts[chunk]!];
-  };
+  return utf8.decode(bytes.subarray(from, to));
 }
 
 /** LIST<STRUCT<p DOUBLE, s DOUBLE>> read from the buffers; null when the layout is unexpected. */
-function levelsGetter(v: Vector): Getter | null {
-  for (const d of v.data) {
-    const struct = d.children[0];
-    if (!d.valueOffsets || !struct || struct.children.length !== 2) return null;
-    if (!(struct.children[0]!.values instanceof Float64Array) || !(struct.children[1]!.values instanceof Float64Array)) return null;
-    if (struct.nullCount > 0 || struct.children[0]!.nullCount > 0 || struct.children[1]!.nullCount > 0) return null;
-    // list slices share their (unsliced) children; anything else takes the generic path
-    if (struct.offset !== 0 || struct.children[0]!.offset !== 0 || struct.children[1]!.offset !== 0) return null;
-  }
-  const pIndex = (v.type.children[0]!.type as { children: { name: string }[] }).children.findIndex((f) => f.name === 'p');
-  if (pIndex < 0) return null;
-  const sIndex = 1 - pIndex;
-  const locate = chunkLocator(v);
+function levelsReader(d: Data): Reader | null {
+  const struct = d.children[0];
+  if (!d.valueOffsets || !struct || struct.children.length !== 2) return null;
+  if (!(struct.children[0]!.values instanceof Float64Array) || !(struct.children[1]!.values instanceof Float64Array)) return null;
+  if (struct.nullCount > 0 || struct.children[0]!.nullCount > 0 || struct.children[1]!.nullCount > 0) return null;
+  // list slices share their (unsliced) children; anything else takes the generic path
+  if (struct.offset !== 0 || struct.children[0]!.offset !== 0 || struct.children[1]!.offset !== 0) return null;
+  const names = (d.type.children[0]!.type as { children: { name: string }[] }).children.map((f) => f.name);
+  const pIndex = names.indexOf('p');
+  if (pIndex < 0 || names[1 - pIndex] !== 's') return null;
+  const pv = struct.children[pIndex]!.values as Float64Array;
+  const sv = struct.children[1 - pIndex]!.values as Float64Array;
+  // a sliced list keeps `offset` for its validity bits but re-bases its offsets buffer
+  const offsets = d.valueOffsets as Int32Array;
   return (i) => {
-    const [d, li] = locate(i);
-    if (d.nullCount > 0 && !d.getValid(li)) return null;
-    const offsets = d.valueOffsets as Int32Array;
-    const struct = d.children[0]!;
-    const p = struct.children[pIndex]!;
-    const s = struct.children[sIndex]!;
-    // a sliced list keeps `offset` for its validity bits but re-bases its offsets buffer
-    const from = offsets[li]!;
-    const to = offsets[li + 1]!;
-    const pv = p.values as Float64Array;
-    const sv = s.values as Float64Array;
+    if (d.nullCount > 0 && !d.getValid(i)) return null;
+    const from = offsets[i]!;
+    const to = offsets[i + 1]!;
     const out: Level[] = new Array(to - from);
     for (let j = from; j < to; j++) out[j - from] = { p: pv[j]!, s: sv[j]! };
     return out;
   };
 }
 
-export function arrowToEvents(ch: Channel, table: Table): AnyEvent[] {
-  const getters = new Map<string, Getter>();
-  for (const column of CHANNEL_COLUMNS[ch]) {
-    const v = table.getChild(column.name);
-    if (!v) {
-      getters.set(column.name, () => undefined); // a column added after this file was written
-      continue;
+/** MAP<VARCHAR, DOUBLE> (health's counters by source) read from the buffers, as `{key: value}`. */
+function numberMapReader(d: Data): Reader | null {
+  const entries = d.children[0];
+  if (!d.valueOffsets || !entries || entries.children.length !== 2 || entries.offset !== 0) return null;
+  const keys = bufferReader(entries.children[0]!);
+  const values = bufferReader(entries.children[1]!);
+  if (!keys || !values || entries.children[0]!.typeId !== Type.Utf8 || entries.children[1]!.typeId !== Type.Float) return null;
+  const offsets = d.valueOffsets as Int32Array;
+  return (i) => {
+    if (d.nullCount > 0 && !d.getValid(i)) return null;
+    const out: Record<string, unknown> = {};
+    for (let j = offsets[i]!; j < offsets[i + 1]!; j++) out[keys(j) as string] = values(j);
+    return out;
+  };
+}
+
+/** A reader over the buffers for the plain layouts; null for anything else. */
+function bufferReader(d: Data): Reader | null {
+  if (d.offset !== 0) return null;
+  const nullable = d.nullCount > 0;
+  switch (d.typeId) {
+    case Type.Utf8: {
+      const offsets = d.valueOffsets as Int32Array;
+      const bytes = d.values as Uint8Array;
+      return (i) => (nullable && !d.getValid(i) ? null : decodeString(bytes, offsets[i]!, offsets[i + 1]!));
     }
-    const fast = column.type === 'levels' ? levelsGetter(v) : null;
-    getters.set(column.name, fast ?? ((i) => v.get(i)));
+    case Type.Float:
+    case Type.Int: {
+      if (d.typeId === Type.Float && !(d.values instanceof Float64Array) && !(d.values instanceof Float32Array)) return null; // half floats
+      const values = d.values as Float64Array | Int32Array | BigInt64Array;
+      return (i) => (nullable && !d.getValid(i) ? null : values[i]!);
+    }
+    case Type.Timestamp: {
+      if ((d.type as unknown as { unit: TimeUnit }).unit !== TimeUnit.MICROSECOND || !(d.values instanceof BigInt64Array)) return null;
+      // epoch ms, fractional below the ms (as Arrow's own accessor gives it)
+      const values = d.values;
+      return (i) => (nullable && !d.getValid(i) ? null : Number(values[i]!) / 1000);
+    }
+    case Type.List:
+      return levelsReader(d);
+    case Type.Map:
+      return numberMapReader(d);
+    default:
+      return null;
   }
-  const out: AnyEvent[] = new Array(table.numRows);
-  for (let i = 0; i < table.numRows; i++) out[i] = rowToEvent(ch, (name) => getters.get(name)!(i));
+}
+
+/** Each row's ingest time in epoch ms (as `Date.parse` gives it) from the µs column; null if it is not one. */
+function ingestMsReader(d: Data | undefined): ((i: number) => number) | null {
+  if (!d || d.offset !== 0 || d.nullCount > 0 || d.typeId !== Type.Timestamp || !(d.values instanceof BigInt64Array)) return null;
+  if ((d.type as unknown as { unit: TimeUnit }).unit !== TimeUnit.MICROSECOND) return null;
+  const values = d.values;
+  return (i) => Math.floor(Number(values[i]!) / 1000);
+}
+
+/**
+ * Rows [from, to) of `table` as `ch` events (the whole table by default), each carrying its ingest
+ * time as a number (`event-time.ts`).
+ */
+export function arrowToEvents(ch: Channel, table: Table, from = 0, to = table.numRows): AnyEvent[] {
+  const out: AnyEvent[] = new Array(Math.max(0, to - from));
+  let k = 0;
+  let start = 0;
+  for (const batch of table.batches) {
+    const end = start + batch.numRows;
+    const lo = Math.max(from, start);
+    const hi = Math.min(to, end);
+    if (lo < hi) {
+      const read = eventReader(ch, (name) => {
+        const v = batch.getChild(name);
+        if (!v) return undefined; // a column added after this file was written
+        const fast = bufferReader(v.data[0]!);
+        if (fast) return fast;
+        return (i) => v.get(i);
+      });
+      const ms = ingestMsReader(batch.getChild('ts_ingest_utc')?.data[0]);
+      for (let r = lo; r < hi; r++) out[k++] = ms ? stampIngestMs(read(r - start), ms(r - start)) : read(r - start);
+    }
+    start = end;
+    if (start >= to) break;
+  }
   return out;
 }
 

@@ -211,7 +211,7 @@ export class BlockCache {
       b.events ??= arrowToEvents(b.ch, b.table);
       return b.events.slice(from, to);
     }
-    return arrowToEvents(b.ch, b.table.slice(from, to));
+    return arrowToEvents(b.ch, b.table, from, to);
   }
 
   /**

@@ -5,10 +5,10 @@
 import { tableFromIPC } from 'apache-arrow';
 import type { Channel } from '../../../shared/channels';
 import type { AnyEvent } from '../../../shared/schemas';
-import { parseIsoMs } from '../../../shared/time';
 import { uuidv7Time } from '../../../shared/uuid';
 import { compareEvents, mergeSorted } from '../../../shared/players/event-source';
 import type { BlockCache } from './block-cache';
+import { ingestMs } from '../../../shared/players/event-time';
 
 export interface CorrelationSearchScope {
   cache: BlockCache;
@@ -50,7 +50,7 @@ export async function eventsByCorrelation(scope: CorrelationSearchScope, correla
               }
               if (rows.length === 0) continue;
               const b = await cache.block(ch, index, 'background');
-              for (const r of rows) out.push(...cache.eventsOf(b, r, r + 1).filter((e) => parseIsoMs(e.ts_ingest_utc) >= lo));
+              for (const r of rows) out.push(...cache.eventsOf(b, r, r + 1).filter((e) => ingestMs(e) >= lo));
             }
             return out.sort(compareEvents);
           })(),

@@ -10,6 +10,7 @@
  */
 import type { AnyEvent, Nowcast1m } from '../../../shared/schemas';
 import { lowerBound, upperBound } from '../../../shared/sorted';
+import { ingestMs } from '../../../shared/players/event-time';
 
 /** Points sorted by time (seconds), one per second; appends are cheap, inserts count as rewrites. */
 export class SortedSeries<V> {
@@ -18,7 +19,8 @@ export class SortedSeries<V> {
   /** Bumped whenever a point is inserted before the end or replaced: consumers must redraw all. */
   rewrites = 0;
 
-  put(t: number, value: V): void {
+  /** `same` (optional) says when a point already at `t` holds this value: then nothing changes. */
+  put(t: number, value: V, same?: (held: V, value: V) => boolean): void {
     const n = this.t.length;
     if (n === 0 || t > this.t[n - 1]!) {
       this.t.push(t);
@@ -26,8 +28,10 @@ export class SortedSeries<V> {
       return;
     }
     const i = lowerBound(this.t, t);
-    if (this.t[i] === t) this.v[i] = value;
-    else {
+    if (this.t[i] === t) {
+      if (same?.(this.v[i]!, value)) return;
+      this.v[i] = value;
+    } else {
       this.t.splice(i, 0, t);
       this.v.splice(i, 0, value);
     }
@@ -97,7 +101,7 @@ export class History {
   ingest(events: readonly AnyEvent[]): void {
     if (events.length === 0) return;
     for (const e of events) {
-      const sec = Math.floor(Date.parse(e.ts_ingest_utc) / 1000);
+      const sec = Math.floor(ingestMs(e) / 1000);
       switch (e.ch) {
         case 'l2_snap_1s':
           seriesOf(this.price, e.token_id).put(sec, { mid: e.mid, microprice: e.microprice, ok: e.book_ok });
@@ -106,10 +110,11 @@ export class History {
           this.putTrade(e.token_id, sec, { event_id: e.event_id, p: e.p, s: e.s, side: e.side });
           break;
         case 'nowcast_1m':
-          this.nowcast.put(sec, nowcastPoint(e));
+          // played over the whole day's (replay): the same nowcast again changes nothing
+          this.nowcast.put(sec, nowcastPoint(e), sameNowcast);
           break;
         case 'metar_obs':
-          this.metars.put(sec, { event_id: e.event_id, raw: e.raw, judge_aligned_temp: e.judge_aligned_temp, obs_ms: e.obs_time_utc ? Date.parse(e.obs_time_utc) : null });
+          this.metars.put(sec, { event_id: e.event_id, raw: e.raw, judge_aligned_temp: e.judge_aligned_temp, obs_ms: e.obs_time_utc ? Date.parse(e.obs_time_utc) : null }, (a, b) => a.event_id === b.event_id);
           break;
         default:
           break;
@@ -157,6 +162,16 @@ export class History {
     this.metars.rewrites++;
     this.revision++;
   }
+}
+
+function sameNowcast(a: NowcastPoint, b: NowcastPoint): boolean {
+  return (
+    a.tmax_mean === b.tmax_mean &&
+    a.sigma === b.sigma &&
+    a.confidence === b.confidence &&
+    a.p_bucket.length === b.p_bucket.length &&
+    a.p_bucket.every((x, i) => x.bucket === b.p_bucket[i]!.bucket && x.p === b.p_bucket[i]!.p)
+  );
 }
 
 function nowcastPoint(e: Nowcast1m): NowcastPoint {

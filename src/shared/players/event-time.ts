@@ -1,0 +1,28 @@
+/**
+ * An event's ingest time as a number, made once where the event enters a player — from the Arrow
+ * row's epoch µs (replay), or by parsing `ts_ingest_utc` when a live, remote or snapshot event
+ * arrives — and read from then on by the players, the reducer and the panels, which compare and
+ * subtract numbers instead of parsing the ISO text again. The wire and journal shapes don't
+ * change: the number rides on a non-enumerable symbol property that JSON, object spreads and
+ * structured clones leave out (such a copy is parsed once more, the first time it is asked).
+ */
+import type { AnyEvent } from '../schemas';
+
+const INGEST_MS = Symbol('ingest_ms');
+
+type Stampable = Pick<AnyEvent, 'ts_ingest_utc'> & { [INGEST_MS]?: number };
+
+/** Epoch ms of `ts_ingest_utc` as `Date.parse` gives it (sub-ms digits dropped). */
+export function ingestMs(event: Pick<AnyEvent, 'ts_ingest_utc'>): number {
+  const held = (event as Stampable)[INGEST_MS];
+  if (held !== undefined) return held;
+  const ms = Date.parse(event.ts_ingest_utc);
+  if (Object.isExtensible(event)) stampIngestMs(event, ms);
+  return ms;
+}
+
+/** Attach the event's ingest time (`ms` when the caller has it as a number already). */
+export function stampIngestMs<E extends Pick<AnyEvent, 'ts_ingest_utc'>>(event: E, ms: number = Date.parse(event.ts_ingest_utc)): E {
+  Object.defineProperty(event, INGEST_MS, { value: ms, configurable: true });
+  return event;
+}

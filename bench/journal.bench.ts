@@ -28,7 +28,6 @@ import { RingBuffers } from '../src/services/recorder/ring-buffers';
 import { startRecording } from '../src/services/recorder/session';
 import { simulateDay, simulatedMarket } from '../src/services/sources/simulator/simulate-day';
 import type { MarketToken, Source, SourceSink } from '../src/services/sources/source';
-import type { Stamped } from '../src/shared/envelope';
 import type { AnyEvent } from '../src/shared/schemas';
 import { localDayBoundsUtc } from '../src/shared/time';
 import { UTILITY_PROCESS_EXEC_ARGV } from '../src/main/utility-process-flags';
@@ -58,12 +57,12 @@ function dirBytes(dir: string): number {
 }
 
 // ── the events ────────────────────────────────────────────────────────────────────────────────
-function realisticEvents(): Stamped[] {
+function realisticEvents(): AnyEvent[] {
   const date = '2026-01-29';
   const [dayStart] = localDayBoundsUtc(date, 'America/New_York');
   const from = dayStart + 13 * 3_600_000;
   const sim = { date, seed: 7, from, to: from + 3 * 3_600_000 };
-  const events: Stamped[] = [];
+  const events: AnyEvent[] = [];
   const recorder = new Recorder({
     station_id: 'KLGA',
     tokens: simulatedMarket(sim).tokens,
@@ -89,7 +88,7 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;
 }
 
-async function journalRun(events: Stamped[], dir: string): Promise<Run> {
+async function journalRun(events: AnyEvent[], dir: string): Promise<Run> {
   const writer = new JournalWriter({
     dataRoot: new DataRoot(dir),
     station_id: 'KLGA',
@@ -123,20 +122,18 @@ async function pinoRun(events: AnyEvent[], file: string): Promise<Run> {
   return { wallMs: performance.now() - t0, cpuMs: cpuMs(c0) };
 }
 
-/** The journal takes what the recorder hands on (each event with its ingest ms); pino the events. */
-async function throughput(stamped: Stamped[]): Promise<void> {
-  const events = stamped.map((s) => s.event);
+async function throughput(events: AnyEvent[]): Promise<void> {
   const bytes = events.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e)) + 1, 0);
   const mix = new Map<string, number>();
   for (const e of events) mix.set(e.ch, (mix.get(e.ch) ?? 0) + 1);
   console.log(`events: ${events.length} (${(bytes / 1e6).toFixed(1)} MB as NDJSON, avg ${Math.round(bytes / events.length)} B) — ${[...mix].map(([c, n]) => `${c} ${n}`).join(', ')}`);
-  await journalRun(stamped.slice(0, 20_000), join(scratch, 'warm-j'));
+  await journalRun(events.slice(0, 20_000), join(scratch, 'warm-j'));
   await pinoRun(events.slice(0, 20_000), join(scratch, 'warm-p', 'x.log'));
   const ours: Run[] = [];
   const theirs: Run[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const jdir = join(scratch, `journal-${r}`);
-    ours.push(await journalRun(stamped, jdir));
+    ours.push(await journalRun(events, jdir));
     const pfile = join(scratch, `pino-${r}`, 'pino.log');
     theirs.push(await pinoRun(events, pfile));
     if (r === 0) console.log(`on disk: journal ${(dirBytes(jdir) / 1e6).toFixed(1)} MB, pino ${(statSync(pfile).size / 1e6).toFixed(1)} MB`);
@@ -375,9 +372,9 @@ function liveLoopFlags(): void {
 }
 
 async function offline(): Promise<void> {
-  const stamped = realisticEvents();
-  await throughput(stamped);
-  handOffCost(stamped.map((s) => s.event));
+  const events = realisticEvents();
+  await throughput(events);
+  handOffCost(events);
 }
 
 if (process.env[LIVE_CHILD_ENV] === '1') {

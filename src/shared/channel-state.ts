@@ -20,7 +20,7 @@ import type {
   PwsCluster,
   TapeTrade,
 } from './schemas';
-import { ingestMs } from './players/event-time';
+import { ingestMs } from './event-time';
 
 export const DEPTH_LEVELS = 20;
 export const RECENT_TRADES = 50;

@@ -1,25 +1,16 @@
 /** Builds the envelope of docs/spec.md §3 around a channel payload. */
 import type { Channel } from './channels';
-import { CURRENT_VERSION, type EventOf, type PayloadOf, type AnyEvent } from './schemas';
+import { stampIngestMs } from './event-time';
+import { CURRENT_VERSION, type EventOf, type PayloadOf } from './schemas';
 import { MADRID_TZ, NYC_TZ, toUtcIso, toZonedIso } from './time';
 import { uuidv7 } from './uuid';
 
 /**
- * An event and the instant its `ts_ingest_utc` names, in epoch ms: what the recorder hands on to
- * the journal and the ring buffers, so nothing downstream parses the text back. Whole ms, as the
- * text has them (the recorder's order within one ms is the order it emits in).
- */
-export interface Stamped<E extends AnyEvent = AnyEvent> {
-  event: E;
-  ms: number;
-}
-
-/**
  * Stamp `payload` as a `ch` event ingested at `nowMs` (a fractional clock's instant names the
- * millisecond it falls in). Without a correlation the event correlates with itself (it starts its
- * own story).
+ * millisecond it falls in), the ms attached (`ingestMs` reads it: nothing downstream parses the
+ * text back). Without a correlation the event correlates with itself (it starts its own story).
  */
-export function stamp<C extends Channel>(ch: C, payload: PayloadOf<C>, nowMs: number): Stamped<EventOf<C>> {
+export function stamp<C extends Channel>(ch: C, payload: PayloadOf<C>, nowMs: number): EventOf<C> {
   const ms = Math.floor(nowMs);
   const event_id = uuidv7(ms);
   const clocks = clockStrings(ms);
@@ -34,7 +25,7 @@ export function stamp<C extends Channel>(ch: C, payload: PayloadOf<C>, nowMs: nu
     // after the spread: a payload's `correlation_id: undefined` must not erase the default
     correlation_id: payload.correlation_id ?? event_id,
   } as EventOf<C>;
-  return { event, ms };
+  return stampIngestMs(event, ms);
 }
 
 /**

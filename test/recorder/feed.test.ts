@@ -17,9 +17,9 @@ function live(minutes = 10) {
     tokens: TOKENS,
     config,
     startMs: T0,
-    emit: (stamped) => {
-      all.push(stamped.event);
-      ring.push(stamped);
+    emit: (event) => {
+      all.push(event);
+      ring.push(event);
     },
   });
   return { ring, recorder, all };

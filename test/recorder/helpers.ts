@@ -5,7 +5,6 @@
 import { Recorder, type RecordedHistory, type Rejection } from '../../src/services/recorder/recorder';
 import { resolveRecordingConfig, type RecordingConfigInput } from '../../src/services/recorder/config';
 import type { MarketToken, SourceMessage } from '../../src/services/sources/source';
-import type { Stamped } from '../../src/shared/envelope';
 import type { AnyEvent, EventOf } from '../../src/shared/schemas';
 import type { Channel } from '../../src/shared/channels';
 
@@ -174,8 +173,6 @@ export function ingestEveryInput(recorder: Pick<Recorder, 'ingest'>, v: Venue): 
 export interface Harness {
   recorder: Recorder;
   events: AnyEvent[];
-  /** The same events as the recorder handed them on, each with its ingest ms. */
-  stamped: Stamped[];
   rejections: Rejection[];
   requests: string[];
   of<C extends Channel>(ch: C): EventOf<C>[];
@@ -183,7 +180,6 @@ export interface Harness {
 
 export function harness(config: RecordingConfigInput = {}, startMs = T0, options: { requestBook?: boolean; tokens?: MarketToken[]; history?: RecordedHistory } = {}): Harness {
   const events: AnyEvent[] = [];
-  const stamped: Stamped[] = [];
   const rejections: Rejection[] = [];
   const requests: string[] = [];
   const recorder = new Recorder({
@@ -192,14 +188,11 @@ export function harness(config: RecordingConfigInput = {}, startMs = T0, options
     config: resolveRecordingConfig(config),
     history: options.history,
     startMs,
-    emit: (s) => {
-      stamped.push(s);
-      events.push(s.event);
-    },
+    emit: (e) => events.push(e),
     reject: (r) => rejections.push(r),
     requestBook: options.requestBook === false ? undefined : (t) => requests.push(t),
   });
-  return { recorder, events, stamped, rejections, requests, of: (ch) => events.filter((e) => e.ch === ch) as never };
+  return { recorder, events, rejections, requests, of: (ch) => events.filter((e) => e.ch === ch) as never };
 }
 
 export const ms = (iso: string) => Date.parse(iso);

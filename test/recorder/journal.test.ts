@@ -34,9 +34,9 @@ function writerAndRecorder(root: string, config: RecordingConfigInput, startMs =
     tokens: TOKENS,
     config: cfg,
     startMs,
-    emit: (stamped) => {
-      emitted.push(stamped.event);
-      writer.enqueue(stamped);
+    emit: (event) => {
+      emitted.push(event);
+      writer.enqueue(event);
     },
     reject: (r) => writer.reject(r),
     writerHealth: () => writer.stats(),
@@ -152,9 +152,9 @@ describe('journal', () => {
     });
     const sent: string[] = [];
     for (let i = 0; i < 200; i++) {
-      const stamped = stamp('tape_trades', { station_id: 'KLGA', market_id: 'm', token_id: A, p: 0.5, s: i + 1, side: 'buy', trade_id: `t${i}` }, T0 + i);
-      sent.push(stamped.event.event_id);
-      writer.enqueue(stamped);
+      const event = stamp('tape_trades', { station_id: 'KLGA', market_id: 'm', token_id: A, p: 0.5, s: i + 1, side: 'buy', trade_id: `t${i}` }, T0 + i);
+      sent.push(event.event_id);
+      writer.enqueue(event);
       if (i % 10 === 9) await writer.drain();
     }
     await writer.close();

@@ -18,7 +18,6 @@ import { JournalWriter, type WriteFailure } from '../../src/services/recorder/jo
 import { recordDay, startRecording } from '../../src/services/recorder/session';
 import type { SourceMessage } from '../../src/services/sources/source';
 import { parseLine } from '../../src/shared/registry';
-import type { Stamped } from '../../src/shared/envelope';
 import type { AnyEvent, Health } from '../../src/shared/schemas';
 import { sampleEvents, T0 } from '../fixtures/events';
 import { FaultyDisk } from './faulty-disk';
@@ -37,9 +36,9 @@ afterEach(() => {
 });
 
 /** `n` events of every channel's kind, one millisecond apart, as the recorder hands them on. */
-function events(n: number, from = 0): Stamped[] {
-  const out: Stamped[] = [];
-  for (let i = from; out.length < n; i++) out.push(...Object.values(sampleEvents(T0 + i)).slice(0, n - out.length).map((event) => ({ event, ms: T0 + i })));
+function events(n: number, from = 0): AnyEvent[] {
+  const out: AnyEvent[] = [];
+  for (let i = from; out.length < n; i++) out.push(...Object.values(sampleEvents(T0 + i)).slice(0, n - out.length));
   return out;
 }
 

@@ -5,7 +5,7 @@ import { tableFromIPC, tableFromJSON } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm';
 import { arrowToEvents } from '../../src/renderer/src/replay/arrow-events';
 import type { Channel } from '../../src/shared/channels';
-import { ingestMs } from '../../src/shared/players/event-time';
+import { ingestMs } from '../../src/shared/event-time';
 import { rowToEvent } from '../../src/shared/players/rows';
 import { lowerBound, upperBound } from '../../src/shared/sorted';
 import { makeDayFixture } from './fixtures/day-fixture';

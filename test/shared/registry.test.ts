@@ -160,10 +160,13 @@ describe('docs/spec.md examples', () => {
   });
 });
 
+/** The values of an event's symbol properties: the ingest ms `stamp` attaches, and nothing else. */
+const attachedMs = (e: object) => Object.getOwnPropertySymbols(e).map((s) => (e as Record<symbol, unknown>)[s]);
+
 describe('stamp', () => {
-  it('builds a complete envelope: UUIDv7 id, self-correlation, three clocks, and hands on its instant in ms', () => {
-    const { event: e, ms } = stamp('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null }, T0);
-    expect(ms).toBe(T0);
+  it('builds a complete envelope: UUIDv7 id, self-correlation, three clocks, its instant in ms attached', () => {
+    const e = stamp('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null }, T0);
+    expect(attachedMs(e)).toEqual([T0]);
     expect(e.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(e.correlation_id).toBe(e.event_id);
     expect(e.ts_ingest_utc).toBe('2026-01-29T17:53:02.114Z');
@@ -172,21 +175,21 @@ describe('stamp', () => {
   });
 
   it('names the millisecond a fractional instant falls in, in the text and in ms alike', () => {
-    const { event: e, ms } = stamp('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null }, T0 + 0.875);
-    expect(ms).toBe(T0);
+    const e = stamp('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null }, T0 + 0.875);
+    expect(attachedMs(e)).toEqual([T0]);
     expect([e.ts_ingest_utc, e.ts_nyc]).toEqual(['2026-01-29T17:53:02.114Z', '2026-01-29T12:53:02.114-05:00']);
   });
 
   it('self-correlates even when the payload spells correlation_id: undefined', () => {
-    const e = stamp('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null, correlation_id: undefined }, T0).event;
+    const e = stamp('tape_trades', { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null, correlation_id: undefined }, T0);
     expect(e.correlation_id).toBe(e.event_id);
   });
 
   it('gives each of many events in one millisecond its own id and the same clocks', () => {
     const payload = { station_id: 'KLGA', market_id: MARKET, token_id: TOKEN, p: 0.5, s: 1, side: null, trade_id: null } as const;
-    const a = stamp('tape_trades', payload, T0).event;
-    const b = stamp('tape_trades', payload, T0).event;
-    const c = stamp('tape_trades', payload, T0 + 3_600_000).event;
+    const a = stamp('tape_trades', payload, T0);
+    const b = stamp('tape_trades', payload, T0);
+    const c = stamp('tape_trades', payload, T0 + 3_600_000);
     expect(a.event_id).not.toBe(b.event_id);
     expect([a.ts_nyc, b.ts_nyc]).toEqual(['2026-01-29T12:53:02.114-05:00', '2026-01-29T12:53:02.114-05:00']);
     expect(c.ts_nyc).toBe('2026-01-29T13:53:02.114-05:00');

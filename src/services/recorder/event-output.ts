@@ -4,8 +4,8 @@
  * told otherwise, its correlation) or to set an input aside with its reason.
  */
 import { CHANNELS, type Channel } from '../../shared/channels';
-import { stamp, type Stamped } from '../../shared/envelope';
-import type { PayloadOf } from '../../shared/schemas';
+import { stamp } from '../../shared/envelope';
+import type { AnyEvent, PayloadOf } from '../../shared/schemas';
 import type { SourceMessage } from '../sources/source';
 import type { OpenWindow } from './event-windows';
 
@@ -34,7 +34,7 @@ export interface RecorderStats {
 }
 
 export interface OutputSinks {
-  emit(stamped: Stamped): void;
+  emit(event: AnyEvent): void;
   reject?(rejection: Rejection): void;
 }
 
@@ -61,11 +61,10 @@ export class EventOutput {
     this.now = startMs;
   }
 
-  emit(stamped: Stamped): void {
-    const event = stamped.event;
+  emit(event: AnyEvent): void {
     this.stats.events[event.ch]++;
     if (event.ch === 'event_windows' && event.state === 'open') this.stats.windows++;
-    this.sinks.emit(stamped);
+    this.sinks.emit(event);
   }
 
   /**
@@ -79,7 +78,7 @@ export class EventOutput {
       p.window_id = w.window_id;
       if (correlate && p.correlation_id === undefined) p.correlation_id = w.correlation_id;
     }
-    this.emit(stamp(ch, p, this.now) as Stamped);
+    this.emit(stamp(ch, p, this.now) as AnyEvent);
   }
 
   /** Set an input aside with its reason (quarantined by the sink) and count it per source. */

@@ -9,7 +9,7 @@
  * window's correlation to that METAR for everything recorded from then on (the market's reaction
  * belongs to the METAR's story); the open and close records keep the window's original one.
  */
-import { stamp, type Stamped } from '../../shared/envelope';
+import { stamp } from '../../shared/envelope';
 import type { EventWindow, WindowReason } from '../../shared/schemas';
 import { toUtcIso } from '../../shared/time';
 import { uuidv7 } from '../../shared/uuid';
@@ -37,7 +37,7 @@ export class EventWindowManager {
 
   constructor(
     private readonly stationId: string,
-    private readonly emit: (stamped: Stamped<EventWindow>) => void,
+    private readonly emit: (record: EventWindow) => void,
   ) {}
 
   /** The window covering `nowMs`, if any. */
@@ -94,8 +94,8 @@ export class EventWindowManager {
       reasons: [reason],
       start_ms: nowMs,
       end_ms,
-      record_correlation_id: record.event.correlation_id,
-      correlation_id: record.event.correlation_id,
+      record_correlation_id: record.correlation_id,
+      correlation_id: record.correlation_id,
       triggers: 1,
       details: [`${toUtcIso(nowMs)} ${reason}: ${detail}`],
     };

@@ -2,7 +2,7 @@
  * The journal: append-only NDJSON under `<data>/journal/station=<S>/date=<D>/`, where D is the
  * station-local date of each event's ingest time — an event lands in the file of its own day,
  * so a recording across local midnight splits by itself. Events come with their ingest time in ms
- * (`Stamped`), so the day is found without reading the timestamp text back.
+ * attached (`ingestMs`), so the day is found without reading the timestamp text back.
  *
  * The live loop only calls `enqueue` (an array push and a few counters). Batches are serialized
  * (JSON.stringify) on the same thread in slices of about `sliceBudgetMs`, yielding to the event
@@ -34,7 +34,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { SHED_ORDER, type Channel } from '../../shared/channels';
-import type { Stamped } from '../../shared/envelope';
+import { ingestMs } from '../../shared/event-time';
+import type { AnyEvent } from '../../shared/schemas';
 import { getStation } from '../../shared/stations';
 import { localDate, localDayBoundsUtc, toUtcIso } from '../../shared/time';
 import type { DataRoot } from '../data-root';
@@ -138,7 +139,7 @@ export class JournalWriter {
   private readonly config: JournalConfig;
   private readonly shed: boolean;
   private readonly stamp: string;
-  private queue: Stamped[] = [];
+  private queue: AnyEvent[] = [];
   private rejects: Rejection[] = [];
   private queueBytes = 0;
   private queueStartedAt = 0;
@@ -183,9 +184,9 @@ export class JournalWriter {
   }
 
   /** Hand an event to the journal. Returns false if it was shed. Never blocks, never throws on I/O. */
-  enqueue(stamped: Stamped): boolean {
+  enqueue(event: AnyEvent): boolean {
     if (this.closing) throw new Error('journal writer is closed');
-    const ch = stamped.event.ch;
+    const ch = event.ch;
     const estimate = this.lineBytes.get(ch) ?? INITIAL_LINE_BYTES[ch] ?? 400;
     if (this.shed) {
       const rank = SHED_RANK.get(ch);
@@ -195,7 +196,7 @@ export class JournalWriter {
       }
     }
     if (this.queue.length === 0) this.queueStartedAt = performance.now();
-    this.queue.push(stamped);
+    this.queue.push(event);
     this.queueBytes += estimate;
     if (this.queue.length === 1 || this.queue.length >= this.config.flushEvents) this.schedule();
     return true;
@@ -350,7 +351,7 @@ export class JournalWriter {
   }
 
   /** Serialize in slices of ~sliceBudgetMs into per-file buffers, yielding between slices. */
-  private async serialize(batch: Stamped[], rejects: Rejection[]): Promise<void> {
+  private async serialize(batch: AnyEvent[], rejects: Rejection[]): Promise<void> {
     const budget = this.config.sliceBudgetMs;
     let i = 0;
     while (i < batch.length) {
@@ -359,7 +360,8 @@ export class JournalWriter {
       let events = 0;
       let target: { station: string; date: string } | null = null;
       while (i < batch.length) {
-        const { event, ms } = batch[i]!;
+        const event = batch[i]!;
+        const ms = ingestMs(event);
         const date = this.dateOf(event.station_id, ms);
         if (target && (target.date !== date || target.station !== event.station_id)) break;
         target ??= { station: event.station_id, date };

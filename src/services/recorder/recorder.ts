@@ -32,8 +32,7 @@
  *   - Anything else correlates with itself (stamp's default).
  */
 import { describeZodError } from '../../shared/registry';
-import type { Stamped } from '../../shared/envelope';
-import type { MarketsEvent } from '../../shared/schemas';
+import type { AnyEvent, MarketsEvent } from '../../shared/schemas';
 import type { MarketToken, SourceMessage, SourceRejection, SourceStatus, SourceState } from '../sources/source';
 import type { RecordingConfig } from './config';
 import { EventOutput, type RecorderStats, type Rejection } from './event-output';
@@ -55,8 +54,8 @@ export interface RecorderOptions {
   config: RecordingConfig;
   /** Instant the recording starts (first snapshot boundary is the first whole second ≥ it). */
   startMs: number;
-  /** Each event with its ingest time in ms (the journal and ring buffers take both). */
-  emit(stamped: Stamped): void;
+  /** Each event, its ingest time in ms attached (`ingestMs`). */
+  emit(event: AnyEvent): void;
   reject?(rejection: Rejection): void;
   /** Ask the source for a full book (answered later as a `clob_rest_book` message). */
   requestBook?(token_id: string): void;

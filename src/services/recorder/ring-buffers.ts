@@ -10,7 +10,7 @@
  */
 import { CHANNEL_GROUPS, CHANNELS, type Channel, type ChannelGroup } from '../../shared/channels';
 import { PROTOCOL_VERSION, type ServerMessage } from '../../shared/protocol';
-import type { Stamped } from '../../shared/envelope';
+import { ingestMs } from '../../shared/event-time';
 import type { AnyEvent } from '../../shared/schemas';
 import { toUtcIso } from '../../shared/time';
 import { BackfillTracker } from '../../shared/players/backfill-tracker';
@@ -75,7 +75,8 @@ export class RingBuffers implements LiveFeed {
     this.latestMs = options.startMs;
   }
 
-  push({ event, ms }: Stamped): void {
+  push(event: AnyEvent): void {
+    const ms = ingestMs(event);
     this.latestMs = Math.max(this.latestMs, ms);
     const entry: Entry = { n: this.n++, ms, event };
     this.rings.get(event.ch)!.push(entry, this.options.config.minutes * 60_000, this.options.config.maxEventsPerChannel);

@@ -17,7 +17,6 @@ import { getStation } from '../../shared/stations';
 import { resolveRecordingConfig, type RecordingConfig, type RecordingConfigInput } from './config';
 import { readRecordedHistory } from './journal-history';
 import { JournalWriter, type JournalFs, type JournalWriterOptions, type JournalWriterStats } from './journal-writer';
-import type { Stamped } from '../../shared/envelope';
 import type { AnyEvent } from '../../shared/schemas';
 import { Recorder, type RecorderOptions, type RecorderStats, type Rejection, type WriterHealth } from './recorder';
 import { RingBuffers } from './ring-buffers';
@@ -90,10 +89,10 @@ export async function startRecording(options: StartRecordingOptions): Promise<Re
     tokens: source.info.tokens,
     config,
     startMs,
-    emit: (stamped) => {
-      writer.enqueue(stamped);
-      ring.push(stamped);
-      options.onEvent?.(stamped.event);
+    emit: (event) => {
+      writer.enqueue(event);
+      ring.push(event);
+      options.onEvent?.(event);
     },
     reject: (r) => writer.reject(r),
     requestBook: source.requestBook ? (token) => source.requestBook!(token) : undefined,
@@ -255,9 +254,9 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
         onWriteFailure: options.onWriteFailure,
         signal: options.signal,
       }));
-      const emit = (stamped: Stamped) => {
-        w.enqueue(stamped);
-        options.onEvent?.(stamped.event);
+      const emit = (event: AnyEvent) => {
+        w.enqueue(event);
+        options.onEvent?.(event);
       };
       return { emit, reject: (r) => w.reject(r), writerHealth: () => w.stats(), behind: () => w.queueDepth >= highWater, drain: () => w.drain() };
     },
@@ -269,7 +268,7 @@ export async function recordDay(options: RecordDayOptions): Promise<SessionStats
 
 /** Where a day driven by `driveDay` goes; with backpressure, the producer waits while `behind()`. */
 export interface DayOutput {
-  emit(stamped: Stamped): void;
+  emit(event: AnyEvent): void;
   reject?(rejection: Rejection): void;
   writerHealth?(): WriterHealth;
   behind?(): boolean;
@@ -321,7 +320,7 @@ export async function driveDay(options: DriveDayOptions): Promise<Recorder> {
     tokens,
     config: options.config,
     startMs: options.startMs,
-    emit: (stamped) => o.emit(stamped),
+    emit: (event) => o.emit(event),
     reject: o.reject,
     requestBook: source?.requestBook ? (token) => source.requestBook!(token) : undefined,
     writerHealth: o.writerHealth,

@@ -10,7 +10,6 @@
  * set of triggers (what fires never depends on the windows). The first outlet is the one that
  * answers `activeAt`; the others close when their next trigger comes or at `close`.
  */
-import type { Stamped } from '../../shared/envelope';
 import type { EventWindow } from '../../shared/schemas';
 import type { RecordingConfig } from './config';
 import { EventWindowManager, type OpenWindow } from './event-windows';
@@ -21,7 +20,7 @@ export type WindowLengths = RecordingConfig['windows'];
 
 export interface WindowOutlet {
   windows: WindowLengths;
-  emit(stamped: Stamped<EventWindow>): void;
+  emit(record: EventWindow): void;
 }
 
 export class WindowPolicy {

@@ -63,14 +63,13 @@ export class WorldObservations {
     }
     this.health.seen('metar');
     this.health.sample('metar_to_ingest', message.received_ms - decoded.obs_time_ms);
-    const stamped = stamp('metar_obs', { ...payload, qc: 'OK' }, out.now);
-    const event = stamped.event;
+    const event = stamp('metar_obs', { ...payload, qc: 'OK' }, out.now);
     const valid = CURRENT_SCHEMAS.metar_obs.safeParse(event);
     if (!valid.success) return out.reject(message, `METAR decoded to an invalid record: ${describeZodError(valid.error)}`);
     this.seenMetars.add(payload.raw);
     const w = this.windows.metar(out.now, `${payload.report_type} ${payload.raw}`, event.event_id);
     (event as { window_id?: string }).window_id = w.window_id;
-    out.emit(stamped);
+    out.emit(event);
     this.lastMetarCorrelation = event.event_id;
     this.pwsIdsDue = true;
   }

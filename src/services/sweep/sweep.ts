@@ -9,6 +9,7 @@
  *                        exactly the windows the recording had.
  */
 import type { SweepReport, SweepReportRow } from '../../shared/api';
+import { ingestMs } from '../../shared/event-time';
 import { getStation } from '../../shared/stations';
 import { localDayBoundsUtc } from '../../shared/time';
 import { DataRoot } from '../data-root';
@@ -237,11 +238,11 @@ export async function evaluateSimulatedDay(options: {
       new SimulatorSource({ station: station.id, seed: options.seed, tokens: options.tokens, date: options.date, start: startMs, to: endMs, speed: Infinity, scheduler }),
     shadowPolicies: policies,
     output: () => ({
-      emit({ event: e, ms }) {
+      emit(e) {
         if (e.ch === 'event_windows') recordedWindows.emit(e);
         else if (e.ch === 'l2_snap_1s') {
           const prices = { bidPrices: e.bids.map((l) => l.p), bidCount: e.bids.length, askPrices: e.asks.map((l) => l.p), askCount: e.asks.length };
-          figures.snapshot(ms, e.token_id, e.seq, e.resync_epoch_id, e.book_ok, e.mid, tickOf(prices));
+          figures.snapshot(ingestMs(e), e.token_id, e.seq, e.resync_epoch_id, e.book_ok, e.mid, tickOf(prices));
         }
       },
     }),

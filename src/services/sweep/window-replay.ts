@@ -62,7 +62,7 @@ export function policiesFor(station: string, configs: readonly RecordingConfig[]
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });
   const policies = [...groups.values()].map(
-    (members) => new WindowPolicy(station, configs[members[0]!]!.triggers, members.map((i) => ({ windows: configs[i]!.windows, emit: ({ event }) => collectors[i]!.emit(event) }))),
+    (members) => new WindowPolicy(station, configs[members[0]!]!.triggers, members.map((i) => ({ windows: configs[i]!.windows, emit: (record) => collectors[i]!.emit(record) }))),
   );
   return { policies, collectors };
 }

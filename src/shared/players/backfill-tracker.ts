@@ -8,7 +8,7 @@ import type { Channel } from '../channels';
 import { RECENT_TRADES } from '../channel-state';
 import type { AnyEvent } from '../schemas';
 import { compareEvents } from './event-source';
-import { ingestMs } from './event-time';
+import { ingestMs } from '../event-time';
 
 export class BackfillTracker {
   private readonly snapshots = new Map<string, AnyEvent>();

@@ -11,7 +11,7 @@ import type { Channel } from '../channels';
 import type { Marker } from '../manifest';
 import type { AnyEvent } from '../schemas';
 import { microsFromIso } from '../time';
-import { ingestMs } from './event-time';
+import { ingestMs } from '../event-time';
 
 export interface SourceInfo {
   station_id: string;

@@ -4,7 +4,7 @@
  */
 import type { ChannelState } from '../channel-state';
 import { parseIsoMs } from '../time';
-import { ingestMs } from './event-time';
+import { ingestMs } from '../event-time';
 
 export type InputKind = 'metar' | 'pws' | 'feature' | 'nowcast' | 'source';
 

@@ -10,7 +10,7 @@ import type { ServerMessage } from '../protocol';
 import type { AnyEvent } from '../schemas';
 import { BackfillTracker } from './backfill-tracker';
 import { animationFrameScheduler, type PlayerScheduler } from './scheduler';
-import { ingestMs, stampIngestMs } from './event-time';
+import { ingestMs, stampIngestMs } from '../event-time';
 
 export type LiveSubscribe = (groups: ChannelGroup[], listener: (message: ServerMessage) => void) => () => void;
 

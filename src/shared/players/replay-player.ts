@@ -11,7 +11,7 @@ import type { AnyEvent } from '../schemas';
 import { isAbortError, type EventSource, type SourceInfo } from './event-source';
 import { jumpTarget, type JumpKind } from './jumps';
 import { animationFrameScheduler, type PlayerScheduler } from './scheduler';
-import { ingestMs } from './event-time';
+import { ingestMs } from '../event-time';
 
 export interface ReplayPlayerOptions {
   scheduler?: PlayerScheduler;

@@ -6,7 +6,7 @@
 import type { Player, PlayerListener, PlayerState } from '../player';
 import type { LoadedSnapshot } from '../snapshot';
 import { localDayBoundsUtc } from '../time';
-import { stampIngestMs } from './event-time';
+import { stampIngestMs } from '../event-time';
 
 export class SnapshotPlayer implements Player {
   private listener: PlayerListener | null = null;

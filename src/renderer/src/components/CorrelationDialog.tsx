@@ -10,7 +10,7 @@ import { useApp, useSession, useUi } from '../app-context';
 import { formatPrice, formatTimeMs, shortId, ZONES } from '../format';
 import { tokenLabelNow } from '../panels/tokens';
 import { useSize } from '../hooks/useSize';
-import { ingestMs } from '../../../shared/players/event-time';
+import { ingestMs } from '../../../shared/event-time';
 
 /** Rows are drawn only around what is in view (a METAR's story can be thousands of events). */
 const ROW_PX = 21;

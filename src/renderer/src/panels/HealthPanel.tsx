@@ -6,7 +6,7 @@ import { sourceStaleness } from '../../../shared/players/inputs';
 import { useSession } from '../app-context';
 import { formatAge, formatNumber, formatSize } from '../format';
 import { Panel } from './Panel';
-import { ingestMs } from '../../../shared/players/event-time';
+import { ingestMs } from '../../../shared/event-time';
 
 const STALE_WARN_S = 10;
 const STALE_BAD_S = 60;

@@ -9,7 +9,7 @@ import { activeInputs, type ActiveInput } from '../../../shared/players/inputs';
 import { cursorStory } from '../session/cursor';
 import { Panel } from './Panel';
 import { useTokenName } from './tokens';
-import { ingestMs } from '../../../shared/players/event-time';
+import { ingestMs } from '../../../shared/event-time';
 
 export function InputsPanel() {
   const playing = useSession((s) => s.clock?.playing ?? false);

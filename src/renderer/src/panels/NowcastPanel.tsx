@@ -16,7 +16,7 @@ import { timelineRange } from '../components/Timeline';
 import { COLORS } from '../theme';
 import { Panel } from './Panel';
 import { QcBadge } from './QcBadge';
-import { ingestMs } from '../../../shared/players/event-time';
+import { ingestMs } from '../../../shared/event-time';
 
 /**
  * A peak-time bin ("14:00", the station's local time on the day) as a label in `zone`; bins that

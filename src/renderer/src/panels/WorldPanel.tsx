@@ -11,7 +11,7 @@ import { Panel } from './Panel';
 import { QcBadge } from './QcBadge';
 import { useBucketTokens } from './tokens';
 import { useSettlement } from './useSettlement';
-import { ingestMs } from '../../../shared/players/event-time';
+import { ingestMs } from '../../../shared/event-time';
 
 export function WorldPanel() {
   const metar = useSession((s) => s.channels.metar);

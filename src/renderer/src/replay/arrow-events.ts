@@ -8,7 +8,7 @@ import { TimeUnit, Type, type Data, type Table } from 'apache-arrow';
 import type { Channel } from '../../../shared/channels';
 import type { Level } from '../../../shared/book';
 import type { AnyEvent } from '../../../shared/schemas';
-import { stampIngestMs } from '../../../shared/players/event-time';
+import { stampIngestMs } from '../../../shared/event-time';
 import { eventReader } from '../../../shared/players/rows';
 
 /** Reads row `i` of one record batch's column. */

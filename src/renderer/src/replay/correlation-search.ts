@@ -8,7 +8,7 @@ import type { AnyEvent } from '../../../shared/schemas';
 import { uuidv7Time } from '../../../shared/uuid';
 import { compareEvents, mergeSorted } from '../../../shared/players/event-source';
 import type { BlockCache } from './block-cache';
-import { ingestMs } from '../../../shared/players/event-time';
+import { ingestMs } from '../../../shared/event-time';
 
 export interface CorrelationSearchScope {
   cache: BlockCache;

@@ -10,7 +10,7 @@
  */
 import type { AnyEvent, Nowcast1m } from '../../../shared/schemas';
 import { lowerBound, upperBound } from '../../../shared/sorted';
-import { ingestMs } from '../../../shared/players/event-time';
+import { ingestMs } from '../../../shared/event-time';
 
 /** Points sorted by time (seconds), one per second; appends are cheap, inserts count as rewrites. */
 export class SortedSeries<V> {

@@ -1,12 +1,13 @@
 /**
- * An event's ingest time as a number, made once where the event enters a player — from the Arrow
- * row's epoch µs (replay), or by parsing `ts_ingest_utc` when a live, remote or snapshot event
- * arrives — and read from then on by the players, the reducer and the panels, which compare and
- * subtract numbers instead of parsing the ISO text again. The wire and journal shapes don't
+ * An event's ingest time as a number, made once where the event is made or enters — the recorder
+ * stamps it with the ms it was ingested at (`stamp` in envelope.ts), a replay with the Arrow row's
+ * epoch µs, and a live, remote or snapshot event arriving as JSON is parsed once — and read from
+ * then on by the journal writer, the ring buffers, the players, the reducer and the panels, which
+ * compare and subtract numbers instead of parsing the ISO text again. The wire and journal shapes don't
  * change: the number rides on a non-enumerable symbol property that JSON, object spreads and
  * structured clones leave out (such a copy is parsed once more, the first time it is asked).
  */
-import type { AnyEvent } from '../schemas';
+import type { AnyEvent } from './schemas';
 
 const INGEST_MS = Symbol('ingest_ms');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ingestMs, stampIngestMs } from '../../src/shared/players/event-time';
+import { ingestMs, stampIngestMs } from '../../src/shared/event-time';
 
 const event = () => ({ ch: 'metar_obs', event_id: 'e1', ts_ingest_utc: '2026-01-29T17:53:02.114417Z', raw: 'KLGA 291751Z …' });
 

@@ -17,6 +17,7 @@ import { getStation } from '../../src/shared/stations';
 import { localDayBoundsUtc } from '../../src/shared/time';
 import { clickhouseServerCommand, NOT_INSTALLED, TestClickHouse } from '../../scripts/clickhouse-server';
 import { tempDir } from './fixtures';
+import { until } from '../support/until';
 import { stampEvent } from '../fixtures/events';
 import type { AnyEvent } from '../../src/shared/schemas';
 
@@ -130,6 +131,9 @@ describe.skipIf(!installed)('ClickHouse sink (real server)', () => {
     const sink = new ClickHouseSink({ config: cfg, spoolDir: join(await tempDir('helios-clickhouse-retry-'), 'spool'), log, http, retry: { minMs: 10, maxMs: 10 } });
     await sink.start();
     for (const e of fakeEvents(200)) sink.push(e);
+    // the resend happens while the sink runs (a stop during the retry's backoff would leave the
+    // batch spooled for the next sink, which is another test)
+    await until(() => sink.stats().sent_rows === 200, 'the batch sent again', 20_000);
     const stats = await sink.stop({ drainMs: 20_000 });
     expect(stats.failures).toBe(1);
     expect(stats.sent_rows).toBe(200);

@@ -17,7 +17,6 @@ import { getStation } from '../../src/shared/stations';
 import { localDayBoundsUtc } from '../../src/shared/time';
 import { clickhouseServerCommand, NOT_INSTALLED, TestClickHouse } from '../../scripts/clickhouse-server';
 import { tempDir } from './fixtures';
-import { until } from '../support/until';
 import { stampEvent } from '../fixtures/events';
 import type { AnyEvent } from '../../src/shared/schemas';
 
@@ -133,7 +132,7 @@ describe.skipIf(!installed)('ClickHouse sink (real server)', () => {
     for (const e of fakeEvents(200)) sink.push(e);
     // the resend happens while the sink runs (a stop during the retry's backoff would leave the
     // batch spooled for the next sink, which is another test)
-    await until(() => sink.stats().sent_rows === 200, 'the batch sent again', 20_000);
+    await until(() => sink.stats().sent_rows === 200, 20_000, () => sink.stats());
     const stats = await sink.stop({ drainMs: 20_000 });
     expect(stats.failures).toBe(1);
     expect(stats.sent_rows).toBe(200);

@@ -105,10 +105,9 @@ function bufferReader(d: Data): Reader | null {
 
 /** Each row's ingest time in epoch ms (as `Date.parse` gives it) from the µs column; null if it is not one. */
 function ingestMsReader(d: Data | undefined): ((i: number) => number) | null {
-  if (!d || d.offset !== 0 || d.nullCount > 0 || d.typeId !== Type.Timestamp || !(d.values instanceof BigInt64Array)) return null;
-  if ((d.type as unknown as { unit: TimeUnit }).unit !== TimeUnit.MICROSECOND) return null;
-  const values = d.values;
-  return (i) => Math.floor(Number(values[i]!) / 1000);
+  if (!d || d.nullCount > 0 || d.typeId !== Type.Timestamp) return null;
+  const read = bufferReader(d);
+  return read && ((i) => Math.floor(read(i) as number));
 }
 
 /**

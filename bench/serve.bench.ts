@@ -129,7 +129,7 @@ async function copyDay(path: string): Promise<{ events: number; ms: number; byte
     const batch = await events.next(Infinity, { maxEvents: 5000, maxBytes: 1024 * 1024 });
     if (batch.count === 0) break;
     n += batch.count;
-    bytes += batch.json.length;
+    for (const piece of batch.json) bytes += piece.length;
   }
   await events.close();
   copy.close();

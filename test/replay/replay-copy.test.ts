@@ -46,7 +46,7 @@ async function drain(events: OrderedEvents, bounds: number[], maxEvents: number,
         expect(batch.full).toBe(false);
         break;
       }
-      const got = JSON.parse(`[${batch.json.toString('utf8')}]`) as AnyEvent[];
+      const got = JSON.parse(`[${Buffer.concat(batch.json).toString("utf8")}]`) as AnyEvent[];
       expect(got.length).toBe(batch.count);
       expect(batch.count).toBeLessThanOrEqual(maxEvents);
       expect(got.every((e) => micros(e) < untilUs)).toBe(true);

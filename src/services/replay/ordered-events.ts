@@ -16,8 +16,8 @@ export interface BatchLimits {
 }
 
 export interface EventBatch {
-  /** The events' JSON texts joined by commas (empty when there are none), UTF-8. */
-  json: Buffer;
+  /** UTF-8 pieces whose concatenation is the events' JSON texts joined by commas (none when there are no events). */
+  json: readonly Uint8Array[];
   count: number;
   /** Ingest time (epoch µs) of the batch's last event (NaN when empty). */
   lastUs: number;
@@ -25,4 +25,4 @@ export interface EventBatch {
   full: boolean;
 }
 
-export const NO_EVENTS: EventBatch = Object.freeze({ json: Buffer.alloc(0), count: 0, lastUs: NaN, full: false });
+export const NO_EVENTS: EventBatch = Object.freeze({ json: [], count: 0, lastUs: NaN, full: false });

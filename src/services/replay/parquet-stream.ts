@@ -196,7 +196,7 @@ export class DayStream implements OrderedEvents {
       full = events.length >= limits.maxEvents || bytes >= limits.maxBytes;
       return !full;
     });
-    return events.length === 0 ? NO_EVENTS : { json: Buffer.from(events.join(',')), count: events.length, lastUs, full };
+    return events.length === 0 ? NO_EVENTS : { json: [Buffer.from(events.join(','))], count: events.length, lastUs, full };
   }
 
   async close(): Promise<void> {

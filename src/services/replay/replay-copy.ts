@@ -23,7 +23,7 @@ import { createWriteStream } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { Binary, Float64, Table, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
-import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm/node';
+import { Compression, EnabledStatistics, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm/node';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { CHANNELS, type Channel } from '../../shared/channels';
 import { lowerBound } from '../../shared/sorted';
@@ -130,7 +130,12 @@ export async function buildReplayCopy(
       await source.return(undefined);
     },
   });
-  const properties = new WriterPropertiesBuilder().setCompression(Compression.LZ4_RAW).setMaxRowGroupSize(1).build();
+  // no statistics: nothing filters on the blobs, and their min/max would only swell the footer
+  const properties = new WriterPropertiesBuilder()
+    .setCompression(Compression.LZ4_RAW)
+    .setMaxRowGroupSize(1)
+    .setStatisticsEnabled(EnabledStatistics.None)
+    .build();
   const aside = `${path}.${process.pid}-${Date.now()}.tmp`;
   try {
     const output = await transformParquetStream(input, properties);
@@ -141,6 +146,18 @@ export async function buildReplayCopy(
     throw e;
   }
   return { events, blocks };
+}
+
+/**
+ * Reads of every copy in the process, one after another. parquet-wasm decodes on this thread
+ * anyway, so this costs no speed; it keeps the module's memory (which never shrinks) at what one
+ * read needs instead of what as many reads as clients need at once.
+ */
+let lastRead: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(read: () => Promise<T>): Promise<T> {
+  const result = lastRead.then(read, read);
+  lastRead = result.catch(() => undefined);
+  return result;
 }
 
 /** An open replay copy: its block index, and its blocks read on demand. */
@@ -156,8 +173,12 @@ export class ReplayCopy {
   static async open(path: string): Promise<ReplayCopy> {
     const handle = await open(path, 'r');
     try {
-      const file = await ParquetFile.fromFile(new FileSlices(handle, (await handle.stat()).size) as unknown as Blob);
-      const index = tableFromIPC((await file.read({ columns: ['start_us', 'end_us'] })).intoIPCStream());
+      const size = (await handle.stat()).size;
+      const [file, ipc] = await oneAtATime(async () => {
+        const opened = await ParquetFile.fromFile(new FileSlices(handle, size) as unknown as Blob);
+        return [opened, (await opened.read({ columns: ['start_us', 'end_us'] })).intoIPCStream()] as const;
+      });
+      const index = tableFromIPC(ipc);
       const column = (name: string) => Float64Array.from(index.getChild(name)!.toArray() as Float64Array);
       return new ReplayCopy(handle, file, column('start_us'), column('end_us'));
     } catch (e) {
@@ -175,7 +196,8 @@ export class ReplayCopy {
     const rowGroups: number[] = [];
     for (let k = from; k < Math.min(this.blockCount, from + count); k++) rowGroups.push(k);
     if (rowGroups.length === 0) return [];
-    const table = tableFromIPC((await this.file.read({ rowGroups, columns: ['times', 'channels', 'ends', 'json'] })).intoIPCStream());
+    const ipc = await oneAtATime(async () => (await this.file.read({ rowGroups, columns: ['times', 'channels', 'ends', 'json'] })).intoIPCStream());
+    const table = tableFromIPC(ipc);
     const [times, channels, ends, json] = ['times', 'channels', 'ends', 'json'].map((name) => table.getChild(name)!);
     const blocks: Block[] = [];
     for (let r = 0; r < table.numRows; r++) {
@@ -297,8 +319,9 @@ class CopyEvents implements OrderedEvents {
       if (row >= times.length) this.block = null;
     }
     if (count === 0) return full ? { ...NO_EVENTS, full } : NO_EVENTS;
-    const joined = Buffer.concat(pieces);
-    return { json: joined.subarray(0, joined.length - 1), count, lastUs, full }; // without the last event's comma
+    const last = pieces.length - 1;
+    pieces[last] = pieces[last]!.subarray(0, pieces[last]!.length - 1); // without the last event's comma
+    return { json: pieces, count, lastUs, full };
   }
 
   async close(): Promise<void> {

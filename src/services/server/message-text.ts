@@ -33,9 +33,9 @@ export function eventsMessage(eventsJson: readonly string[]): string {
 const EVENTS_HEAD = Buffer.from('{"type":"events","events":[');
 const EVENTS_TAIL = Buffer.from(']}');
 
-/** An `events` message (as UTF-8) from a batch of events already as JSON, joined by commas. */
-export function batchEventsMessage(json: Buffer): Buffer {
-  return Buffer.concat([EVENTS_HEAD, json, EVENTS_TAIL]);
+/** An `events` message (as UTF-8) from pieces that together are events' JSON joined by commas. */
+export function batchEventsMessage(json: readonly Uint8Array[]): Buffer {
+  return Buffer.concat([EVENTS_HEAD, ...json, EVENTS_TAIL]);
 }
 
 /** A `backfill` message from events already as JSON text. */

@@ -1,0 +1,25 @@
+import WebSocket from 'ws';
+import { GROUPS } from './src/shared/channels';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { startHeliosServer } from './src/services/server/server';
+import { DataRoot } from './src/services/data-root';
+const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB', enable_external_file_cache: 'false' });
+const server = await startHeliosServer({ dataRoot: new DataRoot('/tmp/helios-serve-bench'), host: '127.0.0.1', port: 0, token: null, live: null, instance, replayCopies: !process.env.NOCOPY });
+const serve = { stop: () => server.close() };
+const url = server.url;
+const c = await instance.connect();
+const duck = async () => console.log((await c.runAndReadAll(`SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0`)).getRowObjectsJS().map((r) => `${r.tag}=${Math.round(Number(r.memory_usage_bytes) / 1e6)}MB`).join(' '));
+const mem = (label: string) => { const m = process.memoryUsage(); console.log(label, 'rss', Math.round(m.rss / 1e6), 'heap', Math.round(m.heapUsed / 1e6), 'ext', Math.round(m.external / 1e6), 'ab', Math.round(m.arrayBuffers / 1e6)); };
+mem('idle');
+const days = ['2026-01-24', '2026-01-25', '2026-01-26', '2026-01-27', '2026-01-28'];
+const socks = await Promise.all(days.map((d) => new Promise<WebSocket>((res) => {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/replay?station=KLGA&date=${d}`, { maxPayload: 1 << 30 });
+  ws.on('open', () => { ws.send(JSON.stringify({ type: 'subscribe', groups: GROUPS })); });
+  ws.on('message', (m: Buffer) => { if (String(m).startsWith('{"type":"backfill"')) { console.log('backfill bytes', m.length); res(ws); } });
+})));
+mem('after 5 backfills');
+await duck();
+for (const ws of socks) ws.close();
+await new Promise((r) => setTimeout(r, 1000));
+mem('closed');
+await serve.stop();

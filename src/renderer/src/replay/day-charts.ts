@@ -50,6 +50,8 @@ export interface DayChartsOptions {
   /** Whether the day is closed (stop reading). */
   closed: () => boolean;
   isDamaged?: (ch: Channel) => boolean;
+  /** A channel whose file failed to decode (left out of the series); without it, the read fails. */
+  onDamage?: (ch: Channel, error: unknown) => void;
   /** Rows read so far, after each row group. */
   onRows?: (rows: number) => void;
 }
@@ -143,15 +145,29 @@ export async function readDayCharts(manifest: Manifest, decoder: Decoder, option
     },
   };
 
+  /** A channel whose file fails to decode is left out whole, as if the day did not have it. */
+  const forget: Record<ChartChannel, () => void> = {
+    l2_snap_1s: () => prices.clear(),
+    tape_trades: () => (trades.length = 0),
+    nowcast_1m: () => (nowcast.length = 0),
+    metar_obs: () => (metars.length = 0),
+  };
+
   for (const ch of CHART_CHANNELS) {
     const channel = manifest.channels[ch];
     if (!channel || channel.rows === 0 || options.isDamaged?.(ch)) continue;
-    for (const group of rowGroupSpans(channel)) {
-      await options.whenQuiet();
-      if (options.closed()) throw new Error('the day was closed');
-      const ipc = await decoder.decode(ch, group.part, [group.index], { columns: [...CHART_COLUMNS[ch]], skipMissingColumns: true, priority: 'background' });
-      fold[ch](tableFromIPC(ipc));
-      options.onRows?.(group.rows);
+    try {
+      for (const group of rowGroupSpans(channel)) {
+        await options.whenQuiet();
+        if (options.closed()) throw new Error('the day was closed');
+        const ipc = await decoder.decode(ch, group.part, [group.index], { columns: [...CHART_COLUMNS[ch]], skipMissingColumns: true, priority: 'background' });
+        fold[ch](tableFromIPC(ipc));
+        options.onRows?.(group.rows);
+      }
+    } catch (e) {
+      if (options.closed() || !options.onDamage) throw e;
+      forget[ch]();
+      options.onDamage(ch, e);
     }
   }
 

@@ -119,6 +119,7 @@ export class DayHistory {
       whenQuiet: this.options.whenQuiet,
       closed: () => this.closed,
       isDamaged: this.options.isDamaged,
+      onDamage: this.options.onDamage,
       onRows: (n) => onRows?.((rows += n), totalRows),
     }).then((charts) => {
       this.update({ chartsReady: true });

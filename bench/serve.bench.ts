@@ -2,15 +2,21 @@
  * `npm run bench -- serve`: `helios serve` on the 24 h, 6-token demo day (simulator → recorder →
  * compactor, `ensureDemoData`; kept under $BENCH_SERVE_DIR, default /tmp/helios-serve-bench).
  *
- *  1. Merged in order from Parquet inside the server (DayStream: DuckDB streaming every part file,
- *     merged on epoch µs), the whole day: events/s handed out in order, then with each event
- *     written as its JSON (what a client receives). Goal ≥ 1,000,000 events/s; tardis-machine, the
- *     reference for this job, states ~700k msg/s. Next to it, the ceiling under the merge: DuckDB
- *     decoding the same columns of every file with nothing merged. Baselines in this process, on the same day:
+ *  1. Merged in order from Parquet inside the server, the whole day, two ways:
+ *     - the replay copy (`replay-copy.ts`: the closed day merged and serialized once, what the
+ *       server replays closed days from): read back in order as the JSON clients get; its one-time
+ *       build is timed too;
+ *     - DayStream (DuckDB streaming every part file, merged on epoch µs; what a day without a copy
+ *       is served from): events/s handed out in order, then with each event written as its JSON.
+ *     Goal ≥ 1,000,000 events/s; tardis-machine, the reference for this job, states ~700k msg/s.
+ *     Next to DayStream, the ceiling under its merge: DuckDB decoding the same columns of every
+ *     file with nothing merged. Baselines in this process, on the same day:
  *     (A) the tardis-machine design here: the day's recorded NDJSON lines read from disk and parsed
  *         one by one (tardis-machine replays its cached line-delimited JSON that way);
  *     (B) what the Node replay offered before: SqlEventSource over the same Parquet (DuckDB queries
  *         per 5-minute window → event objects), each event then serialized.
+ *  The replay copies of the five days are built before parts 2–3 (a server builds a closed day's
+ *  copy on its first replay).
  *  2. Delivered over WebSocket by a `helios serve` process (the CLI, spawned) at the protocol's
  *     top speed (10,000×): to one local client (events/s, MB/s, how much faster than 10,000× the
  *     day went by or whether it kept up), then to 20 clients at once (per-client rate).
@@ -21,7 +27,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -31,6 +37,9 @@ import { DataRoot } from '../src/services/data-root';
 import { ensureDemoData } from '../src/services/demo';
 import { dayParquetFiles, openNodeEventSource } from '../src/services/replay/node-event-source';
 import { DayStream, FileCursor } from '../src/services/replay/parquet-stream';
+import { buildReplayCopy, ReplayCopy } from '../src/services/replay/replay-copy';
+import { ReplayCopies } from '../src/services/replay/replay-copies';
+import { CHANNELS } from '../src/shared/channels';
 import { REPO_ROOT } from '../src/services/web/renderer-build';
 
 const DIR = process.env.BENCH_SERVE_DIR ?? '/tmp/helios-serve-bench';
@@ -107,6 +116,36 @@ async function decodeDay(instance: DuckDBInstance): Promise<{ events: number; ms
     ),
   );
   return { events: counts.reduce((a, b) => a + b, 0), ms: performance.now() - t0 };
+}
+
+/** The whole day from its replay copy, every channel, as the JSON of the events messages. */
+async function copyDay(path: string): Promise<{ events: number; ms: number; bytes: number }> {
+  const t0 = performance.now();
+  const copy = await ReplayCopy.open(path);
+  const events = copy.events(0, new Set(CHANNELS));
+  let n = 0;
+  let bytes = 0;
+  for (;;) {
+    const batch = await events.next(Infinity, { maxEvents: 5000, maxBytes: 1024 * 1024 });
+    if (batch.count === 0) break;
+    n += batch.count;
+    bytes += batch.json.length;
+  }
+  await events.close();
+  copy.close();
+  return { events: n, ms: performance.now() - t0, bytes };
+}
+
+/** Build the replay copies a server would build on first replay, for the days parts 2–3 replay. */
+async function ensureCopies(): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
+  const copies = new ReplayCopies(root, instance);
+  for (const date of [DATE, ...OTHER_DATES]) {
+    const day = { station_id: 'KLGA', date };
+    await copies.ensure(day, await root.readManifest(day));
+  }
+  await copies.close();
+  instance.closeSync();
 }
 
 /** Baseline A: the day's journal lines, read and parsed one by one. */
@@ -233,6 +272,7 @@ async function main(): Promise<void> {
   const parquetBytes = Object.values(manifest.channels).reduce((n, c) => n + c!.bytes, 0);
   console.log(`day: KLGA ${DATE}, ${rows.toLocaleString('en-US')} events, ${mb(parquetBytes)} Parquet; ${cpus().length} cores, ${load()} (other jobs slow every figure)`);
   if (PARTS.includes('1')) await mergeFigures();
+  if (PARTS.includes('2') || PARTS.includes('3')) await ensureCopies();
   // each part gets a fresh server: the memory figure is not to start from what 20 clients left
   if (PARTS.includes('2')) await withServe((serve) => deliveryFigures(serve.url));
   if (PARTS.includes('3')) await withServe(memoryFigures);
@@ -255,8 +295,20 @@ async function mergeFigures(): Promise<void> {
     const b = await run();
     return a.ms < b.ms ? a : b;
   };
+  const day = { station_id: 'KLGA', date: DATE };
+  const copyPath = join(DIR, `replay-copy-bench-${process.pid}.parquet`);
+  const built0 = performance.now();
+  await buildReplayCopy(instance, await dayParquetFiles(root, day, await root.readManifest(day)), copyPath);
+  const buildMs = performance.now() - built0;
+  const copied = await best(() => copyDay(copyPath));
+  const copyBytes = (await stat(copyPath)).size;
+  await rm(copyPath);
+  console.log(
+    `\n1. merged in order from Parquet, the replay copy: ${copied.events.toLocaleString('en-US')} events in ${copied.ms.toFixed(0)} ms = ${rate(copied.events, copied.ms)}, as their JSON (${mb((copied.bytes / copied.ms) * 1000)}/s) (${load()}; goal ≥ 1,000,000/s, tardis-machine states ~700,000 msg/s)`,
+  );
+  console.log(`   built once per closed day: ${(buildMs / 1000).toFixed(1)} s, ${mb(copyBytes)} (the day's own Parquet: ${mb(Object.values((await root.readManifest(day)).channels).reduce((n, c) => n + c!.bytes, 0))})`);
   const merged = await best(() => streamDay(instance, false));
-  console.log(`\n1. merged in order from Parquet (DayStream): ${merged.events.toLocaleString('en-US')} events in ${merged.ms.toFixed(0)} ms = ${rate(merged.events, merged.ms)} (${load()}; goal ≥ 1,000,000/s, tardis-machine states ~700,000 msg/s)`);
+  console.log(`   DayStream (no copy), merged: ${merged.events.toLocaleString('en-US')} events in ${merged.ms.toFixed(0)} ms = ${rate(merged.events, merged.ms)} (${load()})`);
   const decoded = await best(() => decodeDay(instance));
   console.log(`   the ceiling under it, DuckDB decoding the same columns of every file at once with no merge: ${rate(decoded.events, decoded.ms)}; the merge keeps ${((merged.ms > 0 ? decoded.ms / merged.ms : 0) * 100).toFixed(0)}% of it (${load()})`);
   const written = await best(() => streamDay(instance, true));
@@ -266,7 +318,9 @@ async function mergeFigures(): Promise<void> {
   const b = await best(() => sqlSourceDay(instance));
   console.log(`   baseline B, SqlEventSource in 5-minute windows, events serialized: ${rate(b.events, b.ms)} (${load()})`);
   const ratio = (x: { events: number; ms: number }, y: { events: number; ms: number }) => `${(x.events / x.ms / (y.events / y.ms)).toFixed(2)}×`;
-  console.log(`   ratios: merged ${ratio(merged, a)} A, ${ratio(merged, b)} B; merged + JSON ${ratio(written, a)} A, ${ratio(written, b)} B`);
+  console.log(
+    `   ratios: replay copy (JSON) ${ratio(copied, a)} A, ${ratio(copied, b)} B, ${ratio(copied, written)} DayStream + JSON; DayStream merged ${ratio(merged, a)} A, ${ratio(merged, b)} B; DayStream + JSON ${ratio(written, a)} A, ${ratio(written, b)} B`,
+  );
   instance.closeSync();
 }
 
@@ -274,7 +328,7 @@ async function mergeFigures(): Promise<void> {
 async function deliveryFigures(url: string): Promise<void> {
   const one = await replayClient(url, DATE, REPLAY_S);
   console.log(
-    `\n2. one WebSocket client at 10,000×: ${one.events.toLocaleString('en-US')} events in ${(one.ms / 1000).toFixed(1)} s = ${rate(one.events, one.ms)}, ${mb((one.bytes / one.ms) * 1000)}/s; the day went by at ${(one.virtualMs / one.ms).toFixed(0)}× (${load()})`,
+    `\n2. one WebSocket client at 10,000× (closed days from their replay copies): ${one.events.toLocaleString('en-US')} events in ${(one.ms / 1000).toFixed(1)} s = ${rate(one.events, one.ms)}, ${mb((one.bytes / one.ms) * 1000)}/s; the day went by at ${(one.virtualMs / one.ms).toFixed(0)}× (${load()})`,
   );
   const many = await Promise.all(Array.from({ length: CLIENTS }, () => replayClient(url, DATE, REPLAY_S ?? 60)));
   const perClient = many.map((r) => (r.events / r.ms) * 1000).sort((x, y) => x - y);

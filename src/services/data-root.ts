@@ -108,9 +108,13 @@ export class DataRoot {
    */
   async partPath(day: DayRef, generation: number, ch: Channel, part: number): Promise<string> {
     if (!isChannel(ch)) throw new Error(`unknown channel: ${JSON.stringify(ch)}`);
-    const relative = partFile(ch, part);
-    if (generation === 0 && (await isRealDirectory(this.parquetDayDir(day)))) return join(this.parquetDayDir(day), relative);
-    return join(this.generationDir(day, generation), relative);
+    return join(await this.generationFolder(day, generation), partFile(ch, part));
+  }
+
+  /** The folder of a generation's files (see `partPath` for generation 0). */
+  async generationFolder(day: DayRef, generation: number): Promise<string> {
+    if (generation === 0 && (await isRealDirectory(this.parquetDayDir(day)))) return this.parquetDayDir(day);
+    return this.generationDir(day, generation);
   }
 
   /** Raw upstream captures of a day (every frame and response as received). */

@@ -7,7 +7,8 @@ import { GROUPS } from '../../src/shared/channels';
 import { applyEvents, emptyChannelState } from '../../src/shared/channel-state';
 import type { AnyEvent } from '../../src/shared/schemas';
 import { DataRoot } from '../../src/services/data-root';
-import { openNodeEventSource, type NodeEventSource } from '../../src/services/replay/node-event-source';
+import { dayParquetFiles, openNodeEventSource, type NodeEventSource } from '../../src/services/replay/node-event-source';
+import { buildReplayCopy, REPLAY_COPY_FILE } from '../../src/services/replay/replay-copy';
 import { startHeliosServer, type HeliosServer } from '../../src/services/server/server';
 import { makeDayFixture, type DayFixture } from '../replay/fixtures/day-fixture';
 import { stateByPlaying, visible } from '../replay/helpers';
@@ -15,24 +16,34 @@ import { ProtocolClient } from './helpers';
 
 let fx: DayFixture;
 let server: HeliosServer;
+/** The same server without replay copies: every day merged from its part files. */
+let streamServer: HeliosServer;
+const logs: string[] = [];
+const streamLogs: string[] = [];
 let instance: DuckDBInstance;
 let source: NodeEventSource;
 
 beforeAll(async () => {
   fx = await makeDayFixture();
   instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  server = await startHeliosServer({ dataRoot: new DataRoot(fx.root), host: '127.0.0.1', port: 0, token: null, live: null, instance });
+  const root = new DataRoot(fx.root);
+  const copy = join(await root.generationFolder(fx.day, fx.manifest.generation), REPLAY_COPY_FILE);
+  await buildReplayCopy(instance, await dayParquetFiles(root, fx.day, fx.manifest), copy);
+  const log = (m: string) => logs.push(m);
+  server = await startHeliosServer({ dataRoot: root, host: '127.0.0.1', port: 0, token: null, live: null, instance, log });
+  streamServer = await startHeliosServer({ dataRoot: root, host: '127.0.0.1', port: 0, token: null, live: null, instance, replayCopies: false, log: (m) => streamLogs.push(m) });
   source = await openNodeEventSource(fx.root, fx.day);
 });
 
 afterAll(async () => {
   await server?.close();
+  await streamServer?.close();
   await source?.close();
   instance?.closeSync();
   await fx?.dispose();
 });
 
-const replayUrl = () => `${server.url.replace('http', 'ws')}/replay?station=${fx.day.station_id}&date=${fx.day.date}`;
+const replayUrlOf = (s: HeliosServer) => `${s.url.replace('http', 'ws')}/replay?station=${fx.day.station_id}&date=${fx.day.date}`;
 const ms = (e: AnyEvent) => Date.parse(e.ts_ingest_utc);
 
 /** Every event a client received after its last backfill (the played part). */
@@ -40,7 +51,16 @@ function played(client: ProtocolClient, from = 0): AnyEvent[] {
   return client.messages.slice(from).flatMap((m) => (m.type === 'events' ? m.events : []));
 }
 
-describe('helios serve: /replay', () => {
+const FROM_COPY = 'from its replay copy';
+const MERGING = 'merging its Parquet files';
+const paths: [string, () => HeliosServer, string[], string, string][] = [
+  ['from its replay copy', () => server, logs, FROM_COPY, MERGING],
+  ['merging its Parquet files (no copy)', () => streamServer, streamLogs, MERGING, FROM_COPY],
+];
+
+describe.each(paths)('helios serve: /replay, %s', (_name, serverOf, logsOf, logged, notLogged) => {
+  const replayUrl = () => replayUrlOf(serverOf());
+
   it('greets with hello and the clock at the start of the day, before any subscription', async () => {
     const client = await ProtocolClient.connect(replayUrl());
     const hello = await client.next('hello');
@@ -102,15 +122,24 @@ describe('helios serve: /replay', () => {
     client.close();
   });
 
-  it('sends only the subscribed groups', async () => {
+  it('sends only the subscribed groups: exactly their events, from a seek that falls between two events', async () => {
     const client = await ProtocolClient.connect(replayUrl());
+    const t = ms(fx.events[Math.floor(fx.events.length / 3)]!) + 250;
+    client.send({ type: 'seek', at: new Date(t).toISOString() });
     client.send({ type: 'subscribe', groups: ['world', 'windows'] });
     client.send({ type: 'speed', speed: 10_000 });
     client.send({ type: 'play' });
     await client.next('clock', (m) => !m.clock.playing && m.clock.current_ms === ms(fx.events.at(-1)!), 0, 60_000);
+    const wanted = new Set(['event_windows', 'metar_obs', 'pws_cluster']);
     const channels = new Set([...(await client.next('backfill')).events, ...played(client)].map((e) => e.ch));
-    expect([...channels].sort()).toEqual(['event_windows', 'metar_obs', 'pws_cluster']);
+    expect([...channels].sort()).toEqual([...wanted]);
+    expect(played(client)).toEqual(fx.events.filter((e) => wanted.has(e.ch) && ms(e) > t));
     client.close();
+  });
+
+  it(`says in its log where the events came from (${logged})`, () => {
+    expect(logsOf.some((m) => m.includes(logged))).toBe(true);
+    expect(logsOf.filter((m) => m.includes(notLogged))).toEqual([]);
   });
 
   it('answers a bad command with an error naming the field, and stays up', async () => {
@@ -128,6 +157,9 @@ describe('helios serve: /replay', () => {
     client.close();
   });
 
+});
+
+describe('helios serve: /replay of a day that is not there', () => {
   it('refuses an unknown day with an error and a close', async () => {
     const client = await ProtocolClient.connect(`${server.url.replace('http', 'ws')}/replay?station=KLGA&date=1999-01-01`);
     expect((await client.next('error')).message).toMatch(/no compacted day KLGA 1999-01-01/);

@@ -12,6 +12,7 @@ import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } 
 import type { Channel } from '../../shared/channels';
 import { sqlString } from '../../shared/sql';
 import { isoFromMicros } from '../../shared/time';
+import { NO_EVENTS, type BatchLimits, type EventBatch, type OrderedEvents } from './ordered-events';
 import { channelLayout, ChunkRows, type ChannelLayout } from './row-json';
 
 /** One part file's rows from a start time on, a chunk at a time, the next chunk already being read. */
@@ -113,7 +114,7 @@ export class FileCursor {
 /** Receives each merged event: its file cursor and row (valid until the sink returns); false stops the take. */
 export type EventSink = (cursor: FileCursor, row: number) => boolean | void;
 
-export class DayStream {
+export class DayStream implements OrderedEvents {
   private constructor(private readonly cursors: FileCursor[]) {}
 
   /** Stream `files` (per channel, their part files) from `fromUs` (inclusive) on. */
@@ -180,6 +181,22 @@ export class DayStream {
         }
       }
     }
+  }
+
+  async next(untilUs: number, limits: BatchLimits): Promise<EventBatch> {
+    const events: string[] = [];
+    let lastUs = NaN;
+    let bytes = 0;
+    let full = false;
+    await this.take(untilUs, limits.maxEvents, (cursor, row) => {
+      const json = cursor.json(row);
+      events.push(json);
+      lastUs = cursor.times[row]!;
+      bytes += json.length;
+      full = events.length >= limits.maxEvents || bytes >= limits.maxBytes;
+      return !full;
+    });
+    return events.length === 0 ? NO_EVENTS : { json: Buffer.from(events.join(',')), count: events.length, lastUs, full };
   }
 
   async close(): Promise<void> {

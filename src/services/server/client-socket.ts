@@ -42,14 +42,14 @@ export class ClientSocket {
     return this.open && this.ws.bufferedAmount < this.highWater;
   }
 
-  /** Queue one message's text; false when the client is gone or was just dropped for being slow. */
-  send(text: string): boolean {
+  /** Queue one message (its text, or that text's UTF-8); false when the client is gone or was just dropped for being slow. */
+  send(message: string | Buffer): boolean {
     if (!this.open) return false;
-    if (this.ws.bufferedAmount + text.length > this.options.maxQueuedBytes) {
+    if (this.ws.bufferedAmount + message.length > this.options.maxQueuedBytes) {
       this.drop(`client too slow: more than ${this.options.maxQueuedBytes} bytes unread; disconnected`);
       return false;
     }
-    this.ws.send(text);
+    this.ws.send(message, { binary: false }); // a text frame either way: the protocol is JSON text
     return true;
   }
 

@@ -30,6 +30,14 @@ export function eventsMessage(eventsJson: readonly string[]): string {
   return `{"type":"events","events":[${eventsJson.join(',')}]}`;
 }
 
+const EVENTS_HEAD = Buffer.from('{"type":"events","events":[');
+const EVENTS_TAIL = Buffer.from(']}');
+
+/** An `events` message (as UTF-8) from a batch of events already as JSON, joined by commas. */
+export function batchEventsMessage(json: Buffer): Buffer {
+  return Buffer.concat([EVENTS_HEAD, json, EVENTS_TAIL]);
+}
+
 /** A `backfill` message from events already as JSON text. */
 export function backfillMessage(at: string, seekId: number, eventsJson: readonly string[]): string {
   return `{"type":"backfill","at":${JSON.stringify(at)},"seek_id":${seekId},"events":[${eventsJson.join(',')}]}`;

@@ -6,8 +6,9 @@
  * ts_ingest_utc order as the clock passes them, and `clock` updates. At the end of the day the
  * clock stops with current_ms = end_ms.
  *
- * Events come from the day's Parquet files through `DayStream` (DuckDB, streaming, merged on epoch
- * µs) as JSON text; the backfill from `SqlEventSource` over the same files. The clock never skips
+ * Events come as JSON text from the day's replay copy (a closed day merged and serialized once,
+ * `replay-copy.ts`) or, without one, from its Parquet files through `DayStream` (DuckDB, streaming,
+ * merged on epoch µs); the backfill from `SqlEventSource` over the same files. The clock never skips
  * data: while the stream is being read or the client is still reading what it was sent, the clock
  * waits (presence BUFFERING) instead of running ahead.
  */
@@ -21,14 +22,19 @@ import type { DayRef } from '../../shared/api';
 import type { DataRoot } from '../data-root';
 import { DayStream } from '../replay/parquet-stream';
 import { dayParquetFiles, openNodeEventSource, type NodeEventSource } from '../replay/node-event-source';
-import { backfillMessage, eventsMessage } from './message-text';
+import type { OrderedEvents } from '../replay/ordered-events';
+import type { ReplayCopy } from '../replay/replay-copy';
+import type { ReplayCopies } from '../replay/replay-copies';
+import { backfillMessage, batchEventsMessage } from './message-text';
 
 export interface ReplaySessionOptions {
   dataRoot: DataRoot;
   day: DayRef;
   instance: DuckDBInstance;
-  /** Queue a message's text for the client; false once the client is gone. */
-  send(text: string): boolean;
+  /** The server's replay copies; without them every day streams through `DayStream`. */
+  copies?: ReplayCopies;
+  /** Queue a message (its text, or that text's UTF-8) for the client; false once the client is gone. */
+  send(message: string | Buffer): boolean;
   /** Whether the client has read enough of what it was sent to be sent more. */
   writable(): boolean;
   /** Real time between clock frames while playing (default 20 ms). */
@@ -37,8 +43,8 @@ export interface ReplaySessionOptions {
   clockEveryMs?: number;
   /** Most events in one `events` message (default 5000): bounds a frame's work. */
   maxBatch?: number;
-  /** An `events` message ends after the event that takes it past this many characters (default 1 MiB). */
-  maxBatchChars?: number;
+  /** An `events` message ends after the event that takes it past this many bytes (default 1 MiB). */
+  maxBatchBytes?: number;
   /** Longest real time one frame may advance the clock by, after a stall (default 100 ms). */
   maxFrameGapMs?: number;
   now?: () => number;
@@ -51,7 +57,7 @@ export class ReplaySession {
   private groups: ChannelGroup[] | null = null;
   private seekId = 0;
   private presence: ClockState['presence'] = 'PRESENT';
-  private stream: DayStream | null = null;
+  private stream: OrderedEvents | null = null;
   /** Where a one-second step forward stops (ms), while it plays through. */
   private stepTarget: number | null = null;
   private source: NodeEventSource | null = null;
@@ -67,7 +73,7 @@ export class ReplaySession {
   private readonly frameMs: number;
   private readonly clockEveryMs: number;
   private readonly maxBatch: number;
-  private readonly maxBatchChars: number;
+  private readonly maxBatchBytes: number;
   private readonly maxFrameGapMs: number;
 
   private constructor(
@@ -75,6 +81,7 @@ export class ReplaySession {
     readonly info: SourceInfo,
     files: Partial<Record<Channel, string[]>>,
     private readonly openSource: () => Promise<NodeEventSource>,
+    private readonly copy: ReplayCopy | null,
   ) {
     this.files = files;
     this.current = info.start_ms;
@@ -82,7 +89,7 @@ export class ReplaySession {
     this.frameMs = options.frameMs ?? 20;
     this.clockEveryMs = options.clockEveryMs ?? 100;
     this.maxBatch = options.maxBatch ?? 5000;
-    this.maxBatchChars = options.maxBatchChars ?? 1024 * 1024;
+    this.maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
     this.maxFrameGapMs = options.maxFrameGapMs ?? 100;
   }
 
@@ -92,7 +99,8 @@ export class ReplaySession {
     const manifest = await dataRoot.readManifest(day);
     const info = daySourceInfo(manifest, daySpans(manifest));
     const files = await dayParquetFiles(dataRoot, day, manifest);
-    const session = new ReplaySession(options, info, files, () => openNodeEventSource(dataRoot, day, { instance, manifest }));
+    const copy = (await options.copies?.open(day, manifest)) ?? null;
+    const session = new ReplaySession(options, info, files, () => openNodeEventSource(dataRoot, day, { instance, manifest }), copy);
     options.send(
       encodeMessage({ type: 'hello', protocol: PROTOCOL_VERSION, mode: 'replay', station_id: info.station_id, date: info.date, groups: [] }),
     );
@@ -136,8 +144,14 @@ export class ReplaySession {
     await this.queue;
     await this.stream?.close();
     await this.source?.close();
+    this.copy?.close();
     this.stream = null;
     this.source = null;
+  }
+
+  /** Whether the events come from the day's replay copy. */
+  get fromCopy(): boolean {
+    return this.copy !== null;
   }
 
   /** Resolves once no seek or frame is running (tests and benchmarks). */
@@ -180,8 +194,7 @@ export class ReplaySession {
       this.source ??= await this.openSource();
       const wanted = new Set<Channel>(groups.flatMap((g) => CHANNEL_GROUPS[g]));
       const backfill = (await this.source.backfill(t)).filter((e) => wanted.has(e.ch));
-      const files = Object.fromEntries(Object.entries(this.files).filter(([ch]) => wanted.has(ch as Channel)));
-      const stream = await DayStream.open(this.options.instance, files, (t + 1) * 1000);
+      const stream = await this.openStream(wanted, (t + 1) * 1000);
       if (generation !== this.generation) return void (await stream.close());
       this.stream = stream;
       this.seekId++;
@@ -190,6 +203,12 @@ export class ReplaySession {
       this.sendClock();
       this.schedule();
     });
+  }
+
+  private async openStream(wanted: ReadonlySet<Channel>, fromUs: number): Promise<OrderedEvents> {
+    if (this.copy) return this.copy.events(fromUs, wanted);
+    const files = Object.fromEntries(Object.entries(this.files).filter(([ch]) => wanted.has(ch as Channel)));
+    return DayStream.open(this.options.instance, files, fromUs);
   }
 
   private enqueue(work: () => Promise<void>): void {
@@ -229,24 +248,12 @@ export class ReplaySession {
     let target = this.current + (this.playing ? gap * this.speed : 0);
     if (this.stepTarget !== null) target = Math.max(target, this.stepTarget);
     target = Math.min(target, this.info.end_ms);
-    const events: string[] = [];
-    const untilUs = (Math.floor(target) + 1) * 1000;
-    let lastUs = 0;
-    let chars = 0;
-    let full = false;
-    await stream.take(untilUs, this.maxBatch, (cursor, row) => {
-      const json = cursor.json(row);
-      events.push(json);
-      lastUs = cursor.times[row]!;
-      chars += json.length;
-      full = events.length >= this.maxBatch || chars >= this.maxBatchChars;
-      return !full;
-    });
+    const batch = await stream.next((Math.floor(target) + 1) * 1000, { maxEvents: this.maxBatch, maxBytes: this.maxBatchBytes });
     if (generation !== this.generation) return;
+    const full = batch.full;
     // A full batch may stop short of the target: the clock shows the last event sent.
-    const reached = full ? Math.max(this.current, Math.floor(lastUs / 1000)) : target;
-    this.current = reached;
-    if (events.length > 0) this.options.send(eventsMessage(events));
+    this.current = full ? Math.max(this.current, Math.floor(batch.lastUs / 1000)) : target;
+    if (batch.count > 0) this.options.send(batchEventsMessage(batch.json));
     if (this.stepTarget !== null && this.current >= this.stepTarget) this.stepTarget = null;
     const ended = this.current >= this.info.end_ms && !full;
     if (ended) {

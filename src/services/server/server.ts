@@ -26,6 +26,7 @@ import { ClientSocket } from './client-socket';
 import { sendJson } from '../http';
 import { handleDataRequest } from './http-data';
 import { EventJson } from './message-text';
+import { ReplayCopies } from '../replay/replay-copies';
 import { ReplaySession } from './replay-session';
 
 export const DEFAULT_PORT = 7600;
@@ -45,6 +46,8 @@ export interface HeliosServerOptions {
   instance: DuckDBInstance;
   /** Unsent bytes at which a client is dropped (default 32 MiB). */
   maxQueuedBytes?: number;
+  /** Replay closed days from their replay copies, built on first replay (default true). */
+  replayCopies?: boolean;
   log?: (message: string) => void;
 }
 
@@ -63,6 +66,7 @@ export async function startHeliosServer(options: HeliosServerOptions): Promise<H
   const maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
   const eventJson = new EventJson();
   const sessions = new Set<ReplaySession>();
+  const copies = options.replayCopies === false ? null : new ReplayCopies(options.dataRoot, options.instance, log);
   const info = () => ({ protocol: PROTOCOL_VERSION, live_station_id: options.live?.station_id ?? null });
 
   const server: Server = createServer((req, res) => {
@@ -101,7 +105,7 @@ export async function startHeliosServer(options: HeliosServerOptions): Promise<H
     wss.handleUpgrade(req, socket, head, (ws) => {
       const client = new ClientSocket(ws, { maxQueuedBytes, log });
       if (route === '/live') serveLive(client, options.live?.feed ?? null, eventJson);
-      else void serveReplay(client, url.searchParams, options, sessions, log);
+      else void serveReplay(client, url.searchParams, options, copies, sessions, log);
     });
   });
 
@@ -123,6 +127,7 @@ export async function startHeliosServer(options: HeliosServerOptions): Promise<H
     close: async () => {
       for (const client of wss.clients) client.terminate();
       await Promise.all([...sessions].map((s) => s.close()));
+      await copies?.close();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -179,6 +184,7 @@ async function serveReplay(
   client: ClientSocket,
   query: URLSearchParams,
   options: HeliosServerOptions,
+  copies: ReplayCopies | null,
   sessions: Set<ReplaySession>,
   log: (message: string) => void,
 ): Promise<void> {
@@ -212,10 +218,12 @@ async function serveReplay(
       dataRoot: options.dataRoot,
       day: { station_id, date },
       instance: options.instance,
-      send: (text) => client.send(text),
+      copies: copies ?? undefined,
+      send: (message) => client.send(message),
       writable: () => client.writable,
     });
     if (gone) return void (await opened.close());
+    log(`replay ${station_id} ${date}: ${opened.fromCopy ? 'from its replay copy' : 'merging its Parquet files'}`);
     session = opened;
     sessions.add(session);
     for (const message of early.splice(0)) session.handle(message);

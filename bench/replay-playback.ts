@@ -2,7 +2,7 @@
  * The analyst UI playing a recorded day at 600× in headless Chromium at
  * 1600×1000, against the same UI in LIVE mode (the simulator recording) as the baseline: frame
  * times from requestAnimationFrame deltas, the main thread's CPU time per frame (a CDP trace of a
- * further span: unlike frame times, it hardly moves with the machine's other load), and the memory
+ * further span: it moves less with the machine's other load than frame times), and the memory
  * of every process of that browser as PSS (/proc/<pid>/smaps_rollup; shared pages counted once,
  * where summed RSS counts them per process).
  */

@@ -1,8 +1,10 @@
 /**
  * The analyst UI playing a recorded day at 600× in headless Chromium at
  * 1600×1000, against the same UI in LIVE mode (the simulator recording) as the baseline: frame
- * times from requestAnimationFrame deltas, and the memory of every process of that browser as PSS
- * (/proc/<pid>/smaps_rollup; shared pages counted once, where summed RSS counts them per process).
+ * times from requestAnimationFrame deltas, the main thread's CPU time per frame (a CDP trace of a
+ * further span: it moves less with the machine's other load than frame times), and the memory
+ * of every process of that browser as PSS (/proc/<pid>/smaps_rollup; shared pages counted once,
+ * where summed RSS counts them per process).
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -13,6 +15,8 @@ import { launchChromium } from '../scripts/chromium';
 import { runWeb } from '../src/services/web/run-web';
 
 export const VIEWPORT = { width: 1600, height: 1000 };
+/** Real time traced for the main thread's CPU per frame, after the frame-time span. */
+export const CPU_SPAN_MS = 5000;
 
 export interface FrameTimes {
   frames: number;
@@ -40,6 +44,48 @@ async function frameTimes(page: Page, spanMs: number): Promise<FrameTimes> {
   })`)) as number[];
   const sorted = [...deltas].sort((a, b) => a - b);
   return { frames: deltas.length, p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+export interface MainThreadCpu {
+  frames: number;
+  /** CPU time of the page's main thread per frame drawn (ms). */
+  cpuMsPerFrame: number;
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * The page's main thread over `spanMs`, traced: its tasks' thread CPU time divided by the frames it
+ * began. The page's main thread is the renderer main thread that began the most frames.
+ */
+async function mainThreadCpu(page: Page, spanMs: number): Promise<MainThreadCpu> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...(e.value as unknown as TraceEvent[])));
+  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.start', { categories: 'toplevel,cc', transferMode: 'ReportEvents' });
+  await page.waitForTimeout(spanMs);
+  await cdp.send('Tracing.end');
+  await complete;
+  await cdp.detach();
+  const thread = (e: TraceEvent) => `${e.pid}/${e.tid}`;
+  const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map(thread));
+  const frames = new Map<string, number>();
+  const cpuUs = new Map<string, number>();
+  for (const e of events) {
+    if (e.ph !== 'X' || !mains.has(thread(e))) continue;
+    if (e.name === 'ProxyMain::BeginMainFrame') frames.set(thread(e), (frames.get(thread(e)) ?? 0) + 1);
+    else if (e.name === 'ThreadControllerImpl::RunTask') cpuUs.set(thread(e), (cpuUs.get(thread(e)) ?? 0) + (e.tdur ?? 0));
+  }
+  const [main, count] = [...frames].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+  return { frames: count, cpuMsPerFrame: count ? (cpuUs.get(main) ?? 0) / 1000 / count : NaN };
 }
 
 /** Proportional set size of `pid` and all its descendants (bytes). */
@@ -88,6 +134,8 @@ export function launchedChromium(): number {
 export interface PlaybackFigures {
   replay: FrameTimes;
   live: FrameTimes;
+  replayCpu: MainThreadCpu;
+  liveCpu: MainThreadCpu;
   virtualMinutes: number;
   pssBytes: number;
   processes: number;
@@ -99,7 +147,7 @@ async function waitForPresence(page: Page, text: string): Promise<void> {
 
 /**
  * Opens `day` of `dataDir` in the app (its whole-day history loaded), plays it at 600× (the fastest speed) from its
- * start for `spanMs` of real time, then switches to LIVE for the same span. The station's
+ * start for `spanMs` of real time (then `CPU_SPAN_MS` more, traced), then switches to LIVE for the same spans. The station's
  * days are copied into a temporary data root (with their generation links), so the live recording does not write
  * into `dataDir`.
  */
@@ -126,12 +174,16 @@ export async function measurePlayback(dataDir: string, day: { station_id: string
     const to = await playhead();
     await page.getByTestId('play-toggle').click();
     const pss = treePss(launchedChromium());
+    await page.getByTestId('play-toggle').click();
+    const replayCpu = await mainThreadCpu(page, CPU_SPAN_MS);
+    await page.getByTestId('play-toggle').click();
 
     await page.getByTestId('mode-live').click();
     await waitForPresence(page, 'LIVE');
     await page.waitForTimeout(3000);
     const live = await frameTimes(page, spanMs);
-    return { replay, live, virtualMinutes: (to - from) / 60_000, pssBytes: pss.bytes, processes: pss.processes };
+    const liveCpu = await mainThreadCpu(page, CPU_SPAN_MS);
+    return { replay, live, replayCpu, liveCpu, virtualMinutes: (to - from) / 60_000, pssBytes: pss.bytes, processes: pss.processes };
   } finally {
     await browser?.close();
     await web.stop();

@@ -257,7 +257,11 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
   }, 60_000);
 
   test('the SQL console answers over the whole day (DuckDB-WASM) and names its tables', async () => {
+    // the charts have the whole day already, without DuckDB-WASM: it starts when the console opens
+    const duckdbWorkers = () => page.workers().filter((w) => w.url().includes('duckdb')).length;
+    expect(duckdbWorkers()).toBe(0);
     await page.getByTestId('toggle-sql').click();
+    await expect.poll(duckdbWorkers, { timeout: 10_000 }).toBe(1);
     const help = await page.getByTestId('sql-help').textContent();
     expect(help).toContain('l2_snap_1s (ts_ingest_utc, token_id, bucket, mid, microprice, best_bid, best_ask, book_ok; no level arrays)');
     for (const table of ['metar_obs', 'pws_cluster', 'features_1m', 'nowcast_1m', 'tape_trades', 'event_windows', 'book_events', 'health']) expect(help).toContain(table);

@@ -53,14 +53,14 @@ export function StatusBar() {
   );
 }
 
-/** The whole-day history loading in the background: a small bar while it loads, a tick after. */
+/** The charts' whole-day history read in the background: a small bar while it loads, a tick after. */
 function HistoryProgressBar({ load }: { load: HistoryLoad }) {
   const percent = Math.round(load.fraction * 100);
   const title = load.error
-    ? `The day's history (charts, SQL console) failed to load: ${load.error}`
+    ? `The day's history (charts) failed to load: ${load.error}`
     : load.done
-      ? `The whole day is loaded for the charts and the SQL console (${(load.elapsedMs / 1000).toFixed(1)} s)`
-      : `Loading the whole day for the charts and the SQL console (DuckDB-WASM): ${percent}%`;
+      ? `The whole day is read for the charts (${(load.elapsedMs / 1000).toFixed(1)} s)`
+      : `Reading the whole day for the charts: ${percent}%`;
   return (
     <span className={`history-progress${load.error ? ' bad' : ''}`} data-testid="history-progress" data-done={load.done} data-fraction={load.fraction.toFixed(3)} title={title}>
       {load.error ? (

@@ -1,7 +1,7 @@
 /**
  * Ad-hoc SQL (DuckDB-WASM) over the whole replayed day — or several days at once (the days picker:
  * one view per channel stacks them, with a `date` column). One table per channel, loaded in the
- * background after the day opens; `l2_snap_1s` there has no level arrays (full books stay in the
+ * background once the console is opened (DuckDB-WASM boots only then); `l2_snap_1s` there has no level arrays (full books stay in the
  * replay's row-group cache) and `l2_deltas` loads the first time a query names it. A result is
  * counted exactly and paged through whole, and can be saved as CSV or Parquet. Ctrl/Cmd+Enter runs.
  */
@@ -42,6 +42,10 @@ export function SqlConsole() {
     const text = ui.getState().takeSqlDraft();
     if (text !== null) setSql(text);
   }, [draft, ui]);
+
+  useEffect(() => {
+    if (kind === 'replay') controller.prepareQueries();
+  }, [controller, kind, stationId, date]);
 
   useEffect(() => {
     let cancelled = false;

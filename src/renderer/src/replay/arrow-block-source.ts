@@ -8,7 +8,7 @@
  * DuckDB-WASM is not on this path: measured on this project's 24 h day, inserting one row group
  * into DuckDB-WASM (`insertArrowFromIPCStream`) costs 20–700 ms (nested lists and MAP columns),
  * several times the decode itself, which made seeks miss their 100 ms budget. DuckDB-WASM holds
- * the whole day for the charts and the SQL console instead, loaded in the background (`day-history.ts`).
+ * the whole day for the SQL console instead, loaded when the console opens (`day-history.ts`).
  *
  * A channel can be several part files (a live day's), each sorted but possibly overlapping in
  * time: row groups are numbered across the channel's parts in manifest order, and rows taken from

@@ -1,65 +1,47 @@
 /**
- * The whole replayed day in DuckDB-WASM: where the charts get their history (price per token,
- * trades, nowcast evolution, METARs) and what the SQL console queries.
+ * The whole replayed day in DuckDB-WASM: what the SQL console queries. The charts' whole-day
+ * series do not need it (`day-charts.ts` reads them from the row groups directly), so the engine
+ * boots and the tables load only when the console asks (`load()`, or a first query).
  *
- * Loaded in the background once the first frame is on screen: every row group is decoded by
- * parquet-wasm in the decode workers at `background` priority (after any seek's and read-ahead's
- * work) and handed to DuckDB-WASM with `insertArrowFromIPCStream`, one table per channel in the
- * day's own schema. Between steps the loader waits while a seek is being answered, so it never
- * delays one. `l2_snap_1s` is projected to the chart columns (no level arrays): full books stay
- * in the replay's row-group cache (`arrow-block-source.ts`), which is also why events don't go
- * through DuckDB at all (inserting nested level lists costs 20–700 ms per row group). `l2_deltas`
- * is loaded the first time a query names it. A channel whose file cannot be decoded is left out
- * (reported through `onDamage`); the others load.
+ * Loading decodes every row group with parquet-wasm in the decode workers at `background`
+ * priority (after any seek's and read-ahead's work) and hands it to DuckDB-WASM with
+ * `insertArrowFromIPCStream`, one table per channel in the day's own schema. Between steps the
+ * loader waits while a seek is being answered, so it never delays one. `l2_snap_1s` is projected
+ * to the chart columns (no level arrays): full books stay in the replay's row-group cache
+ * (`arrow-block-source.ts`), which is also why events don't go through DuckDB at all (inserting
+ * nested level lists costs 20–700 ms per row group). `l2_deltas` is loaded the first time a query
+ * names it. A channel whose file cannot be decoded is left out (reported through `onDamage`); the
+ * others load.
  */
 import type { Table } from 'apache-arrow';
 import type { Channel } from '../../../shared/channels';
 import type { Manifest } from '../../../shared/manifest';
 import { rowGroupSpans } from '../../../shared/players/day-spans';
 import { plainValue } from './arrow-events';
+import { CHART_CHANNELS, readDayCharts, type DayCharts } from './day-charts';
 import type { Decoder } from './decoder';
 import type { AsyncDuckDB, AsyncDuckDBConnection } from './duckdb';
 
-/** The columns of `l2_snap_1s` loaded for the history (everything but the books themselves). */
+/** The columns of `l2_snap_1s` loaded for the console (everything but the books themselves). */
 export const HISTORY_SNAPSHOT_COLUMNS = ['ts_ingest_utc', 'token_id', 'bucket', 'mid', 'microprice', 'best_bid', 'best_ask', 'book_ok'];
 
-/** Load order: what the charts draw first, then the rest of what the console offers. */
+/** Load order: the tables the charts draw from first, then the rest of what the console offers. */
 const CHART_TABLES: readonly Channel[] = ['nowcast_1m', 'metar_obs', 'tape_trades', 'l2_snap_1s'];
 const OTHER_TABLES: readonly Channel[] = ['event_windows', 'book_events', 'features_1m', 'pws_cluster', 'health'];
 /** Loaded when a query first names it (the biggest channel, and not needed by the charts). */
 const ON_DEMAND: Channel = 'l2_deltas';
 const NAMES_ON_DEMAND = /\bl2_deltas\b/i;
 
-/** Width of a price bucket in the charts' whole-day series. */
-export const PRICE_STEP_S = 10;
-
 export interface HistoryProgress {
   loadedRows: number;
   totalRows: number;
-  /** The chart tables are loaded (`charts()` answers without waiting). */
+  /** The charts' series are read (`charts()` answers without waiting). */
   chartsReady: boolean;
+  /** Every table (but the on-demand one) is loaded into DuckDB-WASM. */
   done: boolean;
   error: string | null;
   /** Since `load()` started. */
   elapsedMs: number;
-}
-
-/** Per token, the first snapshot of each `PRICE_STEP_S` bucket (a decimation of the 1 s series). */
-export interface PriceSeries {
-  /** Bucket start, epoch seconds, ascending. */
-  t: number[];
-  mid: (number | null)[];
-  micro: (number | null)[];
-  /** That snapshot's book_ok. */
-  ok: boolean[];
-}
-
-export interface DayCharts {
-  step_s: number;
-  price: Map<string, PriceSeries>;
-  trades: Array<{ ms: number; event_id: string; token_id: string; p: number; s: number; side: 'buy' | 'sell' | null }>;
-  nowcast: Array<{ ms: number; tmax_mean: number; sigma: number; confidence: number; p_bucket: Array<{ bucket: string; p: number }> }>;
-  metars: Array<{ ms: number; event_id: string; raw: string; judge_aligned_temp: number | null; obs_ms: number | null }>;
 }
 
 let nextSchema = 1;
@@ -91,7 +73,9 @@ export class DayHistory {
   private onDemand: Promise<void> | null = null;
   private conn: Promise<AsyncDuckDBConnection> | null = null;
   private loading: Promise<void> | null = null;
-  private chartsLoaded: Promise<void> | null = null;
+  private chartsRead: Promise<DayCharts> | null = null;
+  /** Who waits on `prepare` for the tables: hears each table's progress. */
+  private readonly tableListeners = new Set<(p: TableLoad) => void>();
   private readonly listeners = new Set<(p: HistoryProgress) => void>();
   private state: HistoryProgress;
   private startedAt = 0;
@@ -124,48 +108,25 @@ export class DayHistory {
     return this.loading;
   }
 
-  /** The charts' whole-day series, once their tables are loaded (starts the load if needed). */
-  async charts(): Promise<DayCharts> {
-    void this.load().catch(() => {}); // its failure reaches us through chartsLoaded
-    await this.chartsReady();
-    const conn = await this.connection();
-    const has = (ch: Channel) => this.loaded.has(ch);
-    const priceRows = has('l2_snap_1s')
-      ? await rowsOf(
-          conn,
-          `SELECT token_id, (epoch_ms(ts_ingest_utc) // ${PRICE_STEP_S * 1000} * ${PRICE_STEP_S})::DOUBLE AS t,
-                  first(mid ORDER BY ts_ingest_utc) AS mid,
-                  first(microprice ORDER BY ts_ingest_utc) AS micro,
-                  first(book_ok ORDER BY ts_ingest_utc) AS ok
-           FROM l2_snap_1s GROUP BY ALL ORDER BY token_id, t`,
-        )
-      : [];
-    const price = new Map<string, PriceSeries>();
-    for (const r of priceRows) {
-      const token = r.token_id as string;
-      let s = price.get(token);
-      if (!s) price.set(token, (s = { t: [], mid: [], micro: [], ok: [] }));
-      s.t.push(r.t as number);
-      s.mid.push(r.mid as number | null);
-      s.micro.push(r.micro as number | null);
-      s.ok.push(r.ok !== false);
-    }
-    const trades = has('tape_trades')
-      ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, event_id, token_id, p, s, side FROM tape_trades ORDER BY ts_ingest_utc, event_id`)
-      : [];
-    const nowcast = has('nowcast_1m')
-      ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, tmax_mean, sigma, confidence, p_bucket FROM nowcast_1m ORDER BY ts_ingest_utc, event_id`)
-      : [];
-    const metars = has('metar_obs')
-      ? await rowsOf(conn, `SELECT epoch_ms(ts_ingest_utc)::DOUBLE AS ms, event_id, raw, judge_aligned_temp, epoch_ms(obs_time_utc)::DOUBLE AS obs_ms FROM metar_obs ORDER BY ts_ingest_utc, event_id`)
-      : [];
-    return {
-      step_s: PRICE_STEP_S,
-      price,
-      trades: trades as DayCharts['trades'],
-      nowcast: nowcast as DayCharts['nowcast'],
-      metars: metars as DayCharts['metars'],
-    };
+  /**
+   * The charts' whole-day series, read from the row groups once (no DuckDB-WASM needed);
+   * `onRows` hears how many of the chart channels' rows are read so far, of how many.
+   */
+  charts(onRows?: (rows: number, totalRows: number) => void): Promise<DayCharts> {
+    const totalRows = CHART_CHANNELS.reduce((n, ch) => n + (this.options.isDamaged?.(ch) ? 0 : (this.manifest.channels[ch]?.rows ?? 0)), 0);
+    let rows = 0;
+    this.chartsRead ??= readDayCharts(this.manifest, this.decoder, {
+      whenQuiet: this.options.whenQuiet,
+      closed: () => this.closed,
+      isDamaged: this.options.isDamaged,
+      onDamage: this.options.onDamage,
+      onRows: (n) => onRows?.((rows += n), totalRows),
+    }).then((charts) => {
+      this.update({ chartsReady: true });
+      return charts;
+    });
+    this.chartsRead.catch(() => (this.chartsRead = null));
+    return this.chartsRead;
   }
 
   /**
@@ -180,7 +141,12 @@ export class DayHistory {
 
   /** Wait until every table `sql` may name is loaded. */
   async prepare(sql: string, onTableLoad?: (p: TableLoad) => void): Promise<void> {
-    await this.load();
+    if (onTableLoad) this.tableListeners.add(onTableLoad);
+    try {
+      await this.load();
+    } finally {
+      if (onTableLoad) this.tableListeners.delete(onTableLoad);
+    }
     if (NAMES_ON_DEMAND.test(sql)) await this.loadOnDemand(onTableLoad);
   }
 
@@ -223,20 +189,6 @@ export class DayHistory {
 
   // ---- loading -------------------------------------------------------------------------------
 
-  private chartsReady(): Promise<void> {
-    this.chartsLoaded ??= new Promise<void>((resolve, reject) => {
-      if (this.state.chartsReady) return resolve();
-      if (this.state.error) return reject(new Error(this.state.error));
-      const unsubscribe = this.subscribe((p) => {
-        if (p.chartsReady) resolve();
-        else if (p.error) reject(new Error(p.error));
-        else return;
-        queueMicrotask(() => unsubscribe());
-      });
-    });
-    return this.chartsLoaded;
-  }
-
   private connection(): Promise<AsyncDuckDBConnection> {
     this.conn ??= (async () => {
       const db = await this.options.engine();
@@ -258,13 +210,16 @@ export class DayHistory {
     this.startedAt = performance.now();
     try {
       const conn = await this.connection();
-      const upFront = this.tables.filter((ch) => ch !== ON_DEMAND);
-      const lastChartTable = upFront.filter((ch) => CHART_TABLES.includes(ch)).at(-1);
-      if (!lastChartTable) this.update({ chartsReady: true });
-      for (const ch of upFront) {
+      for (const ch of this.tables.filter((t) => t !== ON_DEMAND)) {
         if (!this.options.isDamaged?.(ch)) {
+          const totalRows = this.manifest.channels[ch]!.rows;
+          let loadedRows = 0;
           try {
-            await this.loadTable(conn, ch, (rows) => this.update({ loadedRows: this.state.loadedRows + rows }));
+            await this.loadTable(conn, ch, (rows) => {
+              loadedRows += rows;
+              this.update({ loadedRows: this.state.loadedRows + rows });
+              for (const l of [...this.tableListeners]) l({ ch, loadedRows, totalRows });
+            });
           } catch (e) {
             if (this.closed) throw e;
             // a damaged file costs its table only
@@ -272,9 +227,8 @@ export class DayHistory {
             this.options.onDamage?.(ch, e);
           }
         }
-        if (ch === lastChartTable) this.update({ chartsReady: true });
       }
-      this.update({ chartsReady: true, done: true });
+      this.update({ done: true });
     } catch (e) {
       if (!this.closed) this.update({ error: (e as Error).message ?? String(e) });
       throw e;

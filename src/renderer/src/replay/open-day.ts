@@ -2,8 +2,9 @@
  * Opening a recorded day in the browser: manifest → parquet-wasm (local asset) → the Parquet
  * footers (two range reads per channel) → a block-cache EventSource that decodes row groups on
  * demand → a ReplayPlayer. The first frame needs only the row groups around the start of the day.
- * The whole-day history (DuckDB-WASM: charts and SQL console) loads later, when asked
- * (`history.load()`, after the first frame), through the same decode workers at low priority.
+ * The whole-day history loads later, when asked, through the same decode workers at low priority:
+ * the charts' series after the first frame (`history.charts()`), the SQL console's DuckDB-WASM
+ * tables when the console opens (`history.load()`).
  * A channel whose file is damaged (footer, row groups, pages) is left out and named; the day opens
  * with the others.
  */
@@ -34,7 +35,7 @@ export interface ReplayDay {
   manifest: Manifest;
   source: ArrowBlockSource;
   player: ReplayPlayer;
-  /** The whole day in DuckDB-WASM (charts' history, SQL console); loads when first asked. */
+  /** The whole day for the charts (read from the row groups) and in DuckDB-WASM for the SQL console; loads when first asked. */
   history: DayHistory;
   /**
    * Ad-hoc SQL (DuckDB-WASM) over the whole day (waits for the history to load), or over several

@@ -56,11 +56,12 @@ export interface OpenedDay {
    */
   adjacentEvent?(channel: StepChannel, fromMs: number, direction: 1 | -1, tokenId?: string): Promise<number | null>;
   /**
-   * Load the whole day for the charts and the SQL console (in the background: call it once the
-   * first frame is shown). Resolves with the charts' whole-day series as soon as those are ready;
-   * `onProgress` keeps reporting until everything is loaded. Absent when the engine cannot.
+   * Read the whole day for the charts (in the background: call it once the first frame is shown);
+   * resolves with their whole-day series. Absent when the engine cannot.
    */
   loadHistory?(onProgress: (p: HistoryLoad) => void): Promise<DayChartData>;
+  /** Start loading what queries need (the SQL console opened), so its first query waits less. */
+  prepareQueries?(): void;
   /** Every event of the day carrying the correlation id. */
   eventsByCorrelation(correlationId: string): Promise<AnyEvent[]>;
   /** A range of the day as files (Parquet per channel, CSV of the snapshots). */

@@ -184,6 +184,11 @@ export class SessionController {
     }
   }
 
+  /** The SQL console opened: the replayed day starts loading what its queries need. */
+  prepareQueries(): void {
+    this.active?.day?.prepareQueries?.();
+  }
+
   async query(sql: string, options?: QueryOptions): Promise<QueryResult> {
     const day = this.active?.day;
     if (!day) throw new Error('the SQL console needs a replayed day (open one with the day picker)');
@@ -338,8 +343,8 @@ export class SessionController {
   }
 
   /**
-   * Once the day's first frame is on screen, load the whole day in the background: the charts get
-   * their whole-day series, the SQL console its tables; progress goes to the UI store.
+   * Once the day's first frame is on screen, read the whole day in the background for the charts'
+   * whole-day series; progress goes to the UI store.
    */
   private loadDayHistory(day: OpenedDay): () => void {
     const { session, history, ui } = this.o;

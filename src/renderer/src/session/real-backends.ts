@@ -1,6 +1,6 @@
 /**
  * The UI's backends wired to the real engine: the browser replay (parquet-wasm row-group cache for
- * events, DuckDB-WASM for the whole-day history and SQL; src/renderer/src/replay) driving a
+ * events and the charts' whole-day series, DuckDB-WASM for SQL; src/renderer/src/replay) driving a
  * ReplayPlayer, LivePlayer over HeliosApi.subscribeLive, and the snapshot format of
  * src/shared/snapshot.ts (exports built by src/shared/players/export.ts, reopened by SnapshotPlayer).
  */
@@ -42,15 +42,15 @@ export function createBackends(): Backends {
           if (found.length === 0) return null;
           return direction === 1 ? Math.min(...found) : Math.max(...found);
         },
-        loadHistory: (onProgress) => {
-          const { history } = replay;
-          const unsubscribe = history.subscribe((p) => {
-            onProgress({ fraction: p.totalRows ? p.loadedRows / p.totalRows : 1, chartsReady: p.chartsReady, done: p.done, error: p.error, elapsedMs: p.elapsedMs });
-            if (p.done || p.error) queueMicrotask(unsubscribe);
-          });
-          history.load().catch(() => {}); // a failure reaches the caller through charts()
-          return history.charts();
+        loadHistory: async (onProgress) => {
+          const t0 = performance.now();
+          const report = (fraction: number, done: boolean) => onProgress({ fraction, chartsReady: done, done, error: null, elapsedMs: performance.now() - t0 });
+          report(0, false);
+          const charts = await replay.history.charts((rows, total) => report(total ? rows / total : 1, false));
+          report(1, true);
+          return charts;
         },
+        prepareQueries: () => void replay.history.load().catch(() => {}), // a failure reaches the console's query
         eventsByCorrelation: (id) => replay.source.eventsByCorrelation(id),
         exportRange: async (fromMs, toMs, onProgress) => (await replay.exportRange(fromMs, toMs, (done, total) => onProgress(total ? done / total : 1))).files,
         onDamage: (listener) => replay.onDamage(listener),

@@ -3,7 +3,7 @@
  * nowcast's evolution. Two sources fill it:
  *  - the events the channel store gets (`ingest`, one price point per second), identically live and
  *    in replay;
- *  - in replay, the whole day from DuckDB-WASM once it has loaded (`setDay`): prices downsampled to
+ *  - in replay, the whole day read from its row groups (`setDay`, `day-charts.ts`): prices downsampled to
  *    `step_s` buckets, every trade, nowcast and METAR of the day.
  * Kept mutable and outside zustand on purpose: a day is up to 86 400 points per token, and the
  * chart only needs to know *what changed* (appends vs. a rewrite), which `SortedSeries` tracks.
@@ -70,7 +70,7 @@ export interface MetarPoint {
   obs_ms: number | null;
 }
 
-/** The replayed day's whole-day series (from DuckDB-WASM), as `setDay` takes them. */
+/** The replayed day's whole-day series (`day-charts.ts`), as `setDay` takes them. */
 export interface DayChartData {
   step_s: number;
   price: ReadonlyMap<string, { t: readonly number[]; mid: readonly (number | null)[]; micro: readonly (number | null)[]; ok: readonly boolean[] }>;

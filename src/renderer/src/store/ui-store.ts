@@ -117,7 +117,7 @@ export interface UiState {
 }
 
 export interface HistoryLoad {
-  /** 0–1 of the day's rows loaded. */
+  /** 0–1 of the chart channels' rows read. */
   fraction: number;
   /** The charts have their whole-day series. */
   chartsReady: boolean;

@@ -81,6 +81,7 @@ export function PricePanel() {
   const tick = useSession((s) => (token && s.channels.books[token] ? tickSizeOf([...s.channels.books[token]!.bids, ...s.channels.books[token]!.asks]) : null));
   const kind = useSession((s) => s.kind);
   const clock = useSession((s) => s.clock);
+  const playing = clock?.playing ?? false;
   const dayStart = useSession(dayStartOf);
   const historyLoad = useUi((s) => s.historyLoad);
   const zone = useUi((s) => s.zone);
@@ -91,6 +92,7 @@ export function PricePanel() {
   const chart = useRef<ChartParts | null>(null);
   const drawn = useRef<Drawn>(NOTHING_DRAWN);
   const cursorEl = useRef<HTMLDivElement>(null);
+  const trailEl = useRef<HTMLDivElement>(null);
   /** Where the cursor is (ms), for re-placing it when the chart scrolls or zooms. */
   const cursorMs = useRef<number | null>(null);
   const [follow, setFollow] = useState(true);
@@ -143,10 +145,9 @@ export function PricePanel() {
     const onCrosshair = (p: MouseEventParams<Time>) => {
       if (!p.point || p.time === undefined) return setReadout(null);
       const lines: Readout['lines'] = [];
-      for (const [series, data] of p.seriesData) {
-        const meta = labels.current.get(series as ISeriesApi<'Line'>);
-        const value = (data as LineData<Time>).value;
-        if (!meta || value === undefined) continue;
+      for (const [series, meta] of labels.current) {
+        const value = (p.seriesData.get(series) as LineData<Time> | undefined)?.value ?? (series === maxSoFar ? trailValueAt(p.time as number) : undefined);
+        if (value === undefined) continue;
         lines.push({ ...meta, value: series === maxSoFar ? `${value}°F` : series.priceFormatter().format(value) });
       }
       setReadout({ x: p.point.x, time: (p.time as number) * 1000, lines });
@@ -262,9 +263,13 @@ export function PricePanel() {
 
   // Max so far, as steps up to the cursor, on the price line's own bars: a time the chart doesn't
   // have yet would add a bar and shift every index the cursor is placed by. While only the cursor
-  // moves on (the steps behind it unchanged), its last point is appended with `update` — a point of
-  // the same value inside the last step draws nothing new — instead of resetting the series.
+  // moves on (the steps behind it unchanged), the line only lengthens at its last value. Any change
+  // to a series redraws the whole chart, every frame while playing; so while playing that
+  // lengthening is drawn as a line over the chart (`trail`, placed with the cursor) and handed to
+  // the series when the chart redraws anyway (it scrolls to follow the cursor) or playing stops.
   const maxDrawn = useRef<{ series: SortedSeries<PricePoint>; steps: string; last: number; value: number } | null>(null);
+  /** The max's last point, past the series' last point, while drawn as the trail. */
+  const trail = useRef<{ time: UTCTimestamp; value: number } | null>(null);
   useEffect(() => {
     const c = chart.current;
     if (!c) return;
@@ -281,11 +286,56 @@ export function PricePanel() {
       .join(',');
     const drawn = maxDrawn.current;
     const grows = drawn !== null && drawn.series === series && drawn.steps === steps && last !== undefined && last.time >= drawn.last;
-    if (grows && last.time === drawn.last && last.value === drawn.value) return; // the cursor is still on the same bar
-    if (grows) c.maxSoFar.update(last);
-    else if (last || drawn) c.maxSoFar.setData(points);
-    maxDrawn.current = last ? { series: series!, steps, last: last.time, value: last.value } : null;
-  }, [current, dayStart, revision, series, history]);
+    trail.current = null;
+    if (grows && last.time === drawn.last && last.value === drawn.value) {
+      // the cursor is on the series' last bar
+    } else if (grows && last.value === drawn.value && playing) {
+      trail.current = last;
+    } else {
+      if (grows) c.maxSoFar.update(last);
+      else if (last || drawn) c.maxSoFar.setData(points);
+      maxDrawn.current = last ? { series: series!, steps, last: last.time, value: last.value } : null;
+    }
+    placeTrail();
+  }, [current, dayStart, revision, series, history, playing]);
+
+  /** The max at a bar the trail covers (the series has no point there yet). */
+  function trailValueAt(time: number): number | undefined {
+    const point = trail.current;
+    const from = maxDrawn.current?.last;
+    return point && from !== undefined && time > from && time <= point.time ? point.value : undefined;
+  }
+
+  /** Hands the trail to the max's series (a chart redraw is coming anyway). */
+  function flushTrail(): void {
+    const point = trail.current;
+    if (!point || !chart.current || !maxDrawn.current) return;
+    chart.current.maxSoFar.update(point);
+    maxDrawn.current = { ...maxDrawn.current, last: point.time };
+    trail.current = null;
+  }
+
+  /** Draw the trail from the max's last point on the chart to its point at the cursor. */
+  function placeTrail(): void {
+    const el = trailEl.current;
+    const c = chart.current;
+    const point = trail.current;
+    const from = maxDrawn.current?.last;
+    const x = (t: number) => c!.api.timeScale().timeToCoordinate(t as UTCTimestamp);
+    const x0 = point && from !== undefined ? x(from) : null;
+    const x1 = point ? x(point.time) : null;
+    const y = point ? c!.maxSoFar.priceToCoordinate(point.value) : null;
+    el!.hidden = x0 === null || x1 === null || y === null;
+    if (x0 === null || x1 === null || y === null) return;
+    // coordinates are the pane's: it starts after the left (°F) scale, and ends at the right one
+    const left = c!.api.priceScale('left').width();
+    const paneWidth = c!.api.timeScale().width();
+    const from0 = Math.max(0, x0);
+    const to1 = Math.min(paneWidth, x1);
+    el!.style.left = `${left + from0}px`;
+    el!.style.top = `${y - 1}px`;
+    el!.style.width = `${Math.max(0, to1 - from0)}px`;
+  }
 
   /** The bar nearest to `ms` (the cursor's exact second may have none). */
   function barIndex(ms: number): number | null {
@@ -303,6 +353,7 @@ export function PricePanel() {
     el.hidden = x === null;
     // coordinates are the pane's: it starts after the left (°F) scale
     if (x !== null) el.style.left = `${x + chart.current!.api.priceScale('left').width()}px`;
+    placeTrail();
   }
 
   // Cursor: follow it while playing (keeping the zoom), and draw it. The time scale counts bars
@@ -318,6 +369,7 @@ export function PricePanel() {
       const range = scale.getVisibleLogicalRange();
       const width = resetZoom.current || !range ? DEFAULT_SPAN_S / step : Math.max(MIN_BARS, range.to - range.from);
       if (resetZoom.current || !range || index < range.from || index > range.to - width * 0.05) {
+        flushTrail();
         scale.setVisibleLogicalRange({ from: index - width * 0.85, to: index + width * 0.15 });
       }
       resetZoom.current = false;
@@ -394,6 +446,7 @@ export function PricePanel() {
       >
         <div className="chart-host" ref={host} />
         <div ref={cursorEl} className="chart-cursor" data-testid="price-cursor" hidden />
+        <div ref={trailEl} className="chart-max-trail" data-testid="price-max-trail" hidden />
         {readout && (
           <div className="chart-readout" data-testid="price-readout" style={{ left: Math.max(4, readout.x > 240 ? readout.x - 230 : readout.x + 16) }}>
             <div className="strong">

@@ -155,6 +155,13 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
     const line = (await page.getByTestId('price-cursor').boundingBox())!;
     expect(line.x).toBeGreaterThan(chart.x);
     expect(line.x).toBeLessThan(chart.x + chart.width);
+    // the max so far reaches the cursor: while playing, its newest part is drawn over the chart
+    await expect.poll(() => page.getByTestId('price-max-trail').isVisible(), { timeout: 10_000 }).toBe(true);
+    const ends = await page.evaluate(() => ({
+      trail: document.querySelector('[data-testid="price-max-trail"]')!.getBoundingClientRect().right,
+      cursor: document.querySelector('[data-testid="price-cursor"]')!.getBoundingClientRect().left,
+    }));
+    expect(Math.abs(ends.trail - ends.cursor)).toBeLessThan(2);
   }, 30_000);
 
   let story: string;
@@ -162,6 +169,8 @@ describe.skipIf(missing)('analyst UI in the browser (npm run web)', () => {
   test('paused, the inputs panel names the story at the cursor (the open window’s, else the METAR’s)', async () => {
     await page.keyboard.press(' ');
     await waitForAttr(page, 'play-toggle', 'aria-label', { eq: 'Play' });
+    // paused, the max so far is all the chart's own line
+    await expect.poll(() => page.getByTestId('price-max-trail').isVisible()).toBe(false);
     const t = await clockMs();
     // Ground truth: the windows open at t, from the day's window records up to t.
     const records = await parquet.rows(

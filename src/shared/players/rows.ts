@@ -15,7 +15,7 @@ export const OPTIONAL_ENVELOPE = new Set(['market_id', 'token_id', 'window_id', 
 /** Epoch ms (fractional ms carry µs, as Arrow's JS timestamps do) → ISO-8601 UTC. */
 export function isoFromMs(ms: number): string {
   if (Number.isInteger(ms)) return new Date(ms).toISOString();
-  return isoFromMicros(BigInt(Math.round(ms * 1000)));
+  return isoFromMicros(Math.round(ms * 1000)); // integral µs as a number: exact until 2255, no BigInt per value
 }
 
 function timestampValue(v: unknown): string {

@@ -234,8 +234,9 @@ export function PricePanel() {
     labels.current.set(c.mid, { label: `${name} mid`, color: COLORS.mid });
   }, [name]);
 
-  // Overlaid buckets: one mid line each (redrawn when the history changes).
+  // Overlaid buckets: one mid line each (redrawn when its data changed: any redraw repaints the chart).
   const overlayKey = overlayIds.join('|');
+  const overlaysDrawn = useRef(new Map<string, { data: SortedSeries<PricePoint> | undefined; length: number; rewrites: number; step: number }>());
   useEffect(() => {
     const c = chart.current;
     if (!c) return;
@@ -245,6 +246,7 @@ export function PricePanel() {
       c.api.removeSeries(s);
       labels.current.delete(s);
       c.overlays.delete(id);
+      overlaysDrawn.current.delete(id);
     }
     for (const id of wanted) {
       const index = tokens.findIndex((t) => t.token_id === id);
@@ -254,10 +256,14 @@ export function PricePanel() {
       if (!s) {
         s = c.api.addSeries(LineSeries, { color, lineWidth: 1, title: label, lastValueVisible: true, priceLineVisible: false, priceFormat: { type: 'price', ...format } });
         c.overlays.set(id, s);
+        overlaysDrawn.current.delete(id);
       }
       labels.current.set(s, { label: `${label} mid`, color });
       const data = history.day?.price.get(id) ?? history.price.get(id);
+      const drawn = overlaysDrawn.current.get(id);
+      if (drawn && drawn.data === data && drawn.length === (data?.length ?? 0) && drawn.rewrites === (data?.rewrites ?? 0) && drawn.step === step) continue;
       s.setData(data ? toLine(data, 'mid', 0, step) : []);
+      overlaysDrawn.current.set(id, { data, length: data?.length ?? 0, rewrites: data?.rewrites ?? 0, step });
     }
   }, [overlayKey, token, tokens, revision, step, history]);
 

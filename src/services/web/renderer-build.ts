@@ -37,13 +37,22 @@ export async function buildRenderer(outDir = RENDERER_OUT): Promise<void> {
   const { config } = await loadConfigFromFile({ command: 'build', mode: 'production' }, join(REPO_ROOT, 'electron.vite.config.ts'));
   const renderer = config.renderer;
   if (!renderer || typeof renderer === 'function') throw new Error('electron.vite.config.ts has no static `renderer` section to build');
-  await vite.build({
-    ...(renderer as import('vite').UserConfig),
-    configFile: false,
-    mode: 'production',
-    logLevel: 'warn',
-    build: { ...(renderer as import('vite').UserConfig).build, outDir, emptyOutDir: true },
-  });
+  // Under vitest NODE_ENV is `test`, and vite would bundle React's development build: a bench run
+  // after the tests would then measure that build (it reuses an up-to-date out/renderer).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await vite.build({
+      ...(renderer as import('vite').UserConfig),
+      configFile: false,
+      mode: 'production',
+      logLevel: 'warn',
+      build: { ...(renderer as import('vite').UserConfig).build, outDir, emptyOutDir: true },
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 /** Build when needed; returns what was done, for the console. */

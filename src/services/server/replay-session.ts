@@ -60,6 +60,8 @@ export class ReplaySession {
   private stream: OrderedEvents | null = null;
   /** Where a one-second step forward stops (ms), while it plays through. */
   private stepTarget: number | null = null;
+  /** Where the last frame should have taken the clock when a batch limit stopped it short (ms). */
+  private owed: number | null = null;
   private source: NodeEventSource | null = null;
   /** Serializes seeks and frames: one async step at a time. */
   private queue: Promise<void> = Promise.resolve();
@@ -124,6 +126,7 @@ export class ReplaySession {
       case 'pause':
         if (!this.playing) return;
         this.playing = false;
+        this.owed = null;
         return this.sendClock();
       case 'speed':
         this.speed = message.speed;
@@ -182,6 +185,7 @@ export class ReplaySession {
     const t = this.clamp(ms);
     this.current = t;
     this.stepTarget = null;
+    this.owed = null;
     const generation = ++this.generation;
     const groups = this.groups;
     if (!groups) return this.sendClock(); // nothing subscribed yet: only the clock moves
@@ -225,13 +229,14 @@ export class ReplaySession {
     this.sendClock();
   }
 
-  private schedule(): void {
+  /** The next frame: after `frameMs`, or at once when the last one was cut short by a batch limit (the clock is behind its data). */
+  private schedule(behind = false): void {
     if (this.closed || this.timer || !this.stream || (!this.playing && this.stepTarget === null)) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       const generation = this.generation;
       this.enqueue(() => this.frame(generation));
-    }, this.lastFrameAt === null ? 0 : this.frameMs);
+    }, this.lastFrameAt === null || behind ? 0 : this.frameMs);
   }
 
   /** Advance the clock by the real time since the last frame × speed, sending what became due. */
@@ -245,7 +250,8 @@ export class ReplaySession {
       this.setPresence('BUFFERING'); // the client is behind: the clock waits for it
       return this.schedule();
     }
-    let target = this.current + (this.playing ? gap * this.speed : 0);
+    // a frame cut short by a batch limit is owed: the next ones catch up at once, not at `speed`
+    let target = this.playing ? (this.owed ?? this.current) + gap * this.speed : this.current;
     if (this.stepTarget !== null) target = Math.max(target, this.stepTarget);
     target = Math.min(target, this.info.end_ms);
     const batch = await stream.next((Math.floor(target) + 1) * 1000, { maxEvents: this.maxBatch, maxBytes: this.maxBatchBytes });
@@ -253,6 +259,7 @@ export class ReplaySession {
     const full = batch.full;
     // A full batch may stop short of the target: the clock shows the last event sent.
     this.current = full ? Math.max(this.current, Math.floor(batch.lastUs / 1000)) : target;
+    this.owed = full ? target : null;
     if (batch.count > 0) this.options.send(batchEventsMessage(batch.json));
     if (this.stepTarget !== null && this.current >= this.stepTarget) this.stepTarget = null;
     const ended = this.current >= this.info.end_ms && !full;
@@ -266,7 +273,7 @@ export class ReplaySession {
     }
     this.presence = full ? 'BUFFERING' : 'PRESENT';
     if (now - this.lastClockAt >= this.clockEveryMs || !this.playing) this.sendClock();
-    this.schedule();
+    this.schedule(full);
   }
 
   private setPresence(presence: ClockState['presence']): void {

@@ -325,22 +325,22 @@ export function PricePanel() {
   function placeTrail(): void {
     const el = trailEl.current;
     const c = chart.current;
+    if (!el || !c) return;
     const point = trail.current;
     const from = maxDrawn.current?.last;
-    const x = (t: number) => c!.api.timeScale().timeToCoordinate(t as UTCTimestamp);
+    const x = (t: number) => c.api.timeScale().timeToCoordinate(t as UTCTimestamp);
     const x0 = point && from !== undefined ? x(from) : null;
     const x1 = point ? x(point.time) : null;
-    const y = point ? c!.maxSoFar.priceToCoordinate(point.value) : null;
-    el!.hidden = x0 === null || x1 === null || y === null;
+    const y = point ? c.maxSoFar.priceToCoordinate(point.value) : null;
+    el.hidden = x0 === null || x1 === null || y === null;
     if (x0 === null || x1 === null || y === null) return;
     // coordinates are the pane's: it starts after the left (°F) scale, and ends at the right one
-    const left = c!.api.priceScale('left').width();
-    const paneWidth = c!.api.timeScale().width();
+    const left = c.api.priceScale('left').width();
     const from0 = Math.max(0, x0);
-    const to1 = Math.min(paneWidth, x1);
-    el!.style.left = `${left + from0}px`;
-    el!.style.top = `${y - 1}px`;
-    el!.style.width = `${Math.max(0, to1 - from0)}px`;
+    const to1 = Math.min(c.api.timeScale().width(), x1);
+    el.style.left = `${left + from0}px`;
+    el.style.top = `${y - 1}px`;
+    el.style.width = `${Math.max(0, to1 - from0)}px`;
   }
 
   /** The bar nearest to `ms` (the cursor's exact second may have none). */

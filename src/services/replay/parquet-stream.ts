@@ -192,7 +192,7 @@ export class DayStream implements OrderedEvents {
       const json = cursor.json(row);
       events.push(json);
       lastUs = cursor.times[row]!;
-      bytes += json.length;
+      bytes += json.length; // characters: bytes too but for the rare non-ASCII text
       full = events.length >= limits.maxEvents || bytes >= limits.maxBytes;
       return !full;
     });

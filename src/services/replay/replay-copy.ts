@@ -165,8 +165,7 @@ export class ReplayCopy {
   private constructor(
     private readonly handle: FileHandle,
     private readonly file: ParquetFile,
-    /** First and last event time (epoch µs) of each block. */
-    readonly startUs: Float64Array,
+    /** Each block's last event time (epoch µs): where a read from an instant starts. */
     readonly endUs: Float64Array,
   ) {}
 
@@ -176,11 +175,10 @@ export class ReplayCopy {
       const size = (await handle.stat()).size;
       const [file, ipc] = await oneAtATime(async () => {
         const opened = await ParquetFile.fromFile(new FileSlices(handle, size) as unknown as Blob);
-        return [opened, (await opened.read({ columns: ['start_us', 'end_us'] })).intoIPCStream()] as const;
+        return [opened, (await opened.read({ columns: ['end_us'] })).intoIPCStream()] as const;
       });
-      const index = tableFromIPC(ipc);
-      const column = (name: string) => Float64Array.from(index.getChild(name)!.toArray() as Float64Array);
-      return new ReplayCopy(handle, file, column('start_us'), column('end_us'));
+      const endUs = Float64Array.from(tableFromIPC(ipc).getChild('end_us')!.toArray() as Float64Array);
+      return new ReplayCopy(handle, file, endUs);
     } catch (e) {
       await handle.close();
       throw e;
@@ -188,7 +186,7 @@ export class ReplayCopy {
   }
 
   get blockCount(): number {
-    return this.startUs.length;
+    return this.endUs.length;
   }
 
   /** Blocks `from` … `from + count - 1` (fewer at the end of the day). */

@@ -20,7 +20,7 @@ import { manifest as manifestSchema, partFile, type Manifest } from '../shared/m
 import { dayKey, type DayRef, type DaySummary } from '../shared/api';
 import { STATION_ID_PATTERN } from '../shared/stations';
 import { DATE_PATTERN } from '../shared/time';
-import { readdirOrEmpty } from './files';
+import { readAt, readdirOrEmpty } from './files';
 import { describeZodError } from '../shared/registry';
 
 export function assertDayRef(day: DayRef): void {
@@ -313,15 +313,7 @@ export class DataRoot {
     try {
       const size = (await handle.stat()).size;
       const offset = Math.min(options.offset ?? 0, size);
-      const length = Math.min(options.length ?? size - offset, size - offset);
-      const buffer = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done === length ? buffer : buffer.subarray(0, done);
+      return await readAt(handle, offset, Math.min(options.length ?? size - offset, size - offset));
     } finally {
       await handle.close();
     }

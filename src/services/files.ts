@@ -1,5 +1,5 @@
 /** Small file-system questions several services ask. */
-import { access, mkdir, readdir } from 'node:fs/promises';
+import { access, mkdir, readdir, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export async function exists(path: string): Promise<boolean> {
@@ -7,6 +7,18 @@ export async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** `length` bytes of an open file from `offset` (fewer when the file ends first), however many reads that takes. */
+export async function readAt(handle: FileHandle, offset: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
+  const buffer = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? buffer : buffer.subarray(0, done);
 }
 
 /** A folder's entry names, sorted; none when the folder does not exist. */

@@ -27,6 +27,7 @@ import { Compression, EnabledStatistics, ParquetFile, Table as WasmTable, Writer
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { CHANNELS, type Channel } from '../../shared/channels';
 import { lowerBound } from '../../shared/sorted';
+import { readAt } from '../files';
 import { NO_EVENTS, type BatchLimits, type EventBatch, type OrderedEvents } from './ordered-events';
 import { DayStream } from './parquet-stream';
 
@@ -237,12 +238,8 @@ class FileSlices {
     const length = Math.max(0, Math.min(this.size, end) - from);
     return {
       arrayBuffer: async () => {
-        const bytes = new Uint8Array(length);
-        for (let done = 0; done < length; ) {
-          const { bytesRead } = await this.handle.read(bytes, done, length - done, from + done);
-          if (bytesRead === 0) throw new Error(`replay copy: ${length - done} bytes short at ${from + done}`);
-          done += bytesRead;
-        }
+        const bytes = await readAt(this.handle, from, length);
+        if (bytes.length !== length) throw new Error(`replay copy: ${length - bytes.length} bytes short at ${from + bytes.length}`);
         return bytes.buffer;
       },
     };
@@ -285,13 +282,12 @@ class CopyEvents implements OrderedEvents {
       const { times, channels, ends, json } = block;
       let row = this.row;
       while (row < times.length && times[row]! < this.fromUs) row++;
-      let runFrom = -1; // first row of the run of wanted events being collected
+      let runStart = -1; // where the JSON of the run of wanted events being collected starts (-1: no run)
       const endRun = (to: number) => {
-        if (runFrom < 0) return;
-        const start = runFrom === 0 ? 0 : ends[runFrom - 1]!;
-        pieces.push(json.subarray(start, ends[to - 1]!));
-        bytes += ends[to - 1]! - start;
-        runFrom = -1;
+        if (runStart < 0) return;
+        pieces.push(json.subarray(runStart, ends[to - 1]!));
+        bytes += ends[to - 1]! - runStart;
+        runStart = -1;
       };
       let stopped = false;
       for (; row < times.length; row++) {
@@ -301,10 +297,10 @@ class CopyEvents implements OrderedEvents {
           break;
         }
         if (this.allWanted || this.wanted[channels[row]!] === 1) {
-          if (runFrom < 0) runFrom = row;
+          if (runStart < 0) runStart = row === 0 ? 0 : ends[row - 1]!;
           count++;
           lastUs = t;
-          if (count >= limits.maxEvents || bytes + ends[row]! - (runFrom === 0 ? 0 : ends[runFrom - 1]!) >= limits.maxBytes) {
+          if (count >= limits.maxEvents || bytes + ends[row]! - runStart >= limits.maxBytes) {
             row++;
             full = true;
             break;
@@ -316,7 +312,7 @@ class CopyEvents implements OrderedEvents {
       if (stopped) break;
       if (row >= times.length) this.block = null;
     }
-    if (count === 0) return full ? { ...NO_EVENTS, full } : NO_EVENTS;
+    if (count === 0) return NO_EVENTS;
     const last = pieces.length - 1;
     pieces[last] = pieces[last]!.subarray(0, pieces[last]!.length - 1); // without the last event's comma
     return { json: pieces, count, lastUs, full };

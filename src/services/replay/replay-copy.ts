@@ -23,11 +23,11 @@ import { createWriteStream } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { Binary, Float64, Table, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
-import { Compression, EnabledStatistics, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm/node';
+import { Compression, EnabledStatistics, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, wasmMemory, type FFIStream } from 'parquet-wasm/node';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { CHANNELS, type Channel } from '../../shared/channels';
 import { lowerBound } from '../../shared/sorted';
-import { readAt } from '../files';
+import { readAtSync } from '../files';
 import { NO_EVENTS, type BatchLimits, type EventBatch, type OrderedEvents } from './ordered-events';
 import { DayStream } from './parquet-stream';
 
@@ -37,6 +37,9 @@ const BLOCK_EVENTS = 1000;
 const READ_BLOCKS = 4;
 /** Blocks per Arrow batch handed to the writer while building. */
 const WRITE_BLOCKS = 8;
+
+/** A block's columns, in the order `blocksFromWasm` reads them. */
+const BLOCK_COLUMNS = ['times', 'channels', 'ends', 'json'];
 
 interface Block {
   times: Float64Array;
@@ -195,20 +198,14 @@ export class ReplayCopy {
     const rowGroups: number[] = [];
     for (let k = from; k < Math.min(this.blockCount, from + count); k++) rowGroups.push(k);
     if (rowGroups.length === 0) return [];
-    const ipc = await oneAtATime(async () => (await this.file.read({ rowGroups, columns: ['times', 'channels', 'ends', 'json'] })).intoIPCStream());
-    const table = tableFromIPC(ipc);
-    const [times, channels, ends, json] = ['times', 'channels', 'ends', 'json'].map((name) => table.getChild(name)!);
-    const blocks: Block[] = [];
-    for (let r = 0; r < table.numRows; r++) {
-      // copies: typed-array views need aligned offsets, which a value inside a BLOB column has not
-      blocks.push({
-        times: new Float64Array((times!.get(r) as Uint8Array).slice().buffer),
-        channels: channels!.get(r) as Uint8Array,
-        ends: new Uint32Array((ends!.get(r) as Uint8Array).slice().buffer),
-        json: json!.get(r) as Uint8Array,
-      });
-    }
-    return blocks;
+    return oneAtATime(async () => {
+      const table = (await this.file.read({ rowGroups, columns: BLOCK_COLUMNS })).intoFFI();
+      try {
+        return blocksFromWasm(table);
+      } finally {
+        table.free();
+      }
+    });
   }
 
   /** The day's events of `channels` from `fromUs` (inclusive) on. */
@@ -223,9 +220,53 @@ export class ReplayCopy {
 }
 
 /**
+ * The blocks of a table decoded by parquet-wasm, copied straight out of its memory through the
+ * Arrow C data interface (https://arrow.apache.org/docs/format/CDataInterface.html; wasm32, so
+ * pointers are 4 bytes): one copy of each value, where an Arrow IPC stream costs two copies and
+ * a parse. Each record batch is a struct array whose children are BLOCK_COLUMNS, all Binary
+ * (buffers: validity, Int32 offsets, bytes); none of them has nulls.
+ */
+function blocksFromWasm(table: FFIStream): Block[] {
+  // read after the decode: the memory's buffer is replaced whenever wasm memory grows
+  const memory = wasmMemory().buffer;
+  const view = new DataView(memory);
+  const int64 = (at: number) => Number(view.getBigInt64(at, true));
+  const pointer = (at: number) => view.getUint32(at, true);
+  const blocks: Block[] = [];
+  for (let chunk = 0; chunk < table.numArrays(); chunk++) {
+    const batch = table.arrayAddr(chunk);
+    const rows = int64(batch);
+    const children = pointer(batch + 44);
+    const columns = BLOCK_COLUMNS.map((_, k) => {
+      const column = pointer(children + 4 * k);
+      const buffers = pointer(column + 40);
+      return { offset: int64(column + 16), offsets: pointer(buffers + 4), bytes: pointer(buffers + 8) };
+    });
+    // a value's bytes, copied out of wasm memory (its own ArrayBuffer, so typed-array views are aligned)
+    const value = (k: number, row: number) => {
+      const { offset, offsets, bytes } = columns[k]!;
+      const start = view.getInt32(offsets + 4 * (offset + row), true);
+      const end = view.getInt32(offsets + 4 * (offset + row + 1), true);
+      return new Uint8Array(memory, bytes + start, end - start).slice();
+    };
+    for (let row = 0; row < rows; row++) {
+      blocks.push({
+        times: new Float64Array(value(0, row).buffer),
+        channels: value(1, row),
+        ends: new Uint32Array(value(2, row).buffer),
+        json: value(3, row),
+      });
+    }
+  }
+  return blocks;
+}
+
+/**
  * The part of Blob that parquet-wasm's `ParquetFile.fromFile` uses (`size`, `slice().arrayBuffer()`),
  * as positioned reads of an open file: Node's own file Blob reads a slice as a stream of small
- * chunks, which cost more than the decoding.
+ * chunks, which cost more than the decoding. The reads stay on this thread (a row group's few
+ * hundred kilobytes of a file this server wrote, from the page cache): through the thread pool the
+ * same day read at ~450k events/s, on the thread at ~730k (`npm run bench -- serve`, part 1).
  */
 class FileSlices {
   constructor(
@@ -238,7 +279,7 @@ class FileSlices {
     const length = Math.max(0, Math.min(this.size, end) - from);
     return {
       arrayBuffer: async () => {
-        const bytes = await readAt(this.handle, from, length);
+        const bytes = readAtSync(this.handle.fd, from, length);
         if (bytes.length !== length) throw new Error(`replay copy: ${length - bytes.length} bytes short at ${from + bytes.length}`);
         return bytes.buffer;
       },

@@ -190,7 +190,8 @@ interface ServeProcess {
 }
 
 async function startServe(): Promise<ServeProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--data', DIR, '--port', '0'], {
+  // as `npm run -s helios -- serve` runs it (the bundled CLI), without npm's own process in between
+  const child: ChildProcess = spawn(process.execPath, ['scripts/helios.mjs', 'serve', '--data', DIR, '--port', '0'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

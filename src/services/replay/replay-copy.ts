@@ -34,7 +34,7 @@ import { DayStream } from './parquet-stream';
 export const REPLAY_COPY_FILE = '_replay-v1.parquet';
 const BLOCK_EVENTS = 1000;
 /** Blocks per read: a read costs a few hundred µs besides its bytes. */
-const READ_BLOCKS = Number(process.env.RB ?? 2);
+const READ_BLOCKS = 2;
 /** Blocks per Arrow batch handed to the writer while building. */
 const WRITE_BLOCKS = 8;
 
